@@ -1,0 +1,40 @@
+# kimage: `make demo` boots the example, `make test` runs every test.
+SWIFT   ?= swift
+PREFIX  ?= /usr/local
+DEBUG_BIN   := .build/debug/kimage
+RELEASE_BIN := .build/release/kimage
+
+.PHONY: all bootstrap build release test demo bench fuzz install clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build
+
+release: bootstrap
+	$(SWIFT) build -c release
+
+test: build
+	$(SWIFT) build --build-tests
+	KIMAGE_BIN=$(CURDIR)/$(DEBUG_BIN) $(SWIFT) test --skip-build
+
+demo: build
+	@scripts/demo $(CURDIR)/$(DEBUG_BIN)
+
+bench: release
+	@scripts/bench $(CURDIR)/$(RELEASE_BIN)
+
+FUZZ_SECONDS ?= 60
+fuzz: bootstrap
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kimage
+	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/kimage
+	cp -R templates/. $(DESTDIR)$(PREFIX)/share/kimage/
+
+clean:
+	rm -rf .build

@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kimage",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kimage", targets: ["kimage"]),
+        .library(name: "KImageKit", targets: ["KImageKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibELF",
+            pkgConfig: "libelf",
+            providers: [.apt(["libelf-dev"])]
+        ),
+        .target(name: "KImageKit", dependencies: ["CLibELF"]),
+        .executableTarget(
+            name: "kimage",
+            dependencies: [
+                "KImageKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Shared by both test targets: building fixtures, running the CLI, booting QEMU.
+        .target(name: "TestSupport", dependencies: ["KImageKit"], path: "Tests/TestSupport"),
+        .testTarget(name: "KImageKitTests", dependencies: ["KImageKit", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KImageKit", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

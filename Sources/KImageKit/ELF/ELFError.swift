@@ -1,0 +1,35 @@
+/// Failures reading a kernel ELF.
+public enum ELFError: Error, CustomStringConvertible, Sendable, Equatable {
+    case notELF(path: String, found: String)
+    case truncated(path: String, what: String, needed: UInt64, size: UInt64)
+    case unsupportedClass(path: String, value: UInt8)
+    case bigEndian(path: String)
+    case unsupportedMachine(path: String, machine: UInt16)
+    case classMachineMismatch(path: String, elfClass: String, machine: String)
+    case malformed(path: String, field: String, value: String, detail: String)
+    case noSymbolTable(path: String)
+    case libelf(path: String, call: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .notELF(let path, let found):
+            return "\(path) is not an ELF file: it starts with \(found), expected 7f 45 4c 46 (\"\\x7fELF\"); pass the linked kernel, not a raw binary or an image"
+        case .truncated(let path, let what, let needed, let size):
+            return "\(path) is truncated: \(what) needs \(needed) bytes but the file has \(size); the link step was probably interrupted: rebuild it"
+        case .unsupportedClass(let path, let value):
+            return "\(path) has ELF class \(value) (EI_CLASS); expected 1 (ELF32) or 2 (ELF64)"
+        case .bigEndian(let path):
+            return "\(path) is a big-endian ELF; x86 kernels are little-endian (EI_DATA = 1): check the toolchain's target"
+        case .unsupportedMachine(let path, let machine):
+            return "\(path) is for machine \(machine) (\(ELFMachine.name(of: machine))); kimage handles EM_386 (3) and EM_X86_64 (62): check the toolchain's target"
+        case .classMachineMismatch(let path, let elfClass, let machine):
+            return "\(path) is \(elfClass) for \(machine); kimage expects ELF32 for i386 and ELF64 for x86-64 (x32 objects are not kernels)"
+        case .malformed(let path, let field, let value, let detail):
+            return "\(path): \(field) = \(value) \(detail); the file is damaged or not written by a linker: rebuild it"
+        case .noSymbolTable(let path):
+            return "\(path) has no symbol table (.symtab or .dynsym): the symbol table was stripped; redirect needs it: link without -s and do not run strip on the kernel"
+        case .libelf(let path, let call, let message):
+            return "\(path): libelf \(call) failed: \(message)"
+        }
+    }
+}

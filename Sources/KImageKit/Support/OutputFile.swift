@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file the safe way: into a temporary file beside the target, renamed over it only once
+/// every byte is written. A failed or killed run leaves the target as it was; a killed run's
+/// temporary is named `.NAME.kimage-tmp.PID` so the next run can recognise and remove it.
+public enum OutputFile {
+    public static let temporaryMarker = ".kimage-tmp."
+
+    /// Calls `body` with a sink on a temporary file, then renames it to `path`.
+    /// `mode` defaults to the mode of the file being replaced, else 0644.
+    public static func write(
+        to path: String,
+        mode: mode_t? = nil,
+        _ body: (inout FileSink) throws -> Void
+    ) throws {
+        var st = stat()
+        var targetMode: mode_t = mode ?? 0o644
+        if stat(path, &st) == 0 {
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw KImageError.file(.isDirectory(path: path)) }
+            if mode == nil { targetMode = st.st_mode & 0o7777 }
+        }
+        let (directory, base) = split(path)
+        removeStaleTemporaries(in: directory, for: base)
+        let temporary = directory + "/." + base + temporaryMarker + String(getpid())
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw KImageError.file(.cannotCreateTemporary(directory: directory, reason: errnoString()))
+        }
+        var sink = FileSink(fd: fd, path: path)
+        do {
+            try body(&sink)
+            if fchmod(fd, targetMode) != 0 {
+                throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
+            }
+            if close(fd) != 0 {
+                sink.fd = -1
+                throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
+            }
+            sink.fd = -1
+            if rename(temporary, path) != 0 {
+                throw KImageError.file(.cannotReplace(path: path, reason: errnoString()))
+            }
+        } catch {
+            if sink.fd >= 0 { close(sink.fd) }
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically.
+    public static func write(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t? = nil) throws {
+        try write(to: path, mode: mode) { (sink: inout FileSink) throws in
+            try sink.write(Array(bytes))
+        }
+    }
+
+    static func split(_ path: String) -> (directory: String, base: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let dir = String(path[..<slash])
+        return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
+    }
+
+    /// Removes `.BASE.kimage-tmp.PID` files whose process no longer runs.
+    static func removeStaleTemporaries(in directory: String, for base: String) {
+        guard let dir = opendir(directory) else { return }
+        defer { closedir(dir) }
+        let prefix = "." + base + temporaryMarker
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count)) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                unlink(directory + "/" + name)
+            }
+        }
+    }
+}
+
+/// Where OutputFile's body writes its bytes.
+public struct FileSink {
+    var fd: Int32
+    let path: String
+    public private(set) var bytesWritten: UInt64 = 0
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
+            }
+            done += n
+        }
+        bytesWritten += UInt64(bytes.count)
+    }
+
+    public mutating func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { (raw) throws in try write(raw) }
+    }
+
+    /// Writes `count` zero bytes (padding, bss images).
+    public mutating func writeZeros(_ count: Int) throws {
+        guard count > 0 else { return }
+        let chunk = [UInt8](repeating: 0, count: min(count, 1 << 16))
+        var left = count
+        while left > 0 {
+            let n = min(left, chunk.count)
+            try chunk.withUnsafeBytes { (raw) throws in try write(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
+            left -= n
+        }
+    }
+}
