@@ -8,7 +8,7 @@ public struct GoSourceFile: Sendable, Equatable {
         public let symbol: String
         /// The function's name inside its package, as the linker spells it: `F`, `T.M`, `(*T).M`.
         public let function: String
-        public let location: SourceLocation
+        public let location: FileLocation
     }
 
     public let packageName: String?
@@ -46,7 +46,7 @@ public struct GoSourceFile: Sendable, Equatable {
         var problems: [RedirectError] = []
 
         // The current comment group's directives: (location, words after the directive).
-        var groupDirectives: [(SourceLocation, [String])] = []
+        var groupDirectives: [(FileLocation, [String])] = []
         var groupEnd = -1
         var depth = 0
 
@@ -66,24 +66,24 @@ public struct GoSourceFile: Sendable, Equatable {
                 if packageName == nil && depth == 0 {
                     if let expr = Self.after("//go:build", in: text) {
                         if goBuild != nil {
-                            throw KImageError.redirect(.badBuildConstraint(at: SourceLocation(file: path, line: t.line), line: text, detail: "a file may have only one //go:build line"))
+                            throw KImageError.redirect(.badBuildConstraint(at: FileLocation(file: path, line: t.line), line: text, detail: "a file may have only one //go:build line"))
                         }
                         do {
                             goBuild = try GoBuildConstraint.parse(expr)
                         } catch {
-                            throw KImageError.redirect(.badBuildConstraint(at: SourceLocation(file: path, line: t.line), line: text, detail: error.message))
+                            throw KImageError.redirect(.badBuildConstraint(at: FileLocation(file: path, line: t.line), line: text, detail: error.message))
                         }
                     } else if let expr = Self.after("// +build", in: text) {
                         do {
                             let e = try GoBuildConstraint.parsePlusBuild(expr)
                             plusBuild = plusBuild.map { .and($0, e) } ?? e
                         } catch {
-                            throw KImageError.redirect(.badBuildConstraint(at: SourceLocation(file: path, line: t.line), line: text, detail: error.message))
+                            throw KImageError.redirect(.badBuildConstraint(at: FileLocation(file: path, line: t.line), line: text, detail: error.message))
                         }
                     }
                 }
                 guard let rest = Self.after("//go:redirect-from", in: text) else { continue }
-                let loc = SourceLocation(file: path, line: t.line)
+                let loc = FileLocation(file: path, line: t.line)
                 if depth > 0 {
                     problems.append(.directiveNotOnFunction(at: loc, found: "it inside a declaration's body"))
                 } else if !t.firstOnLine {

@@ -1,6 +1,6 @@
 /// Where something was written: a file and a 1-based line. Printed as `file:line`, the form
 /// editors and compilers use.
-public struct SourceLocation: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+public struct FileLocation: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
     public let file: String
     public let line: Int
 
@@ -19,9 +19,9 @@ public struct Redirect: Sendable, Equatable, Hashable {
     /// The function that receives them (`github.com/achilleasa/gopher-os/kernel/mm.sysReserve`).
     public let destination: String
     /// The annotation or manifest line that asked for it.
-    public let origin: SourceLocation
+    public let origin: FileLocation
 
-    public init(source: String, destination: String, origin: SourceLocation) {
+    public init(source: String, destination: String, origin: FileLocation) {
         self.source = source
         self.destination = destination
         self.origin = origin

@@ -4,7 +4,7 @@ public enum RedirectManifest {
     public static func parse(_ text: String, path: String) throws -> [Redirect] {
         var result: [Redirect] = []
         var lineNumber = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             var line = Substring(raw)
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
@@ -12,10 +12,10 @@ public enum RedirectManifest {
             if words.isEmpty { continue }
             guard words.count == 2 else {
                 let shown = raw.trimmingSuffix(while: { $0 == "\r" || $0 == " " || $0 == "\t" })
-                throw KImageError.redirect(.manifestLine(at: SourceLocation(file: path, line: lineNumber), text: String(shown), words: words.count))
+                throw KImageError.redirect(.manifestLine(at: FileLocation(file: path, line: lineNumber), text: String(shown), words: words.count))
             }
             result.append(Redirect(source: String(words[0]), destination: String(words[1]),
-                                   origin: SourceLocation(file: path, line: lineNumber)))
+                                   origin: FileLocation(file: path, line: lineNumber)))
         }
         return result
     }

@@ -7,7 +7,7 @@ public struct RedirectPlan: @unchecked Sendable {
         public let sourceAddress: UInt64
         public let destination: String
         public let destinationAddress: UInt64
-        public let origin: SourceLocation
+        public let origin: FileLocation
     }
 
     public let elf: ELFFile
