@@ -29,6 +29,7 @@ public struct RedirectPlan: @unchecked Sendable {
         let kernel = elf.path
         let cls = elf.elfClass
         try RedirectSources.checkDuplicates(redirects)
+        _ = try elf.symbolTableSection() // a stripped kernel says so before anything else
 
         // The table section: present, with file bytes, a whole number of entries, the right size.
         guard let tableSection = elf.section(named: section) else {
