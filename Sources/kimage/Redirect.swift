@@ -14,7 +14,8 @@ struct Redirect: ParsableCommand {
 
         Example:
           kimage redirect build/kernel.elf --go src/kernel --go-import-root src
-          kimage redirect build/kernel.elf --manifest redirects.txt --patch -o build/patched.elf
+          kimage redirect build/kernel.elf --manifest redirects.txt --patch
+          kimage redirect build/kernel.elf --go . -o build/kernel.out.elf
           kimage redirect build/kernel.elf --go . --dry-run --json
         """
     )

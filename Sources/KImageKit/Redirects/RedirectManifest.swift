@@ -2,20 +2,40 @@
 /// kernels in C, Rust, Zig or assembly, where no annotation scanner applies.
 public enum RedirectManifest {
     public static func parse(_ text: String, path: String) throws -> [Redirect] {
+        try parse(bytes: Array(text.utf8), path: path)
+    }
+
+    /// Works on bytes: symbol names are compared as bytes everywhere else too, and a manifest
+    /// of hundreds of lines should cost nothing.
+    public static func parse(bytes: [UInt8], path: String) throws -> [Redirect] {
         var result: [Redirect] = []
         var lineNumber = 0
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+        var start = 0
+        let n = bytes.count
+        while start < n {
             lineNumber += 1
-            var line = Substring(raw)
-            if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
-            if words.isEmpty { continue }
-            guard words.count == 2 else {
-                let shown = raw.trimmingSuffix(while: { $0 == "\r" || $0 == " " || $0 == "\t" })
-                throw KImageError.redirect(.manifestLine(at: FileLocation(file: path, line: lineNumber), text: String(shown), words: words.count))
+            var end = start
+            while end < n && bytes[end] != 0x0A { end += 1 }
+            var contentEnd = start
+            while contentEnd < end && bytes[contentEnd] != 0x23 { contentEnd += 1 } // '#'
+            var words: [String] = []
+            var i = start
+            while i < contentEnd {
+                while i < contentEnd && (bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0D) { i += 1 }
+                let w = i
+                while i < contentEnd && !(bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0D) { i += 1 }
+                if i > w { words.append(String(decoding: bytes[w..<i], as: UTF8.self)) }
             }
-            result.append(Redirect(source: String(words[0]), destination: String(words[1]),
-                                   origin: FileLocation(file: path, line: lineNumber)))
+            if !words.isEmpty {
+                let location = FileLocation(file: path, line: lineNumber)
+                guard words.count == 2 else {
+                    var shownEnd = end
+                    while shownEnd > start && [0x20, 0x09, 0x0D].contains(bytes[shownEnd - 1]) { shownEnd -= 1 }
+                    throw KImageError.redirect(.manifestLine(at: location, text: String(decoding: bytes[start..<shownEnd], as: UTF8.self), words: words.count))
+                }
+                result.append(Redirect(source: words[0], destination: words[1], origin: location))
+            }
+            start = end + 1
         }
         return result
     }
@@ -27,14 +47,6 @@ public enum RedirectManifest {
         } catch KImageError.file(.empty) {
             return []
         }
-        return try parse(String(decoding: file.bytes, as: UTF8.self), path: path)
-    }
-}
-
-extension Substring {
-    func trimmingSuffix(while predicate: (Character) -> Bool) -> Substring {
-        var s = self
-        while let last = s.last, predicate(last) { s = s.dropLast() }
-        return s
+        return try parse(bytes: Array(file.bytes), path: path)
     }
 }

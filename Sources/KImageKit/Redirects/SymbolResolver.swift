@@ -8,12 +8,11 @@ public struct SymbolResolver {
     public init(elf: ELFFile, names: Set<String>) throws {
         self.elf = elf
         var found: [String: [ELFSymbol]] = [:]
-        found.reserveCapacity(names.count)
-        try elf.forEachSymbol { sym in
-            guard sym.isDefined, sym.kind != .file, sym.kind != .section, names.contains(sym.name) else { return }
+        for (name, symbols) in try elf.definedSymbols(named: names) {
             // The same definition listed twice (an alias the linker repeats) is one definition.
-            if let existing = found[sym.name], existing.contains(where: { Self.sameDefinition($0, sym) }) { return }
-            found[sym.name, default: []].append(sym)
+            var unique: [ELFSymbol] = []
+            for s in symbols where !unique.contains(where: { Self.sameDefinition($0, s) }) { unique.append(s) }
+            found[name] = unique
         }
         definitions = found
     }
