@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import KImageKit
+import TestSupport
+
+/// `kimage pack` end to end: fixture kernels built now, packed, booted under QEMU -kernel.
+@Suite struct PackEndToEndTests {
+    static let initrdSize = 8192
+
+    /// Packs `spec`'s kernel and boots it; returns the serial output after checking it passed.
+    @discardableResult
+    func packAndBoot(_ spec: PackFixture.Spec, dir: TemporaryDirectory, extra: [String] = [], append: String?,
+                     initrd: Bool = true, system: String = "qemu-system-x86_64") throws -> QEMU.Boot {
+        let elf = try PackFixture.build(spec, in: dir)
+        let image = dir.file(spec.name + ".img")
+        let r = try kimage(["pack", "--kernel", elf, "-o", image] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        let rd = initrd ? try PackFixture.initrd(in: dir, size: Self.initrdSize) : nil
+        let boot = try QEMU.boot(kernel: image, append: append, initrd: rd, memory: "\(spec.ramMB)M", system: system)
+        #expect(boot.debugExit == 0x10, "fixture \(spec.name) did not pass:\n\(boot.serial)\(boot.result.stderr)")
+        #expect(boot.serial.contains("PASS") && !boot.serial.contains("FAIL"), "\(boot.serial)")
+        return boot
+    }
+
+    @Test func elf64HigherHalfOverlappingTheImageBootsUnderQEMU() throws {
+        // gopher-os: linked at 0xFFFF800000100000, loaded at 1 MiB, on top of the image.
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "console=ttyS0 c-fixture",
+                                    paging: 3, initrdSize: Self.initrdSize, checkFault: true)
+        let boot = try packAndBoot(spec, dir: dir, extra: ["--cmdline", "not this one"], append: "console=ttyS0 c-fixture")
+        #expect(boot.serial.contains("ok writing read-only .text faults"))
+        let file = try mustRun("file", [dir.file("c.img")])
+        #expect(file.stdout.contains("Linux kernel x86 boot executable"), "\(file.stdout)")
+    }
+
+    @Test func packCommandLineIsUsedWhenTheLoaderGivesNone() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "c-default", bits64: true, virtualBase: 0xFFFF_8000_0010_0000,
+                                    expectedCmdline: "from kimage pack", paging: 3)
+        try packAndBoot(spec, dir: dir, extra: ["--cmdline", "from kimage pack"], append: nil, initrd: false)
+    }
+}
