@@ -39,4 +39,36 @@ import TestSupport
                                     expectedCmdline: "from kimage pack", paging: 3)
         try packAndBoot(spec, dir: dir, extra: ["--cmdline", "from kimage pack"], append: nil, initrd: false)
     }
+
+    @Test func elf32IdentityAt1MiBBootsWithPagingOff() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: "a-fixture x=1",
+                                    paging: 0, initrdSize: Self.initrdSize)
+        try packAndBoot(spec, dir: dir, append: "a-fixture x=1")
+    }
+
+    @Test func elf32HigherHalfJinueStyleBootsWith2LevelPaging() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "b-fixture",
+                                    paging: 1, initrdSize: Self.initrdSize)
+        try packAndBoot(spec, dir: dir, append: "b-fixture", system: "qemu-system-i386")
+    }
+
+    @Test func elf32HigherHalfWithPAEBootsAndTextIsReadOnly() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "b-pae", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "b-pae",
+                                    paging: 2, initrdSize: Self.initrdSize, checkFault: true)
+        try packAndBoot(spec, dir: dir, extra: ["--pae"], append: "b-pae")
+    }
+
+    @Test func elf64KernelCodeModelWithLoaderELFBoots() throws {
+        // Emerald: -mcmodel=kernel at 0xFFFFFFFF80100000, with a user-space loader ELF.
+        let dir = try TemporaryDirectory()
+        let loader = try PackFixture.loader(in: dir)
+        let loaderSize = try contentsOf(loader).count
+        let spec = PackFixture.Spec(name: "d", bits64: true, virtualBase: 0xFFFF_FFFF_8010_0000, codeModel: "kernel",
+                                    expectedCmdline: "d-fixture", paging: 3, initrdSize: Self.initrdSize,
+                                    loaderSize: loaderSize, checkFault: true)
+        try packAndBoot(spec, dir: dir, extra: ["--loader", loader, "--recursive", "510"], append: "d-fixture")
+    }
 }
