@@ -71,4 +71,60 @@ import TestSupport
                                     loaderSize: loaderSize, checkFault: true)
         try packAndBoot(spec, dir: dir, extra: ["--loader", loader, "--recursive", "510"], append: "d-fixture")
     }
+
+    /// Boots `image` through GRUB 2 on a BIOS CD (grub-mkrescue), with `linux`/`initrd` or
+    /// `linux16`/`initrd16`, serial output only.
+    func bootWithGRUB(image: String, command: String, append: String, initrd: String, dir: TemporaryDirectory,
+                      system: String = "qemu-system-x86_64") throws -> QEMU.Boot {
+        let root = dir.file("iso-\(command)")
+        try FileManager.default.createDirectory(atPath: root + "/boot/grub", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: image, toPath: root + "/boot/kernel.img")
+        try FileManager.default.copyItem(atPath: initrd, toPath: root + "/boot/initrd.bin")
+        let initrdCommand = command == "linux16" ? "initrd16" : "initrd"
+        try """
+            set timeout=0
+            set default=0
+            menuentry "kimage" {
+              \(command) /boot/kernel.img \(append)
+              \(initrdCommand) /boot/initrd.bin
+            }
+            """.write(toFile: root + "/boot/grub/grub.cfg", atomically: false, encoding: .utf8)
+        let iso = dir.file("\(command).iso")
+        try mustRun("grub-mkrescue", ["-o", iso, root])
+        return try QEMU.boot(arguments: ["-cdrom", iso, "-serial", "stdio", "-display", "none", "-monitor", "none",
+                                         "-no-reboot", "-m", "128M", "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
+                             system: system)
+    }
+
+    @Test(arguments: ["a", "b", "c", "d"])
+    func grubLinuxAndLinux16BootTheSameImage(fixture: String) throws {
+        let dir = try TemporaryDirectory()
+        var extra: [String] = []
+        var spec: PackFixture.Spec
+        switch fixture {
+        case "a":
+            spec = .init(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: "grub-a", paging: 0, initrdSize: Self.initrdSize)
+        case "b":
+            spec = .init(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "grub-b", paging: 1, initrdSize: Self.initrdSize)
+        case "c":
+            spec = .init(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "grub-c", paging: 3,
+                         initrdSize: Self.initrdSize, checkFault: true)
+        default:
+            let loader = try PackFixture.loader(in: dir)
+            extra = ["--loader", loader]
+            spec = .init(name: "d", bits64: true, virtualBase: 0xFFFF_FFFF_8010_0000, codeModel: "kernel", expectedCmdline: "grub-d",
+                         paging: 3, initrdSize: Self.initrdSize, loaderSize: try contentsOf(loader).count, checkFault: true)
+        }
+        let elf = try PackFixture.build(spec, in: dir)
+        let image = dir.file("kernel.img")
+        let r = try kimage(["pack", "--kernel", elf, "-o", image] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
+        for command in ["linux", "linux16"] {
+            let boot = try bootWithGRUB(image: image, command: command, append: spec.expectedCmdline, initrd: initrd, dir: dir)
+            #expect(boot.debugExit == 0x10, "GRUB \(command) did not boot fixture \(fixture):\n\(boot.serial)")
+            // GRUB passes BOOT_IMAGE=... first: the fixture checks the user's part is in the line.
+            #expect(boot.serial.contains("BOOT_IMAGE=/boot/kernel.img \(spec.expectedCmdline)"), "\(boot.serial)")
+        }
+    }
 }
