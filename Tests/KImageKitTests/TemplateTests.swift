@@ -48,7 +48,7 @@ import TestSupport
         }
     }
 
-    @Test(.disabled("until include/kimage/bootinfo.h lands from pack")) func everyProjectTemplateRendersForEveryLayout() throws {
+    @Test func everyProjectTemplateRendersForEveryLayout() throws {
         for layout in KernelLayout.allCases {
             let project = try InitProject(arch: layout.arch, layout: layout)
             let files = try project.files()

@@ -40,7 +40,7 @@ public enum ConfigTables {
         .init("base", .value),
         .init("link-offset", .value),
         .init("format", .value),
-        .init("output", .value, short: "o", path: true),
+        .init("output", .value, short: "o", shortOnly: true, path: true),
     ]
 
     public static let pack: [ConfigOption] = [
@@ -52,9 +52,6 @@ public enum ConfigTables {
         .init("embed-elf", .flag),
         .init("protocol", .value),
         .init("pae", .flag),
-        .init("bootsector", .value, path: true),
-        .init("setup16", .value, path: true),
-        .init("setup32", .value, path: true),
         .init("output", .value, short: "o", path: true),
         .init("depfile", .value, path: true),
         .init("json", .flag),
