@@ -85,6 +85,18 @@ import TestSupport
         #expect(try kimage(["count", "--help"], cwd: dir.path).status == 0)
     }
 
+    @Test func aSyntaxErrorFailsTheCommand() throws {
+        let dir = try TemporaryDirectory("kimage-config")
+        let toml = try dir.write("kimage.toml", "[pack]\ncmdline = \"open\n")
+        let before = try contentsOf(toml)
+        let r = try kimage(["pack", "--kernel", "k.elf", "-o", "k.img"], cwd: dir.path)
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("kimage: error: kimage.toml:2:"))
+        #expect(r.stderr.contains("not valid TOML"))
+        #expect(try contentsOf(toml) == before)
+        #expect(try dir.contents() == ["kimage.toml"])
+    }
+
     @Test func aMissingConfigFileIsAnError() throws {
         let dir = try TemporaryDirectory("kimage-config")
         let r = try kimage(["count", "--config", dir.file("none.toml")])

@@ -37,6 +37,48 @@ import TestSupport
         #expect(src == legacy.value && dst == serial.value)
     }
 
+    /// kimage.toml reaches the Makefile's bare `kimage redirect`: with patch = true the jump is in
+    /// the file before boot, and the kernel still boots.
+    @Test func patchInKimageTomlWritesTheJumpIntoTheFile() throws {
+        let dir = try TemporaryDirectory("kimage-init")
+        let project = dir.file("k")
+        #expect(try kimage(["init", project]).status == 0)
+        let tomlPath = project + "/kimage.toml"
+        var toml = String(decoding: try contentsOf(tomlPath), as: UTF8.self)
+        #expect(toml.contains("# patch = true"))
+        toml = toml.replacingOccurrences(of: "# patch = true", with: "patch = true")
+        try toml.write(toFile: tomlPath, atomically: false, encoding: .utf8)
+        let r = try run("make", ["run", "KIMAGE=\(Paths.kimage)"], cwd: project, timeout: 300)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("legacy_puts -> serial_puts: redirect installed at boot\n"))
+        let elf = try ELFFile(path: project + "/build/kernel.elf")
+        let legacy = try #require(try elf.symbols().first { $0.name == "legacy_puts" })
+        let offset = try #require(elf.fileOffset(ofVirtualAddress: legacy.value))
+        #expect(elf.fileBytes(at: offset, count: 6) == [0xFF, 0x25, 0, 0, 0, 0])
+    }
+
+    /// examples/hello, the kernel `make demo` boots, built and booted from a copy.
+    @Test func exampleHelloBootsAndPassesItsChecks() throws {
+        let dir = try TemporaryDirectory("kimage-example")
+        try mustRun("cp", ["-R", Paths.packageRoot + "/examples", Paths.templates, dir.path])
+        try? FileManager.default.removeItem(atPath: dir.file("examples/hello/build"))
+        let r = try run("make", ["run", "KIMAGE=\(Paths.kimage)"], cwd: dir.file("examples/hello"), timeout: 300)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        for line in [
+            "command line: \"console=ttyS0 example=hello\" (from the boot loader)\n",
+            "loader ELF starts with 7f 45 4c 46, as an ELF does\n",
+            ".goredirectstbl (installed at boot): 1 entry\n",
+            ".kimage.patched (written at build time): 1 entry\n",
+            "run-time redirect: legacy_puts -> serial_puts, installed at boot by kimage_install_redirects\n",
+            "build-time redirect: old_banner -> new_banner, written by kimage redirect --patch\n",
+            "hello: all checks passed\n",
+        ] {
+            #expect(r.stdout.contains(line), "missing: \(line)")
+        }
+        #expect(r.stdout.contains(" MiB usable\n"))
+        #expect(!r.stdout.contains("FAIL"))
+    }
+
     @Test func initRefusesANonEmptyDirectoryUnlessForced() throws {
         let dir = try TemporaryDirectory("kimage-init")
         let notes = try dir.write("notes.txt", "mine\n")

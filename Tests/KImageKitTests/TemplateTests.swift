@@ -62,6 +62,21 @@ import TestSupport
         }
     }
 
+    @Test func aTemplateTheBinaryLacksIsAnError() throws {
+        #expect(throws: KImageError.config(.missingTemplate(name: "ld/nope.ld"))) { try Templates.text("ld/nope.ld") }
+    }
+
+    @Test func initCannotWriteBelowAFile() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.write("plain", "x\n")
+        let project = try InitProject(arch: .x86_64, layout: .gopher)
+        #expect(throws: KImageError.config(.cannotCreateDirectory(path: file, reason: "a file of that name is in the way"))) {
+            try project.write(to: file + "/k", force: false)
+        }
+        #expect(try dir.contents() == ["plain"])
+        #expect(try contentsOf(file) == Array("x\n".utf8))
+    }
+
     @Test func anArchAndALayoutThatDisagreeAreRefused() throws {
         #expect(throws: KImageError.config(.layoutNeedsOtherArch(layout: "jinue", layoutArch: "i386", arch: "x86_64"))) {
             try InitProject(arch: .x86_64, layout: .jinue)
