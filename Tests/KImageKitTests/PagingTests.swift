@@ -142,7 +142,7 @@ import Testing
         var expected: [Int: UInt64] = [
             0: 0x10_1003,                   // PML4[0]   -> PDPT at 0x101000, P|RW
             256: 0x10_1003,                 // PML4[256] -> the same PDPT
-            511: 0x8000_0000_0010_0003,     // PML4[511] -> the PML4 itself, P|RW|XD
+            511: 0x10_0003,                 // PML4[511] -> the PML4 itself, P|RW (no XD: nothing needs NXE)
         ]
         for i in 0..<512 { #expect(t.entry(table: 0, index: i) == (expected[i] ?? 0), "PML4[\(i)]") }
         expected = [0: 0x10_2003]           // PDPT[0] -> PD at 0x102000
@@ -347,5 +347,21 @@ import Testing
         for i in 0..<512 { bytes.storeLE(UInt64(0x1003), at: 4096 + i * 8) }
         let error = #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: bytes, mode: .fourLevel, base: 0) }
         #expect(error?.description.contains("which is already used as a PDPT, as a PD") == true, "\(String(describing: error))")
+    }
+}
+
+@Suite struct PagingRecursiveSlotTests {
+    @Test func recursiveEntryGetsXDOnlyWhenNXEIsNeededAnyway() throws {
+        var b = try PageTableBuilder(mode: .fourLevel, recursiveSlot: 510)
+        try b.add(MappingSpec.parse("0+2M:rx", as: .identity))
+        #expect(try b.build(base: 0x1000).entry(table: 0, index: 510) == 0x1003)
+        try b.add(MappingSpec.parse("0x200000+2M:rw", as: .identity))
+        // 0x1000 + P|RW, + XD (bit 63): the rw mapping already needs EFER.NXE.
+        #expect(try b.build(base: 0x1000).entry(table: 0, index: 510) == 0x8000_0000_0000_1003)
+        // Mode 32: PD[1023] -> the PD, P|RW; the PD shows up at 0xFFFFF000.
+        var c = try PageTableBuilder(mode: .bits32, recursiveSlot: 1023)
+        try c.add(MappingSpec.parse("0+4M:rw", as: .identity))
+        #expect(try c.build(base: 0x9000).entry(table: 0, index: 1023) == 0x9003)
+        #expect(throws: KImageError.self) { try c.add(MappingSpec.parse("0xFFFFF000+4K", as: .identity)) }
     }
 }

@@ -143,9 +143,11 @@ public struct PageTableBuilder: Sendable {
         }
         arena.shareIdenticalTables()
         if let slot = recursiveSlot {
-            // P|R/W (|XD): the top table seen as a page through the window. G and bit 7 stay
-            // clear: bit 7 is reserved in a PML4E and PAT in the leaf role [x86-paging.md §5].
-            arena.entries[slot] = base | PageTableEntry.bitP | PageTableEntry.bitRW | (hasNX ? PageTableEntry.bitXD : 0)
+            // P|R/W, as gopher-os writes it; XD too when some mapping already needs EFER.NXE (a
+            // kernel without NXE would fault on XD). G and bit 7 stay clear: bit 7 is reserved
+            // in a PML4E and PAT in the leaf role [x86-paging.md §5].
+            let usesXD = hasNX && mappings.contains { !$0.flags.executable }
+            arena.entries[slot] = base | PageTableEntry.bitP | PageTableEntry.bitRW | (usesXD ? PageTableEntry.bitXD : 0)
         }
         let count = arena.depths.count
         let end = base + UInt64(count) * 4096
