@@ -85,7 +85,7 @@ struct Pagetables: ParsableCommand {
             let f = PageTablesFormat(rawValue: format)!
             let bytes = tables.emit(f, linkOffset: offset)
             if let output {
-                try OutputFile.write(bytes, to: output)
+                try OutputFile.write(to: output) { (sink: inout FileSink) throws in try sink.write(bytes) }
                 if f == .bin {
                     print("CR3 \(hex(tables.cr3)): \(tables.tableCount) tables, \(tables.byteCount) bytes at \(hex(tables.base)) in \(output)")
                 }

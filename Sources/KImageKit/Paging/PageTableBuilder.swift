@@ -143,9 +143,11 @@ public struct PageTableBuilder: Sendable {
         }
         arena.shareIdenticalTables()
         if let slot = recursiveSlot {
-            // P|R/W (|XD): the top table seen as a page through the window. G and bit 7 stay
-            // clear: bit 7 is reserved in a PML4E and PAT in the leaf role [x86-paging.md §5].
-            arena.entries[slot] = base | PageTableEntry.bitP | PageTableEntry.bitRW | (hasNX ? PageTableEntry.bitXD : 0)
+            // P|R/W, as gopher-os writes it; XD too when some mapping already needs EFER.NXE (a
+            // kernel without NXE would fault on XD). G and bit 7 stay clear: bit 7 is reserved
+            // in a PML4E and PAT in the leaf role [x86-paging.md §5].
+            let usesXD = hasNX && mappings.contains { !$0.flags.executable }
+            arena.entries[slot] = base | PageTableEntry.bitP | PageTableEntry.bitRW | (usesXD ? PageTableEntry.bitXD : 0)
         }
         let count = arena.depths.count
         let end = base + UInt64(count) * 4096
@@ -241,12 +243,21 @@ struct TableArena {
             }
         }
         let deepest = depths.max() ?? 0
+        // Candidates are bucketed by a few entries first, so that the common case (every table
+        // different, e.g. a 4 GiB identity map's 2048 PTs) never hashes whole tables.
+        struct Probe: Hashable { let a: UInt64, b: UInt64, c: UInt64 }
         for d in stride(from: deepest, through: 1, by: -1) {
-            var seen: [ArraySlice<UInt64>: Int] = [:]
+            var buckets: [Probe: [Int]] = [:]
             for t in 0..<n where depths[t] == d {
                 redirect(t)
-                let key = entries[t * perTable..<(t + 1) * perTable]
-                if let first = seen[key] { canonical[t] = first } else { seen[key] = t }
+                let start = t * perTable
+                let probe = Probe(a: entries[start], b: entries[start + perTable / 2], c: entries[start + perTable - 1])
+                let slice = entries[start..<start + perTable]
+                if let first = buckets[probe]?.first(where: { entries[$0 * perTable..<($0 + 1) * perTable] == slice }) {
+                    canonical[t] = first
+                } else {
+                    buckets[probe, default: []].append(t)
+                }
             }
         }
         redirect(0)

@@ -47,7 +47,8 @@ public enum PageTableWalker {
         let base: UInt64
         var runs: [LeafRun] = []
         var recursive: [Int] = []
-        var reached: Set<Int> = []
+        /// Table offset -> the depth it was first reached at.
+        var reached: [Int: Int] = [:]
         var leaves = 0
 
         init(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) {
@@ -62,7 +63,13 @@ public enum PageTableWalker {
 
         mutating func visit(tableOffset: Int, depth: Int, va: UInt64, path: String,
                             writable: Bool, user: Bool, noExecute: Bool) throws {
-            reached.insert(tableOffset)
+            // Sharing a table between entries of one level is fine (gopher-os shares a PDPT);
+            // one table at two levels is a loop, which no table set the CPU can use needs.
+            if let first = reached[tableOffset], first != depth {
+                throw KImageError.paging(.tableAtTwoLevels(entry: path, address: base + UInt64(tableOffset),
+                                                           first: mode.tableNames[first], second: mode.tableNames[depth]))
+            }
+            reached[tableOffset] = depth
             let name = mode.tableNames[depth]
             let shift = UInt64(mode.shift(atDepth: depth))
             let isPTLevel = depth == mode.levels - 1
@@ -70,8 +77,15 @@ public enum PageTableWalker {
                 let offset = tableOffset + i * mode.entrySize
                 let value = load(offset)
                 guard value & PageTableEntry.bitP != 0 else { continue }
-                let entryName = "\(path)\(name)[\(i)] at \(hex(base + UInt64(offset)))"
-                let e = try PageTableEntry.decode(value, mode: mode, depth: depth, name: entryName)
+                // Names are built only for errors and for the path below: formatting one per
+                // entry would dominate a walk of a million entries.
+                func entryName() -> String { "\(name)[\(i)] at \(hex(base + UInt64(offset)))" }
+                let e: PageTableEntry
+                do {
+                    e = try PageTableEntry.decode(value, mode: mode, depth: depth)
+                } catch KImageError.paging(.reservedBitsSet(_, let value, let bits)) {
+                    throw KImageError.paging(.reservedBitsSet(entry: entryName(), value: value, bits: bits))
+                }
                 let entryVA = va | (UInt64(i) << shift)
                 let w = writable && e.writable, u = user && e.user, nx = noExecute || e.noExecute
                 if isPTLevel || e.pageSize {
@@ -92,7 +106,7 @@ public enum PageTableWalker {
                 let blobEnd = base + UInt64(raw.count)
                 // A table is a whole page of the blob.
                 guard target >= base, raw.count >= 4096, target - base <= UInt64(raw.count - 4096) else {
-                    throw KImageError.paging(.pointerOutsideBlob(entry: entryName, value: value, target: target, blobStart: base, blobEnd: blobEnd))
+                    throw KImageError.paging(.pointerOutsideBlob(entry: entryName(), value: value, target: target, blobStart: base, blobEnd: blobEnd))
                 }
                 if depth == 0 && target == base && mode != .pae {
                     // A recursive slot: the top table mapped into its own window.
@@ -100,7 +114,7 @@ public enum PageTableWalker {
                     continue
                 }
                 try visit(tableOffset: Int(target - base), depth: depth + 1, va: entryVA,
-                          path: path, writable: w, user: u, noExecute: nx)
+                          path: entryName(), writable: w, user: u, noExecute: nx)
             }
         }
     }
