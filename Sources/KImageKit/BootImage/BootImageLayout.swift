@@ -101,7 +101,8 @@ public struct BootImageLayout: Sendable {
         plan.steps = Array(repeating: .zero(destination: 0, size: 0), count: stepCount)
 
         let planOffset = setup32.count
-        let bootInfoOffset = alignUp(planOffset + plan.encodedSize, 16)
+        // The boot info gets pages of its own: the stub's pages are mapped read-only and executable.
+        let bootInfoOffset = alignUp(planOffset + plan.encodedSize, Int(pageSize))
         let tablesOffset = alignUp(bootInfoOffset + bootInfo.size, Int(pageSize))
         let kernelStart = segments.map(\.physicalAddress).min()!
         let kernelEnd = segments.map { $0.physicalAddress + $0.memorySize }.max()!
