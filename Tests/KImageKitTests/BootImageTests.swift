@@ -184,6 +184,39 @@ import TestSupport
         _ = h
     }
 
+    @Test func aPageTwoSegmentsShareGetsBothRights() throws {
+        let dir = try TemporaryDirectory()
+        let obj = try Toolchain.nasm("""
+            bits 64
+            section .text
+            global _start
+            _start: jmp _start
+            section .data
+            value: dq 42
+            """, in: dir, name: "k")
+        // No ALIGN: .data starts in .text's last page, as its own RW segment.
+        let elf = try Toolchain.ld([obj], script: """
+            ENTRY(_start)
+            PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }
+            SECTIONS {
+              .text 0xFFFFFFFF80100000 : AT(0x100000) { *(.text) . += 0x1800; } :text
+              .data : AT(ADDR(.data) - 0xFFFFFFFF80000000) { *(.data) } :data
+            }
+            """, in: dir, output: "k.elf", extra: ["-z", "max-page-size=4096"])
+        let file = try ELFFile(path: elf)
+        #expect(file.loadSegments.count == 2)
+        var options = PackOptions(kernelPath: elf, outputPath: dir.file("k.img"))
+        options.commandLine = "x"
+        let report = try BootImagePacker.pack(options)
+        let image = try contentsOf(dir.file("k.img"))
+        let tablesPart = try #require(report.parts.first { $0.name == "page tables" })
+        let bytes = Array(image[Int(tablesPart.fileOffset)..<Int(tablesPart.fileOffset + tablesPart.size)])
+        let runs = try PageTableWalker.walkDetailed(bytes: bytes, mode: .fourLevel, base: report.cr3).runs
+        func flags(_ va: UInt64) -> MappingFlags? { runs.first { va >= $0.virtualStart && va - $0.virtualStart < $0.size }?.flags }
+        #expect(flags(0xFFFF_FFFF_8010_0000) == MappingFlags(writable: false, executable: true))
+        #expect(flags(0xFFFF_FFFF_8010_1000) == MappingFlags(writable: true, executable: true), "the shared page")
+    }
+
     @Test func depfileRuleNamesEveryInputAndEscapesSpaces() throws {
         let (dir, _, _) = try packed(Self.c)
         var options = PackOptions(kernelPath: dir.file("c.elf"), outputPath: dir.file("my image.img"))
