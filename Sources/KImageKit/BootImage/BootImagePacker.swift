@@ -164,7 +164,7 @@ public struct PackReport: Sendable, Codable, Equatable {
         }
         for p in layout.segments {
             if let o = p.payloadOffset {
-                parts.append(Part(name: "segment \(p.segment.index)", fileOffset: pmStart + UInt64(o),
+                parts.append(Part(name: "segment \(p.segment.index) source", fileOffset: pmStart + UInt64(o),
                                   size: min(p.segment.fileSize, p.segment.memorySize), physical: base + UInt64(o)))
             }
         }
