@@ -50,6 +50,14 @@ import TestSupport
                           ["segment 0", "physical 0x80000", "below 1 MiB", "AT()"])
     }
 
+    @Test func headersSegmentBelow1MiBFromLinkingWithTtext() throws {
+        let dir = try TemporaryDirectory()
+        let obj = try Toolchain.nasm("bits 64\nsection .text\nglobal _start\n_start: jmp _start\n", in: dir, name: "k")
+        let k = try Toolchain.ld([obj], script: nil, in: dir, output: "k.elf", extra: ["-z", "max-page-size=4096", "-Ttext=0x100000"])
+        try expectRefusal(["--kernel", k, "-o", dir.file("k.img")], dir: dir, inputs: [k],
+                          ["segment 0 is at physical 0xff000..", "below 1 MiB", "ELF and program headers", "-Ttext"])
+    }
+
     @Test func overlappingSegments() throws {
         let dir = try TemporaryDirectory()
         let k = try kernel(dir, script: """

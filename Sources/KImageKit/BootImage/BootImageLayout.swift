@@ -58,7 +58,8 @@ public struct BootImageLayout: Sendable {
         for s in segments {
             let end = s.physicalAddress &+ s.memorySize
             if s.physicalAddress < loadAddress {
-                throw KImageError.bootImage(.segmentBelow1MiB(path: path, segment: s.index, start: s.physicalAddress, end: end))
+                throw KImageError.bootImage(.segmentBelow1MiB(path: path, segment: s.index, start: s.physicalAddress, end: end,
+                                                               holdsHeaders: s.offset == 0 && s.fileSize > 0))
             }
             if end > 1 << 32 || end < s.physicalAddress {
                 throw KImageError.bootImage(.segmentAbove4GiB(path: path, segment: s.index, start: s.physicalAddress, end: end))
