@@ -1,14 +1,83 @@
 import ArgumentParser
 import KImageKit
 
+/// Where redirects come from; shared by `count` and `redirect`, which must agree.
+struct RedirectSourceOptions: ParsableArguments {
+    @Option(name: .customLong("go"), help: ArgumentHelp("A Go tree whose functions carry //go:redirect-from annotations (repeatable).", valueName: "dir"))
+    var goTrees: [String] = []
+
+    @Option(name: .customLong("go-import-root"), help: ArgumentHelp("Import paths are relative to this directory (GOPATH style, gopher-os: src); else the nearest go.mod decides.", valueName: "dir"))
+    var goImportRoot: String?
+
+    @Option(help: "The GOOS whose files count (file-name suffixes, //go:build).")
+    var goos: String = "linux"
+
+    @Option(help: "The GOARCH whose files count.")
+    var goarch: String = "amd64"
+
+    @Option(name: .customLong("manifest"), help: ArgumentHelp("A file of `SRC DST` lines, # comments (repeatable).", valueName: "file"))
+    var manifests: [String] = []
+
+    func validate() throws {
+        if goTrees.isEmpty && manifests.isEmpty {
+            throw ValidationError("no redirect sources: give at least one --go DIR or --manifest FILE")
+        }
+        if !GoTarget.knownOS.contains(goos) {
+            throw ValidationError("unknown --goos \(goos); expected one of \(GoTarget.knownOS.sorted().joined(separator: " "))")
+        }
+        if !GoTarget.knownArch.contains(goarch) {
+            throw ValidationError("unknown --goarch \(goarch); expected one of \(GoTarget.knownArch.sorted().joined(separator: " "))")
+        }
+    }
+
+    func sources() throws -> RedirectSources {
+        RedirectSources(goTrees: goTrees, manifests: manifests, goImportRoot: goImportRoot,
+                        target: try GoTarget(goos: goos, goarch: goarch))
+    }
+}
+
+extension RedirectCount.Format: ExpressibleByArgument {}
+
 struct Count: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "count",
-        abstract: "Not implemented yet."
+        abstract: "Print how many redirects the sources define (the size of rt0's redirect table).",
+        discussion: """
+        rt0 reserves one .goredirectstbl slot per redirect, so it must be assembled with the \
+        count of the same sources `kimage redirect` reads after linking. --depfile writes a make \
+        rule naming every file read, so make reassembles rt0 when an annotation changes.
+
+        Example:
+          nasm -f elf64 -dNUM_REDIRECTS=$(kimage count --go src) -o build/rt0.o rt0.asm
+          kimage count --go src/kernel --go-import-root src --format nasm > build/redirects.inc
+          kimage count --manifest redirects.txt --depfile build/rt0.d --target build/rt0.o
+        """
     )
 
+    @OptionGroup var sources: RedirectSourceOptions
+
+    @Option(help: "plain (the number alone), nasm, gas, ld, c, or json (with every redirect and its file:line).")
+    var format: RedirectCount.Format = .plain
+
+    @Option(help: ArgumentHelp("Also write a make rule: TARGET depends on every source file read.", valueName: "file"))
+    var depfile: String?
+
+    @Option(help: ArgumentHelp("The make target the depfile's rule is for (the rt0 object).", valueName: "target"))
+    var target: String?
+
+    func validate() throws {
+        if (depfile == nil) != (target == nil) {
+            throw ValidationError("--depfile and --target go together: --depfile build/rt0.d --target build/rt0.o")
+        }
+    }
+
     func run() throws {
-        printError("kimage count: not implemented yet")
-        throw ExitCode.failure
+        try reportingErrors {
+            let collection = try sources.sources().collect()
+            if let depfile, let target {
+                try OutputFile.write(Array(RedirectCount.depfile(target: target, prerequisites: collection.filesRead).utf8), to: depfile)
+            }
+            print(RedirectCount.render(collection, format: format))
+        }
     }
 }

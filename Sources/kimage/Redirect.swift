@@ -4,11 +4,61 @@ import KImageKit
 struct Redirect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redirect",
-        abstract: "Not implemented yet."
+        abstract: "Fill a linked kernel's redirect table (and, with --patch, write the trampolines).",
+        discussion: """
+        Resolves every redirect's source and destination in KERNEL's symbol table, checks that \
+        both are functions in executable sections, that each source is long enough for its \
+        trampoline (14 bytes in ELF64, 5 in ELF32) and that the table section has exactly one \
+        slot per redirect, then writes the (src, dst) entries sorted by source name. Nothing is \
+        written unless every check passes; the file is replaced atomically, its mode kept.
+
+        Example:
+          kimage redirect build/kernel.elf --go src/kernel --go-import-root src
+          kimage redirect build/kernel.elf --manifest redirects.txt --patch
+          kimage redirect build/kernel.elf --go . -o build/kernel.out.elf
+          kimage redirect build/kernel.elf --go . --dry-run --json
+        """
     )
 
+    @Argument(help: "The linked kernel ELF (not stripped).")
+    var kernel: String
+
+    @OptionGroup var sources: RedirectSourceOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the result here instead of replacing KERNEL.", valueName: "file"))
+    var output: String?
+
+    @Option(help: "The table section.")
+    var section: String = RedirectTable.defaultSectionName
+
+    @Flag(help: "Also write each trampoline at its source, so the kernel needs no installer at boot.")
+    var patch = false
+
+    @Flag(help: "Check and print, write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Flag(help: "Accept a table with more slots than redirects and zero-fill the rest (the boot code must stop at a zero entry).")
+    var allowSpare = false
+
     func run() throws {
-        printError("kimage redirect: not implemented yet")
-        throw ExitCode.failure
+        try reportingErrors {
+            let collection = try sources.sources().collect()
+            let elf = try ELFFile(path: kernel)
+            let plan = try RedirectPlan(elf: elf, redirects: collection.redirects, section: section,
+                                        patch: patch, allowSpare: allowSpare)
+            let destination = output ?? kernel
+            if !dryRun { try plan.write(to: destination) }
+            if json {
+                print(plan.json(output: dryRun ? nil : destination))
+            } else {
+                for line in plan.lines { print(line) }
+            }
+            if plan.spareSlots > 0 {
+                printError("kimage: note: \(plan.spareSlots) spare slot\(plan.spareSlots == 1 ? "" : "s") of \(section) zero-filled; the boot code must stop at the first zero entry")
+            }
+        }
     }
 }

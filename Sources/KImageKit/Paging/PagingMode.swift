@@ -143,6 +143,14 @@ public enum PageSize {
         }
     }
 
+    /// "4 MiB", "512 GiB", "256 TiB".
+    public static func describe(_ size: UInt64) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        var v = size, u = 0
+        while v >= 1024 && v % 1024 == 0 && u < units.count - 1 { v /= 1024; u += 1 }
+        return "\(v) \(units[u])"
+    }
+
     /// Parses 4K, 2M, 4M, 1G (also 4KiB, 4096, 0x200000).
     public static func parse(_ text: String) throws -> UInt64 {
         guard let value = try? AddressParser.parse(text),

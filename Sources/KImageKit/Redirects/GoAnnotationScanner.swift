@@ -1,0 +1,93 @@
+import Foundation
+
+/// Finds `//go:redirect-from` annotations in Go trees, the way the Go toolchain would see them
+/// for one GOOS/GOARCH: `_test.go` files, files excluded by their name suffix or build
+/// constraint, and directories the go tool ignores (`testdata`, `vendor`, `_x`, `.x`) are skipped.
+public struct GoAnnotationScanner: Sendable {
+    public var target: GoTarget
+    /// The GOPATH-style root import paths are relative to, for trees without go.mod.
+    public var importRoot: String?
+
+    public init(target: GoTarget = .linuxAMD64, importRoot: String? = nil) {
+        self.target = target
+        self.importRoot = importRoot
+    }
+
+    public struct Result: Sendable, Equatable {
+        /// In tree order: directories and files sorted by name.
+        public var redirects: [Redirect] = []
+        /// Every file whose change can change the redirects (.go files looked at, go.mod files).
+        public var filesRead: [String] = []
+    }
+
+    /// Scans `path`, a directory (recursively) or a single .go file.
+    public func scan(_ path: String) throws -> Result {
+        var result = Result()
+        let resolver = GoImportPathResolver(importRoot: importRoot)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw KImageError.redirect(.notADirectory(path: path))
+        }
+        if isDirectory.boolValue {
+            try walk(directory: path, resolver: resolver, into: &result)
+        } else if path.hasSuffix(".go") {
+            let dir = (path as NSString).deletingLastPathComponent
+            try scanFile(path, directory: dir.isEmpty ? "." : dir, resolver: resolver, into: &result)
+        } else {
+            throw KImageError.redirect(.notADirectory(path: path))
+        }
+        for mod in resolver.goModFiles where !result.filesRead.contains(mod) { result.filesRead.append(mod) }
+        return result
+    }
+
+    private func walk(directory: String, resolver: GoImportPathResolver, into result: inout Result) throws {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw KImageError.file(.cannotRead(path: directory, reason: "cannot list the directory"))
+        }
+        var subdirectories: [String] = []
+        for name in names.sorted(by: { $0.utf8Precedes($1) }) {
+            if name.hasPrefix(".") || name.hasPrefix("_") { continue }
+            let full = directory == "/" ? "/" + name : directory + "/" + name
+            var st = stat()
+            guard lstat(full, &st) == 0 else { continue }
+            // Symbolic links to directories are not followed, as `go build ./...` does not.
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                if name != "testdata" && name != "vendor" { subdirectories.append(full) }
+            } else if name.hasSuffix(".go") && !name.hasSuffix("_test.go") {
+                try scanFile(full, directory: directory, resolver: resolver, into: &result)
+            }
+        }
+        for sub in subdirectories { try walk(directory: sub, resolver: resolver, into: &result) }
+    }
+
+    private func scanFile(_ path: String, directory: String, resolver: GoImportPathResolver, into result: inout Result) throws {
+        let name = (path as NSString).lastPathComponent
+        guard !name.hasSuffix("_test.go") else { return }
+        result.filesRead.append(path)
+        guard target.admits(fileName: name) else { return }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KImageError.file(.cannotRead(path: path, reason: "unreadable"))
+        }
+        let bytes = [UInt8](data)
+        guard bytes.withUnsafeBytes(GoSourceFile.mentionsDirective) else { return }
+        let file = try GoSourceFile(bytes: bytes, path: path)
+        if let constraint = file.constraint, !constraint.evaluate(for: target) { return }
+        if let first = file.problems.first {
+            throw KImageError.redirect(file.problems.count == 1 ? first : .several(file.problems))
+        }
+        guard !file.annotations.isEmpty else { return }
+        let importPath: String
+        if file.packageName == "main" {
+            importPath = "main" // the linker names package main's symbols main.F, whatever its directory
+        } else {
+            importPath = try resolver.importPath(ofDirectory: GoImportPathResolver.absolute(directory), shown: directory)
+        }
+        let prefix = GoImportPath.linkerPrefix(importPath)
+        for a in file.annotations {
+            result.redirects.append(Redirect(source: a.symbol, destination: prefix + "." + a.function, origin: a.location))
+        }
+    }
+}

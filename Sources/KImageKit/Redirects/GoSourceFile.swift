@@ -1,0 +1,272 @@
+/// What one Go source file says about redirects: its package, its build constraint, and the
+/// top-level functions whose doc comments hold `//go:redirect-from`. A small lexer is enough:
+/// comments, strings (so a directive inside a raw string is not one), brackets and identifiers.
+public struct GoSourceFile: Sendable, Equatable {
+    /// One `//go:redirect-from SYMBOL` attached to a function.
+    public struct Annotation: Sendable, Equatable {
+        /// The redirected symbol (`runtime.sysReserve`).
+        public let symbol: String
+        /// The function's name inside its package, as the linker spells it: `F`, `T.M`, `(*T).M`.
+        public let function: String
+        public let location: FileLocation
+    }
+
+    public let packageName: String?
+    /// The `//go:build` expression, or the `// +build` lines when there is none.
+    public let constraint: GoBuildConstraint?
+    public let annotations: [Annotation]
+    /// Misplaced or malformed directives; reported only when the file is part of the build.
+    public let problems: [RedirectError]
+
+    static let directive = Array("//go:redirect-from".utf8)
+
+    /// Whether `bytes` can hold a directive at all: most files do not, and skip the lexer.
+    static func mentionsDirective(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let d = directive
+        guard bytes.count >= d.count else { return false }
+        var i = 0
+        let last = bytes.count - d.count
+        while i <= last {
+            if bytes[i] == 0x2F && bytes[i + 1] == 0x2F && bytes[i + 2] == 0x67 {
+                var k = 3
+                while k < d.count && bytes[i + k] == d[k] { k += 1 }
+                if k == d.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    public init(bytes: [UInt8], path: String) throws {
+        let tokens = bytes.withUnsafeBytes { GoLexer.tokens(of: $0) }
+        var packageName: String?
+        var goBuild: GoBuildConstraint?
+        var plusBuild: GoBuildConstraint?
+        var annotations: [Annotation] = []
+        var problems: [RedirectError] = []
+
+        // The current comment group's directives: (location, words after the directive).
+        var groupDirectives: [(FileLocation, [String])] = []
+        var groupEnd = -1
+        var depth = 0
+
+        func orphan(_ found: String) {
+            for (loc, _) in groupDirectives { problems.append(.directiveNotOnFunction(at: loc, found: found)) }
+            groupDirectives = []
+        }
+
+        for (k, t) in tokens.enumerated() {
+            if t.kind == .lineComment || t.kind == .blockComment {
+                if t.line > groupEnd + 1 && !groupDirectives.isEmpty {
+                    orphan("a blank line between it and the next declaration")
+                }
+                groupEnd = t.endLine
+                guard t.kind == .lineComment else { continue }
+                let text = t.text
+                if packageName == nil && depth == 0 {
+                    if let expr = Self.after("//go:build", in: text) {
+                        if goBuild != nil {
+                            throw KImageError.redirect(.badBuildConstraint(at: FileLocation(file: path, line: t.line), line: text, detail: "a file may have only one //go:build line"))
+                        }
+                        do {
+                            goBuild = try GoBuildConstraint.parse(expr)
+                        } catch {
+                            throw KImageError.redirect(.badBuildConstraint(at: FileLocation(file: path, line: t.line), line: text, detail: error.message))
+                        }
+                    } else if let expr = Self.after("// +build", in: text) {
+                        do {
+                            let e = try GoBuildConstraint.parsePlusBuild(expr)
+                            plusBuild = plusBuild.map { .and($0, e) } ?? e
+                        } catch {
+                            throw KImageError.redirect(.badBuildConstraint(at: FileLocation(file: path, line: t.line), line: text, detail: error.message))
+                        }
+                    }
+                }
+                guard let rest = Self.after("//go:redirect-from", in: text) else { continue }
+                let loc = FileLocation(file: path, line: t.line)
+                if depth > 0 {
+                    problems.append(.directiveNotOnFunction(at: loc, found: "it inside a declaration's body"))
+                } else if !t.firstOnLine {
+                    problems.append(.directiveNotOnFunction(at: loc, found: "code before it on the same line"))
+                } else {
+                    groupDirectives.append((loc, rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)))
+                }
+                continue
+            }
+
+            if !groupDirectives.isEmpty {
+                if t.kind == .identifier && t.text == "func" && depth == 0 && t.firstOnLine && t.line == groupEnd + 1,
+                   let fn = Self.function(at: k, in: tokens) {
+                    for (loc, words) in groupDirectives {
+                        if words.isEmpty {
+                            problems.append(.directiveWithoutSymbol(at: loc))
+                        } else if words.count > 1 {
+                            problems.append(.directiveExtraWords(at: loc, words: words))
+                        } else if fn.generic {
+                            problems.append(.directiveOnGeneric(at: loc, function: fn.name))
+                        } else {
+                            annotations.append(Annotation(symbol: words[0], function: fn.name, location: loc))
+                        }
+                    }
+                    groupDirectives = []
+                } else if t.line > groupEnd + 1 {
+                    orphan("a blank line between it and the next declaration")
+                } else {
+                    orphan("`\(t.text)` where a top-level `func` was expected")
+                }
+            }
+            groupEnd = -2
+
+            if t.kind == .punctuation {
+                switch t.text {
+                case "(", "[", "{": depth += 1
+                case ")", "]", "}": depth = max(0, depth - 1)
+                default: break
+                }
+            }
+            if t.kind == .identifier && t.text == "package" && depth == 0 && packageName == nil,
+               k + 1 < tokens.count, tokens[k + 1].kind == .identifier {
+                packageName = tokens[k + 1].text
+            }
+        }
+        if !groupDirectives.isEmpty { orphan("the end of the file") }
+
+        self.packageName = packageName
+        self.constraint = goBuild ?? plusBuild
+        self.annotations = annotations
+        self.problems = problems
+    }
+
+    /// The text after `prefix` when `text` is that directive (followed by a space or nothing).
+    static func after(_ prefix: String, in text: String) -> String? {
+        guard text.hasPrefix(prefix) else { return nil }
+        let rest = text.dropFirst(prefix.count)
+        guard rest.isEmpty || rest.first == " " || rest.first == "\t" else { return nil }
+        return String(rest)
+    }
+
+    /// Reads `func [ (receiver) ] Name [ [TypeParams] ] (` starting at the `func` token.
+    static func function(at k: Int, in tokens: [GoLexer.Token]) -> (name: String, generic: Bool)? {
+        var j = k + 1
+        func next() -> GoLexer.Token? {
+            while j < tokens.count {
+                let t = tokens[j]
+                j += 1
+                if t.kind != .lineComment && t.kind != .blockComment { return t }
+            }
+            return nil
+        }
+        guard var t = next() else { return nil }
+        var receiver: String?
+        var generic = false
+        if t.kind == .punctuation && t.text == "(" {
+            var nesting = 1, brackets = 0
+            var idents: [String] = []
+            var pointer = false
+            while nesting > 0 {
+                guard let r = next() else { return nil }
+                switch (r.kind, r.text) {
+                case (.punctuation, "("): nesting += 1
+                case (.punctuation, ")"): nesting -= 1
+                case (.punctuation, "["):
+                    if brackets == 0 { generic = true }
+                    brackets += 1
+                case (.punctuation, "]"): brackets -= 1
+                case (.punctuation, "*") where brackets == 0: pointer = true
+                case (.identifier, _) where brackets == 0: idents.append(r.text)
+                default: break
+                }
+            }
+            guard let type = idents.last else { return nil }
+            receiver = pointer ? "(*\(type))" : type
+            guard let n = next() else { return nil }
+            t = n
+        }
+        guard t.kind == .identifier, let after = next() else { return nil }
+        if after.kind == .punctuation && after.text == "[" { generic = true }
+        guard after.kind == .punctuation && (after.text == "(" || after.text == "[") else { return nil }
+        return (receiver.map { "\($0).\(t.text)" } ?? t.text, generic)
+    }
+}
+
+/// Splits Go source into the tokens GoSourceFile needs.
+enum GoLexer {
+    enum Kind: Sendable { case identifier, punctuation, string, lineComment, blockComment, other }
+
+    struct Token: Sendable {
+        let kind: Kind
+        let text: String
+        let line: Int
+        let endLine: Int
+        /// Nothing but spaces before it on its line.
+        let firstOnLine: Bool
+    }
+
+    static func tokens(of s: UnsafeRawBufferPointer) -> [Token] {
+        var out: [Token] = []
+        var i = 0, line = 1
+        var lineHasToken = false
+        let n = s.count
+        func text(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: s[a..<b]), as: UTF8.self) }
+        func isIdent(_ c: UInt8) -> Bool {
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c >= 0x80
+        }
+        while i < n {
+            let c = s[i]
+            let first = !lineHasToken
+            if c == 0x0A { line += 1; lineHasToken = false; i += 1; continue }
+            if c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0C { i += 1; continue }
+            lineHasToken = true
+            let startLine = line
+            if c == 0x2F && i + 1 < n && s[i + 1] == 0x2F {
+                var e = i
+                while e < n && s[e] != 0x0A { e += 1 }
+                var t = e
+                if t > i && s[t - 1] == 0x0D { t -= 1 }
+                out.append(Token(kind: .lineComment, text: text(i, t), line: line, endLine: line, firstOnLine: first))
+                i = e
+                continue
+            }
+            if c == 0x2F && i + 1 < n && s[i + 1] == 0x2A {
+                var e = i + 2
+                while e < n && !(s[e] == 0x2A && e + 1 < n && s[e + 1] == 0x2F) {
+                    if s[e] == 0x0A { line += 1 }
+                    e += 1
+                }
+                i = min(n, e + 2)
+                out.append(Token(kind: .blockComment, text: "", line: startLine, endLine: line, firstOnLine: first))
+                continue
+            }
+            if c == 0x22 || c == 0x27 { // "..." and '...': escapes, end at the quote or the line
+                var e = i + 1
+                while e < n && s[e] != c && s[e] != 0x0A {
+                    e += s[e] == 0x5C ? 2 : 1
+                }
+                i = min(n, e + 1)
+                out.append(Token(kind: .string, text: "string", line: startLine, endLine: line, firstOnLine: first))
+                continue
+            }
+            if c == 0x60 { // `raw string`, may span lines
+                var e = i + 1
+                while e < n && s[e] != 0x60 {
+                    if s[e] == 0x0A { line += 1 }
+                    e += 1
+                }
+                i = min(n, e + 1)
+                out.append(Token(kind: .string, text: "string", line: startLine, endLine: line, firstOnLine: first))
+                continue
+            }
+            if isIdent(c) {
+                var e = i
+                while e < n && isIdent(s[e]) { e += 1 }
+                let isNumber = c >= 0x30 && c <= 0x39
+                out.append(Token(kind: isNumber ? .other : .identifier, text: text(i, e), line: line, endLine: line, firstOnLine: first))
+                i = e
+                continue
+            }
+            out.append(Token(kind: .punctuation, text: text(i, i + 1), line: line, endLine: line, firstOnLine: first))
+            i += 1
+        }
+        return out
+    }
+}

@@ -1,0 +1,167 @@
+/// Everything `kimage redirect` will write, decided and checked before the first byte is written:
+/// names resolved, functions checked, the table section checked and encoded, trampolines built.
+public struct RedirectPlan: @unchecked Sendable {
+    /// One resolved redirect, as printed and written.
+    public struct Entry: Sendable, Equatable {
+        public let source: String
+        public let sourceAddress: UInt64
+        public let destination: String
+        public let destinationAddress: UInt64
+        public let origin: FileLocation
+    }
+
+    public let elf: ELFFile
+    public let section: String
+    /// Sorted by source name: the table's order.
+    public let entries: [Entry]
+    public let slotCount: Int
+    public var spareSlots: Int { slotCount - entries.count }
+    public let patchesCode: Bool
+    /// The table bytes, then (with `patch`) one trampoline per source.
+    public let patches: [BytePatch]
+    public let table: RedirectTable
+
+    public init(elf: ELFFile, redirects: [Redirect], section: String = RedirectTable.defaultSectionName,
+                patch: Bool = false, allowSpare: Bool = false) throws {
+        self.elf = elf
+        self.section = section
+        self.patchesCode = patch
+        let kernel = elf.path
+        let cls = elf.elfClass
+        try RedirectSources.checkDuplicates(redirects)
+        _ = try elf.symbolTableSection() // a stripped kernel says so before anything else
+
+        // The table section: present, with file bytes, a whole number of entries, the right size.
+        guard let tableSection = elf.section(named: section) else {
+            throw KImageError.redirect(.tableSectionMissing(kernel: kernel, section: section))
+        }
+        guard tableSection.holdsFileBytes else {
+            throw KImageError.redirect(.tableSectionNoBits(kernel: kernel, section: section))
+        }
+        let entrySize = RedirectTable.entrySize(for: cls)
+        guard tableSection.size % UInt64(entrySize) == 0 else {
+            throw KImageError.redirect(.tableSectionBadSize(section: section, size: tableSection.size, entrySize: entrySize))
+        }
+        slotCount = Int(tableSection.size) / entrySize
+        if redirects.count > slotCount {
+            throw KImageError.redirect(.tooFewSlots(section: section, slots: slotCount, needed: redirects.count))
+        }
+        if redirects.count < slotCount && !allowSpare {
+            throw KImageError.redirect(.tooManySlots(section: section, slots: slotCount, needed: redirects.count))
+        }
+
+        // Names: one pass over the symbol table, then one lookup each.
+        var names = Set<String>()
+        for r in redirects { names.insert(r.source); names.insert(r.destination) }
+        let resolver = try SymbolResolver(elf: elf, names: names)
+        let trampolineSize = Trampoline.size(for: cls)
+        var problems: [RedirectError] = []
+        var resolved: [(Redirect, ELFSymbol, ELFSymbol)] = []
+
+        func lookUp(_ name: String, _ role: RedirectError.Role, _ r: Redirect) throws -> ELFSymbol? {
+            let defs = resolver.definitions[name] ?? []
+            if defs.isEmpty {
+                problems.append(.symbolNotFound(kernel: kernel, role: role, name: name, origin: r.origin,
+                                                suggestions: try resolver.suggestions(for: name)))
+                return nil
+            }
+            if defs.count > 1 {
+                problems.append(.symbolAmbiguous(kernel: kernel, role: role, name: name, origin: r.origin, definitions: defs.map(resolver.describe)))
+                return nil
+            }
+            let s = defs[0]
+            if s.kind != .function {
+                problems.append(.notAFunction(kernel: kernel, role: role, name: name, origin: r.origin, kind: "\(SymbolResolver.kindName(s.kind)) \(resolver.describe(s))"))
+                return nil
+            }
+            let index = Int(s.sectionIndex)
+            guard s.sectionIndex < 0xFF00, index < elf.sections.count, elf.sections[index].isExecutable, elf.sections[index].isAlloc else {
+                problems.append(.notInExecutableSection(kernel: kernel, role: role, name: name, origin: r.origin, section: resolver.sectionName(of: s)))
+                return nil
+            }
+            return s
+        }
+
+        for r in redirects.sorted(by: { $0.source.utf8Precedes($1.source) }) {
+            let src = try lookUp(r.source, .source, r)
+            let dst = try lookUp(r.destination, .destination, r)
+            guard let src, let dst else { continue }
+            if src.size < UInt64(trampolineSize) {
+                let next = try resolver.firstSymbol(after: src, before: src.value &+ UInt64(trampolineSize))
+                problems.append(.sourceTooSmall(kernel: kernel, name: r.source, address: src.value, size: src.size, needed: trampolineSize,
+                                                next: next.map { "\($0.name) at \(hex($0.value))" }, origin: r.origin))
+                continue
+            }
+            if src.value == dst.value {
+                problems.append(.redirectToItself(name: r.source, destination: r.destination, address: src.value, origin: r.origin))
+                continue
+            }
+            resolved.append((r, src, dst))
+        }
+        if let first = problems.first {
+            throw KImageError.redirect(problems.count == 1 ? first : .several(problems))
+        }
+
+        // Two sources at (nearly) the same address would get overlapping trampolines.
+        let byAddress = resolved.sorted { $0.1.value < $1.1.value }
+        for (a, b) in zip(byAddress, byAddress.dropFirst()) where b.1.value - a.1.value < UInt64(trampolineSize) {
+            throw KImageError.redirect(.trampolinesOverlap(first: a.0.source, firstAddress: a.1.value, second: b.0.source,
+                                                           secondAddress: b.1.value, length: trampolineSize))
+        }
+
+        entries = resolved.map { Entry(source: $0.0.source, sourceAddress: $0.1.value, destination: $0.0.destination,
+                                       destinationAddress: $0.2.value, origin: $0.0.origin) }
+        table = try RedirectTable(elfClass: cls, entries: entries.map { .init(source: $0.sourceAddress, destination: $0.destinationAddress) },
+                                  slotCount: slotCount, allowSpare: allowSpare, section: section)
+        var patches = [BytePatch(offset: tableSection.offset, bytes: table.encoded())]
+        if patch {
+            for e in entries {
+                guard let offset = elf.fileOffset(ofVirtualAddress: e.sourceAddress, length: UInt64(trampolineSize)) else {
+                    throw KImageError.redirect(.sourceNotInFile(kernel: kernel, name: e.source, address: e.sourceAddress))
+                }
+                let tableRange = tableSection.offset..<(tableSection.offset + tableSection.size)
+                if tableRange.overlaps(offset..<(offset + UInt64(trampolineSize))) {
+                    throw KImageError.redirect(.trampolinesOverlap(first: e.source, firstAddress: e.sourceAddress, second: section,
+                                                                   secondAddress: tableSection.address, length: trampolineSize))
+                }
+                patches.append(BytePatch(offset: offset, bytes: Trampoline.bytes(from: e.sourceAddress, to: e.destinationAddress, elfClass: cls)))
+            }
+        }
+        self.patches = patches
+    }
+
+    /// Writes the kernel with the plan applied: in place (atomically) or to `destination`.
+    public func write(to destination: String) throws {
+        try elf.write(applying: patches, to: destination)
+    }
+}
+
+extension RedirectPlan {
+    private var addressDigits: Int { elf.elfClass == .elf64 ? 16 : 8 }
+
+    /// A line per redirect: `runtime.throw 0x... -> kernel/kfmt.Panic 0x...`.
+    public var lines: [String] {
+        entries.map { "\($0.source) \(hex($0.sourceAddress, digits: addressDigits)) -> \($0.destination) \(hex($0.destinationAddress, digits: addressDigits))" }
+    }
+
+    /// The plan for tools; `output` is nil for --dry-run.
+    public func json(output: String?) -> String {
+        let items = entries.map { e in
+            "    {\"src\": \(RedirectJSON.string(e.source)), \"srcAddress\": \"\(hex(e.sourceAddress, digits: addressDigits))\", "
+                + "\"dst\": \(RedirectJSON.string(e.destination)), \"dstAddress\": \"\(hex(e.destinationAddress, digits: addressDigits))\", "
+                + "\"file\": \(RedirectJSON.string(e.origin.file)), \"line\": \(e.origin.line)}"
+        }
+        return """
+            {
+              "kernel": \(RedirectJSON.string(elf.path)),
+              "output": \(output.map(RedirectJSON.string) ?? "null"),
+              "class": "\(elf.elfClass.rawValue)",
+              "section": \(RedirectJSON.string(section)),
+              "slots": \(slotCount),
+              "spareSlots": \(spareSlots),
+              "patched": \(patchesCode),
+              "redirects": [\(items.isEmpty ? "]" : "\n" + items.joined(separator: ",\n") + "\n  ]")
+            }
+            """
+    }
+}

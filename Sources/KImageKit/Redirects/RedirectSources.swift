@@ -1,0 +1,62 @@
+/// Where a run's redirects come from: Go trees and manifests, as given on the command line.
+public struct RedirectSources: Sendable, Equatable {
+    public var goTrees: [String]
+    public var manifests: [String]
+    public var goImportRoot: String?
+    public var target: GoTarget
+
+    public init(goTrees: [String] = [], manifests: [String] = [], goImportRoot: String? = nil, target: GoTarget = .linuxAMD64) {
+        self.goTrees = goTrees
+        self.manifests = manifests
+        self.goImportRoot = goImportRoot
+        self.target = target
+    }
+
+    public var isEmpty: Bool { goTrees.isEmpty && manifests.isEmpty }
+
+    /// The redirects of every source, checked for a src redirected twice.
+    public struct Collection: Sendable, Equatable {
+        /// In the order found: Go trees first, then manifests, each in argument order.
+        public let redirects: [Redirect]
+        /// Every file read, in order, each once: the prerequisites of a depfile.
+        public let filesRead: [String]
+
+        public var count: Int { redirects.count }
+
+        /// Sorted by source name (byte order): the table's deterministic order.
+        public var sortedBySource: [Redirect] {
+            redirects.sorted { $0.source.utf8Precedes($1.source) }
+        }
+    }
+
+    public func collect() throws -> Collection {
+        guard !isEmpty else { throw KImageError.redirect(.noSources) }
+        var redirects: [Redirect] = []
+        var files: [String] = []
+        let scanner = GoAnnotationScanner(target: target, importRoot: goImportRoot)
+        for tree in goTrees {
+            let r = try scanner.scan(tree)
+            redirects += r.redirects
+            files += r.filesRead
+        }
+        for manifest in manifests {
+            redirects += try RedirectManifest.read(path: manifest)
+            files.append(manifest)
+        }
+        try Self.checkDuplicates(redirects)
+        var seen = Set<String>()
+        return Collection(redirects: redirects, filesRead: files.filter { seen.insert($0).inserted })
+    }
+
+    /// The same src twice is an error naming both places, even when both agree on dst.
+    public static func checkDuplicates(_ redirects: [Redirect]) throws {
+        var first: [String: Redirect] = [:]
+        for r in redirects {
+            if let earlier = first[r.source] {
+                throw KImageError.redirect(.duplicateSource(symbol: r.source, first: earlier.origin, firstDestination: earlier.destination,
+                                                            second: r.origin, secondDestination: r.destination))
+            }
+            first[r.source] = r
+        }
+    }
+}
