@@ -34,9 +34,14 @@ public struct RedirectSources: Sendable, Equatable {
         var redirects: [Redirect] = []
         var files: [String] = []
         let scanner = GoAnnotationScanner(target: target, importRoot: goImportRoot)
+        // Overlapping trees (`--go src --go src/kernel`) see the same annotation twice: it counts once.
+        var annotations = Set<String>()
         for tree in goTrees {
             let r = try scanner.scan(tree)
-            redirects += r.redirects
+            for redirect in r.redirects
+            where annotations.insert("\(GoImportPathResolver.absolute(redirect.origin.file)):\(redirect.origin.line):\(redirect.source)").inserted {
+                redirects.append(redirect)
+            }
             files += r.filesRead
         }
         for manifest in manifests {
