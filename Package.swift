@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -17,7 +18,10 @@ let package = Package(
             pkgConfig: "libelf",
             providers: [.apt(["libelf-dev"])]
         ),
-        .target(name: "KImageKit", dependencies: ["CLibELF"]),
+        .target(
+            name: "KImageKit",
+            dependencies: ["CLibELF", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
         .executableTarget(
             name: "kimage",
             dependencies: [

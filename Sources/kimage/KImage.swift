@@ -14,10 +14,34 @@ struct KImage: ParsableCommand {
           kimage redirect build/kernel.elf --go src
           kimage pack --kernel build/kernel.elf -o build/kernel.img
           qemu-system-x86_64 -kernel build/kernel.img
+
+        Options of count, redirect, pagetables and pack can also be set in kimage.toml
+        (read from the working directory, or named with --config FILE); flags override it.
+        `kimage init DIR` writes a kernel project that uses all of this.
         """,
         version: KImageVersion.string,
         subcommands: [Count.self, Redirect.self, Pagetables.self, Pack.self, Inspect.self, Init.self]
     )
+
+    /// Options of count, redirect, pagetables and pack can also come from kimage.toml (or
+    /// `--config FILE`); they become arguments before ArgumentParser sees the command line, so
+    /// flags typed by the user override the file and every command validates them the same way.
+    static func main() {
+        let arguments: [String]
+        do {
+            arguments = try ConfigArguments.expand(
+                Array(CommandLine.arguments.dropFirst()),
+                fileExists: { FileManager.default.fileExists(atPath: $0) },
+                load: { try KImageConfig(path: $0) })
+        } catch let error as KImageError {
+            printError("kimage: error: \(error.description)")
+            Foundation.exit(ExitCode.failure.rawValue)
+        } catch {
+            printError("kimage: error: \(error)")
+            Foundation.exit(ExitCode.failure.rawValue)
+        }
+        main(arguments)
+    }
 }
 
 /// Runs a subcommand body: KImageKit errors become `kimage: error: ...` on stderr and exit 1.

@@ -1,14 +1,83 @@
 import ArgumentParser
+import Foundation
 import KImageKit
 
 struct Pack: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pack",
-        abstract: "Not implemented yet."
+        abstract: "Make a Linux/x86 boot-protocol image from a kernel ELF (QEMU -kernel, GRUB linux/linux16).",
+        discussion: """
+        The image holds kimage's boot sector, 16-bit and 32-bit setup stubs, a load plan, the boot
+        info and page tables built now, and the kernel's loadable segments. ELF64 kernels enter in
+        long mode (rdi = boot info, rsi = 0x6b696d67); ELF32 kernels in protected mode (ebx = boot
+        info, eax = 0x6b696d67), with paging when vaddr != paddr. See templates/include/kimage/bootinfo.h.
+
+        Example:
+          kimage pack --kernel build/kernel.elf --loader build/loader.elf \\
+              --cmdline "console=ttyS0" -o build/kernel.img --depfile build/kernel.img.d
+          qemu-system-x86_64 -kernel build/kernel.img -append "debug"
+        """
     )
 
+    @Option(help: "The kernel ELF (ELF32 i386 or ELF64 x86-64).")
+    var kernel: String
+
+    @Option(help: "A user-space loader ELF carried whole in the image (address in the boot info).")
+    var loader: String?
+
+    @Option(help: "Command line for the kernel when the boot loader passes none.")
+    var cmdline: String = ""
+
+    @Option(name: .customLong("map"), help: "Extra mapping VIRT=PHYS+SIZE[:FLAGS], as for kimage pagetables (repeatable).")
+    var maps: [String] = []
+
+    @Option(help: "Top-level table slot that maps the tables themselves (gopher-os: 511).")
+    var recursive: String?
+
+    @Flag(name: .customLong("embed-elf"), help: "Carry the whole kernel ELF (symbols included), not only its loadable segments.")
+    var embedELF = false
+
+    @Flag(help: "ELF32 kernels: PAE tables instead of 2-level ones.")
+    var pae = false
+
+    @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare: 2.11, 2.12 (default) or 2.13.")
+    var protocolVersion: String = "2.12"
+
+    @Option(name: .shortAndLong, help: "The image to write.")
+    var output: String
+
+    @Option(help: "Also write a make rule `IMAGE: KERNEL LOADER` to this file.")
+    var depfile: String?
+
+    @Flag(help: "Print the layout as JSON.")
+    var json = false
+
     func run() throws {
-        printError("kimage pack: not implemented yet")
-        throw ExitCode.failure
+        try reportingErrors {
+            var options = PackOptions(kernelPath: kernel, outputPath: output)
+            options.loaderPath = loader
+            options.commandLine = cmdline
+            options.maps = maps
+            if let recursive {
+                guard let slot = Int(recursive) ?? (try? AddressParser.parse(recursive)).flatMap({ Int(exactly: $0) }) else {
+                    throw KImageError.bootImage(.invalidRecursiveSlot(text: recursive))
+                }
+                options.recursiveSlot = slot
+            }
+            options.embedELF = embedELF
+            options.pae = pae
+            options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
+            let report = try BootImagePacker.pack(options)
+            if let depfile {
+                try BootImagePacker.writeDepfile(depfile, report: report)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.text)
+            }
+        }
     }
 }

@@ -1,14 +1,97 @@
 import ArgumentParser
+import Foundation
 import KImageKit
 
 struct Pagetables: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pagetables",
-        abstract: "Not implemented yet."
+        abstract: "Build identity and higher-half page tables for 32-bit, PAE, 4-level or 5-level paging.",
+        discussion: """
+        Numbers are hex with 0x (or with a hex letter: FFFF_FFFF_8000_0000) or decimal, with \
+        optional _ separators and K, M, G suffixes. FLAGS: r, rw, rx or rwx, then u (user), \
+        g (global), one cache mode uc, wt or wb; default rwx.
+
+        Example (gopher-os: identity 0-8 MiB, PAGE_OFFSET onto the same memory, PML4[511] recursive):
+          kimage pagetables --mode 4level --identity 0+8M --higher-half 0xFFFF800000000000+8M \\
+              --page-size 2M --recursive 511 --base 0x100000 --format bin -o tables.bin
+        Example (nasm source the linker places; the kernel links at 0xC0000000 + physical):
+          kimage pagetables --mode 32 --identity 0+2M --map 0xC0000000=0x100000+64K:rx \\
+              --format nasm --link-offset 0xC0000000 -o tables.asm
+        """
     )
 
+    @Option(name: .long, help: "Paging mode: 32, pae, 4level or 5level.")
+    var mode: String
+
+    @Option(name: .long, help: ArgumentHelp("Identity-map START+SIZE[:FLAGS] (repeatable).", valueName: "START+SIZE[:FLAGS]"))
+    var identity: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Map VIRT=PHYS+SIZE[:FLAGS] (repeatable).", valueName: "VIRT=PHYS+SIZE[:FLAGS]"))
+    var map: [String] = []
+
+    @Option(name: .customLong("higher-half"), help: ArgumentHelp("Map OFFSET+p to p for p below SIZE (repeatable).", valueName: "OFFSET+SIZE[:FLAGS]"))
+    var higherHalf: [String] = []
+
+    @Option(name: .customLong("from-elf"), help: ArgumentHelp("Map each PT_LOAD segment of KERNEL, p_vaddr onto p_paddr, flags from p_flags.", valueName: "KERNEL"))
+    var fromELF: String?
+
+    @Option(name: .long, help: ArgumentHelp("Point this slot of the top table back at itself.", valueName: "SLOT"))
+    var recursive: Int?
+
+    @Option(name: .customLong("page-size"), help: ArgumentHelp("Largest page to use: 4K, 2M, 4M (mode 32) or 1G; default 4M in mode 32, else 2M.", valueName: "SIZE"))
+    var pageSize: String?
+
+    @Option(name: .long, help: ArgumentHelp("Physical address the tables will live at (bin, c, json, summary); default 0.", valueName: "PHYS"))
+    var base: String?
+
+    @Option(name: .customLong("link-offset"), help: ArgumentHelp("nasm/gas: link address minus physical address of the tables; default 0.", valueName: "OFFSET"))
+    var linkOffset: String?
+
+    @Option(name: .long, help: "Output: bin, nasm, gas, c, json or summary (default summary).")
+    var format: String = "summary"
+
+    @Option(name: .short, help: ArgumentHelp("Write the output to FILE (required for bin).", valueName: "FILE"))
+    var output: String?
+
+    func validate() throws {
+        guard let f = PageTablesFormat(rawValue: format) else {
+            throw ValidationError("unknown --format `\(format)`; expected one of \(PageTablesFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if f == .bin && output == nil {
+            throw ValidationError("--format bin writes binary: give -o FILE")
+        }
+        if f.bakesInBase && base == nil {
+            throw ValidationError("--format \(format) holds physical table addresses: give --base PHYS, the address the tables will be loaded at")
+        }
+        if identity.isEmpty && map.isEmpty && higherHalf.isEmpty && fromELF == nil {
+            throw ValidationError("no mappings: give --identity, --map, --higher-half or --from-elf")
+        }
+    }
+
     func run() throws {
-        printError("kimage pagetables: not implemented yet")
-        throw ExitCode.failure
+        try reportingErrors {
+            let mode = try PagingMode(parsing: self.mode)
+            let cap = try pageSize.map { try PageSize.parse($0) }
+            var builder = try PageTableBuilder(mode: mode, maxPageSize: cap, recursiveSlot: recursive)
+            for spec in identity { try builder.add(MappingSpec.parse(spec, as: .identity)) }
+            for spec in map { try builder.add(MappingSpec.parse(spec, as: .map)) }
+            for spec in higherHalf { try builder.add(MappingSpec.parse(spec, as: .higherHalf)) }
+            if let fromELF {
+                try builder.add(Mapping.fromLoadSegments(of: ELFFile(path: fromELF)))
+            }
+            let baseAddress = try base.map { try AddressParser.parse($0) } ?? 0
+            let offset = try linkOffset.map { try AddressParser.parse($0) } ?? 0
+            let tables = try builder.build(base: baseAddress)
+            let f = PageTablesFormat(rawValue: format)!
+            let bytes = tables.emit(f, linkOffset: offset)
+            if let output {
+                try OutputFile.write(bytes, to: output)
+                if f == .bin {
+                    print("CR3 \(hex(tables.cr3)): \(tables.tableCount) tables, \(tables.byteCount) bytes at \(hex(tables.base)) in \(output)")
+                }
+            } else {
+                FileHandle.standardOutput.write(Data(bytes))
+            }
+        }
     }
 }

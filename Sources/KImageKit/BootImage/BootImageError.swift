@@ -1,10 +1,46 @@
-/// Failures of this area; see KImageError.
+/// Failures building or reading a boot-protocol image.
 public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable {
-    case placeholder(String)
+    case headerTruncated(path: String, size: UInt64, needed: UInt64)
+    case noLoadSegments(path: String)
+    case machineMismatch(path: String, detail: String)
+    case segmentBelow1MiB(path: String, segment: Int, start: UInt64, end: UInt64)
+    case segmentAbove4GiB(path: String, segment: Int, start: UInt64, end: UInt64)
+    case segmentsOverlap(path: String, space: String, first: Int, firstStart: UInt64, firstEnd: UInt64,
+                         second: Int, secondStart: UInt64, secondEnd: UInt64)
+    case entryNotExecutable(path: String, entry: UInt64, executable: [String])
+    case payloadCannotMoveClear(path: String, kernelStart: UInt64, kernelEnd: UInt64, imageSize: UInt64, needed: UInt64)
+    case unsupportedProtocol(text: String)
+    case paeNeedsELF32(path: String)
+    case commandLineTooLong(length: Int, maximum: Int)
+    case invalidRecursiveSlot(text: String)
 
     public var description: String {
         switch self {
-        case .placeholder(let message): return message
+        case .headerTruncated(let path, let size, let needed):
+            return "\(path) is \(size) bytes, too short to hold a boot-protocol header (it ends at \(hex(needed))); expected a boot image of at least \(needed) bytes: rebuild it with kimage pack"
+        case .noLoadSegments(let path):
+            return "\(path) has no PT_LOAD segment with memory; expected a linked kernel ELF: check the linker script's PHDRS (readelf -l \(path))"
+        case .machineMismatch(let path, let detail):
+            return "\(path): \(detail)"
+        case .segmentBelow1MiB(let path, let segment, let start, let end):
+            return "\(path): segment \(segment) is at physical \(hex(start))..\(hex(end)), below 1 MiB; expected every PT_LOAD at 0x100000 or above (low memory holds the BIOS, the loader and boot_params): link the kernel at 1 MiB or higher (AT() in the linker script)"
+        case .segmentAbove4GiB(let path, let segment, let start, let end):
+            return "\(path): segment \(segment) is at physical \(hex(start))..\(hex(end)), above 4 GiB; expected physical addresses below 0x100000000 (the setup stub copies in 32-bit mode): lower its load address (AT() in the linker script)"
+        case .segmentsOverlap(let path, let space, let a, let aStart, let aEnd, let b, let bStart, let bEnd):
+            return "\(path): segments \(a) (\(space) \(hex(aStart))..\(hex(aEnd))) and \(b) (\(hex(bStart))..\(hex(bEnd))) overlap; expected disjoint PT_LOAD segments (memory size included): fix the linker script so each output section has its own range"
+        case .entryNotExecutable(let path, let entry, let executable):
+            let list = executable.isEmpty ? "none" : executable.joined(separator: ", ")
+            return "\(path): entry point \(hex(entry)) lies in no executable PT_LOAD segment (executable: \(list)); expected e_entry inside a segment with PF_X: check ENTRY() in the linker script"
+        case .payloadCannotMoveClear(let path, let kernelStart, let kernelEnd, let imageSize, let needed):
+            return "\(path): the kernel's physical range \(hex(kernelStart))..\(hex(kernelEnd)) overlaps where loaders put the image (0x100000, \(imageSize) bytes), and moving it clear needs memory up to \(hex(needed)), beyond 4 GiB; expected the kernel and a copy of the image to fit below 4 GiB: link the kernel lower, or make it smaller"
+        case .unsupportedProtocol(let text):
+            return "--protocol \(text) is not supported; expected 2.11, 2.12 or 2.13 (GRUB linux needs 2.03+, init_size is read from 2.10 on, the header ends at 0x268 from 2.11; 2.14 is burned and 2.15 needs a kernel_info kimage does not write): use the default, 2.12"
+        case .paeNeedsELF32(let path):
+            return "--pae was given but \(path) is ELF64, which always runs in long mode with 4-level tables; expected an ELF32 kernel for PAE: drop --pae"
+        case .commandLineTooLong(let length, let maximum):
+            return "--cmdline is \(length) bytes; expected at most \(maximum) (cmdline_size): shorten it"
+        case .invalidRecursiveSlot(let text):
+            return "--recursive \(text) is not a table slot; expected a number such as 511 (or 1023 for 32-bit tables)"
         }
     }
 }

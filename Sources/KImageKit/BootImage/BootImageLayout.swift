@@ -1,0 +1,303 @@
+/// Where every part of a boot image goes, in the file and in physical memory, decided at pack
+/// time from the kernel ELF: the load plan, the boot info template and the page tables.
+///
+/// Protected-mode part (loaded at 0x100000, moved to `runtimeBase` when the kernel overlaps it):
+/// setup32 stub | load plan | boot info | page tables (4 KiB-aligned) | segment bytes |
+/// whole kernel ELF (--embed-elf) | loader ELF. Above everything: a 16 KiB boot stack.
+public struct BootImageLayout: Sendable {
+    public static let loadAddress: UInt64 = 0x10_0000
+    public static let stackSize: UInt64 = 16 * 1024
+    public static let pageSize: UInt64 = 4096
+
+    public struct SegmentPlacement: Sendable, Equatable {
+        public let segment: ELFSegment
+        /// Offset of its file bytes in the protected-mode part (nil when it has none).
+        public let payloadOffset: Int?
+    }
+
+    public let kernelPath: String
+    public let elfClass: ELFClass
+    public let entry: UInt64
+    public let segments: [SegmentPlacement]
+    public let setup32: [UInt8]
+    public let planOffset: Int
+    public let plan: LoadPlan
+    public let bootInfoOffset: Int
+    public let bootInfo: BootInfo
+    public let tablesOffset: Int
+    public let tables: PageTables?
+    /// Bytes reserved for the tables (at least tables.byteCount).
+    public let tablesReserved: Int
+    public let kernelELFOffset: Int?
+    public let kernelELFSize: Int
+    public let loaderELFOffset: Int?
+    public let loaderELFSize: Int
+    /// Bytes of the protected-mode part (a multiple of 16).
+    public let protectedModeSize: Int
+    /// Where the protected-mode part runs (0x100000, or where it moves).
+    public let runtimeBase: UInt64
+    public let kernelStart: UInt64
+    public let kernelEnd: UInt64
+    public let stackTop: UInt64
+    public let firstFree: UInt64
+
+    public var moved: Bool { runtimeBase != Self.loadAddress }
+    /// Bytes from 0x100000 the stub touches: the header's init_size.
+    public var initSize: UInt64 { firstFree - Self.loadAddress }
+
+    /// Checks the kernel, places everything, builds the tables.
+    public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8]) throws -> BootImageLayout {
+        let path = kernel.path
+        let segments = kernel.loadSegments.filter { $0.memorySize > 0 }
+        guard !segments.isEmpty else { throw KImageError.bootImage(.noLoadSegments(path: path)) }
+        switch (kernel.elfClass, kernel.machine) {
+        case (.elf32, .i386), (.elf64, .x86_64): break
+        default:
+            throw KImageError.bootImage(.machineMismatch(path: path, detail: "is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue); expected ELF32 for i386 or ELF64 for x86-64: link with -m elf_i386 or -m elf_x86_64"))
+        }
+        for s in segments {
+            let end = s.physicalAddress &+ s.memorySize
+            if s.physicalAddress < loadAddress {
+                throw KImageError.bootImage(.segmentBelow1MiB(path: path, segment: s.index, start: s.physicalAddress, end: end))
+            }
+            if end > 1 << 32 || end < s.physicalAddress {
+                throw KImageError.bootImage(.segmentAbove4GiB(path: path, segment: s.index, start: s.physicalAddress, end: end))
+            }
+        }
+        try checkDisjoint(segments, path: path, space: "physical", start: \.physicalAddress)
+        try checkDisjoint(segments, path: path, space: "virtual", start: \.virtualAddress)
+        let executable = segments.filter(\.isExecutable)
+        guard executable.contains(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) else {
+            throw KImageError.bootImage(.entryNotExecutable(path: path, entry: kernel.entry, executable: executable.map {
+                "segment \($0.index) \(hex($0.virtualAddress))..\(hex($0.virtualAddress + $0.memorySize))"
+            }))
+        }
+
+        // Paging mode: ELF64 always long mode; ELF32 only when it needs tables.
+        let userMaps = try options.maps.map { try MappingSpec.parse($0, as: .map) }
+        let mode: BootPagingMode
+        switch kernel.elfClass {
+        case .elf64:
+            if options.pae { throw KImageError.bootImage(.paeNeedsELF32(path: path)) }
+            mode = .fourLevel
+        case .elf32:
+            let identity = segments.allSatisfy { $0.virtualAddress == $0.physicalAddress }
+            if options.pae { mode = .pae }
+            else if identity && userMaps.isEmpty && options.recursiveSlot == nil { mode = .none }
+            else { mode = .bits32 }
+        }
+        let kernelMappings = try segmentMappings(segments, path: path)
+
+        var plan = LoadPlan()
+        plan.pagingMode = mode
+        plan.entry = kernel.entry
+        plan.defaultCommandLine = Array(options.commandLine.utf8)
+        var bootInfo = BootInfo()
+        if plan.defaultCommandLine.count > Int(bootInfo.cmdlineCapacity) - 1 {
+            throw KImageError.bootImage(.commandLineTooLong(length: plan.defaultCommandLine.count, maximum: Int(bootInfo.cmdlineCapacity) - 1))
+        }
+        // Steps are known before addresses are: their count fixes the plan's size.
+        let stepCount = segments.reduce(0) { $0 + ($1.fileSize > 0 ? 1 : 0) + ($1.memorySize > $1.fileSize ? 1 : 0) }
+        plan.steps = Array(repeating: .zero(destination: 0, size: 0), count: stepCount)
+
+        let planOffset = setup32.count
+        let bootInfoOffset = alignUp(planOffset + plan.encodedSize, 16)
+        let tablesOffset = alignUp(bootInfoOffset + bootInfo.size, Int(pageSize))
+        let kernelStart = segments.map(\.physicalAddress).min()!
+        let kernelEnd = segments.map { $0.physicalAddress + $0.memorySize }.max()!
+        let kernelELFSize = kernel.bytes.count
+
+        var reserved = 0
+        for _ in 0..<16 {
+            // File offsets of everything after the tables.
+            var cursor = tablesOffset + reserved
+            var placements: [SegmentPlacement] = []
+            for s in segments {
+                if s.fileSize > 0 {
+                    placements.append(SegmentPlacement(segment: s, payloadOffset: cursor))
+                    cursor = alignUp(cursor + Int(min(s.fileSize, s.memorySize)), 16)
+                } else {
+                    placements.append(SegmentPlacement(segment: s, payloadOffset: nil))
+                }
+            }
+            var kernelELFOffset: Int?
+            if options.embedELF {
+                kernelELFOffset = cursor
+                cursor = alignUp(cursor + kernelELFSize, 16)
+            }
+            var loaderELFOffset: Int?
+            if let loaderSize {
+                loaderELFOffset = cursor
+                cursor = alignUp(cursor + loaderSize, 16)
+            }
+            let pmSize = alignUp(cursor, 16)
+            let imageEnd = loadAddress + UInt64(pmSize)
+            let overlaps = segments.contains { $0.physicalAddress < imageEnd && $0.physicalAddress + $0.memorySize > loadAddress }
+            let runtimeBase = overlaps ? alignUp(max(kernelEnd, imageEnd), pageSize) : loadAddress
+            let stackBottom = alignUp(max(runtimeBase + UInt64(pmSize), kernelEnd), pageSize)
+            let stackTop = stackBottom + stackSize
+            if stackTop > 1 << 32 {
+                throw KImageError.bootImage(.payloadCannotMoveClear(path: path, kernelStart: kernelStart, kernelEnd: kernelEnd,
+                                                                    imageSize: UInt64(pmSize), needed: stackTop))
+            }
+
+            var tables: PageTables?
+            if let pagingMode = mode.pagingMode {
+                let stubRange = (runtimeBase, runtimeBase + alignUp(UInt64(setup32.count), pageSize))
+                tables = try buildTables(mode: pagingMode, kernel: kernelMappings, user: userMaps,
+                                         recursiveSlot: options.recursiveSlot, stub: stubRange,
+                                         base: runtimeBase + UInt64(tablesOffset))
+            }
+            let needed = alignUp(tables?.byteCount ?? 0, Int(pageSize))
+            if needed > reserved {
+                reserved = needed
+                continue
+            }
+
+            plan.steps = []
+            for p in placements {
+                let s = p.segment
+                let copied = min(s.fileSize, s.memorySize)
+                if let offset = p.payloadOffset {
+                    plan.steps.append(.copy(destination: s.physicalAddress, sourceOffset: UInt64(offset), size: copied))
+                }
+                if s.memorySize > copied {
+                    plan.steps.append(.zero(destination: s.physicalAddress + copied, size: s.memorySize - copied))
+                }
+            }
+            plan.moveDestination = overlaps ? runtimeBase : nil
+            plan.imageSize = UInt64(pmSize)
+            plan.noExecute = mode.pagingMode?.hasNoExecute ?? false
+            plan.cr3 = tables?.cr3 ?? 0
+            plan.bootInfo = runtimeBase + UInt64(bootInfoOffset)
+            plan.stackTop = stackTop
+
+            bootInfo.address = plan.bootInfo
+            bootInfo.pagingMode = mode
+            bootInfo.image = runtimeBase
+            bootInfo.imageSize = UInt64(pmSize)
+            bootInfo.kernelStart = kernelStart
+            bootInfo.kernelEnd = kernelEnd
+            if let o = kernelELFOffset {
+                bootInfo.kernelELF = runtimeBase + UInt64(o)
+                bootInfo.kernelELFSize = UInt64(kernelELFSize)
+            }
+            if let o = loaderELFOffset, let loaderSize {
+                bootInfo.loaderELF = runtimeBase + UInt64(o)
+                bootInfo.loaderELFSize = UInt64(loaderSize)
+            }
+            if let tables {
+                bootInfo.pageTables = tables.base
+                bootInfo.pageTablesSize = UInt64(tables.byteCount)
+                bootInfo.cr3 = tables.cr3
+            }
+            bootInfo.firstFree = stackTop
+            bootInfo.entry = kernel.entry
+            bootInfo.stackTop = stackTop
+
+            return BootImageLayout(
+                kernelPath: path, elfClass: kernel.elfClass, entry: kernel.entry, segments: placements,
+                setup32: setup32, planOffset: planOffset, plan: plan, bootInfoOffset: bootInfoOffset,
+                bootInfo: bootInfo, tablesOffset: tablesOffset, tables: tables, tablesReserved: reserved,
+                kernelELFOffset: kernelELFOffset, kernelELFSize: kernelELFSize,
+                loaderELFOffset: loaderELFOffset, loaderELFSize: loaderSize ?? 0,
+                protectedModeSize: pmSize, runtimeBase: runtimeBase, kernelStart: kernelStart,
+                kernelEnd: kernelEnd, stackTop: stackTop, firstFree: stackTop)
+        }
+        fatalError("page table size did not settle")  // it only grows, and is bounded by the mappings
+    }
+
+    /// The protected-mode part's first bytes: stub, plan, boot info, tables (and their padding).
+    public func protectedModeHead() -> [UInt8] {
+        var b = setup32
+        b += plan.encode(at: planOffset)
+        b += [UInt8](repeating: 0, count: bootInfoOffset - b.count)
+        b += bootInfo.encode()
+        b += [UInt8](repeating: 0, count: tablesOffset - b.count)
+        if let tables { b += tables.bytes }
+        b += [UInt8](repeating: 0, count: tablesOffset + tablesReserved - b.count)
+        return b
+    }
+
+    static func checkDisjoint(_ segments: [ELFSegment], path: String, space: String, start: KeyPath<ELFSegment, UInt64>) throws {
+        let sorted = segments.sorted { $0[keyPath: start] < $1[keyPath: start] }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a[keyPath: start] &+ a.memorySize > b[keyPath: start] {
+            throw KImageError.bootImage(.segmentsOverlap(
+                path: path, space: space, first: a.index, firstStart: a[keyPath: start], firstEnd: a[keyPath: start] &+ a.memorySize,
+                second: b.index, secondStart: b[keyPath: start], secondEnd: b[keyPath: start] &+ b.memorySize))
+        }
+    }
+
+    /// Each segment at its vaddr with its own permissions, by 4 KiB page; a page two segments
+    /// share gets both their rights (the ELF does not allow W^X there).
+    static func segmentMappings(_ segments: [ELFSegment], path: String) throws -> [Mapping] {
+        var pages: [UInt64: (physical: UInt64, writable: Bool, executable: Bool)] = [:]
+        for s in segments {
+            guard s.virtualAddress & 0xFFF == s.physicalAddress & 0xFFF else {
+                throw KImageError.paging(.segmentMisaligned(path: path, segment: s.index,
+                                                            virtualAddress: s.virtualAddress, physicalAddress: s.physicalAddress))
+            }
+            let vStart = s.virtualAddress & ~0xFFF
+            let pStart = s.physicalAddress & ~0xFFF
+            let vEnd = alignUp(s.virtualAddress + s.memorySize, pageSize)
+            var v = vStart
+            while v < vEnd {
+                let p = pStart + (v - vStart)
+                if let old = pages[v] {
+                    pages[v] = (old.physical, old.writable || s.isWritable, old.executable || s.isExecutable)
+                } else {
+                    pages[v] = (p, s.isWritable, s.isExecutable)
+                }
+                v += pageSize
+            }
+        }
+        var out: [Mapping] = []
+        for v in pages.keys.sorted() {
+            let page = pages[v]!
+            let flags = MappingFlags(writable: page.writable, executable: page.executable)
+            if var last = out.last, last.virtualEnd == v, last.physicalEnd == page.physical, last.flags == flags {
+                last.size += pageSize
+                out[out.count - 1] = last
+            } else {
+                out.append(Mapping(virtualStart: v, physicalStart: page.physical, size: pageSize, flags: flags))
+            }
+        }
+        return out
+    }
+
+    /// The kernel's segments, the user's --map, and an identity map of the first 4 GiB around
+    /// them: everything the stub and the kernel's early code touch (boot_params, command line,
+    /// boot info, initrd, the image). The identity map is writable and not executable, except
+    /// the stub's own pages, which are read-only and executable (paging turns on there).
+    static func buildTables(mode: PagingMode, kernel: [Mapping], user: [Mapping], recursiveSlot: Int?,
+                            stub: (UInt64, UInt64), base: UInt64) throws -> PageTables {
+        var builder = try PageTableBuilder(mode: mode, maxPageSize: mode.defaultMaxPageSize, recursiveSlot: recursiveSlot)
+        try builder.add(kernel)
+        try builder.add(user)
+        var taken: [(UInt64, UInt64)] = (kernel + user).map { ($0.virtualStart, $0.virtualEnd) }
+        if let window = builder.recursiveWindow { taken.append((window.start, window.last &+ 1)) }
+        taken.sort { $0.0 < $1.0 }
+        let data = MappingFlags(writable: true, executable: false)
+        let code = MappingFlags(writable: false, executable: true)
+        var free: [(UInt64, UInt64)] = []
+        var cursor: UInt64 = 0
+        let limit: UInt64 = 1 << 32
+        for (s, e) in taken where cursor < limit {
+            if s > cursor { free.append((cursor, min(s, limit))) }
+            cursor = max(cursor, e == 0 ? limit : e)
+        }
+        if cursor < limit { free.append((cursor, limit)) }
+        for (s, e) in free {
+            // Split around the stub's pages.
+            let pieces: [(UInt64, UInt64, MappingFlags)] = [
+                (s, min(e, stub.0), data),
+                (max(s, stub.0), min(e, stub.1), code),
+                (max(s, stub.1), e, data),
+            ]
+            for (ps, pe, flags) in pieces where pe > ps {
+                try builder.add(Mapping(virtualStart: ps, physicalStart: ps, size: pe - ps, flags: flags))
+            }
+        }
+        return try builder.build(base: base)
+    }
+}

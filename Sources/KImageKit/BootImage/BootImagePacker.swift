@@ -1,0 +1,205 @@
+/// `kimage pack`: a Linux/x86 boot-protocol image from a kernel ELF (and a loader ELF), with
+/// kimage's own stubs. Every check runs before the first byte is written.
+public enum BootImagePacker {
+    /// Offset (from X) of the boot_params page the 16-bit setup builds; the setup must end before it.
+    static let setup16BootParams = 0x1000
+
+    public static func pack(_ options: PackOptions) throws -> PackReport {
+        let kernel = try ELFFile(path: options.kernelPath)
+        var loader: ELFFile?
+        if let loaderPath = options.loaderPath { loader = try ELFFile(path: loaderPath) }
+        let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,
+                                              options: options, setup32: StubBytes.setup32)
+        let realMode = try realModePart(layout: layout, options: options)
+        let head = layout.protectedModeHead()
+
+        try OutputFile.write(to: options.outputPath, mode: 0o644) { sink in
+            try sink.write(realMode)
+            try sink.write(head)
+            var written = head.count
+            func pad(to offset: Int) throws {
+                try sink.writeZeros(offset - written)
+                written = offset
+            }
+            for p in layout.segments {
+                guard let offset = p.payloadOffset else { continue }
+                try pad(to: offset)
+                let s = p.segment
+                let count = Int(min(s.fileSize, s.memorySize))
+                let start = Int(s.offset)
+                try sink.write(UnsafeRawBufferPointer(rebasing: kernel.bytes[start..<start + count]))
+                written += count
+            }
+            if let offset = layout.kernelELFOffset {
+                try pad(to: offset)
+                try sink.write(kernel.bytes)
+                written += kernel.bytes.count
+            }
+            if let offset = layout.loaderELFOffset, let loader {
+                try pad(to: offset)
+                try sink.write(loader.bytes)
+                written += loader.bytes.count
+            }
+            try pad(to: layout.protectedModeSize)
+        }
+        return PackReport(layout: layout, header: try SetupHeader(decoding: realMode), options: options)
+    }
+
+    /// The header as kimage fills it for `layout`.
+    static func header(layout: BootImageLayout, options: PackOptions, setupSects: Int, kernelVersionOffset: Int) -> SetupHeader {
+        var h = SetupHeader()
+        h.setupSects = UInt8(setupSects)
+        h.syssize = UInt32(layout.protectedModeSize / 16)
+        h.jump = 0x66EB                     // EB 66: the header ends at 0x268
+        h.version = options.protocolVersion
+        h.kernelVersion = UInt16(kernelVersionOffset - 0x200)
+        h.loadflags = SetupHeader.loadedHigh
+        h.code32Start = UInt32(BootImageLayout.loadAddress)
+        h.cmdlineSize = layout.bootInfo.cmdlineCapacity - 1
+        h.prefAddress = BootImageLayout.loadAddress
+        h.initSize = UInt32(layout.initSize)
+        return h
+    }
+
+    /// Boot sector, 16-bit setup and the kernel_version string, with the header filled in.
+    static func realModePart(layout: BootImageLayout, options: PackOptions) throws -> [UInt8] {
+        var bytes = StubBytes.bootsector + StubBytes.setup16
+        let versionOffset = bytes.count
+        let base = options.kernelPath.split(separator: "/").last.map(String.init) ?? options.kernelPath
+        bytes += Array("kimage \(KImageVersion.string) \(base)".utf8.prefix(200)) + [0]
+        let setupSects = max(4, (bytes.count - 512 + 511) / 512)
+        precondition((setupSects + 1) * 512 <= setup16BootParams, "the 16-bit setup overlaps its boot_params page")
+        bytes += [UInt8](repeating: 0, count: (setupSects + 1) * 512 - bytes.count)
+        let h = header(layout: layout, options: options, setupSects: setupSects, kernelVersionOffset: versionOffset)
+        // Below 2.15 the header ends at 0x268 and the setup's code starts there: encode() also
+        // writes kernel_info_offset (0x268..0x26B), so put the code bytes back.
+        let code = Array(bytes[h.headerEnd..<SetupHeader.end])
+        h.encode(into: &bytes)
+        bytes.replaceSubrange(h.headerEnd..<SetupHeader.end, with: code)
+        return bytes
+    }
+}
+
+/// What `kimage pack` built, for its text and JSON output.
+public struct PackReport: Sendable, Codable, Equatable {
+    public struct Part: Sendable, Codable, Equatable {
+        public let name: String
+        public let fileOffset: UInt64
+        public let size: UInt64
+        /// Physical address at run time (after any move).
+        public let physical: UInt64
+    }
+
+    public struct Segment: Sendable, Codable, Equatable {
+        public let index: Int
+        public let virtualAddress: UInt64
+        public let physicalAddress: UInt64
+        public let fileSize: UInt64
+        public let memorySize: UInt64
+        public let flags: String
+    }
+
+    public let image: String
+    public let imageSize: UInt64
+    public let protocolVersion: String
+    public let setupSects: Int
+    public let syssize: UInt32
+    public let initSize: UInt32
+    public let pagingMode: String
+    public let entry: UInt64
+    public let cr3: UInt64
+    public let tableCount: Int
+    public let bootInfo: UInt64
+    public let movedTo: UInt64?
+    public let stackTop: UInt64
+    public let firstFree: UInt64
+    public let segments: [Segment]
+    public let parts: [Part]
+    public let inputs: [String]
+
+    init(layout: BootImageLayout, header: SetupHeader, options: PackOptions) {
+        image = options.outputPath
+        let pmStart = UInt64(header.realModeSize)
+        imageSize = pmStart + UInt64(layout.protectedModeSize)
+        protocolVersion = header.versionString
+        setupSects = Int(header.setupSects)
+        syssize = header.syssize
+        initSize = header.initSize
+        pagingMode = layout.plan.pagingMode.name
+        entry = layout.entry
+        cr3 = layout.plan.cr3
+        tableCount = layout.tables?.tableCount ?? 0
+        bootInfo = layout.bootInfo.address
+        movedTo = layout.plan.moveDestination
+        stackTop = layout.stackTop
+        firstFree = layout.firstFree
+        segments = layout.segments.map {
+            Segment(index: $0.segment.index, virtualAddress: $0.segment.virtualAddress, physicalAddress: $0.segment.physicalAddress,
+                    fileSize: $0.segment.fileSize, memorySize: $0.segment.memorySize, flags: $0.segment.flagString)
+        }
+        let base = layout.runtimeBase
+        var parts: [Part] = [
+            Part(name: "boot sector", fileOffset: 0, size: 512, physical: 0),
+            Part(name: "16-bit setup", fileOffset: 512, size: UInt64(header.realModeSize - 512), physical: 0),
+            Part(name: "32-bit setup", fileOffset: pmStart, size: UInt64(layout.setup32.count), physical: base),
+            Part(name: "load plan", fileOffset: pmStart + UInt64(layout.planOffset), size: UInt64(layout.plan.encodedSize),
+                 physical: base + UInt64(layout.planOffset)),
+            Part(name: "boot info", fileOffset: pmStart + UInt64(layout.bootInfoOffset), size: UInt64(layout.bootInfo.size),
+                 physical: layout.bootInfo.address),
+        ]
+        if let tables = layout.tables {
+            parts.append(Part(name: "page tables", fileOffset: pmStart + UInt64(layout.tablesOffset),
+                              size: UInt64(tables.byteCount), physical: tables.base))
+        }
+        for p in layout.segments {
+            if let o = p.payloadOffset {
+                parts.append(Part(name: "segment \(p.segment.index)", fileOffset: pmStart + UInt64(o),
+                                  size: min(p.segment.fileSize, p.segment.memorySize), physical: base + UInt64(o)))
+            }
+        }
+        if let o = layout.kernelELFOffset {
+            parts.append(Part(name: "kernel ELF", fileOffset: pmStart + UInt64(o), size: UInt64(layout.kernelELFSize), physical: base + UInt64(o)))
+        }
+        if let o = layout.loaderELFOffset {
+            parts.append(Part(name: "loader ELF", fileOffset: pmStart + UInt64(o), size: UInt64(layout.loaderELFSize), physical: base + UInt64(o)))
+        }
+        self.parts = parts
+        inputs = [options.kernelPath] + (options.loaderPath.map { [$0] } ?? [])
+    }
+}
+
+extension BootImagePacker {
+    /// `IMAGE: KERNEL LOADER` for make's -include; spaces escaped as make wants them.
+    public static func depfileRule(_ report: PackReport) -> String {
+        func escape(_ s: String) -> String { s.map { $0 == " " ? "\\ " : String($0) }.joined() }
+        return escape(report.image) + ":" + report.inputs.map { " " + escape($0) }.joined() + "\n"
+    }
+
+    public static func writeDepfile(_ path: String, report: PackReport) throws {
+        try OutputFile.write(Array(depfileRule(report).utf8), to: path)
+    }
+}
+
+extension PackReport {
+    /// The human-readable summary `kimage pack` prints.
+    public var text: String {
+        var lines: [String] = []
+        lines.append("\(image): \(imageSize) bytes, boot protocol \(protocolVersion), setup_sects \(setupSects), syssize \(syssize), init_size \(hex(initSize))")
+        var mode = "\(pagingMode), entry \(hex(entry))"
+        if cr3 != 0 { mode += ", CR3 \(hex(cr3)) (\(tableCount) tables)" }
+        lines.append(mode)
+        if let movedTo { lines.append("the kernel overlaps the image at 0x100000: the image moves to \(hex(movedTo)) first") }
+        lines.append("boot info at \(hex(bootInfo)), stack top \(hex(stackTop)), first free \(hex(firstFree))")
+        lines.append("  file offset  size        physical            part")
+        for p in parts {
+            let phys = p.physical == 0 && p.fileOffset < 0x1000 ? "(real mode)" : hex(p.physical, digits: 8)
+            lines.append("  " + pad(hex(p.fileOffset, digits: 8), 12) + " " + pad(String(p.size), 11) + " " + pad(phys, 19) + " " + p.name)
+        }
+        for s in segments {
+            lines.append("  segment \(s.index): \(s.flags) vaddr \(hex(s.virtualAddress, digits: 8)) paddr \(hex(s.physicalAddress, digits: 8)) filesz \(hex(s.fileSize)) memsz \(hex(s.memorySize))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+}

@@ -1,0 +1,41 @@
+/// What `kimage pack` was asked to build.
+public struct PackOptions: Sendable {
+    public var kernelPath: String
+    public var outputPath: String
+    public var loaderPath: String?
+    /// Used when the boot loader passes no command line.
+    public var commandLine: String = ""
+    /// `--map VIRT=PHYS+SIZE[:FLAGS]` specs, added to the tables.
+    public var maps: [String] = []
+    public var recursiveSlot: Int?
+    /// Carry the whole kernel ELF (symbols included) in the image.
+    public var embedELF = false
+    /// ELF32 kernels: PAE tables instead of 2-level ones.
+    public var pae = false
+    /// Declared boot-protocol version, 0x020C by default.
+    public var protocolVersion: UInt16 = 0x020C
+    /// Own stubs (Jinue style); nil means kimage's built-in ones.
+    public var bootSectorPath: String?
+    public var setup16Path: String?
+    public var setup32Path: String?
+
+    public init(kernelPath: String, outputPath: String) {
+        self.kernelPath = kernelPath
+        self.outputPath = outputPath
+    }
+
+    /// Parses "2.12" (or 0x020C) for --protocol; only versions whose header ends at 0x268.
+    public static func parseProtocol(_ text: String) throws -> UInt16 {
+        let parts = text.split(separator: ".")
+        var value: UInt16?
+        if parts.count == 2, let major = UInt16(parts[0]), let minor = UInt16(parts[1]), major < 256, minor < 256 {
+            value = major << 8 | minor
+        } else if text.lowercased().hasPrefix("0x"), let v = UInt16(text.dropFirst(2), radix: 16) {
+            value = v
+        }
+        guard let v = value, (0x020B...0x020D).contains(v) else {
+            throw KImageError.bootImage(.unsupportedProtocol(text: text))
+        }
+        return v
+    }
+}

@@ -1,0 +1,33 @@
+/// One command-line option of a kimage subcommand that kimage.toml can also set. The TOML key is
+/// the option's long name without its dashes (`allow-spare`, `go-import-root`), so what users
+/// read in `--help` is what they write in the file.
+public struct ConfigOption: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// `--patch`; in TOML a boolean (`true` adds the flag, `false` leaves it out).
+        case flag
+        /// `--section NAME`; in TOML a string or an integer.
+        case value
+        /// `--go DIR`, given once per value; in TOML an array (or a single string).
+        case repeated
+        /// The command's positional argument (`kimage redirect KERNEL`); in TOML a string.
+        case positional
+    }
+
+    public let key: String
+    public let kind: Kind
+    /// Every spelling on the command line, long first (`--output`, `-o`); empty for positionals.
+    public let names: [String]
+    /// A file or directory: relative values in a kimage.toml elsewhere than the working directory
+    /// are taken relative to that file, as a Makefile beside it would mean them.
+    public let isPath: Bool
+
+    public init(_ key: String, _ kind: Kind, short: String? = nil, path: Bool = false) {
+        self.key = key
+        self.kind = kind
+        self.names = kind == .positional ? [] : ["--" + key] + (short.map { ["-" + $0] } ?? [])
+        self.isPath = path
+    }
+
+    /// Whether the option consumes the next argument on the command line.
+    public var takesValue: Bool { kind == .value || kind == .repeated }
+}

@@ -1,0 +1,84 @@
+/// The one place that says which options of which subcommand kimage.toml may set. ConfigTests
+/// checks these tables against the options the CLI actually declares (its
+/// `--experimental-dump-help`), so a new flag without a table entry fails the tests.
+public enum ConfigTables {
+    /// Options shared by `count` and `redirect`: both must read the same redirect sources, or the
+    /// table rt0 reserved and the table redirect fills disagree. In kimage.toml they live in
+    /// [sources]; a command's own table overrides them.
+    public static let sources: [ConfigOption] = [
+        .init("go", .repeated, path: true),
+        .init("go-import-root", .value, path: true),
+        .init("goos", .value),
+        .init("goarch", .value),
+        .init("manifest", .repeated, path: true),
+    ]
+
+    public static let count: [ConfigOption] = sources + [
+        .init("format", .value),
+        .init("depfile", .value, path: true),
+        .init("target", .value),
+    ]
+
+    public static let redirect: [ConfigOption] = sources + [
+        .init("kernel", .positional, path: true),
+        .init("output", .value, short: "o", path: true),
+        .init("section", .value),
+        .init("patch", .flag),
+        .init("allow-spare", .flag),
+        .init("dry-run", .flag),
+        .init("json", .flag),
+    ]
+
+    public static let pagetables: [ConfigOption] = [
+        .init("mode", .value),
+        .init("identity", .repeated),
+        .init("map", .repeated),
+        .init("higher-half", .repeated),
+        .init("from-elf", .value, path: true),
+        .init("recursive", .value),
+        .init("page-size", .value),
+        .init("base", .value),
+        .init("link-offset", .value),
+        .init("format", .value),
+        .init("output", .value, short: "o", path: true),
+    ]
+
+    public static let pack: [ConfigOption] = [
+        .init("kernel", .value, path: true),
+        .init("loader", .value, path: true),
+        .init("cmdline", .value),
+        .init("map", .repeated),
+        .init("recursive", .value),
+        .init("embed-elf", .flag),
+        .init("protocol", .value),
+        .init("pae", .flag),
+        .init("bootsector", .value, path: true),
+        .init("setup16", .value, path: true),
+        .init("setup32", .value, path: true),
+        .init("output", .value, short: "o", path: true),
+        .init("depfile", .value, path: true),
+        .init("json", .flag),
+    ]
+
+    /// kimage.toml's tables, in the order the README lists them.
+    public static let sections: [(name: String, options: [ConfigOption])] = [
+        ("sources", sources),
+        ("count", count),
+        ("redirect", redirect),
+        ("pagetables", pagetables),
+        ("pack", pack),
+    ]
+
+    /// The subcommands kimage.toml configures, and the tables each reads, weakest first.
+    public static func sectionNames(for command: String) -> [String] {
+        switch command {
+        case "count", "redirect": return ["sources", command]
+        case "pagetables", "pack": return [command]
+        default: return []
+        }
+    }
+
+    public static func options(for command: String) -> [ConfigOption] {
+        sections.first { $0.name == command }?.options ?? []
+    }
+}

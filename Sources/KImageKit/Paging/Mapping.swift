@@ -1,0 +1,80 @@
+/// A virtual range mapped onto a physical range with one set of flags.
+public struct Mapping: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var virtualStart: UInt64
+    public var physicalStart: UInt64
+    public var size: UInt64
+    public var flags: MappingFlags
+
+    public init(virtualStart: UInt64, physicalStart: UInt64, size: UInt64, flags: MappingFlags = .default) {
+        self.virtualStart = virtualStart
+        self.physicalStart = physicalStart
+        self.size = size
+        self.flags = flags
+    }
+
+    /// One past the last virtual byte (wraps to 0 for a range ending at 2^64).
+    public var virtualEnd: UInt64 { virtualStart &+ size }
+    public var physicalEnd: UInt64 { physicalStart &+ size }
+    /// The last virtual byte, which never overflows.
+    public var virtualLast: UInt64 { virtualStart &+ (size &- 1) }
+
+    /// va - pa (mod 2^64): mappings with the same delta translate the same way.
+    public var delta: UInt64 { virtualStart &- physicalStart }
+
+    /// `virt 0x...-0x... -> phys 0x...-0x... rwx` (end exclusive), the way errors name a mapping.
+    public var description: String {
+        "virt \(hex(virtualStart, digits: 8))-\(hex(virtualEnd, digits: 8)) -> phys \(hex(physicalStart, digits: 8))-\(hex(physicalEnd, digits: 8)) \(flags)"
+    }
+
+    /// Whether the two virtual ranges share a byte.
+    public func overlaps(_ other: Mapping) -> Bool {
+        virtualStart <= other.virtualLast && other.virtualStart <= virtualLast
+    }
+
+    /// Sorts by virtual address and joins neighbours and overlaps that translate the same way
+    /// with the same flags: the canonical form both the builder and the walker produce.
+    public static func coalesced(_ mappings: [Mapping]) -> [Mapping] {
+        let sorted = mappings.filter { $0.size > 0 }.sorted { $0.virtualStart < $1.virtualStart }
+        var out: [Mapping] = []
+        for m in sorted {
+            if var last = out.last, last.delta == m.delta, last.flags == m.flags,
+               last.virtualLast == .max || m.virtualStart <= last.virtualLast + 1 {
+                // Sizes are page multiples, so a range ending at 2^64 (size 2^64 - start) still fits.
+                let end = max(last.virtualLast, m.virtualLast)
+                last.size = end &- last.virtualStart &+ 1
+                out[out.count - 1] = last
+            } else {
+                out.append(m)
+            }
+        }
+        return out
+    }
+}
+
+/// A run of equal-sized leaf pages mapping contiguous virtual onto contiguous physical memory
+/// with one set of flags: a line of the summary.
+public struct LeafRun: Sendable, Equatable, Hashable {
+    public var virtualStart: UInt64
+    public var physicalStart: UInt64
+    public var size: UInt64
+    public var pageSize: UInt64
+    public var flags: MappingFlags
+
+    public init(virtualStart: UInt64, physicalStart: UInt64, size: UInt64, pageSize: UInt64, flags: MappingFlags) {
+        self.virtualStart = virtualStart
+        self.physicalStart = physicalStart
+        self.size = size
+        self.pageSize = pageSize
+        self.flags = flags
+    }
+
+    public var mapping: Mapping {
+        Mapping(virtualStart: virtualStart, physicalStart: physicalStart, size: size, flags: flags)
+    }
+
+    /// Whether `page` (one leaf) continues this run.
+    func continues(va: UInt64, pa: UInt64, pageSize: UInt64, flags: MappingFlags) -> Bool {
+        self.pageSize == pageSize && self.flags == flags
+            && virtualStart &+ size == va && physicalStart &+ size == pa && va != 0
+    }
+}

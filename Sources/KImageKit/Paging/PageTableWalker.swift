@@ -1,0 +1,107 @@
+/// What a walk of a table blob found.
+public struct PageTableWalk: Sendable {
+    /// Contiguous runs of equal leaf pages with their effective flags, by virtual address.
+    public var runs: [LeafRun] = []
+    /// Top-level slots that point back at the top table (recursive mappings), not walked.
+    public var recursiveSlots: [Int] = []
+    /// Tables reached from the top (each counted once).
+    public var tablesReached: Int = 0
+
+    /// The mappings: runs joined across page sizes.
+    public var mappings: [Mapping] { Mapping.coalesced(runs.map(\.mapping)) }
+}
+
+/// Reads a table blob (built for physical `base`) back into mappings, the way the CPU walks it:
+/// rights are ANDed down the walk (execute-disable ORed), the leaf gives the page, its size,
+/// caching and G. Pointers must land on a page of the blob.
+public enum PageTableWalker {
+    /// A walk that visits more leaves than this is looping through shared tables.
+    public static let leafLimit = 1 << 25
+
+    public static func walk(bytes: [UInt8], mode: PagingMode, base: UInt64) throws -> [Mapping] {
+        try walkDetailed(bytes: bytes, mode: mode, base: base).mappings
+    }
+
+    public static func walkDetailed(bytes: [UInt8], mode: PagingMode, base: UInt64) throws -> PageTableWalk {
+        try bytes.withUnsafeBytes { try walkDetailed(raw: $0, mode: mode, base: base) }
+    }
+
+    public static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) throws -> PageTableWalk {
+        let topSize = mode.entries(atDepth: 0) * mode.entrySize
+        guard raw.count >= topSize else {
+            throw KImageError.paging(.blobTooSmall(size: raw.count, needed: topSize, mode: mode))
+        }
+        guard base & 0xFFF == 0 else { throw KImageError.paging(.unalignedWalkBase(base)) }
+        var state = State(raw: raw, mode: mode, base: base)
+        try state.visit(tableOffset: 0, depth: 0, va: 0, path: "", writable: true, user: true, noExecute: false)
+        var walk = PageTableWalk()
+        walk.runs = state.runs
+        walk.recursiveSlots = state.recursive
+        walk.tablesReached = state.reached.count
+        return walk
+    }
+
+    private struct State {
+        let raw: UnsafeRawBufferPointer
+        let mode: PagingMode
+        let base: UInt64
+        var runs: [LeafRun] = []
+        var recursive: [Int] = []
+        var reached: Set<Int> = []
+        var leaves = 0
+
+        init(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) {
+            self.raw = raw
+            self.mode = mode
+            self.base = base
+        }
+
+        func load(_ offset: Int) -> UInt64 {
+            mode.entrySize == 8 ? raw.loadLE(UInt64.self, at: offset)! : UInt64(raw.loadLE(UInt32.self, at: offset)!)
+        }
+
+        mutating func visit(tableOffset: Int, depth: Int, va: UInt64, path: String,
+                            writable: Bool, user: Bool, noExecute: Bool) throws {
+            reached.insert(tableOffset)
+            let name = mode.tableNames[depth]
+            let shift = UInt64(mode.shift(atDepth: depth))
+            let isPTLevel = depth == mode.levels - 1
+            for i in 0..<mode.entries(atDepth: depth) {
+                let offset = tableOffset + i * mode.entrySize
+                let value = load(offset)
+                guard value & PageTableEntry.bitP != 0 else { continue }
+                let entryName = "\(path)\(name)[\(i)] at \(hex(base + UInt64(offset)))"
+                let e = try PageTableEntry.decode(value, mode: mode, depth: depth, name: entryName)
+                let entryVA = va | (UInt64(i) << shift)
+                let w = writable && e.writable, u = user && e.user, nx = noExecute || e.noExecute
+                if isPTLevel || e.pageSize {
+                    leaves += 1
+                    if leaves > PageTableWalker.leafLimit { throw KImageError.paging(.tooManyLeaves(limit: PageTableWalker.leafLimit)) }
+                    let size = mode.coverage(atDepth: depth)
+                    let flags = MappingFlags(writable: w, executable: !nx, user: u, global: e.global,
+                                             cache: CacheMode(writeThrough: e.writeThrough, cacheDisable: e.cacheDisable))
+                    let v = mode.canonicalize(entryVA)
+                    if let last = runs.last, last.continues(va: v, pa: e.address, pageSize: size, flags: flags) {
+                        runs[runs.count - 1].size += size
+                    } else {
+                        runs.append(LeafRun(virtualStart: v, physicalStart: e.address, size: size, pageSize: size, flags: flags))
+                    }
+                    continue
+                }
+                let target = e.address
+                let blobEnd = base + UInt64(raw.count)
+                // A table is a whole page of the blob.
+                guard target >= base, raw.count >= 4096, target - base <= UInt64(raw.count - 4096) else {
+                    throw KImageError.paging(.pointerOutsideBlob(entry: entryName, value: value, target: target, blobStart: base, blobEnd: blobEnd))
+                }
+                if depth == 0 && target == base && mode != .pae {
+                    // A recursive slot: the top table mapped into its own window.
+                    recursive.append(i)
+                    continue
+                }
+                try visit(tableOffset: Int(target - base), depth: depth + 1, va: entryVA,
+                          path: path, writable: w, user: u, noExecute: nx)
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// The output formats of `kimage pagetables`.
+public enum PageTablesFormat: String, Sendable, CaseIterable {
+    case bin, nasm, gas, c, json, summary
+
+    /// Whether the output holds physical table addresses baked in from `--base`
+    /// (nasm and gas use label arithmetic instead).
+    public var bakesInBase: Bool { self == .bin || self == .c }
+}
+
+extension PageTables {
+    /// The output in `format` (`linkOffset`: what to subtract from a label's address to get its
+    /// physical address, for nasm and gas).
+    public func emit(_ format: PageTablesFormat, linkOffset: UInt64 = 0, symbolPrefix: String = "kimage_pt") -> [UInt8] {
+        switch format {
+        case .bin: return bytes
+        case .nasm: return Array(AssemblyEmitter(tables: self, dialect: .nasm, linkOffset: linkOffset, prefix: symbolPrefix).text().utf8)
+        case .gas: return Array(AssemblyEmitter(tables: self, dialect: .gas, linkOffset: linkOffset, prefix: symbolPrefix).text().utf8)
+        case .c: return Array(CEmitter(tables: self, prefix: symbolPrefix).text().utf8)
+        case .json: return Array(JSONEmitter(tables: self).text().utf8)
+        case .summary: return Array(SummaryEmitter(tables: self).text().utf8)
+        }
+    }
+
+    /// "P RW US PWT PCD A D PS G PAT XD" names of the bits an entry at `depth` sets.
+    func bitNames(_ raw: UInt64, depth: Int) -> String {
+        var names: [String] = []
+        let isPT = depth == mode.levels - 1
+        let pdpte = mode == .pae && depth == 0
+        let pairs: [(UInt64, String)] = [(PageTableEntry.bitP, "P"), (PageTableEntry.bitRW, "RW"), (PageTableEntry.bitUS, "US"),
+                                         (PageTableEntry.bitPWT, "PWT"), (PageTableEntry.bitPCD, "PCD"), (PageTableEntry.bitA, "A"),
+                                         (PageTableEntry.bitD, "D"), (PageTableEntry.bitPS, isPT ? "PAT" : "PS"), (PageTableEntry.bitG, "G")]
+        for (bit, name) in pairs where raw & bit != 0 { names.append(name) }
+        if !isPT && !pdpte && raw & PageTableEntry.bitPS != 0 && raw & PageTableEntry.bitPATLarge != 0 { names.append("PAT") }
+        if mode.hasNoExecute && raw & PageTableEntry.bitXD != 0 { names.append("XD") }
+        return names.joined(separator: "|")
+    }
+
+    /// A comment for one non-empty entry: what it points at or maps.
+    func describe(table t: Int, index i: Int, raw: UInt64, label: (Int) -> String) -> String {
+        let depth = tableDepths[t]
+        let name = "\(mode.tableNames[depth])[\(i)]"
+        if let target = pointerTarget(table: t, index: i) {
+            let what = (t == 0 && i == recursiveSlot) ? "recursive: the \(mode.tableNames[0]) itself" : mode.tableNames[tableDepths[target]]
+            return "\(name) -> \(label(target)) (\(what)), \(bitNames(raw, depth: depth))"
+        }
+        let size = depth == mode.levels - 1 ? PageSize.size4K : mode.coverage(atDepth: depth)
+        let address = raw & (mode.physicalLimit - 1) & ~(size - 1)
+        return "\(name) \(PageSize.name(size)) page at \(hex(address)), \(bitNames(raw, depth: depth))"
+    }
+}

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The kernel project `kimage init` writes: C and nasm sources, a linker script for the layout,
+/// the redirect installer, a Makefile over kimage.mk, a manifest with one redirect and a
+/// kimage.toml. Rendered from the embedded templates; deterministic for a given arch and layout.
+public struct InitProject: Sendable {
+    public struct File: Sendable, Equatable {
+        public let path: String
+        public let contents: String
+    }
+
+    public let arch: KernelArch
+    public let layout: KernelLayout
+
+    public init(arch: KernelArch, layout: KernelLayout) throws {
+        guard layout.arch == arch else {
+            throw KImageError.config(.layoutNeedsOtherArch(layout: layout.rawValue, layoutArch: layout.arch.rawValue, arch: arch.rawValue))
+        }
+        self.arch = arch
+        self.layout = layout
+    }
+
+    /// The values the project templates' placeholders take.
+    public var values: [String: String] {
+        [
+            "arch": arch.rawValue,
+            "layout": layout.rawValue,
+            "cflags": layout.cflags,
+            "nasm_format": arch == .x86_64 ? "elf64" : "elf32",
+            "ld_emulation": arch == .x86_64 ? "elf_x86_64" : "elf_i386",
+            "qemu": arch == .x86_64 ? "qemu-system-x86_64" : "qemu-system-i386",
+        ]
+    }
+
+    /// (project path, template) pairs, in the order they are written.
+    public var sources: [(path: String, template: String)] {
+        [
+            ("Makefile", "project/Makefile"),
+            ("kimage.mk", "make/kimage.mk"),
+            ("kimage.toml", "project/kimage.toml"),
+            ("redirects.txt", "project/redirects.txt"),
+            (".gitignore", "project/gitignore"),
+            ("linker.ld", "ld/\(layout.rawValue).ld"),
+            ("src/rt0.asm", "project/src/rt0_\(arch.rawValue).asm"),
+            ("src/kimage_redirects.asm", "rt0/kimage_redirects_\(arch.rawValue).asm"),
+            ("src/main.c", "project/src/main.c"),
+            ("include/kimage/bootinfo.h", "include/kimage/bootinfo.h"),
+            ("include/kimage/bootinfo.inc", "include/kimage/bootinfo.inc"),
+        ]
+    }
+
+    public func files() throws -> [File] {
+        try sources.map { File(path: $0.path, contents: try Templates.render($0.template, values: values)) }
+    }
+
+    /// Writes the project into `directory` (created when missing). A directory with anything in
+    /// it is refused unless `force`, which overwrites only the files the project consists of.
+    /// Every template is rendered before the first file is written.
+    @discardableResult
+    public func write(to directory: String, force: Bool) throws -> [File] {
+        let files = try files()
+        if let entries = InitProject.entries(of: directory), !entries.isEmpty, !force {
+            throw KImageError.config(.directoryNotEmpty(path: directory, entries: entries))
+        }
+        try InitProject.makeDirectories(directory)
+        for file in files {
+            let path = directory + "/" + file.path
+            if let slash = path.lastIndex(of: "/") { try InitProject.makeDirectories(String(path[..<slash])) }
+            try OutputFile.write(Array(file.contents.utf8), to: path, mode: 0o644)
+        }
+        return files
+    }
+
+    /// Sorted names in `directory`, nil when it does not exist.
+    static func entries(of directory: String) -> [String]? {
+        guard let dir = opendir(directory) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw KImageError.config(.cannotCreateDirectory(path: current, reason: String(cString: strerror(errno))))
+            }
+            var st = stat()
+            if stat(current, &st) != 0 || (st.st_mode & S_IFMT) != S_IFDIR {
+                throw KImageError.config(.cannotCreateDirectory(path: current, reason: "a file of that name is in the way"))
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+import KImageKit
+import TestSupport
+
+/// `kimage pack` end to end: fixture kernels built now, packed, booted under QEMU -kernel.
+@Suite struct PackEndToEndTests {
+    static let initrdSize = 8192
+
+    /// Packs `spec`'s kernel and boots it; returns the serial output after checking it passed.
+    @discardableResult
+    func packAndBoot(_ spec: PackFixture.Spec, dir: TemporaryDirectory, extra: [String] = [], append: String?,
+                     initrd: Bool = true, system: String = "qemu-system-x86_64") throws -> QEMU.Boot {
+        let elf = try PackFixture.build(spec, in: dir)
+        let image = dir.file(spec.name + ".img")
+        let r = try kimage(["pack", "--kernel", elf, "-o", image] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        let rd = initrd ? try PackFixture.initrd(in: dir, size: Self.initrdSize) : nil
+        let boot = try QEMU.boot(kernel: image, append: append, initrd: rd, memory: "\(spec.ramMB)M", system: system)
+        #expect(boot.debugExit == 0x10, "fixture \(spec.name) did not pass:\n\(boot.serial)\(boot.result.stderr)")
+        #expect(boot.serial.contains("PASS") && !boot.serial.contains("FAIL"), "\(boot.serial)")
+        return boot
+    }
+
+    @Test func elf64HigherHalfOverlappingTheImageBootsUnderQEMU() throws {
+        // gopher-os: linked at 0xFFFF800000100000, loaded at 1 MiB, on top of the image.
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "console=ttyS0 c-fixture",
+                                    paging: 3, initrdSize: Self.initrdSize, checkFault: true)
+        let boot = try packAndBoot(spec, dir: dir, extra: ["--cmdline", "not this one"], append: "console=ttyS0 c-fixture")
+        #expect(boot.serial.contains("ok writing read-only .text faults"))
+        let file = try mustRun("file", [dir.file("c.img")])
+        #expect(file.stdout.contains("Linux kernel x86 boot executable"), "\(file.stdout)")
+    }
+
+    @Test func packCommandLineIsUsedWhenTheLoaderGivesNone() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "c-default", bits64: true, virtualBase: 0xFFFF_8000_0010_0000,
+                                    expectedCmdline: "from kimage pack", paging: 3)
+        try packAndBoot(spec, dir: dir, extra: ["--cmdline", "from kimage pack"], append: nil, initrd: false)
+    }
+
+    @Test func elf32IdentityAt1MiBBootsWithPagingOff() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: "a-fixture x=1",
+                                    paging: 0, initrdSize: Self.initrdSize)
+        try packAndBoot(spec, dir: dir, append: "a-fixture x=1")
+    }
+
+    @Test func elf32HigherHalfJinueStyleBootsWith2LevelPaging() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "b-fixture",
+                                    paging: 1, initrdSize: Self.initrdSize)
+        try packAndBoot(spec, dir: dir, append: "b-fixture", system: "qemu-system-i386")
+    }
+
+    @Test func elf32HigherHalfWithPAEBootsAndTextIsReadOnly() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "b-pae", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "b-pae",
+                                    paging: 2, initrdSize: Self.initrdSize, checkFault: true)
+        try packAndBoot(spec, dir: dir, extra: ["--pae"], append: "b-pae")
+    }
+
+    @Test func elf64KernelCodeModelWithLoaderELFBoots() throws {
+        // Emerald: -mcmodel=kernel at 0xFFFFFFFF80100000, with a user-space loader ELF.
+        let dir = try TemporaryDirectory()
+        let loader = try PackFixture.loader(in: dir)
+        let loaderSize = try contentsOf(loader).count
+        let spec = PackFixture.Spec(name: "d", bits64: true, virtualBase: 0xFFFF_FFFF_8010_0000, codeModel: "kernel",
+                                    expectedCmdline: "d-fixture", paging: 3, initrdSize: Self.initrdSize,
+                                    loaderSize: loaderSize, checkFault: true)
+        try packAndBoot(spec, dir: dir, extra: ["--loader", loader, "--recursive", "510"], append: "d-fixture")
+    }
+
+    /// Boots `image` through GRUB 2 on a BIOS CD (grub-mkrescue), with `linux`/`initrd` or
+    /// `linux16`/`initrd16`, serial output only.
+    func bootWithGRUB(image: String, command: String, append: String, initrd: String, dir: TemporaryDirectory,
+                      system: String = "qemu-system-x86_64") throws -> QEMU.Boot {
+        let root = dir.file("iso-\(command)")
+        try FileManager.default.createDirectory(atPath: root + "/boot/grub", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: image, toPath: root + "/boot/kernel.img")
+        try FileManager.default.copyItem(atPath: initrd, toPath: root + "/boot/initrd.bin")
+        let initrdCommand = command == "linux16" ? "initrd16" : "initrd"
+        try """
+            set timeout=0
+            set default=0
+            menuentry "kimage" {
+              \(command) /boot/kernel.img \(append)
+              \(initrdCommand) /boot/initrd.bin
+            }
+            """.write(toFile: root + "/boot/grub/grub.cfg", atomically: false, encoding: .utf8)
+        let iso = dir.file("\(command).iso")
+        try mustRun("grub-mkrescue", ["-o", iso, root])
+        return try QEMU.boot(arguments: ["-cdrom", iso, "-serial", "stdio", "-display", "none", "-monitor", "none",
+                                         "-no-reboot", "-m", "128M", "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
+                             system: system)
+    }
+
+    @Test(arguments: ["a", "b", "c", "d"])
+    func grubLinuxAndLinux16BootTheSameImage(fixture: String) throws {
+        let dir = try TemporaryDirectory()
+        var extra: [String] = []
+        var spec: PackFixture.Spec
+        switch fixture {
+        case "a":
+            spec = .init(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: "grub-a", paging: 0, initrdSize: Self.initrdSize)
+        case "b":
+            spec = .init(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "grub-b", paging: 1, initrdSize: Self.initrdSize)
+        case "c":
+            spec = .init(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "grub-c", paging: 3,
+                         initrdSize: Self.initrdSize, checkFault: true)
+        default:
+            let loader = try PackFixture.loader(in: dir)
+            extra = ["--loader", loader]
+            spec = .init(name: "d", bits64: true, virtualBase: 0xFFFF_FFFF_8010_0000, codeModel: "kernel", expectedCmdline: "grub-d",
+                         paging: 3, initrdSize: Self.initrdSize, loaderSize: try contentsOf(loader).count, checkFault: true)
+        }
+        let elf = try PackFixture.build(spec, in: dir)
+        let image = dir.file("kernel.img")
+        let r = try kimage(["pack", "--kernel", elf, "-o", image] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
+        for command in ["linux", "linux16"] {
+            let boot = try bootWithGRUB(image: image, command: command, append: spec.expectedCmdline, initrd: initrd, dir: dir)
+            #expect(boot.debugExit == 0x10, "GRUB \(command) did not boot fixture \(fixture):\n\(boot.serial)")
+            // GRUB passes BOOT_IMAGE=... first: the fixture checks the user's part is in the line.
+            #expect(boot.serial.contains("BOOT_IMAGE=/boot/kernel.img \(spec.expectedCmdline)"), "\(boot.serial)")
+        }
+    }
+}

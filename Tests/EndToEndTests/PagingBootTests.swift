@@ -1,0 +1,337 @@
+import Foundation
+import Testing
+import KImageKit
+import TestSupport
+
+/// Emitted tables on an emulated CPU: a multiboot ELF32 kernel (QEMU -kernel loads it directly)
+/// includes the tables, enables paging in the mode under test (long mode for 4level/5level),
+/// reads and writes through a higher-half alias of a data page, then writes to a read-only
+/// alias with CR0.WP=1: its #PF handler reports the error code and CR2 on COM1 and exits
+/// through isa-debug-exit with 0x21. Any other ending (no fault: 0x13, a failed check: 0x31,
+/// a triple fault: no exit value) fails the test.
+@Suite struct PagingBootTests {
+    struct Case: Sendable, CustomStringConvertible {
+        let mode: String
+        let format: String
+        let high: UInt64
+        let readOnly: UInt64
+        var description: String { "\(mode) via \(format)" }
+    }
+
+    static let cases: [Case] = [
+        Case(mode: "32", format: "bin", high: 0xC000_0000, readOnly: 0xC010_0000),
+        Case(mode: "pae", format: "bin", high: 0xC000_0000, readOnly: 0xC010_0000),
+        Case(mode: "pae", format: "nasm", high: 0xC000_0000, readOnly: 0xC010_0000),
+        Case(mode: "4level", format: "bin", high: 0xFFFF_8000_0030_0000, readOnly: 0xFFFF_8000_0040_0000),
+        Case(mode: "4level", format: "nasm", high: 0xFFFF_FFFF_8000_0000, readOnly: 0xFFFF_FFFF_8010_0000),
+        Case(mode: "5level", format: "bin", high: 0xFF00_0000_0030_0000, readOnly: 0xFFFF_8000_0040_0000),
+    ]
+
+    static let modeNumber = ["32": 1, "pae": 2, "4level": 3, "5level": 4]
+
+    @Test(arguments: cases)
+    func bootsAndFaults(c: Case) throws {
+        let dir = try TemporaryDirectory()
+        let mapArgs = ["--mode", c.mode, "--identity", "0+4M",
+                       "--map", "\(hex(c.high))=0x300000+8K:rw", "--map", "\(hex(c.readOnly))=0x300000+4K:r",
+                       "--base", "0x200000"]
+        let tablesFile = dir.file(c.format == "bin" ? "tables.bin" : "tables.inc")
+        let r = try kimage(["pagetables"] + mapArgs + ["--format", c.format, "-o", tablesFile])
+        #expect(r.status == 0, "\(r.stderr)")
+        let include = c.format == "bin" ? "incbin \"\(tablesFile)\"" : "%include \"\(tablesFile)\""
+        let obj = try Toolchain.nasm(Self.kernelSource(include: include), in: dir, name: "kernel", format: "elf32",
+                                     defines: ["MODE=\(Self.modeNumber[c.mode]!)", "HIGH=\(hex(c.high))", "HIGH_RO=\(hex(c.readOnly))"]
+                                     + (c.format == "nasm" ? ["NASM_TABLES"] : []))
+        let kernel = try Toolchain.ld([obj], script: Self.linkerScript, in: dir, output: "kernel.elf", emulation: "elf_i386")
+        let extra = c.mode == "5level" ? ["-cpu", "qemu64,+la57"] : []
+        let boot = try QEMU.boot(kernel: kernel, extra: extra, timeout: 30)
+        let digits = c.mode == "32" || c.mode == "pae" ? 8 : 16
+        let cr2 = String(c.readOnly, radix: 16, uppercase: true)
+        let cr2Padded = String(repeating: "0", count: digits - cr2.count) + cr2
+        let serial = String(boot.serial.prefix(400))
+        #expect(boot.serial.contains("paging on\n"), "\(serial)")
+        #expect(boot.serial.contains("high read ok\n"), "\(serial)")
+        #expect(boot.serial.contains("high write ok\n"), "\(serial)")
+        // Error code 3: P (a present page) | W (a write), supervisor.
+        #expect(boot.serial.contains("#PF err=00000003 cr2=\(cr2Padded)\n"), "\(serial)")
+        #expect(!boot.serial.contains("no fault"))
+        #expect(boot.debugExit == 0x21, "exit \(String(describing: boot.debugExit)), serial: \(serial)")
+    }
+
+    static let linkerScript = """
+        ENTRY(_start)
+        SECTIONS {
+          . = 0x100000;
+          .text : { *(.multiboot) *(.text) *(.data) *(.bss) }
+          . = 0x200000;
+          .tables : { *(.tables) }
+        }
+        """
+
+    static func kernelSource(include: String) -> String {
+        """
+        ; MODE 1 = 32-bit (PSE), 2 = PAE (NXE), 3 = 4-level, 4 = 5-level (LA57).
+        %define DATA_PHYS 0x300000
+        ; puts/hex32 exist twice, assembled for 32- and 64-bit code (inc esi is a REX prefix in 64-bit).
+        %define SUFFIX 32
+        %macro PUTS 1
+            lea esi, [%1]
+            call puts %+ SUFFIX
+        %endmacro
+        %macro HEX32 0
+            call hex %+ SUFFIX
+        %endmacro
+        %macro ROUTINES 0
+        puts %+ SUFFIX:       ; esi = NUL-terminated string
+            mov dx, 0x3f8
+        %%next:
+            mov al, [esi]
+            test al, al
+            jz %%done
+            out dx, al
+            inc esi
+            jmp %%next
+        %%done:
+            ret
+        hex %+ SUFFIX:        ; eax = value: 8 hex digits to COM1
+            mov ecx, 8
+            mov ebx, eax
+        %%digit:
+            rol ebx, 4
+            mov al, bl
+            and al, 0xF
+            add al, '0'
+            cmp al, '9'
+            jbe %%out
+            add al, 'A' - '9' - 1
+        %%out:
+            mov dx, 0x3f8
+            out dx, al
+            dec ecx
+            jnz %%digit
+            ret
+        %endmacro
+        bits 32
+        section .multiboot
+        align 4
+            dd 0x1BADB002, 0, -0x1BADB002
+
+        section .text
+        global _start
+        _start:
+            mov esp, stack_top
+            lgdt [gdtr]
+            jmp 0x08:.flat
+        .flat:
+            mov ax, 0x10
+            mov ds, ax
+            mov es, ax
+            mov ss, ax
+            mov dword [DATA_PHYS], 0x12345678
+            mov dword [DATA_PHYS + 4], 0
+        %if MODE <= 2
+            ; 32-bit interrupt gate for #PF (14) and #GP (13).
+            mov eax, pf32
+            mov edi, idt + 14 * 8
+            call gate32
+            mov eax, gp32
+            mov edi, idt + 13 * 8
+            call gate32
+            lidt [idtr32]
+            mov eax, cr4
+          %if MODE == 1
+            or eax, 1 << 4          ; PSE for 4 MiB pages
+          %else
+            or eax, 1 << 5          ; PAE
+          %endif
+            mov cr4, eax
+          %if MODE == 2
+            mov ecx, 0xC0000080
+            rdmsr
+            or eax, 1 << 11         ; EFER.NXE: the tables use XD
+            wrmsr
+          %endif
+            mov eax, kimage_cr3
+            mov cr3, eax
+            mov eax, cr0
+            or eax, (1 << 31) | (1 << 16)   ; PG | WP
+            mov cr0, eax
+            PUTS msg_on
+            mov eax, [HIGH]
+            cmp eax, 0x12345678
+            jne fail
+            PUTS msg_read
+            mov dword [HIGH + 4], 0xCAFEBABE
+            cmp dword [DATA_PHYS + 4], 0xCAFEBABE
+            jne fail
+            PUTS msg_write
+            mov dword [HIGH_RO], 1
+            PUTS msg_nofault
+            mov al, 0x13
+            out 0xf4, al
+            hlt
+        %else
+            mov eax, pf64
+            mov edi, idt + 14 * 16
+            call gate64
+            mov eax, gp64
+            mov edi, idt + 13 * 16
+            call gate64
+            mov eax, cr4
+          %if MODE == 4
+            or eax, (1 << 5) | (1 << 12)    ; PAE | LA57
+          %else
+            or eax, 1 << 5
+          %endif
+            mov cr4, eax
+            mov eax, kimage_cr3
+            mov cr3, eax
+            mov ecx, 0xC0000080
+            rdmsr
+            or eax, (1 << 8) | (1 << 11)    ; LME | NXE
+            wrmsr
+            mov eax, cr0
+            or eax, (1 << 31) | (1 << 16)
+            mov cr0, eax
+            jmp 0x18:long64
+        %endif
+
+        gate32:     ; eax = handler, edi = gate
+            mov [edi], ax
+            mov word [edi + 2], 0x08
+            mov word [edi + 4], 0x8E00
+            shr eax, 16
+            mov [edi + 6], ax
+            ret
+        gate64:
+            mov [edi], ax
+            mov word [edi + 2], 0x18
+            mov word [edi + 4], 0x8E00
+            shr eax, 16
+            mov [edi + 6], ax
+            mov dword [edi + 8], 0
+            mov dword [edi + 12], 0
+            ret
+
+        fail:
+            PUTS msg_fail
+            mov al, 0x31
+            out 0xf4, al
+            hlt
+
+        ROUTINES
+
+        pf32:
+            PUTS msg_pf
+            mov eax, [esp]
+            HEX32
+            PUTS msg_cr2
+            mov eax, cr2
+            HEX32
+            PUTS msg_nl
+            mov al, 0x21
+            out 0xf4, al
+            hlt
+        gp32:
+            PUTS msg_gp
+            mov al, 0x32
+            out 0xf4, al
+            hlt
+
+        bits 64
+        %define SUFFIX 64
+        ROUTINES
+        long64:
+            mov ax, 0x10
+            mov ds, ax
+            mov es, ax
+            mov ss, ax
+            lidt [idtr64]
+            PUTS msg_on
+            mov rbx, HIGH
+            mov eax, [rbx]
+            cmp eax, 0x12345678
+            jne fail64
+            PUTS msg_read
+            mov dword [rbx + 4], 0xCAFEBABE
+            cmp dword [DATA_PHYS + 4], 0xCAFEBABE
+            jne fail64
+            PUTS msg_write
+            mov rbx, HIGH_RO
+            mov dword [rbx], 1
+            PUTS msg_nofault
+            mov al, 0x13
+            out 0xf4, al
+            hlt
+        fail64:
+            PUTS msg_fail
+            mov al, 0x31
+            out 0xf4, al
+            hlt
+        pf64:
+            PUTS msg_pf
+            mov eax, [rsp]
+            HEX32
+            PUTS msg_cr2
+            mov rax, cr2
+            push rax
+            shr rax, 32
+            HEX32
+            pop rax
+            HEX32
+            PUTS msg_nl
+            mov al, 0x21
+            out 0xf4, al
+            hlt
+        gp64:
+            PUTS msg_gp
+            mov al, 0x32
+            out 0xf4, al
+            hlt
+
+        section .data
+        align 8
+        gdt:
+            dq 0
+            dq 0x00CF9A000000FFFF   ; 0x08 code, 32-bit
+            dq 0x00CF92000000FFFF   ; 0x10 data
+            dq 0x00AF9A000000FFFF   ; 0x18 code, 64-bit
+        gdt_end:
+        gdtr:
+            dw gdt_end - gdt - 1
+            dd gdt
+        align 8
+        idtr32:
+            dw 256 * 8 - 1
+            dd idt
+        align 8
+        idtr64:
+            dw 256 * 16 - 1
+            dq idt
+        msg_on: db "paging on", 10, 0
+        msg_read: db "high read ok", 10, 0
+        msg_write: db "high write ok", 10, 0
+        msg_nofault: db "no fault on the read-only page", 10, 0
+        msg_fail: db "check failed", 10, 0
+        msg_pf: db "#PF err=", 0
+        msg_cr2: db " cr2=", 0
+        msg_nl: db 10, 0
+        msg_gp: db "#GP", 10, 0
+
+        section .bss
+        align 16
+        idt: resb 256 * 16
+        stack: resb 4096
+        stack_top:
+
+        section .tables progbits alloc write align=4096
+        kimage_tables_start:
+        \(include)
+        %ifdef NASM_TABLES
+        kimage_cr3 equ kimage_pt_cr3
+        %else
+        kimage_cr3 equ kimage_tables_start
+        %endif
+        """
+    }
+}

@@ -1,0 +1,251 @@
+import Testing
+@testable import KImageKit
+
+/// Entry encodings checked against values worked out by hand from the SDM bit positions:
+/// P=0x1, RW=0x2, US=0x4, PWT=0x8, PCD=0x10, A=0x20, D=0x40, PS=0x80 (PAT in a 4 KiB PTE),
+/// G=0x100, PAT(large)=0x1000, XD=1<<63.
+@Suite struct PagingEntryEncodingTests {
+    @Test func fourLevelEntries() throws {
+        // PML4E -> PDPT at 0x101000, P|RW: 0x101000 + 0x1 + 0x2 = 0x101003.
+        #expect(try PageTableEntry(writable: true, address: 0x101000).encode(mode: .fourLevel, depth: 0) == 0x101003)
+        // 2 MiB leaf at 0x200000, RW, XD: 0x200000 + 0x1 + 0x2 + 0x80 + 0x8000000000000000.
+        #expect(try PageTableEntry(writable: true, pageSize: true, noExecute: true, address: 0x200000)
+            .encode(mode: .fourLevel, depth: 2) == 0x8000_0000_0020_0083)
+        // 1 GiB leaf at 0x40000000, read-only, user, global: 0x40000000 + 0x1 + 0x4 + 0x80 + 0x100.
+        #expect(try PageTableEntry(user: true, pageSize: true, global: true, address: 0x4000_0000)
+            .encode(mode: .fourLevel, depth: 1) == 0x4000_0185)
+        // 4 KiB PTE at 0xB8000, RW, PWT|PCD, XD: 0xB8000 + 0x1 + 0x2 + 0x8 + 0x10 = 0xB801B, + bit 63.
+        #expect(try PageTableEntry(writable: true, writeThrough: true, cacheDisable: true, noExecute: true, address: 0xB8000)
+            .encode(mode: .fourLevel, depth: 3) == 0x8000_0000_000B_801B)
+        // PAT in a 4 KiB PTE is bit 7: 0x5000 + 0x1 + 0x80 = 0x5081; in a 2 MiB leaf bit 12:
+        // 0x200000 + 0x1 + 0x80 (PS) + 0x1000 = 0x201081.
+        #expect(try PageTableEntry(pat: true, address: 0x5000).encode(mode: .fourLevel, depth: 3) == 0x5081)
+        #expect(try PageTableEntry(pageSize: true, pat: true, address: 0x200000).encode(mode: .fourLevel, depth: 2) == 0x201081)
+        // 5-level: PML5E -> PML4 at 0x7000 with P|RW|US: 0x7000 + 0x7 = 0x7007.
+        #expect(try PageTableEntry(writable: true, user: true, address: 0x7000).encode(mode: .fiveLevel, depth: 0) == 0x7007)
+        // 5-level 2 MiB leaf sits at depth 3: 0x400000 + 0x1 + 0x80 = 0x400081.
+        #expect(try PageTableEntry(pageSize: true, address: 0x400000).encode(mode: .fiveLevel, depth: 3) == 0x400081)
+    }
+
+    @Test func paeEntries() throws {
+        // PDPTE -> PD at 0x102000: only P (bit 0) is set; R/W, U/S, XD are reserved there, so the
+        // typed value's writable/user/noExecute are not encoded: 0x102000 + 0x1 = 0x102001.
+        #expect(try PageTableEntry(writable: true, user: true, noExecute: true, address: 0x102000)
+            .encode(mode: .pae, depth: 0) == 0x102001)
+        // PDPTE with PWT|PCD: 0x102000 + 0x1 + 0x8 + 0x10 = 0x102019.
+        #expect(try PageTableEntry(writeThrough: true, cacheDisable: true, address: 0x102000).encode(mode: .pae, depth: 0) == 0x102019)
+        // 2 MiB PDE at 16 MiB, RW: 0x1000000 + 0x1 + 0x2 + 0x80 = 0x1000083.
+        #expect(try PageTableEntry(writable: true, pageSize: true, address: 0x100_0000).encode(mode: .pae, depth: 1) == 0x100_0083)
+        // PTE read-only XD at 0x101000: 0x101000 + 0x1, + bit 63.
+        #expect(try PageTableEntry(noExecute: true, address: 0x101000).encode(mode: .pae, depth: 2) == 0x8000_0000_0010_1001)
+        // Reading back: a PDPTE with R/W (0x102003) has reserved bit 1 set: the CPU #GPs on it.
+        #expect(throws: KImageError.self) { try PageTableEntry.decode(0x102003, mode: .pae, depth: 0) }
+        // PAE PDE: bits 62:52 are reserved (no available high bits).
+        #expect(throws: KImageError.self) { try PageTableEntry.decode(0x0010_0000_0000_1003, mode: .pae, depth: 1) }
+        // PS in a PDPTE is not a 1 GiB page in PAE.
+        #expect(throws: KImageError.self) { try PageTableEntry(pageSize: true, address: 0x4000_0000).encode(mode: .pae, depth: 0) }
+    }
+
+    @Test func bits32Entries() throws {
+        // 4 MiB PDE at 0x400000, RW: 0x400000 + 0x1 + 0x2 + 0x80 = 0x400083.
+        #expect(try PageTableEntry(writable: true, pageSize: true, address: 0x40_0000).encode(mode: .bits32, depth: 0) == 0x40_0083)
+        // PDE -> PT at 0x103000, RW|US: 0x103000 + 0x7 = 0x103007.
+        #expect(try PageTableEntry(writable: true, user: true, address: 0x103000).encode(mode: .bits32, depth: 0) == 0x103007)
+        // PTE 0xB8000, RW, PWT, G: 0xB8000 + 0x1 + 0x2 + 0x8 + 0x100 = 0xB810B.
+        #expect(try PageTableEntry(writable: true, writeThrough: true, global: true, address: 0xB8000)
+            .encode(mode: .bits32, depth: 1) == 0xB810B)
+        // No XD bit in mode 32; no address above 4 GiB.
+        #expect(throws: KImageError.self) { try PageTableEntry(noExecute: true, address: 0x1000).encode(mode: .bits32, depth: 1) }
+        #expect(throws: KImageError.self) { try PageTableEntry(address: 0x1_0000_0000).encode(mode: .bits32, depth: 1) }
+        // A 4 MiB PDE with bit 13 set (PSE-36 address bit 32) is beyond kimage's 32-bit reach.
+        #expect(throws: KImageError.self) { try PageTableEntry.decode(0x40_2083, mode: .bits32, depth: 0) }
+    }
+
+    @Test func decodeRoundTripsAndReservedBits() throws {
+        for (mode, depth, raw) in [(PagingMode.fourLevel, 2, UInt64(0x8000_0000_0020_0083)), (.fourLevel, 3, 0x8000_0000_000B_801B),
+                                   (.pae, 1, 0x100_0083), (.bits32, 0, 0x40_0083), (.bits32, 1, 0xB810B), (.fiveLevel, 0, 0x7007)] {
+            let e = try PageTableEntry.decode(raw, mode: mode, depth: depth)
+            #expect(try e.encode(mode: mode, depth: depth) == raw)
+        }
+        // PS in a PML4E is reserved; bits 20:13 of a 2 MiB leaf are reserved.
+        #expect(throws: KImageError.self) { try PageTableEntry.decode(0x1083, mode: .fourLevel, depth: 0) }
+        #expect(throws: KImageError.self) { try PageTableEntry.decode(0x20_2083, mode: .fourLevel, depth: 2) }
+        // Not-present entries decode to not-present whatever else they hold.
+        #expect(try PageTableEntry.decode(0xFFFF_FFFF_FFFF_FFFE, mode: .fourLevel, depth: 0) == .notPresent)
+    }
+}
+
+@Suite struct PagingParseTests {
+    @Test func numbers() throws {
+        #expect(try AddressParser.parse("FFFF_FFFF_8000_0000") == 0xFFFF_FFFF_8000_0000)
+        #expect(try AddressParser.parse("0xFFFF_FFFF_8000_0000") == 0xFFFF_FFFF_8000_0000)
+        #expect(try AddressParser.parse("16M") == 16 << 20)
+        #expect(try AddressParser.parse("0x10K") == 0x4000)
+        #expect(try AddressParser.parse("4096") == 4096)
+        #expect(try AddressParser.parse("1G") == 1 << 30)
+        #expect(try AddressParser.parse("8_000_000") == 8_000_000)
+        #expect(throws: KImageError.self) { try AddressParser.parse("1000_0000") }
+        #expect(throws: KImageError.self) { try AddressParser.parse("0x1_0000_0000_0000_0000") }
+        #expect(throws: KImageError.self) { try AddressParser.parse("12Q") }
+        #expect(throws: KImageError.self) { try AddressParser.parse("") }
+    }
+
+    @Test func flags() throws {
+        #expect(try MappingFlags(parsing: "rwx") == MappingFlags())
+        #expect(try MappingFlags(parsing: "r") == MappingFlags(writable: false, executable: false))
+        #expect(try MappingFlags(parsing: "rx") == MappingFlags(writable: false, executable: true))
+        #expect(try MappingFlags(parsing: "rw,uc") == MappingFlags(writable: true, executable: false, cache: .uncached))
+        #expect(try MappingFlags(parsing: "rwug") == MappingFlags(writable: true, executable: false, user: true, global: true))
+        #expect(try MappingFlags(parsing: "rwwt") == MappingFlags(writable: true, executable: false, cache: .writeThrough))
+        #expect(try MappingFlags(parsing: "rwxuc") == MappingFlags(cache: .uncached))
+        for f in [MappingFlags(), MappingFlags(writable: false, executable: false, user: true, global: true, cache: .writeThrough)] {
+            #expect(try MappingFlags(parsing: f.spec) == f)
+        }
+        #expect(throws: KImageError.self) { try MappingFlags(parsing: "xr") }
+        #expect(throws: KImageError.self) { try MappingFlags(parsing: "rwq") }
+        #expect(throws: KImageError.self) { try MappingFlags(parsing: "rw,uc,wt") }
+    }
+
+    @Test func specs() throws {
+        #expect(try MappingSpec.parse("0+8M", as: .identity) == Mapping(virtualStart: 0, physicalStart: 0, size: 8 << 20))
+        #expect(try MappingSpec.parse("0xFFFF_FFFF_8000_0000=0+128M:rx", as: .map)
+            == Mapping(virtualStart: 0xFFFF_FFFF_8000_0000, physicalStart: 0, size: 128 << 20, flags: MappingFlags(writable: false)))
+        #expect(try MappingSpec.parse("0xFFFF800000000000+8M:rw", as: .higherHalf)
+            == Mapping(virtualStart: 0xFFFF_8000_0000_0000, physicalStart: 0, size: 8 << 20, flags: MappingFlags(executable: false)))
+        #expect(throws: KImageError.self) { try MappingSpec.parse("0x1000", as: .identity) }
+        #expect(throws: KImageError.self) { try MappingSpec.parse("0x1000+4K", as: .map) }
+    }
+
+    @Test func modes() throws {
+        #expect(try PagingMode(parsing: "4level") == .fourLevel)
+        #expect(try PagingMode(parsing: "32") == .bits32)
+        #expect(throws: KImageError.self) { try PagingMode(parsing: "3level") }
+        #expect(PagingMode.fourLevel.isCanonical(0xFFFF_8000_0000_0000))
+        #expect(!PagingMode.fourLevel.isCanonical(0x0000_8000_0000_0000))
+        #expect(PagingMode.fiveLevel.isCanonical(0x00FF_FFFF_FFFF_F000))
+        #expect(!PagingMode.fiveLevel.isCanonical(0x0100_0000_0000_0000))
+    }
+}
+
+/// The seeds' tables, entry by entry.
+@Suite struct PagingSeedTests {
+    /// gopher-os rt0_32: identity 0-8 MiB and PAGE_OFFSET (0xFFFF800000000000)..+8 MiB with
+    /// 2 MiB pages, PML4[511] pointing back at the PML4; PML4[0] and PML4[256] share one PDPT.
+    @Test func gopherOS() throws {
+        var b = try PageTableBuilder(mode: .fourLevel, maxPageSize: PageSize.size2M, recursiveSlot: 511)
+        try b.add(MappingSpec.parse("0+8M", as: .identity))
+        try b.add(MappingSpec.parse("0xFFFF_8000_0000_0000+8M", as: .higherHalf))
+        let t = try b.build(base: 0x10_0000)
+        #expect(t.tableCount == 3)
+        #expect(t.bytes.count == 3 * 4096)
+        #expect(t.cr3 == 0x10_0000)
+        var expected: [Int: UInt64] = [
+            0: 0x10_1003,                   // PML4[0]   -> PDPT at 0x101000, P|RW
+            256: 0x10_1003,                 // PML4[256] -> the same PDPT
+            511: 0x8000_0000_0010_0003,     // PML4[511] -> the PML4 itself, P|RW|XD
+        ]
+        for i in 0..<512 { #expect(t.entry(table: 0, index: i) == (expected[i] ?? 0), "PML4[\(i)]") }
+        expected = [0: 0x10_2003]           // PDPT[0] -> PD at 0x102000
+        for i in 0..<512 { #expect(t.entry(table: 1, index: i) == (expected[i] ?? 0), "PDPT[\(i)]") }
+        // PD[i] = i * 2 MiB | P|RW|PS (0x83), rwx so no XD.
+        expected = [0: 0x83, 1: 0x20_0083, 2: 0x40_0083, 3: 0x60_0083]
+        for i in 0..<512 { #expect(t.entry(table: 2, index: i) == (expected[i] ?? 0), "PD[\(i)]") }
+        let walk = try PageTableWalker.walkDetailed(bytes: t.bytes, mode: .fourLevel, base: 0x10_0000)
+        #expect(walk.recursiveSlots == [511])
+        #expect(walk.mappings == b.mappings)
+    }
+
+    /// Jinue's setup32: identity 0-2 MiB (image read-only), 12 MiB at 16 MiB read/write, the
+    /// image at 0xC0000000 read-only except its data segment, whose copy lives elsewhere.
+    @Test func jinue() throws {
+        var b = try PageTableBuilder(mode: .bits32)
+        for spec in ["0+1M:rw", "0x100000+0x1A000:rx", "0x11A000+0xE6000:rw", "0x1000000+12M:rw"] {
+            try b.add(MappingSpec.parse(spec, as: .identity))
+        }
+        for spec in ["0xC0000000=0x100000+0x1A000:rx", "0xC001A000=0x140000+0x3000:rw", "0xC001D000=0x11D000+0x13000:rw"] {
+            try b.add(MappingSpec.parse(spec, as: .map))
+        }
+        let t = try b.build(base: 0x20_0000)
+        // PD, the PT for 0-4 MiB, the PT for 0xC0000000-0xC03FFFFF.
+        #expect(t.tableCount == 3)
+        var pd: [Int: UInt64] = [
+            0: 0x20_1003,      // PD[0] -> PT at 0x201000, P|RW (RW: the union of its pages)
+            4: 0x100_0083,     // 16 MiB: 4 MiB pages, P|RW|PS
+            5: 0x140_0083,
+            6: 0x180_0083,
+            768: 0x20_2003,    // PD[768] (0xC0000000 >> 22) -> PT at 0x202000
+        ]
+        for i in 0..<1024 { #expect(t.entry(table: 0, index: i) == (pd[i] ?? 0), "PD[\(i)]") }
+        // PT 0: pages 0-0xFF rw (0x3), 0x100-0x119 read-only (0x1), 0x11A-0x1FF rw.
+        for i in 0..<1024 {
+            let page = UInt64(i) << 12
+            let want: UInt64 = i < 0x100 ? page | 3 : i < 0x11A ? page | 1 : i < 0x200 ? page | 3 : 0
+            #expect(t.entry(table: 1, index: i) == want, "PT0[\(i)]")
+        }
+        // PT 768: 0x1A read-only pages of the image, 3 data pages at 0x140000, then 0x13 pages rw.
+        for i in 0..<1024 {
+            let want: UInt64
+            switch i {
+            case 0..<0x1A: want = (0x100000 + UInt64(i) << 12) | 1
+            case 0x1A..<0x1D: want = (0x140000 + UInt64(i - 0x1A) << 12) | 3
+            case 0x1D..<0x30: want = (0x100000 + UInt64(i) << 12) | 3
+            default: want = 0
+            }
+            #expect(t.entry(table: 2, index: i) == want, "PT768[\(i)]")
+        }
+        pd = [:]
+        let walked = try PageTableWalker.walk(bytes: t.bytes, mode: .bits32, base: 0x20_0000)
+        #expect(walked == Mapping.coalesced(b.mappings.map { var m = $0; m.flags = m.flags.effective(in: .bits32); return m }))
+    }
+}
+
+/// Seeded random mappings in every mode: build, walk, the same mappings out.
+@Suite struct PagingRoundTripTests {
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func randomMapping(mode: PagingMode, rng: inout SplitMix64) -> Mapping {
+        let unit: UInt64 = [PageSize.size4K, PageSize.size2M, mode == .bits32 ? PageSize.size4M : PageSize.size1G].randomElement(using: &rng)!
+        let pages = UInt64.random(in: 1...(unit == PageSize.size4K ? 1200 : 3), using: &rng)
+        let size = pages * unit + (Bool.random(using: &rng) ? UInt64.random(in: 0...600, using: &rng) * 4096 : 0)
+        let vaSpace: UInt64 = mode == .bits32 || mode == .pae ? 1 << 32 : 1 << UInt64(mode.virtualBits - 1)
+        var va = UInt64.random(in: 0..<max(1, (vaSpace - size) / unit), using: &rng) * unit
+        if mode == .fourLevel || mode == .fiveLevel, Bool.random(using: &rng) { va = mode.canonicalize(va | vaSpace) }
+        let paSpace: UInt64 = mode == .bits32 ? 1 << 32 : 1 << 40
+        var pa = UInt64.random(in: 0..<max(1, (paSpace - size) / unit), using: &rng) * unit
+        if Bool.random(using: &rng) && pa >= 0x1000 { pa -= 0x1000 }  // misaligned: forces small pages
+        let flags = MappingFlags(writable: .random(using: &rng), executable: .random(using: &rng), user: .random(using: &rng),
+                                 global: .random(using: &rng), cache: CacheMode.allCases.randomElement(using: &rng)!)
+        return Mapping(virtualStart: va, physicalStart: pa, size: size, flags: flags)
+    }
+
+    @Test(arguments: PagingMode.allCases)
+    func roundTrip(mode: PagingMode) throws {
+        var rng = SplitMix64(state: 0x6B69_6D61_6765 &+ UInt64(mode.levels))
+        for round in 0..<12 {
+            let caps = mode.pageSizes
+            let cap = caps.randomElement(using: &rng)!
+            var b = try PageTableBuilder(mode: mode, maxPageSize: cap, recursiveSlot: mode == .pae || round % 2 == 0 ? nil : mode.entries(atDepth: 0) - 2)
+            var added = 0
+            while added < 6 {
+                let m = Self.randomMapping(mode: mode, rng: &rng)
+                if (try? b.add(m)) != nil { added += 1 }
+            }
+            let base = UInt64.random(in: 0x100...0x8000, using: &rng) << 12
+            let t = try b.build(base: base)
+            let walk = try PageTableWalker.walkDetailed(bytes: t.bytes, mode: mode, base: base)
+            let want = Mapping.coalesced(b.mappings.map { var m = $0; m.flags = m.flags.effective(in: mode); return m })
+            #expect(walk.mappings == want, "mode \(mode.rawValue) round \(round)")
+            #expect(walk.recursiveSlots == (b.recursiveSlot.map { [$0] } ?? []))
+            for r in walk.runs { #expect(r.pageSize <= cap) }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import KImageKit
+import TestSupport
+
+@Suite struct TemplateTests {
+    @Test func rendersEveryPlaceholder() throws {
+        let out = try TemplateRenderer.render("a {{x}} b {{y_2}}\n{{x}}", name: "t", values: ["x": "1", "y_2": "two"])
+        #expect(out == "a 1 b two\n1")
+    }
+
+    @Test func leavesEverythingElseAlone() throws {
+        let text = "mov rax, [rsi + 8] ; { not a placeholder }\n$(BUILD)/%.o: $<\n. = ALIGN(16);\n"
+        #expect(try TemplateRenderer.render(text, name: "t", values: [:]) == text)
+    }
+
+    @Test func refusesAnUnknownNameWithItsLine() throws {
+        #expect(throws: KImageError.config(.unknownPlaceholder(template: "t.ld", line: 3, name: "base", known: ["arch"]))) {
+            try TemplateRenderer.render("one\ntwo\n. = {{base}};\n", name: "t.ld", values: ["arch": "x"])
+        }
+        let error = KImageError.config(.unknownPlaceholder(template: "t.ld", line: 3, name: "base", known: ["arch"]))
+        #expect(error.description == "template t.ld:3: unknown placeholder {{base}}; known: arch")
+    }
+
+    @Test func refusesMalformedPlaceholders() throws {
+        #expect(throws: KImageError.config(.malformedPlaceholder(template: "t", line: 2, text: "{{open"))) {
+            try TemplateRenderer.render("x\n{{open\n}}", name: "t", values: [:])
+        }
+        #expect(throws: KImageError.config(.malformedPlaceholder(template: "t", line: 1, text: "{{Bad Name}}"))) {
+            try TemplateRenderer.render("{{Bad Name}}", name: "t", values: [:])
+        }
+    }
+
+    /// The binary carries templates/ as generated Swift source; this proves it is current.
+    @Test func embeddedTemplatesMatchTheTemplatesFolder() throws {
+        let root = URL(fileURLWithPath: Paths.templates)
+        var onDisk: [String: String] = [:]
+        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])!
+        for case let url as URL in walker {
+            guard try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile == true else { continue }
+            let rel = String(url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count + 1))
+            if rel.hasPrefix("boot/") { continue }
+            onDisk[rel] = try String(contentsOf: url, encoding: .utf8)
+        }
+        #expect(Templates.names == onDisk.keys.sorted(), "run scripts/gen-templates")
+        for (name, text) in onDisk {
+            #expect(try Templates.text(name) == text, "\(name) changed: run scripts/gen-templates")
+        }
+    }
+
+    @Test(.disabled("until include/kimage/bootinfo.h lands from pack")) func everyProjectTemplateRendersForEveryLayout() throws {
+        for layout in KernelLayout.allCases {
+            let project = try InitProject(arch: layout.arch, layout: layout)
+            let files = try project.files()
+            #expect(files.map(\.path).contains("src/main.c"))
+            for file in files { #expect(!file.contents.contains("{{"), "\(file.path) left a placeholder") }
+            let makefile = try #require(files.first { $0.path == "Makefile" })
+            #expect(makefile.contents.contains(layout.cflags))
+            let ld = try #require(files.first { $0.path == "linker.ld" })
+            #expect(ld.contents.contains("INCLUDE redirects.ld"))
+            #expect(ld.contents.contains(String(format: "0x%llX", layout.virtualBase)))
+        }
+    }
+
+    @Test func anArchAndALayoutThatDisagreeAreRefused() throws {
+        #expect(throws: KImageError.config(.layoutNeedsOtherArch(layout: "jinue", layoutArch: "i386", arch: "x86_64"))) {
+            try InitProject(arch: .x86_64, layout: .jinue)
+        }
+    }
+
+    /// The installer and linker-script templates assemble and link as they are shipped.
+    @Test func linkerScriptsSizeTheTableFromNumRedirects() throws {
+        for layout in KernelLayout.allCases {
+            for count in [0, 1, 3] {
+                let dir = try TemporaryDirectory()
+                let bits64 = layout.arch == .x86_64
+                let installer = try Toolchain.nasm(try Templates.text("rt0/kimage_redirects_\(layout.arch.rawValue).asm"),
+                                                   in: dir, name: "inst", format: bits64 ? "elf64" : "elf32")
+                let entry = try Toolchain.nasm("""
+                    bits \(bits64 ? 64 : 32)
+                    section .text
+                    global _start
+                    _start: hlt
+                    """, in: dir, name: "entry", format: bits64 ? "elf64" : "elf32")
+                try dir.write("redirects.ld", "NUM_REDIRECTS = \(count);\n")
+                // -L before -T: ld resolves the script's INCLUDE when it reads -T.
+                let script = try dir.write("k.ld", try Templates.text("ld/\(layout.rawValue).ld"))
+                let elf = dir.file("k.elf")
+                try mustRun("ld", ["-m", bits64 ? "elf_x86_64" : "elf_i386", "-nostdlib", "-z", "noexecstack",
+                                   "-L", dir.path, "-T", script, "-o", elf, entry, installer])
+                let file = try ELFFile(path: elf)
+                let table = try #require(file.section(named: ".goredirectstbl"))
+                #expect(table.size == UInt64(count * (bits64 ? 16 : 8)), "\(layout) \(count)")
+                #expect(table.type == 1, "PROGBITS, so redirect has file bytes to fill")
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+
+/// Fixture kernels for `kimage pack`, built from C and assembly at test time. Each checks what
+/// the setup stub promises (its vaddr, bss, the boot info, the command line, E820, the loader
+/// ELF, the initrd, and optionally that .text is read-only), prints on COM1, and exits through
+/// isa-debug-exit with 0x10 on success (QEMU status 33) or 1 on failure.
+public enum PackFixture {
+    public struct Spec: Sendable {
+        public var name: String
+        public var bits64: Bool
+        /// Virtual address of the first segment; physical is always 1 MiB.
+        public var virtualBase: UInt64
+        public var codeModel: String? = nil
+        public var expectedCmdline: String
+        public var ramMB: Int = 128
+        /// KIMAGE_PAGING_* the fixture expects.
+        public var paging: Int
+        public var initrdSize: Int? = nil
+        public var loaderSize: Int? = nil
+        public var checkFault = false
+
+        public init(name: String, bits64: Bool, virtualBase: UInt64, codeModel: String? = nil, expectedCmdline: String,
+                    ramMB: Int = 128, paging: Int, initrdSize: Int? = nil, loaderSize: Int? = nil, checkFault: Bool = false) {
+            self.name = name; self.bits64 = bits64; self.virtualBase = virtualBase; self.codeModel = codeModel
+            self.expectedCmdline = expectedCmdline; self.ramMB = ramMB; self.paging = paging
+            self.initrdSize = initrdSize; self.loaderSize = loaderSize; self.checkFault = checkFault
+        }
+    }
+
+    /// Builds the fixture kernel; returns the ELF's path.
+    public static func build(_ spec: Spec, in dir: TemporaryDirectory) throws -> String {
+        let include = Paths.templates + "/include"
+        var defines = [
+            "NAME=\"\(spec.name)\"", "VBASE=\(String(format: "0x%llxull", spec.virtualBase))",
+            "EXPECT_CMDLINE=\"\(spec.expectedCmdline)\"", "EXPECT_RAM_MB=\(spec.ramMB)", "EXPECT_PAGING=\(spec.paging)",
+        ]
+        if let n = spec.initrdSize { defines.append("EXPECT_INITRD_SIZE=\(n)") }
+        if let n = spec.loaderSize { defines.append("EXPECT_LOADER_SIZE=\(n)") }
+        if spec.checkFault { defines.append("CHECK_FAULT") }
+        var flags = ["-I", include, "-fno-asynchronous-unwind-tables", "-mgeneral-regs-only"] + defines.map { "-D" + $0 }
+        flags += spec.bits64 ? ["-m64", "-mno-red-zone", "-mcmodel=" + (spec.codeModel ?? "large")] : ["-m32"]
+        let c = try Toolchain.gcc(fixtureC, in: dir, name: spec.name + "-main", flags: flags)
+        let entry = try Toolchain.gas(spec.bits64 ? entry64 : entry32, in: dir, name: spec.name + "-entry", bits32: !spec.bits64)
+        let offset = spec.virtualBase - 0x100000
+        let at = offset == 0 ? "" : String(format: "AT(ADDR(%@) - 0x%llx)", "%@", offset)
+        func section(_ name: String, _ body: String) -> String {
+            "  \(name) : \(at.replacingOccurrences(of: "%@", with: name)) { \(body) }"
+        }
+        let script = """
+            ENTRY(_start)
+            SECTIONS {
+              . = \(String(format: "0x%llx", spec.virtualBase));
+            \(section(".text", "*(.text.entry) *(.text*)"))
+              . = ALIGN(4096);
+            \(section(".rodata", "*(.rodata*)"))
+              . = ALIGN(4096);
+            \(section(".data", "*(.data*)"))
+            \(section(".bss", "*(.bss*) *(COMMON)"))
+              /DISCARD/ : { *(.note*) *(.comment) *(.eh_frame*) }
+            }
+            """
+        return try Toolchain.ld([entry, c], script: script, in: dir, output: spec.name + ".elf",
+                                emulation: spec.bits64 ? "elf_x86_64" : "elf_i386", extra: ["-z", "max-page-size=4096"])
+    }
+
+    /// An initrd whose byte i is (i * 7 + 3) & 0xFF, as the fixture checks.
+    public static func initrd(in dir: TemporaryDirectory, size: Int) throws -> String {
+        let path = dir.file("initrd.bin")
+        try Data((0..<size).map { UInt8(truncatingIfNeeded: $0 * 7 + 3) }).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// A small user-space loader ELF (any ELF: the fixture checks its magic and size).
+    public static func loader(in dir: TemporaryDirectory) throws -> String {
+        let obj = try Toolchain.nasm("""
+            bits 64
+            section .text
+            global _start
+            _start: jmp _start
+            section .data
+            hello: db "user-space loader", 0
+            """, in: dir, name: "loader")
+        return try Toolchain.ld([obj], script: nil, in: dir, output: "loader.elf", extra: ["-Ttext=0x400000"])
+    }
+
+    static let fixtureC = """
+/* kimage pack fixture: checks what the setup stub promised, prints on COM1, exits via isa-debug-exit. */
+#include <stdint.h>
+#include "kimage/bootinfo.h"
+
+#ifndef VBASE
+#error VBASE
+#endif
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+
+static void putc_(char c) { while (!(inb(0x3FD) & 0x20)) {} outb(0x3F8, (uint8_t)c); }
+static void puts_(const char *s) { while (*s) putc_(*s++); }
+static void puthex(uint64_t v) {
+    puts_("0x");
+    for (int i = 60; i >= 0; i -= 4) putc_("0123456789abcdef"[(v >> i) & 0xF]);
+}
+static void exit_(uint32_t code) { outl(0xF4, code); for (;;) __asm__ volatile("cli; hlt"); }
+
+static int failures;
+static void check(int ok, const char *what) {
+    puts_(ok ? "ok " : "FAIL ");
+    puts_(what);
+    putc_('\\n');
+    if (!ok) failures++;
+}
+
+static volatile uint8_t big_bss[3 * 4096 + 123];
+static volatile uint32_t data_word = 0x12345678;
+static const char expected_cmdline[] = EXPECT_CMDLINE;
+
+static int contains(const char *hay, const char *needle) {
+    for (; *hay; hay++) {
+        const char *h = hay, *n = needle;
+        while (*n && *h == *n) { h++; n++; }
+        if (!*n) return 1;
+    }
+    return !*needle;
+}
+
+static uintptr_t here(void) {
+#ifdef __x86_64__
+    uintptr_t ip; __asm__ volatile("lea 0(%%rip), %0" : "=r"(ip)); return ip;
+#else
+    uintptr_t ip; __asm__ volatile("call 1f\\n1: pop %0" : "=r"(ip)); return ip;
+#endif
+}
+
+void pf_handler(uintptr_t cr2) {
+    check(cr2 == (uintptr_t)&pf_handler, "writing read-only .text faults (#PF at the written address)");
+    if (failures) { puts_("FAILED\\n"); exit_(1); }
+    puts_("PASS\\n");
+    exit_(0x10);
+}
+extern char pf_stub[];
+
+struct __attribute__((packed)) idtr { uint16_t limit; uintptr_t base; };
+#ifdef __x86_64__
+static uint64_t idt[2 * 32];
+#else
+static uint64_t idt[32];
+#endif
+
+static void install_pf(void) {
+    uintptr_t h = (uintptr_t)pf_stub;
+#ifdef __x86_64__
+    idt[2 * 14] = (h & 0xFFFF) | (0x08ull << 16) | (0x8Eull << 40) | (((uint64_t)h >> 16 & 0xFFFF) << 48);
+    idt[2 * 14 + 1] = (uint64_t)h >> 32;
+#else
+    idt[14] = (h & 0xFFFF) | (0x10ull << 16) | (0x8Eull << 40) | (((uint64_t)h >> 16 & 0xFFFF) << 48);
+#endif
+    struct idtr r = { sizeof idt - 1, (uintptr_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(r));
+}
+
+void kmain(struct kimage_bootinfo *bi, uintptr_t magic) {
+    puts_("kimage fixture " NAME "\\n");
+    check(magic == KIMAGE_ENTRY_MAGIC, "entry magic");
+    uintptr_t ip = here();
+    check(ip >= (uintptr_t)VBASE && ip - (uintptr_t)VBASE < 0x100000, "runs at its vaddr");
+    puts_("  rip "); puthex(ip); putc_('\\n');
+    int zero = 1;
+    for (unsigned i = 0; i < sizeof big_bss; i++) if (big_bss[i]) zero = 0;
+    check(zero, "bss is zero");
+    check(data_word == 0x12345678, "data segment copied");
+    check(bi->magic == KIMAGE_BOOTINFO_MAGIC && bi->version == KIMAGE_BOOTINFO_VERSION, "boot info magic and version");
+    check(bi->paging_mode == EXPECT_PAGING, "paging mode");
+    const char *cl = (const char *)(uintptr_t)bi->cmdline;
+    puts_("  cmdline \\""); puts_(cl); puts_("\\"\\n");
+    check(contains(cl, expected_cmdline), "command line");
+    uint64_t top = 0; int low = 0;
+    struct kimage_e820_entry *e = (struct kimage_e820_entry *)(uintptr_t)bi->e820;
+    for (uint32_t i = 0; i < bi->e820_count; i++) {
+        if (e[i].type != 1) continue;
+        if (e[i].addr <= 0x100000 && e[i].addr + e[i].size > 0x100000) low = 1;
+        if (e[i].addr + e[i].size > top) top = e[i].addr + e[i].size;
+    }
+    puts_("  e820 entries "); puthex(bi->e820_count); puts_(" top "); puthex(top); putc_('\\n');
+    check(low && top <= (uint64_t)EXPECT_RAM_MB << 20 && top >= ((uint64_t)EXPECT_RAM_MB - 2) << 20, "E820 covers the RAM");
+#ifdef EXPECT_LOADER_SIZE
+    const uint8_t *l = (const uint8_t *)(uintptr_t)bi->loader_elf;
+    check(l && bi->loader_elf_size == EXPECT_LOADER_SIZE && l[0] == 0x7F && l[1] == 'E' && l[2] == 'L' && l[3] == 'F', "loader ELF");
+#endif
+#ifdef EXPECT_INITRD_SIZE
+    const uint8_t *r = (const uint8_t *)(uintptr_t)bi->initrd;
+    int same = r && bi->initrd_size == EXPECT_INITRD_SIZE;
+    for (uint32_t i = 0; same && i < EXPECT_INITRD_SIZE; i++) if (r[i] != (uint8_t)(i * 7 + 3)) same = 0;
+    check(same, "initrd bytes");
+#endif
+#ifdef CHECK_FAULT
+    install_pf();
+    *(volatile uint8_t *)&pf_handler = 0xCC;
+    check(0, "writing read-only .text faults");
+#endif
+    if (failures) { puts_("FAILED\\n"); exit_(1); }
+    puts_("PASS\\n");
+    exit_(0x10);
+}
+"""
+
+    static let entry64 = """
+    .section .text.entry, "ax"
+    .globl _start
+_start:
+    movabs $stack_top, %rsp
+    movabs $kmain, %rax
+    call *%rax
+1:  hlt
+    jmp 1b
+    .globl pf_stub
+pf_stub:
+    mov %cr2, %rdi
+    and $-16, %rsp
+    movabs $pf_handler, %rax
+    call *%rax
+    .bss
+    .balign 16
+    .skip 16384
+stack_top:
+"""
+
+    static let entry32 = """
+    .section .text.entry, "ax"
+    .globl _start
+_start:
+    mov $stack_top, %esp
+    push %eax
+    push %ebx
+    call kmain
+1:  hlt
+    jmp 1b
+    .globl pf_stub
+pf_stub:
+    mov %cr2, %eax
+    push %eax
+    call pf_handler
+    .bss
+    .balign 16
+    .skip 16384
+stack_top:
+"""
+}

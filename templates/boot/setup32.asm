@@ -1,0 +1,280 @@
+; kimage 32-bit setup: the start of the protected-mode part, loaded at 0x100000 (code32_start).
+; Entered in flat 32-bit protected mode, paging off, esi = boot_params, from GRUB linux or from
+; kimage's 16-bit setup. It executes the load plan kimage pack wrote right after it (plan.inc):
+; moves the protected-mode part when the kernel's physical range overlaps it, runs the copy and
+; zero steps, fills the boot info, loads CR3 with the tables built at pack time, enables paging
+; and jumps to the kernel's entry point. It knows no ELF, and runs from wherever it was loaded
+; or moved to (every address is ebp-relative).
+; Assemble: nasm -f bin -I ../include/ setup32.asm
+
+bits 32
+org 0
+
+%include "kimage/bootinfo.inc"
+%include "plan.inc"
+
+CR0_PG      equ 0x80000000
+CR0_WP      equ 0x00010000
+CR4_PSE     equ 0x00000010
+CR4_PAE     equ 0x00000020
+CR4_LA57    equ 0x00001000
+MSR_EFER    equ 0xC0000080
+EFER_LME    equ 0x00000100
+EFER_NXE    equ 0x00000800
+
+start:
+    cli
+    cld
+    mov ebx, esi                    ; ebx = boot_params for the whole stub
+    call .here                      ; the loader's stack (GRUB: esp = boot_params) is good for this
+.here:
+    pop ebp
+    sub ebp, .here                  ; ebp = where this stub runs
+
+    test dword [ebp + plan + PLAN_FLAGS], PLAN_F_MOVE
+    jz moved
+    ; The kernel's physical range overlaps this image: move the whole protected-mode part to
+    ; PLAN_MOVE_DEST (clear of every destination, chosen at pack time) and continue there.
+    mov esi, ebp
+    mov edi, [ebp + plan + PLAN_MOVE_DEST]
+    mov ecx, [ebp + plan + PLAN_IMAGE_SIZE]
+    call copy
+    mov ebp, [ebp + plan + PLAN_MOVE_DEST]
+    lea eax, [ebp + moved]
+    jmp eax
+
+moved:
+    ; Our own GDT, in this copy: the loader's may be overwritten by the steps.
+    lea eax, [ebp + gdt]
+    mov [ebp + gdtr + 2], eax
+    lgdt [ebp + gdtr]
+    push dword 0x10
+    lea eax, [ebp + .reload]
+    push eax
+    retf
+.reload:
+    mov ax, 0x18
+    mov ds, ax
+    mov es, ax
+    mov fs, ax
+    mov gs, ax
+    mov ss, ax
+    mov esp, [ebp + plan + PLAN_STACK_TOP]
+
+    ; Copy and zero steps: segments, page tables, the boot info template.
+    mov edx, ebp
+    add edx, [ebp + plan + PLAN_STEPS]
+    mov eax, [ebp + plan + PLAN_STEP_COUNT]
+.step:
+    test eax, eax
+    jz .steps_done
+    push eax
+    mov edi, [edx + 4]
+    mov ecx, [edx + 12]
+    cmp dword [edx], STEP_COPY
+    jne .zero
+    mov esi, [edx + 8]
+    add esi, ebp
+    call copy
+    jmp .next
+.zero:
+    xor eax, eax
+    call fill
+.next:
+    pop eax
+    add edx, STEP_SIZE
+    dec eax
+    jmp .step
+.steps_done:
+
+    ; Boot info: what only the boot loader knows.
+    mov edi, [ebp + plan + PLAN_BOOTINFO]
+    mov [edi + KIMAGE_BI_BOOT_PARAMS], ebx
+    mov eax, [ebx + 0x21C]          ; ramdisk_size
+    test eax, eax
+    jz .no_initrd
+    mov [edi + KIMAGE_BI_INITRD_SIZE], eax
+    mov eax, [ebx + 0xC4]           ; ext_ramdisk_size
+    mov [edi + KIMAGE_BI_INITRD_SIZE + 4], eax
+    mov eax, [ebx + 0x218]          ; ramdisk_image
+    mov [edi + KIMAGE_BI_INITRD], eax
+    mov eax, [ebx + 0xC0]           ; ext_ramdisk_image
+    mov [edi + KIMAGE_BI_INITRD + 4], eax
+.no_initrd:
+    movzx eax, byte [ebx + 0x210]   ; type_of_loader
+    mov [edi + KIMAGE_BI_LOADER_TYPE], eax
+
+    movzx ecx, byte [ebx + 0x1E8]   ; e820_entries
+    cmp ecx, KIMAGE_BI_E820_MAX
+    jbe .e820_count
+    mov ecx, KIMAGE_BI_E820_MAX
+.e820_count:
+    mov [edi + KIMAGE_BI_E820_COUNT], ecx
+    lea esi, [ebx + 0x2D0]          ; packed 20-byte entries become 24-byte ones
+    lea edx, [edi + KIMAGE_BI_E820_ENTRIES]
+.e820:
+    test ecx, ecx
+    jz .e820_done
+    push ecx
+    push edi
+    mov edi, edx
+    mov ecx, 5
+    rep movsd
+    mov dword [edi], 0
+    pop edi
+    pop ecx
+    add edx, 24
+    dec ecx
+    jmp .e820
+.e820_done:
+
+    ; Command line: the loader's when it gave a non-empty one, else kimage pack --cmdline.
+    mov esi, [ebx + 0x228]          ; cmd_line_ptr (ext_cmd_line_ptr above 4 GiB is unreachable here)
+    mov edx, KIMAGE_BIF_CMDLINE_FROM_LOADER
+    test esi, esi
+    jz .default_cmdline
+    cmp byte [esi], 0
+    jne .copy_cmdline
+.default_cmdline:
+    mov esi, ebp
+    add esi, [ebp + plan + PLAN_CMDLINE]
+    mov edx, KIMAGE_BIF_CMDLINE_FROM_PACK
+.copy_cmdline:
+    push edi
+    mov ecx, [edi + KIMAGE_BI_CMDLINE_CAPACITY]
+    dec ecx                         ; room for the NUL
+    lea edi, [edi + KIMAGE_BI_CMDLINE_BUFFER]
+    xor eax, eax
+.cmdline_byte:
+    cmp byte [esi], 0
+    je .cmdline_end
+    cmp eax, ecx
+    jae .cmdline_truncated
+    push ecx
+    mov cl, [esi]
+    mov [edi + eax], cl
+    pop ecx
+    inc esi
+    inc eax
+    jmp .cmdline_byte
+.cmdline_truncated:
+    or edx, KIMAGE_BIF_CMDLINE_TRUNCATED
+.cmdline_end:
+    mov byte [edi + eax], 0
+    pop edi
+    mov [edi + KIMAGE_BI_CMDLINE_LENGTH], eax
+    or [edi + KIMAGE_BI_FLAGS], edx
+
+    ; Paging, with the tables the plan's steps just put in place.
+    mov eax, [ebp + plan + PLAN_MODE]
+    cmp eax, KIMAGE_PAGING_NONE
+    je enter32
+    mov ecx, [ebp + plan + PLAN_CR3]
+    cmp eax, KIMAGE_PAGING_32BIT
+    jne .not32
+    mov edx, cr4
+    or edx, CR4_PSE
+    mov cr4, edx
+    mov cr3, ecx
+    jmp .paging_on
+.not32:
+    mov edx, cr4
+    or edx, CR4_PAE
+    cmp eax, KIMAGE_PAGING_5LEVEL
+    jne .no_la57
+    or edx, CR4_LA57
+.no_la57:
+    mov cr4, edx
+    mov cr3, ecx
+    mov esi, eax                    ; keep the mode across rdmsr/wrmsr
+    mov ecx, MSR_EFER
+    rdmsr
+    test dword [ebp + plan + PLAN_FLAGS], PLAN_F_NXE
+    jz .no_nxe
+    or eax, EFER_NXE
+.no_nxe:
+    cmp esi, KIMAGE_PAGING_PAE
+    je .efer
+    or eax, EFER_LME
+.efer:
+    wrmsr
+    cmp esi, KIMAGE_PAGING_PAE
+    je .paging_on
+    ; Long mode: PG on (compatibility mode, on this identity-mapped page), then 64-bit code.
+    mov eax, cr0
+    or eax, CR0_PG | CR0_WP
+    mov cr0, eax
+    push dword 0x08
+    lea eax, [ebp + enter64]
+    push eax
+    retf
+.paging_on:
+    mov eax, cr0
+    or eax, CR0_PG | CR0_WP
+    mov cr0, eax
+
+enter32:
+    mov ecx, [ebp + plan + PLAN_ENTRY]
+    mov ebx, [ebp + plan + PLAN_BOOTINFO]
+    mov esp, [ebp + plan + PLAN_STACK_TOP]
+    mov eax, KIMAGE_ENTRY_MAGIC
+    xor edx, edx
+    xor esi, esi
+    xor edi, edi
+    xor ebp, ebp
+    jmp ecx
+
+bits 64
+enter64:
+    mov ebp, ebp                    ; upper halves are undefined after the switch: zero-extend
+    mov ax, 0x18
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov edi, [rbp + plan + PLAN_BOOTINFO]
+    mov esp, [rbp + plan + PLAN_STACK_TOP]
+    mov rax, [rbp + plan + PLAN_ENTRY]
+    mov esi, KIMAGE_ENTRY_MAGIC
+    xor ebx, ebx
+    xor ecx, ecx
+    xor edx, edx
+    xor ebp, ebp
+    jmp rax
+
+bits 32
+; Copies ecx bytes from esi to edi (never overlapping: the plan guarantees it).
+copy:
+    push ecx
+    shr ecx, 2
+    rep movsd
+    pop ecx
+    and ecx, 3
+    rep movsb
+    ret
+
+; Stores ecx bytes of al at edi.
+fill:
+    push ecx
+    mov ah, al
+    movzx eax, ax
+    imul eax, eax, 0x00010001
+    shr ecx, 2
+    rep stosd
+    pop ecx
+    and ecx, 3
+    rep stosb
+    ret
+
+align 8
+gdt:
+    dq 0
+    dq 0x00AF9A000000FFFF           ; 0x08: 64-bit code
+    dq 0x00CF9A000000FFFF           ; 0x10: flat 32-bit code (the boot protocol's __BOOT_CS)
+    dq 0x00CF92000000FFFF           ; 0x18: flat data (__BOOT_DS)
+gdt_end:
+gdtr:
+    dw gdt_end - gdt - 1
+    dd 0
+
+align 16
+plan:                               ; kimage pack appends the load plan here
