@@ -380,6 +380,13 @@ func allFiles(_ dir: TemporaryDirectory) throws -> [String] {
                                   ["room for 3 redirects but 1 were found", "NUM_REDIRECTS=1", "--allow-spare"])
     }
 
+    @Test func unwritableOutputLeavesEverythingAsItWas() throws {
+        let f = try RedirectFixture()
+        _ = try f.manifest("runtime.throw \(RedirectFixture.goPanic)\nruntime.sysReserve \(RedirectFixture.goReserve)\n")
+        try expectRedirectFailure(f, ["redirect", "kernel.elf", "--manifest", "redirects.txt", "-o", "missing/out.elf"],
+                                  ["cannot create a temporary file in missing"])
+    }
+
     @Test func strippedKernel() throws {
         let f = try RedirectFixture()
         try mustRun("strip", ["-s", f.kernel])

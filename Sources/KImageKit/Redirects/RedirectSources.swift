@@ -36,11 +36,16 @@ public struct RedirectSources: Sendable, Equatable {
         let scanner = GoAnnotationScanner(target: target, importRoot: goImportRoot)
         // Overlapping trees (`--go src --go src/kernel`) see the same annotation twice: it counts once.
         var annotations = Set<String>()
+        var absolute: [String: String] = [:]
         for tree in goTrees {
             let r = try scanner.scan(tree)
-            for redirect in r.redirects
-            where annotations.insert("\(GoImportPathResolver.absolute(redirect.origin.file)):\(redirect.origin.line):\(redirect.source)").inserted {
-                redirects.append(redirect)
+            for redirect in r.redirects {
+                let file = redirect.origin.file
+                let path = absolute[file] ?? GoImportPathResolver.absolute(file)
+                absolute[file] = path
+                if annotations.insert("\(path):\(redirect.origin.line):\(redirect.source)").inserted {
+                    redirects.append(redirect)
+                }
             }
             files += r.filesRead
         }
