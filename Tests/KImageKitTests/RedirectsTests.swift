@@ -240,6 +240,12 @@ private func pairs(_ r: [Redirect]) -> [String] { r.map { "\($0.source) -> \($0.
         #expect(e!.description.contains("k/a.go:2") && e!.description.contains("m.txt:1"))
     }
 
+    @Test func overlappingTreesCountAnAnnotationOnce() throws {
+        let dir = try goTree(["k/a.go": "package k\n//go:redirect-from runtime.a\nfunc A() {}\n"])
+        let c = try RedirectSources(goTrees: [dir.path, dir.file("k"), dir.path + "/./k"]).collect()
+        #expect(pairs(c.redirects) == ["runtime.a -> example.com/kern/k.A"])
+    }
+
     @Test func collectionListsEveryFileReadOnce() throws {
         let dir = try goTree(["k/a.go": "package k\n//go:redirect-from runtime.a\nfunc A() {}\n", "k/b.go": "package k\n"])
         let manifest = try dir.write("m.txt", "runtime.b kern.B\n")
