@@ -192,6 +192,7 @@ private func pairs(_ r: [Redirect]) -> [String] { r.map { "\($0.source) -> \($0.
         ("var f = 1 //go:redirect-from runtime.a\nfunc F() {}\n", "notOnFunction", 3),
         ("//go:redirect-from runtime.a\n", "notOnFunction", 3),
         ("//go:redirect-from runtime.a\nfunc G[T any](t T) {}\n", "generic", 3),
+        ("// doc\n//go:redirect-from runtime.a\nfunc init() {}\n", "init", 4),
     ])
     func malformedDirectives(source: String, kind: String, line: Int) throws {
         let dir = try goTree(["k/a.go": "package k\n\n" + source])
@@ -202,6 +203,7 @@ private func pairs(_ r: [Redirect]) -> [String] { r.map { "\($0.source) -> \($0.
         case (.directiveExtraWords(let l, let words)?, "extraWords"): at = l; #expect(words == ["runtime.a", "runtime.b"])
         case (.directiveNotOnFunction(let l, _)?, "notOnFunction"): at = l
         case (.directiveOnGeneric(let l, _)?, "generic"): at = l
+        case (.directiveOnInit(let l)?, "init"): at = l
         default: at = nil; Issue.record("expected \(kind), got \(String(describing: e))")
         }
         #expect(at?.line == line)

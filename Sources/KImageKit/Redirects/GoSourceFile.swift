@@ -122,6 +122,8 @@ public struct GoSourceFile: Sendable, Equatable {
                             problems.append(.directiveWithoutSymbol(at: loc))
                         } else if words.count > 1 {
                             problems.append(.directiveExtraWords(at: loc, words: words))
+                        } else if fn.name == "init" {
+                            problems.append(.directiveOnInit(at: loc))
                         } else if fn.generic {
                             problems.append(.directiveOnGeneric(at: loc, function: fn.name))
                         } else {
