@@ -251,6 +251,8 @@ import Testing
             #expect(walk.mappings == want, "mode \(mode.rawValue) round \(round)")
             #expect(walk.recursiveSlots == (b.recursiveSlot.map { [$0] } ?? []))
             for r in walk.runs { #expect(r.pageSize <= cap) }
+            // The builder's runs (the summary's lines) are what the CPU's walk finds.
+            #expect(walk.runs == t.runs.map { var r = $0; r.flags = r.flags.effective(in: mode); return r })
         }
     }
 }

@@ -113,12 +113,13 @@ public struct PageTableBuilder: Sendable {
             var va = m.virtualStart, pa = m.physicalStart, left = m.size
             var cachedDepth = -1, cachedBlock: UInt64 = 0, cachedTable = 0
             while left > 0 {
-                var size = PageSize.size4K, depth = mode.levels - 1
-                for (s, d) in sizes where (va | pa) & (s - 1) == 0 && left >= s {
-                    size = s
-                    depth = d
+                // The largest page that fits; sizes ends with 4K, which always does.
+                var choice = sizes.count - 1
+                for k in 0..<sizes.count where (va | pa) & (sizes[k].0 - 1) == 0 && left >= sizes[k].0 {
+                    choice = k
                     break
                 }
+                let (size, depth) = sizes[choice]
                 let table: Int
                 let block = depth == 0 ? 0 : va >> UInt64(mode.shift(atDepth: depth - 1))
                 if depth == cachedDepth && block == cachedBlock {
@@ -130,15 +131,35 @@ public struct PageTableBuilder: Sendable {
                     cachedBlock = block
                     cachedTable = table
                 }
-                arena.entries[table * arena.perTable + mode.index(of: va, atDepth: depth)] = templates[depth] | pa
-                if let last = runs.last, last.continues(va: va, pa: pa, pageSize: size, flags: flags) {
-                    runs[runs.count - 1].size += size
-                } else {
-                    runs.append(LeafRun(virtualStart: va, physicalStart: pa, size: size, pageSize: size, flags: flags))
+                // Pages of this size in a row: up to the end of this table, of the mapping, and of
+                // the stretch before the next larger page could start (va and pa both aligned).
+                let first = mode.index(of: va, atDepth: depth)
+                var count = UInt64(min(mode.entries(atDepth: depth) - first, Int(min(left / size, 1 << 20))))
+                if choice > 0 {
+                    let larger = sizes[choice - 1].0
+                    if (va &- pa) & (larger - 1) == 0 {
+                        let toAlignment = ((larger - (va & (larger - 1))) & (larger - 1)) / size
+                        if toAlignment > 0 { count = min(count, toAlignment) }
+                    }
                 }
-                va &+= size
-                pa &+= size
-                left -= size
+                let template = templates[depth]
+                let start = table * arena.perTable + first
+                arena.entries.withUnsafeMutableBufferPointer { e in
+                    var address = pa
+                    for k in 0..<Int(count) {
+                        e[start + k] = template | address
+                        address &+= size
+                    }
+                }
+                let bytes = count * size
+                if let last = runs.last, last.continues(va: va, pa: pa, pageSize: size, flags: flags) {
+                    runs[runs.count - 1].size += bytes
+                } else {
+                    runs.append(LeafRun(virtualStart: va, physicalStart: pa, size: bytes, pageSize: size, flags: flags))
+                }
+                va &+= bytes
+                pa &+= bytes
+                left -= bytes
             }
         }
         arena.shareIdenticalTables()
@@ -296,7 +317,7 @@ struct TableArena {
         let size = mode.entrySize
         bytes.withUnsafeMutableBytes { raw in
             entries.withUnsafeBufferPointer { e in
-                for i in 0..<e.count where e[i] != 0 {
+                for i in 0..<e.count {
                     if size == 8 {
                         raw.storeBytes(of: e[i].littleEndian, toByteOffset: i * 8, as: UInt64.self)
                     } else {
