@@ -194,13 +194,16 @@ public struct PageTableBuilder: Sendable {
 }
 
 /// Tables under construction: every entry as a UInt64 in one flat array (table t, entry i at
-/// t * perTable + i) and, beside it, the table each pointer entry leads to.
+/// t * perTable + i) and, for tables above the PT level only, the table each entry leads to.
 struct TableArena {
     let mode: PagingMode
     let base: UInt64
     let perTable: Int
     var entries: [UInt64] = []
+    /// children[childOffset[t] + i]: the table entry i of table t points at, or -1.
     var children: [Int32] = []
+    /// Per table: its slice of `children`, -1 for page tables (they point at no table).
+    var childOffset: [Int] = []
     var depths: [Int] = []
 
     init(mode: PagingMode, base: UInt64) {
@@ -212,13 +215,17 @@ struct TableArena {
 
     mutating func reserve(estimatedTables: Int) {
         entries.reserveCapacity(estimatedTables * perTable)
-        children.reserveCapacity(estimatedTables * perTable)
     }
 
     @discardableResult
     mutating func newTable(depth: Int) -> Int {
         entries.append(contentsOf: repeatElement(0, count: perTable))
-        children.append(contentsOf: repeatElement(-1, count: perTable))
+        if depth < mode.levels - 1 {
+            childOffset.append(children.count)
+            children.append(contentsOf: repeatElement(-1, count: perTable))
+        } else {
+            childOffset.append(-1)
+        }
         depths.append(depth)
         return depths.count - 1
     }
@@ -229,12 +236,14 @@ struct TableArena {
     mutating func descend(to depth: Int, for va: UInt64, newPointer: UInt64, grant: UInt64, executable: Bool) -> Int {
         var t = 0
         for d in 0..<depth {
-            let i = t * perTable + mode.index(of: va, atDepth: d)
+            let index = mode.index(of: va, atDepth: d)
+            let i = t * perTable + index
+            let ci = childOffset[t] + index
             let pdpte = mode == .pae && d == 0
-            var c = Int(children[i])
+            var c = Int(children[ci])
             if c < 0 {
                 c = newTable(depth: d + 1)
-                children[i] = Int32(c)
+                children[ci] = Int32(c)
                 let address = base + UInt64(c) * 4096
                 entries[i] = (pdpte ? PageTableEntry.bitP : newPointer) | address
             } else if !pdpte {
@@ -255,18 +264,21 @@ struct TableArena {
         let addressMask = (mode.physicalLimit - 1) & ~UInt64(0xFFF)
         var canonical = Array(0..<n)
         func redirect(_ t: Int) {
-            for i in t * perTable..<(t + 1) * perTable {
-                let c = Int(children[i])
+            let offset = childOffset[t]
+            guard offset >= 0 else { return }
+            for k in 0..<perTable {
+                let c = Int(children[offset + k])
                 if c >= 0 && canonical[c] != c {
-                    children[i] = Int32(canonical[c])
+                    children[offset + k] = Int32(canonical[c])
+                    let i = t * perTable + k
                     entries[i] = entries[i] & ~addressMask | (base + UInt64(canonical[c]) * 4096)
                 }
             }
         }
-        let deepest = depths.max() ?? 0
         // Candidates are bucketed by a few entries first, so that the common case (every table
         // different, e.g. a 4 GiB identity map's 2048 PTs) never hashes whole tables.
         struct Probe: Hashable { let a: UInt64, b: UInt64, c: UInt64 }
+        let deepest = depths.max() ?? 0
         for d in stride(from: deepest, through: 1, by: -1) {
             var buckets: [Probe: [Int]] = [:]
             for t in 0..<n where depths[t] == d {
@@ -289,43 +301,44 @@ struct TableArena {
             newIndex[t] = kept.count
             kept.append(t)
         }
-        var newEntries = [UInt64](), newChildren = [Int32](), newDepths = [Int]()
+        var newEntries = [UInt64](), newChildren = [Int32](), newOffsets = [Int](), newDepths = [Int]()
         newEntries.reserveCapacity(kept.count * perTable)
-        newChildren.reserveCapacity(kept.count * perTable)
         for t in kept {
             newDepths.append(depths[t])
-            for i in t * perTable..<(t + 1) * perTable {
-                let c = Int(children[i])
+            let offset = childOffset[t]
+            newOffsets.append(offset < 0 ? -1 : newChildren.count)
+            for k in 0..<perTable {
+                let i = t * perTable + k
+                let c = offset < 0 ? -1 : Int(children[offset + k])
                 if c >= 0 {
                     let moved = newIndex[c]
                     newChildren.append(Int32(moved))
                     newEntries.append(entries[i] & ~addressMask | (base + UInt64(moved) * 4096))
                 } else {
-                    newChildren.append(-1)
+                    if offset >= 0 { newChildren.append(-1) }
                     newEntries.append(entries[i])
                 }
             }
         }
         entries = newEntries
         children = newChildren
+        childOffset = newOffsets
         depths = newDepths
     }
 
-    /// The tables as little-endian bytes, 4 KiB per table.
+    /// The tables as little-endian bytes, 4 KiB per table (every byte written once, no memset).
     func serialize() -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: depths.count * 4096)
         let size = mode.entrySize
-        bytes.withUnsafeMutableBytes { raw in
-            entries.withUnsafeBufferPointer { e in
-                for i in 0..<e.count {
-                    if size == 8 {
-                        raw.storeBytes(of: e[i].littleEndian, toByteOffset: i * 8, as: UInt64.self)
-                    } else {
-                        raw.storeBytes(of: UInt32(truncatingIfNeeded: e[i]).littleEndian, toByteOffset: i * 4, as: UInt32.self)
-                    }
+        return entries.withUnsafeBufferPointer { e in
+            [UInt8](unsafeUninitializedCapacity: depths.count * 4096) { buffer, initialized in
+                let raw = UnsafeMutableRawBufferPointer(buffer)
+                if size == 8 {
+                    for i in 0..<e.count { raw.storeBytes(of: e[i].littleEndian, toByteOffset: i * 8, as: UInt64.self) }
+                } else {
+                    for i in 0..<e.count { raw.storeBytes(of: UInt32(truncatingIfNeeded: e[i]).littleEndian, toByteOffset: i * 4, as: UInt32.self) }
                 }
+                initialized = depths.count * 4096
             }
         }
-        return bytes
     }
 }
