@@ -342,6 +342,23 @@ import Testing
         #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: try Self.gopher().bytes, mode: .fourLevel, base: 0x10_0800) }
     }
 
+    @Test func fanOutBeyondTheLeafLimitIsRefused() throws {
+        // Every entry of each level pointing at the one table below: 512^4 leaves.
+        var bytes = [UInt8](repeating: 0, count: 4 * 4096)
+        for t in 0..<3 { for i in 0..<512 { bytes.storeLE(UInt64((t + 1) * 0x1000 + 3), at: t * 4096 + i * 8) } }
+        for i in 0..<512 { bytes.storeLE(UInt64(i * 0x1000 + 3), at: 3 * 4096 + i * 8) }
+        let error = #expect(throws: KImageError.self) {
+            try bytes.withUnsafeBytes { try PageTableWalker.walkDetailed(raw: $0, mode: .fourLevel, base: 0, leafLimit: 100_000) }
+        }
+        #expect(error?.description.contains("the tables map more than 100000 pages") == true)
+        var empty = try PageTableBuilder(mode: .pae)
+        let none = #expect(throws: KImageError.self) { try empty.build(base: 0) }
+        #expect(none?.description.contains("no mappings were given") == true)
+        // PS in a PAE PT entry does not exist (bit 7 is PAT there): refused when encoding.
+        let ps = #expect(throws: KImageError.self) { try PageTableEntry(pageSize: true).encode(mode: .pae, depth: 2) }
+        #expect(ps?.description.contains("PS=1 is not allowed in a PT entry in mode pae") == true)
+    }
+
     @Test func tablesSharedInALoopAreRefused() throws {
         // Every PML4, PDPT and PD entry pointing at one table: 512^4 leaves if walked naively.
         var bytes = [UInt8](repeating: 0, count: 8192)
