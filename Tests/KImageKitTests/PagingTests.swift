@@ -351,7 +351,7 @@ import Testing
             try bytes.withUnsafeBytes { try PageTableWalker.walkDetailed(raw: $0, mode: .fourLevel, base: 0, leafLimit: 100_000) }
         }
         #expect(error?.description.contains("the tables map more than 100000 pages") == true)
-        var empty = try PageTableBuilder(mode: .pae)
+        let empty = try PageTableBuilder(mode: .pae)
         let none = #expect(throws: KImageError.self) { try empty.build(base: 0) }
         #expect(none?.description.contains("no mappings were given") == true)
         // PS in a PAE PT entry does not exist (bit 7 is PAT there): refused when encoding.
