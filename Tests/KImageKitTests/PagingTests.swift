@@ -98,6 +98,8 @@ import Testing
         #expect(try MappingFlags(parsing: "rwug") == MappingFlags(writable: true, executable: false, user: true, global: true))
         #expect(try MappingFlags(parsing: "rwwt") == MappingFlags(writable: true, executable: false, cache: .writeThrough))
         #expect(try MappingFlags(parsing: "rwxuc") == MappingFlags(cache: .uncached))
+        #expect(try MappingFlags(parsing: "r-x") == MappingFlags(writable: false, executable: true))
+        #expect(try MappingFlags(parsing: "rw-") == MappingFlags(writable: true, executable: false))
         for f in [MappingFlags(), MappingFlags(writable: false, executable: false, user: true, global: true, cache: .writeThrough)] {
             #expect(try MappingFlags(parsing: f.spec) == f)
         }

@@ -1,16 +1,3 @@
-/// What a walk of a table blob found.
-public struct PageTableWalk: Sendable {
-    /// Contiguous runs of equal leaf pages with their effective flags, by virtual address.
-    public var runs: [LeafRun] = []
-    /// Top-level slots that point back at the top table (recursive mappings), not walked.
-    public var recursiveSlots: [Int] = []
-    /// Tables reached from the top (each counted once).
-    public var tablesReached: Int = 0
-
-    /// The mappings: runs joined across page sizes.
-    public var mappings: [Mapping] { Mapping.coalesced(runs.map(\.mapping)) }
-}
-
 /// Reads a table blob (built for physical `base`) back into mappings, the way the CPU walks it:
 /// rights are ANDed down the walk (execute-disable ORed), the leaf gives the page, its size,
 /// caching and G. Pointers must land on a page of the blob.
