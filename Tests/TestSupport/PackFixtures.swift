@@ -8,8 +8,10 @@ public enum PackFixture {
     public struct Spec: Sendable {
         public var name: String
         public var bits64: Bool
-        /// Virtual address of the first segment; physical is always 1 MiB.
+        /// Virtual address of the first segment.
         public var virtualBase: UInt64
+        /// Its physical address.
+        public var physicalBase: UInt64 = 0x10_0000
         public var codeModel: String? = nil
         public var expectedCmdline: String
         public var ramMB: Int = 128
@@ -41,7 +43,7 @@ public enum PackFixture {
         flags += spec.bits64 ? ["-m64", "-mno-red-zone", "-mcmodel=" + (spec.codeModel ?? "large")] : ["-m32"]
         let c = try Toolchain.gcc(fixtureC, in: dir, name: spec.name + "-main", flags: flags)
         let entry = try Toolchain.gas(spec.bits64 ? entry64 : entry32, in: dir, name: spec.name + "-entry", bits32: !spec.bits64)
-        let offset = spec.virtualBase - 0x100000
+        let offset = spec.virtualBase &- spec.physicalBase
         let at = offset == 0 ? "" : String(format: "AT(ADDR(%@) - 0x%llx)", "%@", offset)
         func section(_ name: String, _ body: String) -> String {
             "  \(name) : \(at.replacingOccurrences(of: "%@", with: name)) { \(body) }"
