@@ -98,6 +98,8 @@ import Testing
         #expect(try MappingFlags(parsing: "rwug") == MappingFlags(writable: true, executable: false, user: true, global: true))
         #expect(try MappingFlags(parsing: "rwwt") == MappingFlags(writable: true, executable: false, cache: .writeThrough))
         #expect(try MappingFlags(parsing: "rwxuc") == MappingFlags(cache: .uncached))
+        #expect(try MappingFlags(parsing: "r-x") == MappingFlags(writable: false, executable: true))
+        #expect(try MappingFlags(parsing: "rw-") == MappingFlags(writable: true, executable: false))
         for f in [MappingFlags(), MappingFlags(writable: false, executable: false, user: true, global: true, cache: .writeThrough)] {
             #expect(try MappingFlags(parsing: f.spec) == f)
         }
@@ -251,6 +253,8 @@ import Testing
             #expect(walk.mappings == want, "mode \(mode.rawValue) round \(round)")
             #expect(walk.recursiveSlots == (b.recursiveSlot.map { [$0] } ?? []))
             for r in walk.runs { #expect(r.pageSize <= cap) }
+            // The builder's runs (the summary's lines) are what the CPU's walk finds.
+            #expect(walk.runs == t.runs.map { var r = $0; r.flags = r.flags.effective(in: mode); return r })
         }
     }
 }
@@ -338,6 +342,23 @@ import Testing
         #expect(error?.description.contains("PML4[0] at 0x100000 = 0x0000000000101083 has reserved bits 0x80 set") == true, "\(String(describing: error))")
         #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: [UInt8](repeating: 0, count: 100), mode: .fourLevel, base: 0) }
         #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: try Self.gopher().bytes, mode: .fourLevel, base: 0x10_0800) }
+    }
+
+    @Test func fanOutBeyondTheLeafLimitIsRefused() throws {
+        // Every entry of each level pointing at the one table below: 512^4 leaves.
+        var bytes = [UInt8](repeating: 0, count: 4 * 4096)
+        for t in 0..<3 { for i in 0..<512 { bytes.storeLE(UInt64((t + 1) * 0x1000 + 3), at: t * 4096 + i * 8) } }
+        for i in 0..<512 { bytes.storeLE(UInt64(i * 0x1000 + 3), at: 3 * 4096 + i * 8) }
+        let error = #expect(throws: KImageError.self) {
+            try bytes.withUnsafeBytes { try PageTableWalker.walkDetailed(raw: $0, mode: .fourLevel, base: 0, leafLimit: 100_000) }
+        }
+        #expect(error?.description.contains("the tables map more than 100000 pages") == true)
+        let empty = try PageTableBuilder(mode: .pae)
+        let none = #expect(throws: KImageError.self) { try empty.build(base: 0) }
+        #expect(none?.description.contains("no mappings were given") == true)
+        // PS in a PAE PT entry does not exist (bit 7 is PAT there): refused when encoding.
+        let ps = #expect(throws: KImageError.self) { try PageTableEntry(pageSize: true).encode(mode: .pae, depth: 2) }
+        #expect(ps?.description.contains("PS=1 is not allowed in a PT entry in mode pae") == true)
     }
 
     @Test func tablesSharedInALoopAreRefused() throws {

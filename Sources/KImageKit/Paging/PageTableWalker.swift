@@ -1,16 +1,3 @@
-/// What a walk of a table blob found.
-public struct PageTableWalk: Sendable {
-    /// Contiguous runs of equal leaf pages with their effective flags, by virtual address.
-    public var runs: [LeafRun] = []
-    /// Top-level slots that point back at the top table (recursive mappings), not walked.
-    public var recursiveSlots: [Int] = []
-    /// Tables reached from the top (each counted once).
-    public var tablesReached: Int = 0
-
-    /// The mappings: runs joined across page sizes.
-    public var mappings: [Mapping] { Mapping.coalesced(runs.map(\.mapping)) }
-}
-
 /// Reads a table blob (built for physical `base`) back into mappings, the way the CPU walks it:
 /// rights are ANDed down the walk (execute-disable ORed), the leaf gives the page, its size,
 /// caching and G. Pointers must land on a page of the blob.
@@ -27,12 +14,16 @@ public enum PageTableWalker {
     }
 
     public static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) throws -> PageTableWalk {
+        try walkDetailed(raw: raw, mode: mode, base: base, leafLimit: leafLimit)
+    }
+
+    static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64, leafLimit: Int) throws -> PageTableWalk {
         let topSize = mode.entries(atDepth: 0) * mode.entrySize
         guard raw.count >= topSize else {
             throw KImageError.paging(.blobTooSmall(size: raw.count, needed: topSize, mode: mode))
         }
         guard base & 0xFFF == 0 else { throw KImageError.paging(.unalignedWalkBase(base)) }
-        var state = State(raw: raw, mode: mode, base: base)
+        var state = State(raw: raw, mode: mode, base: base, leafLimit: leafLimit)
         try state.visit(tableOffset: 0, depth: 0, va: 0, path: "", writable: true, user: true, noExecute: false)
         var walk = PageTableWalk()
         walk.runs = state.runs
@@ -50,11 +41,13 @@ public enum PageTableWalker {
         /// Table offset -> the depth it was first reached at.
         var reached: [Int: Int] = [:]
         var leaves = 0
+        let leafLimit: Int
 
-        init(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) {
+        init(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64, leafLimit: Int) {
             self.raw = raw
             self.mode = mode
             self.base = base
+            self.leafLimit = leafLimit
         }
 
         func load(_ offset: Int) -> UInt64 {
@@ -90,7 +83,7 @@ public enum PageTableWalker {
                 let w = writable && e.writable, u = user && e.user, nx = noExecute || e.noExecute
                 if isPTLevel || e.pageSize {
                     leaves += 1
-                    if leaves > PageTableWalker.leafLimit { throw KImageError.paging(.tooManyLeaves(limit: PageTableWalker.leafLimit)) }
+                    if leaves > leafLimit { throw KImageError.paging(.tooManyLeaves(limit: leafLimit)) }
                     let size = mode.coverage(atDepth: depth)
                     let flags = MappingFlags(writable: w, executable: !nx, user: u, global: e.global,
                                              cache: CacheMode(writeThrough: e.writeThrough, cacheDisable: e.cacheDisable))
