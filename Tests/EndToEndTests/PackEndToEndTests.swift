@@ -40,6 +40,17 @@ import TestSupport
         try packAndBoot(spec, dir: dir, extra: ["--cmdline", "from kimage pack"], append: nil, initrd: false)
     }
 
+    @Test func embedELFCarriesTheWholeKernelELF() throws {
+        let dir = try TemporaryDirectory()
+        var spec = PackFixture.Spec(name: "embed", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "embed",
+                                    paging: 3)
+        spec.embeddedELFSize = 1
+        let boot = try packAndBoot(spec, dir: dir, extra: ["--embed-elf"], append: "embed", initrd: false)
+        let size = try contentsOf(dir.file("embed.elf")).count
+        #expect(boot.serial.contains("ok embedded kernel ELF"))
+        #expect(boot.serial.contains("kernel ELF bytes " + String(format: "0x%016llx", size)), "\(boot.serial)")
+    }
+
     @Test func elf32IdentityAt1MiBBootsWithPagingOff() throws {
         let dir = try TemporaryDirectory()
         let spec = PackFixture.Spec(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: "a-fixture x=1",
