@@ -17,6 +17,8 @@ public enum BootImagePacker {
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         let head = layout.protectedModeHead()
 
+        let kernelSource = PayloadSource(path: kernel.path, bytes: kernel.bytes)
+        defer { kernelSource?.close() }
         try OutputFile.write(to: options.outputPath, mode: 0o644) { sink in
             try sink.write(realMode)
             try sink.write(head)
@@ -31,12 +33,12 @@ public enum BootImagePacker {
                 let s = p.segment
                 let count = Int(min(s.fileSize, s.memorySize))
                 let start = Int(s.offset)
-                try sink.write(UnsafeRawBufferPointer(rebasing: kernel.bytes[start..<start + count]))
+                try sink.copy(from: kernelSource, memory: kernel.bytes, offset: start, count: count)
                 written += count
             }
             if let offset = layout.kernelELFOffset {
                 try pad(to: offset)
-                try sink.write(kernel.bytes)
+                try sink.copy(from: kernelSource, memory: kernel.bytes, offset: 0, count: kernel.bytes.count)
                 written += kernel.bytes.count
             }
             if let offset = layout.loaderELFOffset, let loader {
