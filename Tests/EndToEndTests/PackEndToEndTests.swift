@@ -40,6 +40,17 @@ import TestSupport
         try packAndBoot(spec, dir: dir, extra: ["--cmdline", "from kimage pack"], append: nil, initrd: false)
     }
 
+    @Test func setupSaysWhenTheCPULacksLongModeInsteadOfTripleFaulting() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "nolm", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "", paging: 3)
+        let elf = try PackFixture.build(spec, in: dir)
+        let image = dir.file("nolm.img")
+        #expect(try kimage(["pack", "--kernel", elf, "-o", image]).status == 0)
+        let boot = try QEMU.boot(kernel: image, extra: ["-cpu", "qemu64,-lm"], timeout: 5)
+        #expect(boot.serial.contains("kimage setup: this CPU has no long mode; an ELF64 kernel needs an x86-64 CPU"), "\(boot.serial)")
+        #expect(!boot.serial.contains("kimage fixture"))
+    }
+
     @Test func embedELFCarriesTheWholeKernelELF() throws {
         let dir = try TemporaryDirectory()
         var spec = PackFixture.Spec(name: "embed", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "embed",
