@@ -51,6 +51,20 @@ import TestSupport
         #expect(!boot.serial.contains("kimage fixture"))
     }
 
+    @Test func jsonReportsTheLayout() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "j", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "", paging: 3)
+        let elf = try PackFixture.build(spec, in: dir)
+        let image = dir.file("j.img")
+        let r = try kimage(["pack", "--kernel", elf, "-o", image, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try JSONDecoder().decode(PackReport.self, from: Data(r.stdout.utf8))
+        #expect(report.image == image && report.inputs == [elf])
+        #expect(report.imageSize == UInt64(try contentsOf(image).count))
+        #expect(report.movedTo != nil && report.cr3 != 0 && report.entry == 0xFFFF_8000_0010_0000)
+        #expect(report.parts.map(\.name).starts(with: ["boot sector", "16-bit setup", "32-bit setup", "load plan", "boot info", "page tables"]))
+    }
+
     @Test func embedELFCarriesTheWholeKernelELF() throws {
         let dir = try TemporaryDirectory()
         var spec = PackFixture.Spec(name: "embed", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "embed",
