@@ -102,10 +102,16 @@ import TestSupport
         let dir = try TemporaryDirectory()
         let loader = try PackFixture.loader(in: dir)
         let loaderSize = try contentsOf(loader).count
-        let spec = PackFixture.Spec(name: "d", bits64: true, virtualBase: 0xFFFF_FFFF_8010_0000, codeModel: "kernel",
+        var spec = PackFixture.Spec(name: "d", bits64: true, virtualBase: 0xFFFF_FFFF_8010_0000, codeModel: "kernel",
                                     expectedCmdline: "d-fixture", paging: 3, initrdSize: Self.initrdSize,
                                     loaderSize: loaderSize, checkFault: true)
-        try packAndBoot(spec, dir: dir, extra: ["--loader", loader, "--recursive", "510"], append: "d-fixture")
+        spec.recursiveSlot = 510
+        spec.mappedVirtual = 0xFFFF_C000_0000_0000
+        spec.mappedPhysical = 0x7000
+        let boot = try packAndBoot(spec, dir: dir, extra: ["--loader", loader, "--recursive", "510",
+                                                           "--map", "0xFFFFC00000000000=0x7000+4K:rw"], append: "d-fixture")
+        #expect(boot.serial.contains("ok recursive slot shows the PML4"))
+        #expect(boot.serial.contains("ok --map mapping reaches its physical page"))
     }
 
     /// Boots `image` through GRUB 2 on a BIOS CD (grub-mkrescue), with `linux`/`initrd` or

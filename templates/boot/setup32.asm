@@ -87,6 +87,18 @@ moved:
     jmp .step
 .steps_done:
 
+    ; setup_data that a loader put right after the image (QEMU 7.2 did, with an RNG seed) may
+    ; now lie under what the steps wrote: unlink the list rather than hand the kernel garbage.
+    cmp dword [ebx + 0x254], 0
+    jne .setup_data_ok
+    mov eax, [ebx + 0x250]
+    cmp eax, 0x100000
+    jb .setup_data_ok
+    cmp eax, [ebp + plan + PLAN_STACK_TOP]
+    jae .setup_data_ok
+    mov dword [ebx + 0x250], 0
+.setup_data_ok:
+
     ; Boot info: what only the boot loader knows.
     mov edi, [ebp + plan + PLAN_BOOTINFO]
     mov [edi + KIMAGE_BI_BOOT_PARAMS], ebx
