@@ -18,7 +18,11 @@ public enum BootImagePacker {
         let head = layout.protectedModeHead()
 
         let kernelSource = PayloadSource(path: kernel.path, bytes: kernel.bytes)
-        defer { kernelSource?.close() }
+        let loaderSource = loader.flatMap { PayloadSource(path: $0.path, bytes: $0.bytes) }
+        defer {
+            kernelSource?.close()
+            loaderSource?.close()
+        }
         try OutputFile.write(to: options.outputPath, mode: 0o644) { sink in
             try sink.write(realMode)
             try sink.write(head)
@@ -43,7 +47,7 @@ public enum BootImagePacker {
             }
             if let offset = layout.loaderELFOffset, let loader {
                 try pad(to: offset)
-                try sink.write(loader.bytes)
+                try sink.copy(from: loaderSource, memory: loader.bytes, offset: 0, count: loader.bytes.count)
                 written += loader.bytes.count
             }
             try pad(to: layout.protectedModeSize)
