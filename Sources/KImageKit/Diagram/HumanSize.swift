@@ -46,3 +46,11 @@ func sizeText(_ bytes: Int) -> String {
     let human = HumanSize.text(UInt64(bytes))
     return human.hasSuffix(" B") ? "\(bytes) bytes" : "\(bytes) bytes (\(human))"
 }
+
+/// `warning: ...` lines wrapped at 100 columns, continuations indented under the text.
+func warningText(_ warnings: [String]) -> String {
+    warnings.map { w in
+        let lines = wrap(w, width: BoxDiagram.maxWidth - 9)
+        return "warning: " + lines[0] + "\n" + lines.dropFirst().map { "         " + $0 + "\n" }.joined()
+    }.joined()
+}

@@ -20,6 +20,14 @@ public struct BootImageInspection: Sendable {
         /// goes wherever the loader chooses).
         public let loadAddress: UInt64?
         public let notes: [String]
+
+        public init(name: String, offset: UInt64, size: UInt64, loadAddress: UInt64?, notes: [String]) {
+            self.name = name
+            self.offset = offset
+            self.size = size
+            self.loadAddress = loadAddress
+            self.notes = notes
+        }
     }
 
     public struct Payload: Sendable, Equatable {
@@ -27,6 +35,12 @@ public struct BootImageInspection: Sendable {
         public let offset: UInt64
         public let length: UInt64
         public let format: String
+
+        public init(offset: UInt64, length: UInt64, format: String) {
+            self.offset = offset
+            self.length = length
+            self.format = format
+        }
     }
 
     public let path: String
@@ -152,7 +166,7 @@ public struct BootImageInspection: Sendable {
         if realMode > size { setupNotes.append("truncated: setup_sects says \(HumanSize.text(realMode - 512))") }
         setupNotes.append("header 0x200..\(hex(headerEnd))")
         if let kernelVersion, UInt64(h.kernelVersion) + 0x200 < setupEnd {
-            setupNotes.append("kernel_version at \(hex(UInt64(h.kernelVersion) + 0x200)): \(kernelVersion.prefix(40))\(kernelVersion.count > 40 ? "..." : "")")
+            setupNotes.append("kernel_version string at \(hex(UInt64(h.kernelVersion) + 0x200))")
         }
         parts.append(Part(name: "16-bit setup", offset: 512, size: setupEnd > 512 ? setupEnd - 512 : 0, loadAddress: nil, notes: setupNotes))
         if realMode < size {
@@ -291,7 +305,7 @@ public struct BootImageInspection: Sendable {
         out += "\nfile layout (file offset on the right, where loaders put it on the left):\n\n"
         out += diagram().render(style)
         if !warnings.isEmpty {
-            out += "\n" + warnings.map { "warning: \($0)\n" }.joined()
+            out += "\n" + warningText(warnings)
         }
         return out
     }

@@ -16,6 +16,14 @@ public struct ELFInspection: Sendable {
         /// Whether the bytes at src already are the trampoline to dst (`redirect --patch`); nil
         /// when src has no file bytes to look at.
         public let trampolineInstalled: Bool?
+
+        public init(source: UInt64, destination: UInt64, sourceSymbol: String?, destinationSymbol: String?, trampolineInstalled: Bool?) {
+            self.source = source
+            self.destination = destination
+            self.sourceSymbol = sourceSymbol
+            self.destinationSymbol = destinationSymbol
+            self.trampolineInstalled = trampolineInstalled
+        }
     }
 
     public struct Redirects: Sendable, Equatable {
@@ -183,7 +191,7 @@ public struct ELFInspection: Sendable {
             out += "\n" + redirectText(redirects)
         }
         if !warnings.isEmpty {
-            out += "\n" + warnings.map { "warning: \($0)\n" }.joined()
+            out += "\n" + warningText(warnings)
         }
         return out
     }

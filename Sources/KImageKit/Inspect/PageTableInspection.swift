@@ -99,7 +99,8 @@ public struct PageTableInspection: Sendable {
     // MARK: Text
 
     public func text(style: BoxDiagram.Style = .ascii) -> String {
-        var out = "\(path): page tables, \(Self.modeName(mode)) paging (\(mode.tableNames.joined(separator: " > "))), built for physical \(fullHex(base, bits: 64)), \(fileSize) bytes\n"
+        var out = "\(path): page tables, \(Self.modeName(mode)) paging (\(mode.tableNames.joined(separator: " > "))), \(sizeText(fileSize))\n"
+        out += "base:     \(hex(base)) (the physical address the tables were built for)\n"
         out += "tables:   \(tablesReached) reached from \(mode.tableNames[0]) at \(hex(base)), \(tableBytes) bytes (\(HumanSize.text(tableBytes))) of the blob's \(HumanSize.text(UInt64(fileSize)))\n"
         for w in recursiveWindows {
             out += "recursive: \(mode.tableNames[0])[\(w.slot)] points at itself; tables appear at \(fullHex(w.start, bits: bits)) (\(HumanSize.text(w.size)))\n"
@@ -119,7 +120,7 @@ public struct PageTableInspection: Sendable {
         out += "\nvirtual address space (address increases upward):\n\n"
         out += diagram().render(style)
         if !warnings.isEmpty {
-            out += "\n" + warnings.map { "warning: \($0)\n" }.joined()
+            out += "\n" + warningText(warnings)
         }
         return out
     }
