@@ -110,6 +110,21 @@ import TestSupport
         #expect(elf.fileBytes(at: size - 1, count: 1) == [before.last!])
     }
 
+    // Found by `make fuzz` (config): toml++ asserted (SIGABRT) on a table header whose key
+    // starts with a character no key starts with; it is a syntax error with line and column now.
+    @Test(arguments: ["[:a]\n", "[redirect]\npatch = true\n[[ !x]]\n", "[\t\u{1}]\n"])
+    func aTableHeaderNoKeyCanStartIsASyntaxError(text: String) throws {
+        let m = message { _ = try KImageConfig(text: text, path: "/p/kimage.toml") }
+        #expect(m.contains("/p/kimage.toml:") && m.contains("Error while parsing table header: expected a bare key or a quoted key"), "\(m)")
+    }
+
+    @Test func tableHeaderLookalikesInsideValuesAreLeftToTheParser() throws {
+        // `[` at a line start inside an array or a multi-line string is no table header.
+        let text = "[pack]\ncmdline = \"\"\"\n[!]\n\"\"\"\nmap = [\n  [ +1 ],\n]\n"
+        let m = message { _ = try KImageConfig(text: text, path: "kimage.toml") }
+        #expect(!m.contains("expected a bare key or a quoted key"), "\(m)")
+    }
+
     /// The decoders that take raw bytes, fed every truncation of a real input: each either
     /// decodes or throws a KImageError, never traps.
     @Test func everyTruncationOfAKernelIsAnErrorOrAKernel() throws {
