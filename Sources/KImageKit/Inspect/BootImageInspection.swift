@@ -213,7 +213,7 @@ public struct BootImageInspection: Sendable {
         var text: String
         switch f.name {
         case "setup_sects":
-            text = "\(h.effectiveSetupSects) sectors\(h.setupSects == 0 ? " (0 means 4)" : "") = \(HumanSize.text(UInt64(h.effectiveSetupSects) * 512)); protected mode at \(hex(realMode))"
+            text = "\(h.effectiveSetupSects) sectors (\(HumanSize.text(UInt64(h.effectiveSetupSects) * 512)))\(h.setupSects == 0 ? ", 0 means 4" : ""); PM part at \(hex(realMode))"
         case "root_flags": text = v == 0 ? "root read-write" : "root read-only (deprecated)"
         case "syssize":
             let bytes = UInt64(h.version >= 0x0204 ? h.syssize : h.syssize & 0xFFFF) * 16
@@ -288,7 +288,10 @@ public struct BootImageInspection: Sendable {
 
     public func text(style: BoxDiagram.Style = .ascii) -> String {
         var out = "\(path): Linux/x86 boot image, protocol \(header.versionString), \(sizeText(fileSize))\n"
-        if let kernelVersion { out += "kernel_version: \(kernelVersion)\n" }
+        if let kernelVersion {
+            let lines = wrap(kernelVersion, width: BoxDiagram.maxWidth - 16)
+            out += "kernel_version: " + lines[0] + "\n" + lines.dropFirst().map { String(repeating: " ", count: 14) + $0 + "\n" }.joined()
+        }
         out += "\nsetup header (0x1f1..\(hex(headerEnd))):\n"
         let metaColumn = 2 + 6 + 2 + 22 + 2 + 18 + 2
         out += trimmedRight("  " + padded("offset", 6) + "  " + padded("field", 22) + "  " + padded("raw", 18) + "  meaning") + "\n"
