@@ -91,6 +91,30 @@ _Static_assert(__builtin_offsetof(struct kimage_bootinfo, first_free) == 0xA0, "
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo, e820_entries) == 0xC0, "boot info layout");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo, cmdline_buffer) == 0xCC0, "boot info layout");
 
+/* Own stubs (kimage pack --setup32 FILE, Jinue style): kimage loads no plan and builds no tables.
+ * The protected-mode part is your 32-bit setup (at 0x100000 = code32_start), then, 16-byte
+ * aligned right after its last byte, this part table; the kernel ELF (4 KiB aligned) and the
+ * loader ELF follow whole. End your setup with `align 16` and a label to find the table.
+ * Offsets count from the start of the protected-mode part (physical 0x100000 as loaded). */
+#define KIMAGE_PART_TABLE_MAGIC   0x5452504Bu  /* "KPRT" */
+#define KIMAGE_PART_KERNEL_ELF    1u
+#define KIMAGE_PART_LOADER_ELF    2u
+
+struct kimage_part {
+    uint32_t kind;               /* KIMAGE_PART_* */
+    uint32_t offset;             /* from the start of the protected-mode part */
+    uint32_t size;
+    uint32_t zero;
+};
+
+struct kimage_part_table {
+    uint32_t magic;              /* KIMAGE_PART_TABLE_MAGIC */
+    uint32_t version;            /* 1 */
+    uint32_t count;
+    uint32_t entry_size;         /* 16 */
+    struct kimage_part parts[];
+};
+
 #endif
 
 """#,
@@ -151,6 +175,13 @@ KIMAGE_PAGING_32BIT         equ 1           ; 2-level tables, CR4.PSE
 KIMAGE_PAGING_PAE           equ 2
 KIMAGE_PAGING_4LEVEL        equ 3           ; long mode
 KIMAGE_PAGING_5LEVEL        equ 4           ; long mode, CR4.LA57
+
+; Own stubs (kimage pack --setup32 FILE): a part table follows your 32-bit setup, 16-byte
+; aligned: u32 magic, version (1), count, entry size (16), then entries of u32 kind, offset
+; (from the start of the protected-mode part, loaded at 0x100000), size, zero.
+KIMAGE_PART_TABLE_MAGIC     equ 0x5452504B  ; "KPRT"
+KIMAGE_PART_KERNEL_ELF      equ 1
+KIMAGE_PART_LOADER_ELF      equ 2
 
 %endif
 
@@ -378,7 +409,8 @@ ASSERT(__kimage_redirects_end - __kimage_redirects_start == NUM_REDIRECTS * 16,
 #   KERNEL_OBJS      the objects to link          LINKER_SCRIPT  the layout's linker script
 #   KERNEL_ELF       the linked kernel            KERNEL_IMG     the packed boot image
 #   LDFLAGS          ld flags (-m emulation ...)  REDIRECT_SOURCES  files count/redirect read
-# and optionally KIMAGE (the kimage binary), BUILD, QEMU, CMDLINE.
+# and optionally KIMAGE (the kimage binary), BUILD, QEMU, CMDLINE, and KIMAGE_POST_LINK (a
+# command run on the ELF ($@) after `kimage redirect`, e.g. a second redirect with --patch).
 # Options of count, redirect and pack come from kimage.toml, so these rules name only files.
 
 KIMAGE ?= kimage
@@ -406,10 +438,11 @@ $(BUILD)/redirects.ld: kimage.toml $(REDIRECT_SOURCES) | $(BUILD)
 $(KERNEL_ELF): $(KERNEL_OBJS) $(LINKER_SCRIPT) $(BUILD)/redirects.ld kimage.toml
 	$(LD) $(LDFLAGS) -L $(BUILD) -T $(LINKER_SCRIPT) -o $@ $(KERNEL_OBJS)
 	$(KIMAGE) redirect $@
+	$(KIMAGE_POST_LINK)
 
 # A Linux/x86 boot-protocol image: QEMU -kernel, GRUB linux and linux16 boot it.
 $(KERNEL_IMG): $(KERNEL_ELF) kimage.toml
-	$(KIMAGE) pack --kernel $< -o $@
+	$(KIMAGE) pack --kernel $(KERNEL_ELF) -o $@
 
 # Boots the image with COM1 on this terminal; succeeds only when the kernel reports success.
 run: $(KERNEL_IMG)
@@ -570,7 +603,7 @@ __attribute__((noipa)) void legacy_puts(const char *s) {
 
 void kmain(const struct kimage_bootinfo *info, unsigned long magic) {
     serial_init();
-    serial_puts("hello from a {{arch}} kernel ({{layout}} layout), packed by kimage\n");
+    serial_puts("hello from an {{arch}} kernel ({{layout}} layout), packed by kimage\n");
     if (magic != KIMAGE_ENTRY_MAGIC || info->magic != KIMAGE_BOOTINFO_MAGIC) {
         serial_puts("no kimage boot info: entry magic ");
         put_hex(magic);
