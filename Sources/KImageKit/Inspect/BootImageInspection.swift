@@ -165,7 +165,7 @@ public struct BootImageInspection: Sendable {
         var setupNotes = ["setup_sects \(h.setupSects)\(h.setupSects == 0 ? " (read as 4)" : "")"]
         if realMode > size { setupNotes.append("truncated: setup_sects says \(HumanSize.text(realMode - 512))") }
         setupNotes.append("header 0x200..\(hex(headerEnd))")
-        if let kernelVersion, UInt64(h.kernelVersion) + 0x200 < setupEnd {
+        if kernelVersion != nil, UInt64(h.kernelVersion) + 0x200 < setupEnd {
             setupNotes.append("kernel_version string at \(hex(UInt64(h.kernelVersion) + 0x200))")
         }
         parts.append(Part(name: "16-bit setup", offset: 512, size: setupEnd > 512 ? setupEnd - 512 : 0, loadAddress: nil, notes: setupNotes))
@@ -236,7 +236,7 @@ public struct BootImageInspection: Sendable {
         case "start_sys_seg": text = "obsolete (segment \(hex(v)))"
         case "kernel_version":
             if v == 0 { text = "none" }
-            else if let kernelVersion { text = "string at file offset \(hex(v + 0x200)): \"\(kernelVersion)\"" }
+            else if kernelVersion != nil { text = "string at file offset \(hex(v + 0x200))" }
             else { text = "string at file offset \(hex(v + 0x200)) (outside the file)" }
         case "type_of_loader":
             switch v {
