@@ -303,3 +303,78 @@ import TestSupport
         #expect(kind([0x55]) == .pageTables)
     }
 }
+
+/// Cut and corrupted inputs: every one gives a report (with warnings) or a KImageError, never a
+/// trap. Deterministic: a fixed-seed generator picks the bytes.
+@Suite struct InspectRobustnessTests {
+    struct Generator {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    func survives(_ bytes: [UInt8], mode: PagingMode? = nil, base: UInt64? = nil) -> Bool {
+        do {
+            let r = try Inspector.inspect(file: FileBytes(bytes: bytes, name: "x"), mode: mode, base: base)
+            _ = r.text(style: .ascii)
+            _ = r.json()
+            return true
+        } catch is KImageError {
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    @Test func cutAndCorruptedBootImages() throws {
+        let dir = try TemporaryDirectory()
+        let image = try contentsOf(try InspectFixtures.bzImage(in: dir))
+        for cut in Array(0x1F0...0x280) + Array(stride(from: 0x280, to: image.count, by: 331)) {
+            #expect(survives(Array(image.prefix(cut))), "cut at \(cut)")
+        }
+        var g = Generator(state: 5)
+        for round in 0..<400 {
+            var b = image
+            for _ in 0..<(1 + g.next(8)) { b[0x1F1 + g.next(0x7B)] = UInt8(g.next(256)) }
+            if round % 3 == 0 { b = Array(b.prefix(0x26C + g.next(b.count - 0x26C))) }
+            #expect(survives(b), "round \(round)")
+        }
+    }
+
+    @Test func cutAndCorruptedELFs() throws {
+        let dir = try TemporaryDirectory()
+        let elf = try contentsOf(try InspectFixtures.kernel(in: dir))
+        for cut in stride(from: 0, to: elf.count, by: 61) {
+            #expect(survives(Array(elf.prefix(cut))), "cut at \(cut)")
+        }
+        let file = try ELFFile(path: dir.file("inspect-kernel.elf"))
+        let shoff = Int(file.bytes.loadLE(UInt64.self, at: 40)!)
+        var g = Generator(state: 11)
+        for round in 0..<300 {
+            var b = elf
+            for _ in 0..<(1 + g.next(4)) {
+                // The ELF header, the program headers, the section headers, the symbol table.
+                let regions = [0..<64, 64..<(64 + 3 * 56), shoff..<elf.count]
+                let r = regions[g.next(regions.count)]
+                b[r.lowerBound + g.next(r.count)] = UInt8(g.next(256))
+            }
+            #expect(survives(b), "round \(round)")
+        }
+    }
+
+    @Test func corruptedPageTableBlobs() throws {
+        var builder = try PageTableBuilder(mode: .fourLevel, recursiveSlot: 510)
+        try builder.add(Mapping(virtualStart: 0, physicalStart: 0, size: 0x40_0000))
+        try builder.add(Mapping(virtualStart: 0xFFFF_FFFF_8000_0000, physicalStart: 0x10_0000, size: 0x2_0000))
+        let tables = try builder.build(base: 0x10_0000).bytes
+        var g = Generator(state: 3)
+        for round in 0..<200 {
+            var b = tables
+            for _ in 0..<(1 + g.next(6)) { b[g.next(b.count)] = UInt8(g.next(256)) }
+            let mode = PagingMode.allCases[g.next(4)]
+            #expect(survives(Array(b.prefix(round % 5 == 0 ? g.next(b.count) + 1 : b.count)), mode: mode, base: 0x10_0000), "round \(round)")
+        }
+    }
+}
