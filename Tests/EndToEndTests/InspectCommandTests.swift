@@ -137,7 +137,7 @@ import TestSupport
         try expectRefusal(["inspect", blob, "--mode", "pae", "--base", "0x100000"], input: blob, in: dir, message: "outside the blob (0x100000-0x104000)")
         let r = try kimage(["inspect", blob, "--mode", "pae", "--base", "0x300000"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("  0xc0000000-0xc0100000 0x00100000-0x00200000 4K   r-x"))
+        #expect(r.stdout.contains("\n 0xc0000000-0xc0100000 0x00100000-0x00200000 4K   r-x"))
         #expect(r.stdout.contains("+------------------------------------------+ 0xc0000000 (3 GiB)"), "\(r.stdout)")
         let doc = try json(try kimage(["inspect", blob, "--mode", "pae", "--base", "0x300000", "--json"]))
         let t = try #require(doc["pageTables"] as? [String: Any])

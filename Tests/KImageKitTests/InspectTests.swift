@@ -244,8 +244,8 @@ import TestSupport
 
             """)
         let text = r.text()
-        #expect(text.contains("  0x0000000000000000-0x0000000000800000 0x0000000000000000-0x0000000000800000 2M   rw-"))
-        #expect(text.contains("  0xffffffff80000000-0xffffffff80010000 0x0000000000100000-0x0000000000110000 4K   r-x global"))
+        #expect(text.contains("\n 0x0000000000000000-0x0000000000800000 0x0000000000000000-0x0000000000800000 2M   rw-"))
+        #expect(text.contains("\n 0xffffffff80000000-0xffffffff80010000 0x0000000000100000-0x0000000000110000 4K   r-x global"))
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 })
     }
 
