@@ -145,6 +145,25 @@ import TestSupport
         #expect((t["mappings"] as? [[String: Any]])?.map { $0["virtual"] as? String } == ["0x0", "0xc0000000"])
     }
 
+    @Test func brokenELFsAndBlobsAreRefused() throws {
+        let dir = try TemporaryDirectory()
+        let elf = try InspectFixtures.kernel(in: dir)
+        let cut = dir.file("cut.elf")
+        try Data(try contentsOf(elf).prefix(100)).write(to: URL(fileURLWithPath: cut))
+        try expectRefusal(["inspect", cut], input: cut, in: dir, message: "cut.elf is truncated: the section header table")
+        let small = try dir.write("small.bin", String(repeating: "x", count: 16))
+        try expectRefusal(["inspect", small, "--mode", "4level", "--base", "0x100000"], input: small, in: dir,
+                          message: "16")
+        let blob = dir.file("t.bin")
+        try Data(count: 4096).write(to: URL(fileURLWithPath: blob))
+        try expectRefusal(["inspect", blob, "--mode", "32", "--base", "0x100800"], input: blob, in: dir, message: "0x100800")
+        try expectRefusal(["inspect", blob, "--mode", "32", "--base", "0x10zz"], input: blob, in: dir, message: "0x10zz")
+        // An all-zero blob maps nothing: a report with a warning, not an error.
+        let empty = try kimage(["inspect", blob, "--mode", "32", "--base", "0x100000"])
+        #expect(empty.status == 0, "\(empty.stderr)")
+        #expect(empty.stdout.contains("warning: no present entry maps anything"))
+    }
+
     @Test func modeAndBaseOnAnELFAreRefused() throws {
         let dir = try TemporaryDirectory()
         let elf = try InspectFixtures.kernel(in: dir)
