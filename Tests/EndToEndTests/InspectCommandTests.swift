@@ -255,5 +255,11 @@ import TestSupport
         let pmOffset = try #require(UInt64((b["protectedModeOffset"] as? String ?? "").dropFirst(2), radix: 16))
         let syssize = try #require(UInt64((b["syssizeBytes"] as? String ?? "").dropFirst(2), radix: 16))
         #expect(pmOffset + syssize <= UInt64(size))
+        // Debian's kernels are signed: what follows syssize is the PE certificate table, nothing else.
+        #expect((doc["warnings"] as? [String])?.isEmpty == true, "\(doc["warnings"] ?? "")")
+        let layout = try #require(b["layout"] as? [[String: Any]])
+        if pmOffset + syssize < UInt64(size) {
+            #expect(layout.last?["name"] as? String == "PE signature (certificate table)")
+        }
     }
 }

@@ -186,6 +186,24 @@ import TestSupport
         #expect(r.warnings.count == 1 && r.warnings[0].contains("512 trailing bytes past syssize"))
     }
 
+    @Test func aPESignatureAfterSyssizeIsNamedNotWarnedAbout() throws {
+        let dir = try TemporaryDirectory()
+        let file = try patched(try InspectFixtures.bzImage(in: dir)) { b in
+            // An EFI-stub kernel: "MZ", the PE header at 0x40, data directory 4 = the appended bytes.
+            b[0] = 0x4D; b[1] = 0x5A
+            b.storeLE(UInt32(0x40), at: 0x3C)
+            b.replaceSubrange(0x40..<0x44, with: [0x50, 0x45, 0, 0])
+            b.storeLE(UInt16(0x20B), at: 0x40 + 24)
+            b.storeLE(UInt32(b.count), at: 0x40 + 24 + 112 + 32)
+            b.storeLE(UInt32(0x5C0), at: 0x40 + 24 + 112 + 36)
+            b += [UInt8](repeating: 0x30, count: 0x5C0)
+        }
+        guard case .bootImage(let r) = try Inspector.inspect(file: file) else { Issue.record("not a boot image"); return }
+        #expect(r.warnings.isEmpty, "\(r.warnings)")
+        #expect(r.parts.last?.name == "PE signature (certificate table)")
+        #expect(r.parts.last?.size == 0x5C0)
+    }
+
     @Test func oldProtocolIsAWarningForGrubLinux() throws {
         let dir = try TemporaryDirectory()
         let file = try patched(try InspectFixtures.bzImage(in: dir)) {

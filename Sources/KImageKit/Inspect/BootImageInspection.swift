@@ -95,7 +95,7 @@ public struct BootImageInspection: Sendable {
         if realMode <= size {
             if syssizeBytes > protectedModeFileSize {
                 warnings.append("syssize \(hex(h.syssize)) says the protected-mode part is \(syssizeBytes) bytes, but only \(protectedModeFileSize) follow the setup: the file is truncated or syssize is wrong (loaders load the \(protectedModeFileSize) bytes that are there)")
-            } else if protectedModeFileSize - syssizeBytes >= 16 {
+            } else if protectedModeFileSize - syssizeBytes >= 16 && !Self.isSignature(in: raw, offset: realMode + syssizeBytes, size: size - realMode - syssizeBytes) {
                 warnings.append("syssize \(hex(h.syssize)) covers \(syssizeBytes) bytes, but \(protectedModeFileSize) follow the setup: \(protectedModeFileSize - syssizeBytes) trailing bytes past syssize (loaders load them too, since they go by file size)")
             }
         }
@@ -184,12 +184,31 @@ public struct BootImageInspection: Sendable {
                 parts.append(Part(name: name, offset: offset, size: length, loadAddress: loadAddress + (offset - realMode), notes: notes))
             }
             if pmEnd < size {
-                parts.append(Part(name: "trailing bytes past syssize", offset: pmEnd, size: size - pmEnd,
-                                  loadAddress: loadAddress + (pmEnd - realMode), notes: ["loaded too: loaders go by file size"]))
+                let signed = Self.isSignature(in: raw, offset: pmEnd, size: size - pmEnd)
+                parts.append(Part(name: signed ? "PE signature (certificate table)" : "trailing bytes past syssize",
+                                  offset: pmEnd, size: size - pmEnd, loadAddress: loadAddress + (pmEnd - realMode),
+                                  notes: ["loaded too: loaders go by file size"]))
             }
         }
         self.parts = parts
         self.warnings = warnings
+    }
+
+    /// The PE certificate table (a Secure Boot signature) of an EFI-stub kernel: the boot sector
+    /// starts with "MZ", 0x3c points at "PE\0\0", and data directory 4 gives a file offset and size.
+    static func isSignature(in raw: UnsafeRawBufferPointer, offset: UInt64, size: UInt64) -> Bool {
+        guard let s = signature(in: raw) else { return false }
+        return s.offset == offset && s.size == size
+    }
+
+    static func signature(in raw: UnsafeRawBufferPointer) -> (offset: UInt64, size: UInt64)? {
+        guard raw.loadLE(UInt16.self, at: 0) == 0x5A4D, let pe = raw.loadLE(UInt32.self, at: 0x3C).map(Int.init),
+              pe < raw.count, raw.loadLE(UInt32.self, at: pe) == 0x0000_4550,
+              let magic = raw.loadLE(UInt16.self, at: pe + 24) else { return nil }
+        let directories = pe + 24 + (magic == 0x20B ? 112 : 96)
+        guard let offset = raw.loadLE(UInt32.self, at: directories + 32), let size = raw.loadLE(UInt32.self, at: directories + 36),
+              offset != 0, size != 0 else { return nil }
+        return (UInt64(offset), UInt64(size))
     }
 
     /// Names a payload by its first bytes, the way Linux's decompressors recognise them.
