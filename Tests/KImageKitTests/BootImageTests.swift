@@ -132,6 +132,14 @@ import TestSupport
         #expect(Array(image[0x268..<0x26C]) == Array(StubBytes.setup16[0x68..<0x6C]), "the setup's first instruction is intact")
     }
 
+    @Test(arguments: [UInt16(0x020B), 0x020D])
+    func declaredProtocolVersionIsWritten(version: UInt16) throws {
+        let (_, report, image) = try packed(Self.c) { $0.protocolVersion = version }
+        let h = try SetupHeader(decoding: image)
+        #expect(h.version == version && h.headerEnd == 0x268)
+        #expect(report.protocolVersion == SetupHeader.versionString(version))
+    }
+
     @Test func overlappingKernelMovesTheImageAboveEverything() throws {
         let (_, report, image) = try packed(Self.c)
         let h = try SetupHeader(decoding: image)

@@ -17,6 +17,12 @@ public enum BootImagePacker {
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         let head = layout.protectedModeHead()
 
+        let kernelSource = PayloadSource(path: kernel.path, bytes: kernel.bytes)
+        let loaderSource = loader.flatMap { PayloadSource(path: $0.path, bytes: $0.bytes) }
+        defer {
+            kernelSource?.close()
+            loaderSource?.close()
+        }
         try OutputFile.write(to: options.outputPath, mode: 0o644) { sink in
             try sink.write(realMode)
             try sink.write(head)
@@ -31,17 +37,17 @@ public enum BootImagePacker {
                 let s = p.segment
                 let count = Int(min(s.fileSize, s.memorySize))
                 let start = Int(s.offset)
-                try sink.write(UnsafeRawBufferPointer(rebasing: kernel.bytes[start..<start + count]))
+                try sink.copy(from: kernelSource, memory: kernel.bytes, offset: start, count: count)
                 written += count
             }
             if let offset = layout.kernelELFOffset {
                 try pad(to: offset)
-                try sink.write(kernel.bytes)
+                try sink.copy(from: kernelSource, memory: kernel.bytes, offset: 0, count: kernel.bytes.count)
                 written += kernel.bytes.count
             }
             if let offset = layout.loaderELFOffset, let loader {
                 try pad(to: offset)
-                try sink.write(loader.bytes)
+                try sink.copy(from: loaderSource, memory: loader.bytes, offset: 0, count: loader.bytes.count)
                 written += loader.bytes.count
             }
             try pad(to: layout.protectedModeSize)

@@ -26,6 +26,7 @@ public struct KImageConfig: Sendable, Equatable {
     public init(text: String, path: String) throws {
         self.path = path
         let lines = TOMLLines(text)
+        try TOMLPreflight.check(text, path: path)
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

@@ -9,6 +9,8 @@ public enum ELFError: Error, CustomStringConvertible, Sendable, Equatable {
     case malformed(path: String, field: String, value: String, detail: String)
     case noSymbolTable(path: String)
     case libelf(path: String, call: String, message: String)
+    case patchOutsideFile(path: String, offset: UInt64, length: UInt64, size: UInt64)
+    case overlappingPatches(path: String, offset: UInt64, previousEnd: UInt64)
 
     public var description: String {
         switch self {
@@ -30,6 +32,10 @@ public enum ELFError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path) has no symbol table (.symtab or .dynsym): the symbol table was stripped; redirect needs it: link without -s and do not run strip on the kernel"
         case .libelf(let path, let call, let message):
             return "\(path): libelf \(call) failed: \(message)"
+        case .patchOutsideFile(let path, let offset, let length, let size):
+            return "\(path): a patch of \(length) bytes at file offset \(hex(offset)) ends past the end of the file (\(size) bytes); nothing was written: this is a kimage bug, please report it with the kernel"
+        case .overlappingPatches(let path, let offset, let previousEnd):
+            return "\(path): a patch at file offset \(hex(offset)) overlaps the previous one, which ends at \(hex(previousEnd)); nothing was written: two redirects share bytes of the kernel, check for duplicate or overlapping sources"
         }
     }
 }

@@ -80,12 +80,7 @@ public final class ELFFile: @unchecked Sendable {
         if shoff != 0 && shentsize != wantSh {
             throw fail(.malformed(path: path, field: "e_shentsize", value: String(shentsize), detail: "differs from the \(wantSh) bytes of an \(cls.rawValue) section header"))
         }
-        if phnumField > 0 {
-            let (end, overflow) = phoff.addingReportingOverflow(phnumField * wantPh)
-            if overflow || end > size {
-                throw fail(.truncated(path: path, what: "the program header table at e_phoff \(hex(phoff)) (\(phnumField) entries)", needed: overflow ? UInt64.max : end, size: size))
-            }
-        }
+        var sectionCount: UInt64 = 0
         if shoff != 0 {
             // The real count may live in section 0's sh_size (extended numbering).
             let (firstEnd, o1) = shoff.addingReportingOverflow(wantSh)
@@ -100,6 +95,19 @@ public final class ELFFile: @unchecked Sendable {
             let (end, o3) = shoff.addingReportingOverflow(product)
             if o2 || o3 || end > size {
                 throw fail(.truncated(path: path, what: "the section header table at e_shoff \(hex(shoff)) (\(count) entries)", needed: (o2 || o3) ? UInt64.max : end, size: size))
+            }
+            sectionCount = count
+        }
+        // e_phnum 0xFFFF (PN_XNUM) means the count is section 0's sh_info; libelf would silently
+        // shorten a table that runs off the end, so the whole table is checked here.
+        var segmentCount = phnumField
+        if phnumField == 0xFFFF && sectionCount > 0 {
+            segmentCount = UInt64(raw.loadLE(UInt32.self, at: Int(shoff) + (cls == .elf64 ? 44 : 28))!)
+        }
+        if segmentCount > 0 {
+            let (end, overflow) = phoff.addingReportingOverflow(segmentCount * wantPh)
+            if overflow || end > size {
+                throw fail(.truncated(path: path, what: "the program header table at e_phoff \(hex(phoff)) (\(segmentCount) entries)", needed: overflow ? UInt64.max : end, size: size))
             }
         }
 
@@ -116,8 +124,8 @@ public final class ELFFile: @unchecked Sendable {
             throw fail(.libelf(path: path, call: "gelf_getehdr", message: message))
         }
         do {
-            sections = try Self.readSections(handle, path: path, size: size)
-            segments = try Self.readSegments(handle, path: path, size: size)
+            sections = try Self.readSections(handle, path: path, size: size, expected: sectionCount)
+            segments = try Self.readSegments(handle, path: path, size: size, expected: segmentCount)
         } catch {
             elf_end(handle)
             throw error
@@ -131,10 +139,13 @@ public final class ELFFile: @unchecked Sendable {
 
     deinit { elf_end(elf) }
 
-    private static func readSections(_ elf: OpaquePointer, path: String, size: UInt64) throws -> [ELFSection] {
+    private static func readSections(_ elf: OpaquePointer, path: String, size: UInt64, expected: UInt64) throws -> [ELFSection] {
         var count = 0
         guard elf_getshdrnum(elf, &count) == 0 else {
             throw KImageError.elf(.libelf(path: path, call: "elf_getshdrnum", message: String(cString: elf_errmsg(-1))))
+        }
+        guard UInt64(count) == expected else {
+            throw KImageError.elf(.malformed(path: path, field: "e_shnum", value: String(expected), detail: "does not match the \(count) section headers libelf could read"))
         }
         guard count > 0 else { return [] }
         var strndx = 0
@@ -158,7 +169,9 @@ public final class ELFFile: @unchecked Sendable {
                 }
                 name = String(cString: cName)
             }
-            if shdr.sh_type != ELFSection.typeNoBits && shdr.sh_type != 0 {
+            // Every section but .bss-like ones is checked, SHT_NULL included: lookups that
+            // ask only `holdsFileBytes` must be able to trust offset and size.
+            if shdr.sh_type != ELFSection.typeNoBits {
                 let (end, overflow) = shdr.sh_offset.addingReportingOverflow(shdr.sh_size)
                 if overflow || end > size {
                     throw KImageError.elf(.truncated(path: path, what: "section \(i) (\(name.isEmpty ? "unnamed" : name)) at offset \(hex(shdr.sh_offset)), \(shdr.sh_size) bytes,", needed: overflow ? UInt64.max : end, size: size))
@@ -174,10 +187,14 @@ public final class ELFFile: @unchecked Sendable {
         return result
     }
 
-    private static func readSegments(_ elf: OpaquePointer, path: String, size: UInt64) throws -> [ELFSegment] {
+    private static func readSegments(_ elf: OpaquePointer, path: String, size: UInt64, expected: UInt64) throws -> [ELFSegment] {
         var count = 0
         guard elf_getphdrnum(elf, &count) == 0 else {
             throw KImageError.elf(.libelf(path: path, call: "elf_getphdrnum", message: String(cString: elf_errmsg(-1))))
+        }
+        // libelf shortens a program header table it cannot read instead of failing.
+        guard UInt64(count) == expected else {
+            throw KImageError.elf(.malformed(path: path, field: "e_phnum", value: String(expected), detail: "does not match the \(count) program headers libelf could read"))
         }
         var result: [ELFSegment] = []
         result.reserveCapacity(count)
@@ -232,7 +249,7 @@ public final class ELFFile: @unchecked Sendable {
 
     /// Bytes of the file, bounds-checked.
     public func fileBytes(at offset: UInt64, count: Int) -> [UInt8]? {
-        guard offset <= UInt64(bytes.count), UInt64(count) <= UInt64(bytes.count) - offset else { return nil }
+        guard count >= 0, offset <= UInt64(bytes.count), UInt64(count) <= UInt64(bytes.count) - offset else { return nil }
         return Array(bytes[Int(offset)..<Int(offset) + count])
     }
 
@@ -310,9 +327,17 @@ public final class ELFFile: @unchecked Sendable {
     public func write(applying patches: [BytePatch], to destination: String) throws {
         let sorted = patches.sorted { $0.offset < $1.offset }
         var cursor: UInt64 = 0
+        let fileSize = UInt64(bytes.count)
+        // Checked before the first byte is written: a bad patch is an error, never a crash.
         for p in sorted {
-            precondition(p.offset >= cursor && p.offset + UInt64(p.bytes.count) <= UInt64(bytes.count), "patch outside the file or overlapping")
-            cursor = p.offset + UInt64(p.bytes.count)
+            let length = UInt64(p.bytes.count)
+            guard p.offset <= fileSize, length <= fileSize - p.offset else {
+                throw KImageError.elf(.patchOutsideFile(path: path, offset: p.offset, length: length, size: fileSize))
+            }
+            guard p.offset >= cursor else {
+                throw KImageError.elf(.overlappingPatches(path: path, offset: p.offset, previousEnd: cursor))
+            }
+            cursor = p.offset + length
         }
         let raw = bytes
         let mode = file.mode

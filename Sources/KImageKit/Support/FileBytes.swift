@@ -45,11 +45,13 @@ public final class FileBytes: @unchecked Sendable {
             buffer.deallocate()
             throw KImageError.file(.changedWhileReading(path: path))
         }
-        storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size])
+        // Checked before `storage` is set: once every property is set, a throw runs deinit,
+        // which would free the buffer a second time.
         if size == 0 {
             buffer.deallocate()
             throw KImageError.file(.empty(path: path))
         }
+        storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size])
     }
 
     /// For tests and fuzzing: bytes that never were a file.

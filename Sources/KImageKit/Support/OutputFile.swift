@@ -12,21 +12,45 @@ public enum OutputFile {
 
     /// Calls `body` with a sink on a temporary file, then renames it to `path`.
     /// `mode` defaults to the mode of the file being replaced, else 0644.
+    /// A symbolic link is followed: the file it names is replaced and the link kept. A device or
+    /// FIFO (`-o /dev/null`, `-o /dev/stdout`) is written directly: renaming over it would
+    /// replace the device node.
     public static func write(
-        to path: String,
+        to requestedPath: String,
         mode: mode_t? = nil,
         _ body: (inout FileSink) throws -> Void
     ) throws {
+        var path = requestedPath
         var st = stat()
         var targetMode: mode_t = mode ?? 0o644
+        var owner: (uid_t, gid_t)?
+        if lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK, let resolved = realpath(path, nil) {
+            path = String(cString: resolved)
+            free(resolved)
+        }
         if stat(path, &st) == 0 {
-            if (st.st_mode & S_IFMT) == S_IFDIR { throw KImageError.file(.isDirectory(path: path)) }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                throw KImageError.file(.isDirectory(path: requestedPath))
+            case S_IFCHR, S_IFIFO, S_IFSOCK, S_IFBLK:
+                return try writeDirectly(to: path, body)
+            default:
+                break
+            }
             if mode == nil { targetMode = st.st_mode & 0o7777 }
+            owner = (st.st_uid, st.st_gid)
         }
         let (directory, base) = split(path)
         removeStaleTemporaries(in: directory, for: base)
         let temporary = directory + "/." + base + temporaryMarker + String(getpid())
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // O_EXCL | O_NOFOLLOW: never write through a link someone planted at the temporary's name.
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        var fd = open(temporary, flags, 0o600)
+        if fd < 0 && errno == EEXIST {
+            // Our own pid's leftover (a reused pid): ours to remove.
+            unlink(temporary)
+            fd = open(temporary, flags, 0o600)
+        }
         guard fd >= 0 else {
             throw KImageError.file(.cannotCreateTemporary(directory: directory, reason: errnoString()))
         }
@@ -34,6 +58,14 @@ public enum OutputFile {
         do {
             try body(&sink)
             if fchmod(fd, targetMode) != 0 {
+                throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
+            }
+            // Root rewriting a user's kernel keeps it the user's (best effort: fails harmlessly
+            // for anyone else).
+            if let (uid, gid) = owner, geteuid() == 0 { _ = fchown(fd, uid, gid) }
+            // The bytes reach the disk before the name does: a crash after the rename must not
+            // leave an empty kernel (EINVAL: the file system cannot sync, nothing to wait for).
+            if fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
                 throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
             }
             if close(fd) != 0 {
@@ -49,6 +81,15 @@ public enum OutputFile {
             unlink(temporary)
             throw error
         }
+    }
+
+    /// Writes straight into a device or FIFO, which cannot be replaced by a rename.
+    private static func writeDirectly(to path: String, _ body: (inout FileSink) throws -> Void) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw KImageError.file(.cannotWrite(path: path, reason: errnoString())) }
+        var sink = FileSink(fd: fd, path: path)
+        defer { close(fd) }
+        try body(&sink)
     }
 
     /// Writes `bytes` to `path` atomically.
@@ -73,7 +114,11 @@ public enum OutputFile {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count)) else { continue }
+            let digits = name.dropFirst(prefix.count)
+            // Only `.BASE.kimage-tmp.` followed by decimal digits of a positive pid; kill(0) and
+            // kill(-1) address process groups, never one dead writer.
+            guard name.hasPrefix(prefix), !digits.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }),
+                  let pid = Int32(digits), pid > 0 else { continue }
             if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
                 unlink(directory + "/" + name)
             }
@@ -100,6 +145,8 @@ public struct FileSink {
                 if errno == EINTR { continue }
                 throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
             }
+            // write(2) returning 0 for a non-empty buffer would loop forever.
+            if n == 0 { throw KImageError.file(.cannotWrite(path: path, reason: "the file system accepted no bytes")) }
             done += n
         }
         bytesWritten += UInt64(bytes.count)

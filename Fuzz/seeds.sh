@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Builds the seed corpus for every fuzz target from fixtures made now (nothing committed):
+#   Fuzz/seeds.sh KIMAGE_BINARY OUTPUT_DIR
+# OUTPUT_DIR/<target>/ gets one file per seed.
+set -euo pipefail
+kimage=$1
+out=$2
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$out"/{elf,pack-layout,redirect-table,setup-header,pagetable-walker,go-source,manifest,config}
+
+# Fixture kernels: ELF64 and ELF32, with a redirect table, data and bss (as the tests build them).
+cat > "$work/k.s" <<'ASM'
+    .section .text, "ax", @progbits
+    .globl _start
+    .type _start, @function
+_start:
+    call "runtime.throw"
+    hlt
+    .size _start, .-_start
+    .globl "runtime.throw"
+    .type "runtime.throw", @function
+"runtime.throw":
+    ret
+    .fill 15, 1, 0xcc
+    .size "runtime.throw", .-"runtime.throw"
+    .globl "kern.Panic"
+    .type "kern.Panic", @function
+"kern.Panic":
+    ret
+    .fill 15, 1, 0xcc
+    .size "kern.Panic", .-"kern.Panic"
+    .section .data, "aw", @progbits
+    .quad 0x1122334455667788
+    .section .goredirectstbl, "aw", @progbits
+    .fill 16, 1, 0
+    .section .bss, "aw", @nobits
+    .fill 4096, 1, 0
+ASM
+echo "runtime.throw kern.Panic" > "$work/redirects.txt"
+for bits in 64 32; do
+    emu=$([ $bits = 64 ] && echo elf_x86_64 || echo elf_i386)
+    as --$bits -o "$work/k$bits.o" "$work/k.s"
+    common=(-m "$emu" -nostdlib -z noexecstack --no-warn-rwx-segments -z max-page-size=4096 -e _start)
+    ld "${common[@]}" -Ttext=0x200000 -o "$work/k$bits.elf" "$work/k$bits.o"
+    ld "${common[@]}" -Ttext=0xffffffff80200000 -o "$work/high$bits.elf" "$work/k$bits.o" 2>/dev/null || true
+    ld "${common[@]}" -r -o "$work/rel$bits.o" "$work/k$bits.o"
+    cp "$work/k$bits.elf" "$out/elf/k$bits.elf"
+    cp "$work/rel$bits.o" "$out/elf/rel$bits.o"
+    cp "$work/k$bits.elf" "$out/pack-layout/k$bits.elf"
+    [ -f "$work/high$bits.elf" ] && cp "$work/high$bits.elf" "$out/pack-layout/high$bits.elf"
+    # The same kernel after `kimage redirect`: a filled table.
+    cp "$work/k$bits.elf" "$work/r$bits.elf"
+    "$kimage" redirect "$work/r$bits.elf" --manifest "$work/redirects.txt" --patch --allow-spare >/dev/null 2>&1
+    cp "$work/r$bits.elf" "$out/elf/redirected$bits.elf"
+    objcopy -O binary --only-section=.goredirectstbl "$work/r$bits.elf" "$work/table$bits.bin"
+    { printf "\\x$([ $bits = 64 ] && echo 00 || echo 01)"; cat "$work/table$bits.bin"; } > "$out/redirect-table/table$bits"
+    # An image: its first 4 KiB hold the boot sector and the setup header.
+    "$kimage" pack --kernel "$work/k$bits.elf" -o "$work/k$bits.img" >/dev/null
+    head -c 4096 "$work/k$bits.img" > "$out/setup-header/image$bits"
+done
+strip -o "$out/elf/stripped64.elf" "$work/k64.elf"
+
+# Page tables: byte 0 is the mode's index (32, pae, 4level, 5level), byte 1 the base >> 12 (0x10000).
+i=0
+for mode in 32 pae 4level 5level; do
+    extra=()
+    [ $mode = 4level ] && extra=(--higher-half 0xFFFF800000000000+8M --recursive 511)
+    [ $mode = 32 ] && extra=(--map 0xC0000000=0x100000+64K:rx)
+    "$kimage" pagetables --mode $mode --identity 0+8M "${extra[@]}" --page-size 4K --base 0x10000 --format bin -o "$work/t.bin" >/dev/null
+    { printf "\\x0$i\\x10"; cat "$work/t.bin"; } > "$out/pagetable-walker/$mode-4k"
+    "$kimage" pagetables --mode $mode --identity 0+16M --base 0x10000 --format bin -o "$work/t.bin" >/dev/null
+    { printf "\\x0$i\\x10"; cat "$work/t.bin"; } > "$out/pagetable-walker/$mode-large"
+    i=$((i + 1))
+done
+
+cat > "$out/go-source/annotated.go" <<'GO'
+//go:build linux && amd64
+// +build linux,amd64
+
+package kernel
+
+import "unsafe"
+
+// Panic replaces the runtime's.
+//go:redirect-from runtime.throw
+func Panic(s string) { _ = unsafe.Pointer(nil) }
+
+/* //go:redirect-from runtime.notADirective */
+var s = "//go:redirect-from runtime.inAString"
+
+// Reserve is a method.
+//go:redirect-from runtime.sysReserve
+func (f *Frame) Reserve(n uintptr) unsafe.Pointer { return nil }
+GO
+printf 'package main\n\n//go:redirect-from runtime.a\n//go:redirect-from runtime.b\nfunc F() {}\n' > "$out/go-source/two.go"
+
+printf '# redirects\nruntime.throw kern.Panic\n\truntime.other   kern.Other  # trailing\r\n\n' > "$out/manifest/manifest.txt"
+printf 'one two three\n' > "$out/manifest/bad.txt"
+
+cp "$root/templates/project/kimage.toml" "$out/config/project.toml"
+printf '[redirect]\nkernel = "build/kernel.elf"\nmanifest = ["a.txt", "b.txt"]\npatch = true\n\n[pack]\ncmdline = "console=ttyS0"\n' > "$out/config/small.toml"
