@@ -153,7 +153,10 @@ public struct BootImageInspection: Sendable {
 
         fields = SetupHeaderField.all.map { f in
             let present = jumpOK ? f.offset + f.size <= h.headerEnd || f.offset < 0x202 : true
-            return Field(field: f, raw: h.value(of: f), meaning: Self.meaning(of: f, in: h, realMode: realMode, fileSize: size,
+            // The bytes as they are in the file (past the header end they are setup code).
+            var value: UInt64 = 0
+            for i in (0..<f.size).reversed() { value = value << 8 | UInt64(raw[f.offset + i]) }
+            return Field(field: f, raw: value, meaning: Self.meaning(of: f, value: value, in: h, realMode: realMode, fileSize: size,
                                                                             kernelVersion: kernelVersion, payload: payload),
                          present: present)
         }
@@ -226,9 +229,8 @@ public struct BootImageInspection: Sendable {
         return "unknown format"
     }
 
-    static func meaning(of f: SetupHeaderField, in h: SetupHeader, realMode: UInt64, fileSize: UInt64,
+    static func meaning(of f: SetupHeaderField, value v: UInt64, in h: SetupHeader, realMode: UInt64, fileSize: UInt64,
                         kernelVersion: String?, payload: Payload?) -> String {
-        let v = h.value(of: f)
         var text: String
         switch f.name {
         case "setup_sects":
