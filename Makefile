@@ -14,8 +14,10 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build
 
+# Static Swift runtime: the installed binary runs without the toolchain's libraries, and starts
+# faster (no dynamic loading of Foundation and ICU).
 release: bootstrap
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 test: build
 	$(SWIFT) build --build-tests

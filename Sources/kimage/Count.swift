@@ -48,9 +48,10 @@ struct Count: ParsableCommand {
         rule naming every file read, so make reassembles rt0 when an annotation changes.
 
         Example:
-          nasm -f elf64 -dNUM_REDIRECTS=$(kimage count --go src) -o build/rt0.o rt0.asm
-          kimage count --go src/kernel --go-import-root src --format nasm > build/redirects.inc
-          kimage count --manifest redirects.txt --depfile build/rt0.d --target build/rt0.o
+          nasm -f elf64 -dNUM_REDIRECTS=$(kimage count --go src) rt0.asm
+          kimage count --go src/kernel --go-import-root src --format nasm
+          kimage count --manifest redirects.txt --format c > redirects.h
+          kimage count --go src --depfile build/rt0.d --target build/rt0.o
         """
     )
 

@@ -67,7 +67,7 @@ struct Init: ParsableCommand {
             let (arch, layout) = try choose()
             let project = try InitProject(arch: arch, layout: layout)
             let files = try project.write(to: directory, force: force)
-            print("kimage init: wrote a \(arch.rawValue) kernel (\(layout.rawValue) layout) in \(directory):")
+            print("kimage init: wrote an \(arch.rawValue) kernel (\(layout.rawValue) layout) in \(directory):")
             for file in files { print("  \(file.path)") }
             print("next: cd \(directory) && make run")
         }

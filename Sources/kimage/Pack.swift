@@ -43,6 +43,15 @@ struct Pack: ParsableCommand {
     @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare: 2.11, 2.12 (default) or 2.13.")
     var protocolVersion: String = "2.12"
 
+    @Option(help: "Own boot sector (raw, at most 512 bytes, ending in 0xAA55) instead of kimage's.")
+    var bootsector: String?
+
+    @Option(help: "Own 16-bit setup (raw, file offset 0x200 on, with the \"HdrS\" header) instead of kimage's.")
+    var setup16: String?
+
+    @Option(help: "Own 32-bit setup (raw, loaded at 0x100000): kimage appends a part table, the kernel and loader ELFs whole.")
+    var setup32: String?
+
     @Option(name: .shortAndLong, help: "The image to write.")
     var output: String
 
@@ -64,6 +73,9 @@ struct Pack: ParsableCommand {
                 }
                 options.recursiveSlot = slot
             }
+            options.bootSectorPath = bootsector
+            options.setup16Path = setup16
+            options.setup32Path = setup32
             options.embedELF = embedELF
             options.pae = pae
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
@@ -73,7 +85,7 @@ struct Pack: ParsableCommand {
             }
             if json {
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
                 print(report.text)

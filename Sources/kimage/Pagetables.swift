@@ -11,12 +11,14 @@ struct Pagetables: ParsableCommand {
         optional _ separators and K, M, G suffixes. FLAGS: r, rw, rx or rwx, then u (user), \
         g (global), one cache mode uc, wt or wb; default rwx.
 
-        Example (gopher-os: identity 0-8 MiB, PAGE_OFFSET onto the same memory, PML4[511] recursive):
-          kimage pagetables --mode 4level --identity 0+8M --higher-half 0xFFFF800000000000+8M \\
-              --page-size 2M --recursive 511 --base 0x100000 --format bin -o tables.bin
-        Example (nasm source the linker places; the kernel links at 0xC0000000 + physical):
-          kimage pagetables --mode 32 --identity 0+2M --map 0xC0000000=0x100000+64K:rx \\
-              --format nasm --link-offset 0xC0000000 -o tables.asm
+        Example (gopher-os: identity 0-8 MiB, PAGE_OFFSET alias, PML4[511]):
+          kimage pagetables --mode 4level --identity 0+8M \\
+            --higher-half 0xFFFF800000000000+8M --page-size 2M \\
+            --recursive 511 --base 0x100000 --format bin -o tables.bin
+        Example (nasm the linker places; kernel linked at 0xC0000000 + phys):
+          kimage pagetables --mode 32 --identity 0+2M \\
+            --map 0xC0000000=0x100000+64K:rx --link-offset 0xC0000000 \\
+            --format nasm -o tables.asm
         """
     )
 
@@ -41,13 +43,13 @@ struct Pagetables: ParsableCommand {
     @Option(name: .customLong("page-size"), help: ArgumentHelp("Largest page to use: 4K, 2M, 4M (mode 32) or 1G; default 4M in mode 32, else 2M.", valueName: "SIZE"))
     var pageSize: String?
 
-    @Option(name: .long, help: ArgumentHelp("Physical address the tables will live at (bin, c, json, summary); default 0.", valueName: "PHYS"))
+    @Option(name: .long, help: ArgumentHelp("Physical address the tables will live at; required for bin and c, default 0 otherwise.", valueName: "PHYS"))
     var base: String?
 
     @Option(name: .customLong("link-offset"), help: ArgumentHelp("nasm/gas: link address minus physical address of the tables; default 0.", valueName: "OFFSET"))
     var linkOffset: String?
 
-    @Option(name: .long, help: "Output: bin, nasm, gas, c, json or summary (default summary).")
+    @Option(name: .long, help: "Output: bin, nasm, gas, c, json or summary.")
     var format: String = "summary"
 
     @Option(name: .short, help: ArgumentHelp("Write the output to FILE (required for bin).", valueName: "FILE"))
@@ -85,7 +87,7 @@ struct Pagetables: ParsableCommand {
             let f = PageTablesFormat(rawValue: format)!
             let bytes = tables.emit(f, linkOffset: offset)
             if let output {
-                try OutputFile.write(bytes, to: output)
+                try OutputFile.write(to: output) { (sink: inout FileSink) throws in try sink.write(bytes) }
                 if f == .bin {
                     print("CR3 \(hex(tables.cr3)): \(tables.tableCount) tables, \(tables.byteCount) bytes at \(hex(tables.base)) in \(output)")
                 }

@@ -40,6 +40,42 @@ import TestSupport
         try packAndBoot(spec, dir: dir, extra: ["--cmdline", "from kimage pack"], append: nil, initrd: false)
     }
 
+    @Test func setupSaysWhenTheCPULacksLongModeInsteadOfTripleFaulting() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "nolm", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "", paging: 3)
+        let elf = try PackFixture.build(spec, in: dir)
+        let image = dir.file("nolm.img")
+        #expect(try kimage(["pack", "--kernel", elf, "-o", image]).status == 0)
+        let boot = try QEMU.boot(kernel: image, extra: ["-cpu", "qemu64,-lm"], timeout: 5)
+        #expect(boot.serial.contains("kimage setup: this CPU has no long mode; an ELF64 kernel needs an x86-64 CPU"), "\(boot.serial)")
+        #expect(!boot.serial.contains("kimage fixture"))
+    }
+
+    @Test func jsonReportsTheLayout() throws {
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "j", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "", paging: 3)
+        let elf = try PackFixture.build(spec, in: dir)
+        let image = dir.file("j.img")
+        let r = try kimage(["pack", "--kernel", elf, "-o", image, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try JSONDecoder().decode(PackReport.self, from: Data(r.stdout.utf8))
+        #expect(report.image == image && report.inputs == [elf])
+        #expect(report.imageSize == UInt64(try contentsOf(image).count))
+        #expect(report.movedTo != nil && report.cr3 != 0 && report.entry == 0xFFFF_8000_0010_0000)
+        #expect(report.parts.map(\.name).starts(with: ["boot sector", "16-bit setup", "32-bit setup", "load plan", "boot info", "page tables"]))
+    }
+
+    @Test func embedELFCarriesTheWholeKernelELF() throws {
+        let dir = try TemporaryDirectory()
+        var spec = PackFixture.Spec(name: "embed", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "embed",
+                                    paging: 3)
+        spec.embeddedELFSize = 1
+        let boot = try packAndBoot(spec, dir: dir, extra: ["--embed-elf"], append: "embed", initrd: false)
+        let size = try contentsOf(dir.file("embed.elf")).count
+        #expect(boot.serial.contains("ok embedded kernel ELF"))
+        #expect(boot.serial.contains("kernel ELF bytes " + String(format: "0x%016llx", size)), "\(boot.serial)")
+    }
+
     @Test func elf32IdentityAt1MiBBootsWithPagingOff() throws {
         let dir = try TemporaryDirectory()
         let spec = PackFixture.Spec(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: "a-fixture x=1",
@@ -66,10 +102,16 @@ import TestSupport
         let dir = try TemporaryDirectory()
         let loader = try PackFixture.loader(in: dir)
         let loaderSize = try contentsOf(loader).count
-        let spec = PackFixture.Spec(name: "d", bits64: true, virtualBase: 0xFFFF_FFFF_8010_0000, codeModel: "kernel",
+        var spec = PackFixture.Spec(name: "d", bits64: true, virtualBase: 0xFFFF_FFFF_8010_0000, codeModel: "kernel",
                                     expectedCmdline: "d-fixture", paging: 3, initrdSize: Self.initrdSize,
                                     loaderSize: loaderSize, checkFault: true)
-        try packAndBoot(spec, dir: dir, extra: ["--loader", loader, "--recursive", "510"], append: "d-fixture")
+        spec.recursiveSlot = 510
+        spec.mappedVirtual = 0xFFFF_C000_0000_0000
+        spec.mappedPhysical = 0x7000
+        let boot = try packAndBoot(spec, dir: dir, extra: ["--loader", loader, "--recursive", "510",
+                                                           "--map", "0xFFFFC00000000000=0x7000+4K:rw"], append: "d-fixture")
+        #expect(boot.serial.contains("ok recursive slot shows the PML4"))
+        #expect(boot.serial.contains("ok --map mapping reaches its physical page"))
     }
 
     /// Boots `image` through GRUB 2 on a BIOS CD (grub-mkrescue), with `linux`/`initrd` or

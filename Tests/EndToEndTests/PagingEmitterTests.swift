@@ -35,6 +35,31 @@ import TestSupport
              base: 0x40_0000, linkOffset: 0, elf64: false),
     ]
 
+    /// The mappings the case declares, as the CPU will see them (mode 32: all executable).
+    static func declared(_ c: Case) throws -> (PagingMode, [Mapping]) {
+        var mode = PagingMode.fourLevel
+        var out: [Mapping] = []
+        var i = 0
+        while i + 1 < c.arguments.count {
+            let value = c.arguments[i + 1]
+            switch c.arguments[i] {
+            case "--mode": mode = try PagingMode(parsing: value)
+            case "--identity": out.append(try MappingSpec.parse(value, as: .identity))
+            case "--map": out.append(try MappingSpec.parse(value, as: .map))
+            case "--higher-half": out.append(try MappingSpec.parse(value, as: .higherHalf))
+            default: break
+            }
+            i += 2
+        }
+        return (mode, Mapping.coalesced(out.map { var m = $0; m.flags = m.flags.effective(in: mode); return m }))
+    }
+
+    /// Walks extracted table bytes: the declared mappings must come back out.
+    static func expectWalksBack(_ bytes: [UInt8], _ c: Case) throws {
+        let (mode, want) = try declared(c)
+        #expect(try PageTableWalker.walk(bytes: bytes, mode: mode, base: c.base) == want)
+    }
+
     static func blob(_ c: Case, in dir: TemporaryDirectory) throws -> [UInt8] {
         let path = dir.file("tables.bin")
         try mustRun(Paths.kimage, ["pagetables"] + c.arguments + ["--base", hex(c.base), "--format", "bin", "-o", path])
@@ -71,6 +96,7 @@ import TestSupport
         let got = try Self.tableBytes(obj, c, in: dir)
         #expect(got.count == want.count)
         #expect(got == want)
+        try Self.expectWalksBack(got, c)
         // The CR3 symbol is the physical address of the top table.
         let symbols = try mustRun("nm", [dir.file("tables.elf")]).stdout
         let cr3 = symbols.split(separator: "\n").first { $0.hasSuffix(" kimage_pt_cr3") }
@@ -85,6 +111,7 @@ import TestSupport
         let obj = try Toolchain.gas(".section .tables, \"aw\"\n.include \"\(dir.file("tables.s"))\"\n", in: dir, name: "t", bits32: !c.elf64)
         let got = try Self.tableBytes(obj, c, in: dir)
         #expect(got == want)
+        try Self.expectWalksBack(got, c)
     }
 
     @Test(arguments: cases)
@@ -98,6 +125,7 @@ import TestSupport
         try mustRun("objcopy", ["-O", "binary", "-j", ".data", obj, out])
         let got = try contentsOf(out)
         #expect(got == want)
+        try Self.expectWalksBack(got, c)
         // 4096-aligned: the section's alignment as readelf reports it.
         let sections = try mustRun("readelf", ["-SW", obj]).stdout
         let dataLine = sections.split(separator: "\n").first { $0.contains(" .data ") } ?? ""

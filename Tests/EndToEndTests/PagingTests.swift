@@ -18,7 +18,7 @@ import TestSupport
         #expect(blob.count == 3 * 4096)
         #expect(blob.loadLE(UInt64.self, at: 0) == 0x10_1003)
         #expect(blob.loadLE(UInt64.self, at: 256 * 8) == 0x10_1003)
-        #expect(blob.loadLE(UInt64.self, at: 511 * 8) == 0x8000_0000_0010_0003)
+        #expect(blob.loadLE(UInt64.self, at: 511 * 8) == 0x10_0003)
         #expect(try PageTableWalker.walk(bytes: blob, mode: .fourLevel, base: 0x100000).count == 2)
         #expect(try dir.contents() == ["t.bin"])
     }
@@ -91,6 +91,7 @@ import TestSupport
         (["--mode", "4level", "--map", "0x1000=0x1800+4K"], "physical start 0x1800 is not a multiple of 4 KiB"),
         (["--mode", "4level", "--identity", "0x1000+100"], "size 0x64 is not a multiple of 4 KiB"),
         (["--mode", "4level", "--identity", "0x1000+0"], "has size 0"),
+        (["--mode", "4level", "--map", "0xFFFFFFFFFFFFF000=0+8K"], "runs past the end of the 64-bit address space"),
         (["--mode", "4level", "--recursive", "511", "--map", "0xFFFFFFFF80000000=0+2M"], "overlaps the recursive slot PML4[511]"),
         (["--mode", "4level", "--recursive", "512", "--identity", "0+4K"], "recursive slot 512 does not exist in mode 4level"),
         (["--mode", "pae", "--recursive", "3", "--identity", "0+4K"], "mode pae has no recursive slot"),
@@ -130,6 +131,17 @@ import TestSupport
         #expect(try contentsOf(elf) == before)
         #expect(!FileManager.default.fileExists(atPath: dir.file("t.bin")))
         #expect(try dir.contents().filter { $0.contains("kimage-tmp") }.isEmpty)
+    }
+
+    @Test func elfWithoutLoadSegmentsIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let obj = try Toolchain.nasm("section .text\nglobal _start\n_start: hlt\n", in: dir, name: "k", format: "elf64")
+        let before = try contentsOf(obj)
+        let r = try kimage(["pagetables", "--mode", "4level", "--from-elf", obj, "--base", "1M", "--format", "bin", "-o", dir.file("t.bin")])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("has no PT_LOAD segment with memory size; expected a linked kernel"), "\(r.stderr)")
+        #expect(try contentsOf(obj) == before)
+        #expect(try dir.contents() == ["k.asm", "k.o"])
     }
 
     @Test func usageErrors() throws {

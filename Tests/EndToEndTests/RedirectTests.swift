@@ -301,15 +301,11 @@ func allFiles(_ dir: TemporaryDirectory) throws -> [String] {
     func sourceShorterThanItsTrampolineNamesTheNextFunction(bits32: Bool) throws {
         let f = try RedirectFixture(bits32: bits32)
         _ = try f.manifest("runtime.small \(RedirectFixture.goPanic)\nruntime.sysReserve \(RedirectFixture.goReserve)\n")
+        // A 4-byte function is too short for the 5-byte jmp rel32 and the 14-byte jmp [rip+0] alike.
         let size = bits32 ? 5 : 14
-        if bits32 {
-            // A 4-byte function is too short for the 5-byte jmp rel32 as well.
-            try expectRedirectFailure(f, ["redirect", "kernel.elf", "--manifest", "redirects.txt", "--patch"],
-                                      ["runtime.small", "is 4 bytes long", "\(size)-byte trampoline would overwrite the start of runtime.after", "st_size >= \(size)"])
-        } else {
-            try expectRedirectFailure(f, ["redirect", "kernel.elf", "--manifest", "redirects.txt", "--patch"],
-                                      ["runtime.small", "is 4 bytes long", "\(size)-byte trampoline would overwrite the start of runtime.after", "st_size >= \(size)"])
-        }
+        try expectRedirectFailure(f, ["redirect", "kernel.elf", "--manifest", "redirects.txt", "--patch"],
+                                  ["runtime.small", "is 4 bytes long", "\(size)-byte trampoline would overwrite the start of runtime.after",
+                                   "st_size >= \(size)"])
     }
 
     @Test func redirectToItself() throws {
@@ -382,6 +378,13 @@ func allFiles(_ dir: TemporaryDirectory) throws -> [String] {
         _ = try f.manifest("runtime.throw \(RedirectFixture.goPanic)\n")
         try expectRedirectFailure(f, ["redirect", "kernel.elf", "--manifest", "redirects.txt"],
                                   ["room for 3 redirects but 1 were found", "NUM_REDIRECTS=1", "--allow-spare"])
+    }
+
+    @Test func unwritableOutputLeavesEverythingAsItWas() throws {
+        let f = try RedirectFixture()
+        _ = try f.manifest("runtime.throw \(RedirectFixture.goPanic)\nruntime.sysReserve \(RedirectFixture.goReserve)\n")
+        try expectRedirectFailure(f, ["redirect", "kernel.elf", "--manifest", "redirects.txt", "-o", "missing/out.elf"],
+                                  ["cannot create a temporary file in missing"])
     }
 
     @Test func strippedKernel() throws {

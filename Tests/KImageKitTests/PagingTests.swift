@@ -98,6 +98,8 @@ import Testing
         #expect(try MappingFlags(parsing: "rwug") == MappingFlags(writable: true, executable: false, user: true, global: true))
         #expect(try MappingFlags(parsing: "rwwt") == MappingFlags(writable: true, executable: false, cache: .writeThrough))
         #expect(try MappingFlags(parsing: "rwxuc") == MappingFlags(cache: .uncached))
+        #expect(try MappingFlags(parsing: "r-x") == MappingFlags(writable: false, executable: true))
+        #expect(try MappingFlags(parsing: "rw-") == MappingFlags(writable: true, executable: false))
         for f in [MappingFlags(), MappingFlags(writable: false, executable: false, user: true, global: true, cache: .writeThrough)] {
             #expect(try MappingFlags(parsing: f.spec) == f)
         }
@@ -142,7 +144,7 @@ import Testing
         var expected: [Int: UInt64] = [
             0: 0x10_1003,                   // PML4[0]   -> PDPT at 0x101000, P|RW
             256: 0x10_1003,                 // PML4[256] -> the same PDPT
-            511: 0x8000_0000_0010_0003,     // PML4[511] -> the PML4 itself, P|RW|XD
+            511: 0x10_0003,                 // PML4[511] -> the PML4 itself, P|RW (no XD: nothing needs NXE)
         ]
         for i in 0..<512 { #expect(t.entry(table: 0, index: i) == (expected[i] ?? 0), "PML4[\(i)]") }
         expected = [0: 0x10_2003]           // PDPT[0] -> PD at 0x102000
@@ -212,8 +214,13 @@ import Testing
         }
     }
 
-    static func randomMapping(mode: PagingMode, rng: inout SplitMix64) -> Mapping {
-        let unit: UInt64 = [PageSize.size4K, PageSize.size2M, mode == .bits32 ? PageSize.size4M : PageSize.size1G].randomElement(using: &rng)!
+    /// Sizes stay within a few thousand pages of `cap`, so a debug build walks them quickly.
+    static func randomMapping(mode: PagingMode, cap: UInt64, rng: inout SplitMix64) -> Mapping {
+        // A physical start 4 KiB off the page grid forces 4 KiB pages: keep such mappings small.
+        let misaligned = Bool.random(using: &rng)
+        let units = [PageSize.size4K, PageSize.size2M, mode == .bits32 ? PageSize.size4M : PageSize.size1G]
+            .filter { $0 <= (misaligned ? PageSize.size2M : cap * 512) }
+        let unit = units.randomElement(using: &rng)!
         let pages = UInt64.random(in: 1...(unit == PageSize.size4K ? 1200 : 3), using: &rng)
         let size = pages * unit + (Bool.random(using: &rng) ? UInt64.random(in: 0...600, using: &rng) * 4096 : 0)
         let vaSpace: UInt64 = mode == .bits32 || mode == .pae ? 1 << 32 : 1 << UInt64(mode.virtualBits - 1)
@@ -221,7 +228,7 @@ import Testing
         if mode == .fourLevel || mode == .fiveLevel, Bool.random(using: &rng) { va = mode.canonicalize(va | vaSpace) }
         let paSpace: UInt64 = mode == .bits32 ? 1 << 32 : 1 << 40
         var pa = UInt64.random(in: 0..<max(1, (paSpace - size) / unit), using: &rng) * unit
-        if Bool.random(using: &rng) && pa >= 0x1000 { pa -= 0x1000 }  // misaligned: forces small pages
+        if misaligned && pa >= 0x1000 { pa -= 0x1000 }
         let flags = MappingFlags(writable: .random(using: &rng), executable: .random(using: &rng), user: .random(using: &rng),
                                  global: .random(using: &rng), cache: CacheMode.allCases.randomElement(using: &rng)!)
         return Mapping(virtualStart: va, physicalStart: pa, size: size, flags: flags)
@@ -236,7 +243,7 @@ import Testing
             var b = try PageTableBuilder(mode: mode, maxPageSize: cap, recursiveSlot: mode == .pae || round % 2 == 0 ? nil : mode.entries(atDepth: 0) - 2)
             var added = 0
             while added < 6 {
-                let m = Self.randomMapping(mode: mode, rng: &rng)
+                let m = Self.randomMapping(mode: mode, cap: cap, rng: &rng)
                 if (try? b.add(m)) != nil { added += 1 }
             }
             let base = UInt64.random(in: 0x100...0x8000, using: &rng) << 12
@@ -246,6 +253,136 @@ import Testing
             #expect(walk.mappings == want, "mode \(mode.rawValue) round \(round)")
             #expect(walk.recursiveSlots == (b.recursiveSlot.map { [$0] } ?? []))
             for r in walk.runs { #expect(r.pageSize <= cap) }
+            // The builder's runs (the summary's lines) are what the CPU's walk finds.
+            #expect(walk.runs == t.runs.map { var r = $0; r.flags = r.flags.effective(in: mode); return r })
         }
+    }
+}
+
+/// Table counts from x86-paging.md §6 (one table per distinct VA block a level touches).
+@Suite struct PagingTableCountTests {
+    static func count(_ mode: PagingMode, _ specs: [(String, MappingSpec.Kind)], page: UInt64? = nil) throws -> Int {
+        var b = try PageTableBuilder(mode: mode, maxPageSize: page)
+        for (s, k) in specs { try b.add(MappingSpec.parse(s, as: k)) }
+        return try b.build(base: 0x100_0000).tableCount
+    }
+
+    @Test func countsMatchTheReference() throws {
+        #expect(try Self.count(.fourLevel, [("0+8M", .identity)], page: PageSize.size4K) == 7)
+        #expect(try Self.count(.fourLevel, [("0+4G", .identity)]) == 6)
+        #expect(try Self.count(.fourLevel, [("0+4G", .identity)], page: PageSize.size1G) == 2)
+        #expect(try Self.count(.fiveLevel, [("0+4G", .identity)], page: PageSize.size1G) == 3)
+        #expect(try Self.count(.fourLevel, [("0xFFFF_FFFF_8000_0000=0+128M", .map)]) == 3)
+        #expect(try Self.count(.fourLevel, [("0xFFFF_FFFF_8000_0000=0+128M", .map)], page: PageSize.size4K) == 67)
+        #expect(try Self.count(.bits32, [("0+4G", .identity)]) == 1)
+        #expect(try Self.count(.bits32, [("0+4G", .identity)], page: PageSize.size4K) == 1025)
+        #expect(try Self.count(.pae, [("0+4G", .identity)]) == 5)  // the PDPT's page + 4 PDs
+        #expect(try Self.count(.bits32, [("0+16M", .identity)], page: PageSize.size4K) == 5)
+        // Identity 0-8 MiB plus the same memory at 0xFFFFFFFF80000000: the PD is shared, the
+        // PDPT indices differ (0 vs 510), so two PDPTs: 4 tables.
+        #expect(try Self.count(.fourLevel, [("0+8M", .identity), ("0xFFFF_FFFF_8000_0000+8M", .higherHalf)]) == 4)
+    }
+
+    @Test func largestPageThatFits() throws {
+        // 0x1FF000..+0x402000: a 4K page up to 2 MiB, a 2 MiB page, then 4K pages.
+        var b = try PageTableBuilder(mode: .fourLevel)
+        try b.add(Mapping(virtualStart: 0x1F_F000, physicalStart: 0x1F_F000, size: 0x20_2000))
+        let t = try b.build(base: 0x100_0000)
+        #expect(t.runs.map(\.pageSize) == [PageSize.size4K, PageSize.size2M, PageSize.size4K])
+        #expect(t.runs.map(\.size) == [0x1000, 0x20_0000, 0x1000])
+        // Virtual 2 MiB-aligned but physical not: 4K pages only.
+        var c = try PageTableBuilder(mode: .fourLevel)
+        try c.add(Mapping(virtualStart: 0x40_0000, physicalStart: 0x40_1000, size: 0x40_0000))
+        #expect(try c.build(base: 0).runs.map(\.pageSize) == [PageSize.size4K])
+        // 1 GiB pages only when asked for.
+        var d = try PageTableBuilder(mode: .fourLevel)
+        try d.add(Mapping(virtualStart: 0, physicalStart: 0, size: 1 << 30))
+        #expect(try d.build(base: 0).runs.map(\.pageSize) == [PageSize.size2M])
+    }
+
+    @Test func intermediateEntriesGrantTheUnion() throws {
+        // A read-only NX page and a user-writable executable page under the same PD entry: the
+        // PDE must be RW|US and not XD; the leaves restrict.
+        var b = try PageTableBuilder(mode: .fourLevel)
+        try b.add(Mapping(virtualStart: 0x1000, physicalStart: 0x1000, size: 0x1000, flags: MappingFlags(writable: false, executable: false)))
+        var pde = try PageTableBuilder(mode: .fourLevel)
+        try pde.add(Mapping(virtualStart: 0x1000, physicalStart: 0x1000, size: 0x1000, flags: MappingFlags(writable: false, executable: false)))
+        let alone = try pde.build(base: 0)
+        // Alone: PML4[0], PDPT[0], PD[0] are P|XD only (0x8000000000001001 + table address).
+        #expect(alone.entry(table: 0, index: 0) == 0x8000_0000_0000_1001)
+        #expect(alone.entry(table: 3, index: 1) == 0x8000_0000_0000_1001)
+        try b.add(Mapping(virtualStart: 0x2000, physicalStart: 0x5000, size: 0x1000, flags: MappingFlags(writable: true, executable: true, user: true)))
+        let t = try b.build(base: 0)
+        #expect(t.entry(table: 0, index: 0) == 0x1007)       // PML4[0] -> PDPT at 0x1000, P|RW|US
+        #expect(t.entry(table: 2, index: 0) == 0x3007)       // PD[0] -> PT at 0x3000, P|RW|US
+        #expect(t.entry(table: 3, index: 1) == 0x8000_0000_0000_1001)  // the read-only NX leaf
+        #expect(t.entry(table: 3, index: 2) == 0x5007)       // the user rwx leaf
+    }
+}
+
+@Suite struct PagingWalkerTests {
+    static func gopher() throws -> PageTables {
+        var b = try PageTableBuilder(mode: .fourLevel, recursiveSlot: 511)
+        try b.add(MappingSpec.parse("0+8M", as: .identity))
+        try b.add(MappingSpec.parse("0xFFFF800000000000+8M", as: .higherHalf))
+        return try b.build(base: 0x10_0000)
+    }
+
+    @Test func pointerOutsideTheBlobNamesTheEntry() throws {
+        let t = try Self.gopher()
+        let error = #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: t.bytes, mode: .fourLevel, base: 0x20_0000) }
+        let message = error?.description ?? ""
+        #expect(message.contains("PML4[0] at 0x200000 = 0x0000000000101003 points to a table at 0x101000, outside the blob (0x200000-0x203000)"), "\(message)")
+    }
+
+    @Test func reservedBitsAndShortBlobs() throws {
+        var bytes = try Self.gopher().bytes
+        bytes[0] |= 0x80  // PS in a PML4E
+        let error = #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: bytes, mode: .fourLevel, base: 0x10_0000) }
+        #expect(error?.description.contains("PML4[0] at 0x100000 = 0x0000000000101083 has reserved bits 0x80 set") == true, "\(String(describing: error))")
+        #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: [UInt8](repeating: 0, count: 100), mode: .fourLevel, base: 0) }
+        #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: try Self.gopher().bytes, mode: .fourLevel, base: 0x10_0800) }
+    }
+
+    @Test func fanOutBeyondTheLeafLimitIsRefused() throws {
+        // Every entry of each level pointing at the one table below: 512^4 leaves.
+        var bytes = [UInt8](repeating: 0, count: 4 * 4096)
+        for t in 0..<3 { for i in 0..<512 { bytes.storeLE(UInt64((t + 1) * 0x1000 + 3), at: t * 4096 + i * 8) } }
+        for i in 0..<512 { bytes.storeLE(UInt64(i * 0x1000 + 3), at: 3 * 4096 + i * 8) }
+        let error = #expect(throws: KImageError.self) {
+            try bytes.withUnsafeBytes { try PageTableWalker.walkDetailed(raw: $0, mode: .fourLevel, base: 0, leafLimit: 100_000) }
+        }
+        #expect(error?.description.contains("the tables map more than 100000 pages") == true)
+        let empty = try PageTableBuilder(mode: .pae)
+        let none = #expect(throws: KImageError.self) { try empty.build(base: 0) }
+        #expect(none?.description.contains("no mappings were given") == true)
+        // PS in a PAE PT entry does not exist (bit 7 is PAT there): refused when encoding.
+        let ps = #expect(throws: KImageError.self) { try PageTableEntry(pageSize: true).encode(mode: .pae, depth: 2) }
+        #expect(ps?.description.contains("PS=1 is not allowed in a PT entry in mode pae") == true)
+    }
+
+    @Test func tablesSharedInALoopAreRefused() throws {
+        // Every PML4, PDPT and PD entry pointing at one table: 512^4 leaves if walked naively.
+        var bytes = [UInt8](repeating: 0, count: 8192)
+        for i in 0..<512 { bytes.storeLE(UInt64(0x1003), at: i * 8) }
+        for i in 0..<512 { bytes.storeLE(UInt64(0x1003), at: 4096 + i * 8) }
+        let error = #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: bytes, mode: .fourLevel, base: 0) }
+        #expect(error?.description.contains("which is already used as a PDPT, as a PD") == true, "\(String(describing: error))")
+    }
+}
+
+@Suite struct PagingRecursiveSlotTests {
+    @Test func recursiveEntryGetsXDOnlyWhenNXEIsNeededAnyway() throws {
+        var b = try PageTableBuilder(mode: .fourLevel, recursiveSlot: 510)
+        try b.add(MappingSpec.parse("0+2M:rx", as: .identity))
+        #expect(try b.build(base: 0x1000).entry(table: 0, index: 510) == 0x1003)
+        try b.add(MappingSpec.parse("0x200000+2M:rw", as: .identity))
+        // 0x1000 + P|RW, + XD (bit 63): the rw mapping already needs EFER.NXE.
+        #expect(try b.build(base: 0x1000).entry(table: 0, index: 510) == 0x8000_0000_0000_1003)
+        // Mode 32: PD[1023] -> the PD, P|RW; the PD shows up at 0xFFFFF000.
+        var c = try PageTableBuilder(mode: .bits32, recursiveSlot: 1023)
+        try c.add(MappingSpec.parse("0+4M:rw", as: .identity))
+        #expect(try c.build(base: 0x9000).entry(table: 0, index: 1023) == 0x9003)
+        #expect(throws: KImageError.self) { try c.add(MappingSpec.parse("0xFFFFF000+4K", as: .identity)) }
     }
 }

@@ -192,6 +192,7 @@ private func pairs(_ r: [Redirect]) -> [String] { r.map { "\($0.source) -> \($0.
         ("var f = 1 //go:redirect-from runtime.a\nfunc F() {}\n", "notOnFunction", 3),
         ("//go:redirect-from runtime.a\n", "notOnFunction", 3),
         ("//go:redirect-from runtime.a\nfunc G[T any](t T) {}\n", "generic", 3),
+        ("// doc\n//go:redirect-from runtime.a\nfunc init() {}\n", "init", 4),
     ])
     func malformedDirectives(source: String, kind: String, line: Int) throws {
         let dir = try goTree(["k/a.go": "package k\n\n" + source])
@@ -202,6 +203,7 @@ private func pairs(_ r: [Redirect]) -> [String] { r.map { "\($0.source) -> \($0.
         case (.directiveExtraWords(let l, let words)?, "extraWords"): at = l; #expect(words == ["runtime.a", "runtime.b"])
         case (.directiveNotOnFunction(let l, _)?, "notOnFunction"): at = l
         case (.directiveOnGeneric(let l, _)?, "generic"): at = l
+        case (.directiveOnInit(let l)?, "init"): at = l
         default: at = nil; Issue.record("expected \(kind), got \(String(describing: e))")
         }
         #expect(at?.line == line)
@@ -238,6 +240,12 @@ private func pairs(_ r: [Redirect]) -> [String] { r.map { "\($0.source) -> \($0.
         guard case .duplicateSource(let symbol, let first, _, let second, _) = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(symbol == "runtime.a" && first.line == 2 && second == FileLocation(file: manifest, line: 1))
         #expect(e!.description.contains("k/a.go:2") && e!.description.contains("m.txt:1"))
+    }
+
+    @Test func overlappingTreesCountAnAnnotationOnce() throws {
+        let dir = try goTree(["k/a.go": "package k\n//go:redirect-from runtime.a\nfunc A() {}\n"])
+        let c = try RedirectSources(goTrees: [dir.path, dir.file("k"), dir.path + "/./k"]).collect()
+        #expect(pairs(c.redirects) == ["runtime.a -> example.com/kern/k.A"])
     }
 
     @Test func collectionListsEveryFileReadOnce() throws {

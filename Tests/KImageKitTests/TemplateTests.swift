@@ -48,7 +48,7 @@ import TestSupport
         }
     }
 
-    @Test(.disabled("until include/kimage/bootinfo.h lands from pack")) func everyProjectTemplateRendersForEveryLayout() throws {
+    @Test func everyProjectTemplateRendersForEveryLayout() throws {
         for layout in KernelLayout.allCases {
             let project = try InitProject(arch: layout.arch, layout: layout)
             let files = try project.files()
@@ -60,6 +60,21 @@ import TestSupport
             #expect(ld.contents.contains("INCLUDE redirects.ld"))
             #expect(ld.contents.contains(String(format: "0x%llX", layout.virtualBase)))
         }
+    }
+
+    @Test func aTemplateTheBinaryLacksIsAnError() throws {
+        #expect(throws: KImageError.config(.missingTemplate(name: "ld/nope.ld"))) { try Templates.text("ld/nope.ld") }
+    }
+
+    @Test func initCannotWriteBelowAFile() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.write("plain", "x\n")
+        let project = try InitProject(arch: .x86_64, layout: .gopher)
+        #expect(throws: KImageError.config(.cannotCreateDirectory(path: file, reason: "a file of that name is in the way"))) {
+            try project.write(to: file + "/k", force: false)
+        }
+        #expect(try dir.contents() == ["plain"])
+        #expect(try contentsOf(file) == Array("x\n".utf8))
     }
 
     @Test func anArchAndALayoutThatDisagreeAreRefused() throws {

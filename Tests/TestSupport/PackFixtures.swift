@@ -8,8 +8,10 @@ public enum PackFixture {
     public struct Spec: Sendable {
         public var name: String
         public var bits64: Bool
-        /// Virtual address of the first segment; physical is always 1 MiB.
+        /// Virtual address of the first segment.
         public var virtualBase: UInt64
+        /// Its physical address.
+        public var physicalBase: UInt64 = 0x10_0000
         public var codeModel: String? = nil
         public var expectedCmdline: String
         public var ramMB: Int = 128
@@ -18,6 +20,14 @@ public enum PackFixture {
         public var initrdSize: Int? = nil
         public var loaderSize: Int? = nil
         public var checkFault = false
+        /// Size of the kernel ELF carried whole (--embed-elf), which the fixture checks.
+        public var embeddedELFSize: Int? = nil
+        /// ELF64: the recursive slot (--recursive) whose window must show the PML4 at CR3.
+        public var recursiveSlot: Int? = nil
+        /// A --map mapping to read through: its virtual address must show the same bytes as its
+        /// identity-mapped physical address.
+        public var mappedVirtual: UInt64? = nil
+        public var mappedPhysical: UInt64? = nil
 
         public init(name: String, bits64: Bool, virtualBase: UInt64, codeModel: String? = nil, expectedCmdline: String,
                     ramMB: Int = 128, paging: Int, initrdSize: Int? = nil, loaderSize: Int? = nil, checkFault: Bool = false) {
@@ -37,11 +47,16 @@ public enum PackFixture {
         if let n = spec.initrdSize { defines.append("EXPECT_INITRD_SIZE=\(n)") }
         if let n = spec.loaderSize { defines.append("EXPECT_LOADER_SIZE=\(n)") }
         if spec.checkFault { defines.append("CHECK_FAULT") }
+        if spec.embeddedELFSize != nil { defines.append("CHECK_EMBEDDED_ELF") }
+        if let slot = spec.recursiveSlot { defines.append("CHECK_RECURSIVE_SLOT=\(slot)ull") }
+        if let v = spec.mappedVirtual, let p = spec.mappedPhysical {
+            defines += [String(format: "CHECK_MAP_VA=0x%llxull", v), String(format: "CHECK_MAP_PA=0x%llxull", p)]
+        }
         var flags = ["-I", include, "-fno-asynchronous-unwind-tables", "-mgeneral-regs-only"] + defines.map { "-D" + $0 }
         flags += spec.bits64 ? ["-m64", "-mno-red-zone", "-mcmodel=" + (spec.codeModel ?? "large")] : ["-m32"]
         let c = try Toolchain.gcc(fixtureC, in: dir, name: spec.name + "-main", flags: flags)
         let entry = try Toolchain.gas(spec.bits64 ? entry64 : entry32, in: dir, name: spec.name + "-entry", bits32: !spec.bits64)
-        let offset = spec.virtualBase - 0x100000
+        let offset = spec.virtualBase &- spec.physicalBase
         let at = offset == 0 ? "" : String(format: "AT(ADDR(%@) - 0x%llx)", "%@", offset)
         func section(_ name: String, _ body: String) -> String {
             "  \(name) : \(at.replacingOccurrences(of: "%@", with: name)) { \(body) }"
@@ -187,6 +202,28 @@ void kmain(struct kimage_bootinfo *bi, uintptr_t magic) {
 #ifdef EXPECT_LOADER_SIZE
     const uint8_t *l = (const uint8_t *)(uintptr_t)bi->loader_elf;
     check(l && bi->loader_elf_size == EXPECT_LOADER_SIZE && l[0] == 0x7F && l[1] == 'E' && l[2] == 'L' && l[3] == 'F', "loader ELF");
+#endif
+#ifdef CHECK_EMBEDDED_ELF
+    const uint8_t *k = (const uint8_t *)(uintptr_t)bi->kernel_elf;
+    check(k && bi->kernel_elf_size > 0 && k[0] == 0x7F && k[1] == 'E' && k[2] == 'L' && k[3] == 'F'
+          && k[4] == (sizeof(void *) == 8 ? 2 : 1), "embedded kernel ELF");
+    puts_("  kernel ELF bytes "); puthex(bi->kernel_elf_size); putc_('\\n');
+#endif
+#ifdef CHECK_RECURSIVE_SLOT
+    {
+        uint64_t r = CHECK_RECURSIVE_SLOT, va = r << 39 | r << 30 | r << 21 | r << 12;
+        if (va & (1ull << 47)) va |= 0xFFFF000000000000ull;
+        volatile uint64_t *pml4 = (volatile uint64_t *)(uintptr_t)va;
+        check((pml4[CHECK_RECURSIVE_SLOT] & 0x000FFFFFFFFFF000ull) == bi->cr3, "recursive slot shows the PML4");
+    }
+#endif
+#ifdef CHECK_MAP_VA
+    {
+        volatile uint32_t *mapped = (volatile uint32_t *)(uintptr_t)CHECK_MAP_VA;
+        volatile uint32_t *identity = (volatile uint32_t *)(uintptr_t)CHECK_MAP_PA;
+        identity[0] = 0x6B6D6170u;
+        check(mapped[0] == 0x6B6D6170u, "--map mapping reaches its physical page");
+    }
 #endif
 #ifdef EXPECT_INITRD_SIZE
     const uint8_t *r = (const uint8_t *)(uintptr_t)bi->initrd;

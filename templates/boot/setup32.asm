@@ -87,6 +87,18 @@ moved:
     jmp .step
 .steps_done:
 
+    ; setup_data that a loader put right after the image (QEMU 7.2 did, with an RNG seed) may
+    ; now lie under what the steps wrote: unlink the list rather than hand the kernel garbage.
+    cmp dword [ebx + 0x254], 0
+    jne .setup_data_ok
+    mov eax, [ebx + 0x250]
+    cmp eax, 0x100000
+    jb .setup_data_ok
+    cmp eax, [ebp + plan + PLAN_STACK_TOP]
+    jae .setup_data_ok
+    mov dword [ebx + 0x250], 0
+.setup_data_ok:
+
     ; Boot info: what only the boot loader knows.
     mov edi, [ebp + plan + PLAN_BOOTINFO]
     mov [edi + KIMAGE_BI_BOOT_PARAMS], ebx
@@ -165,10 +177,13 @@ moved:
     mov [edi + KIMAGE_BI_CMDLINE_LENGTH], eax
     or [edi + KIMAGE_BI_FLAGS], edx
 
-    ; Paging, with the tables the plan's steps just put in place.
+    ; Paging, with the tables the plan's steps just put in place. First the CPU features the
+    ; tables need: a CPU without them would fault with no word said.
     mov eax, [ebp + plan + PLAN_MODE]
     cmp eax, KIMAGE_PAGING_NONE
     je enter32
+    call check_cpu
+    mov eax, [ebp + plan + PLAN_MODE]
     mov ecx, [ebp + plan + PLAN_CR3]
     cmp eax, KIMAGE_PAGING_32BIT
     jne .not32
@@ -242,6 +257,63 @@ enter64:
     jmp rax
 
 bits 32
+; Halts with a message on COM1 when the CPU lacks what the plan's paging mode needs: PSE (32-bit
+; tables with 4 MiB pages), PAE, long mode, NX (when the tables use XD).
+check_cpu:
+    mov esi, eax
+    mov eax, 1
+    cpuid
+    lea eax, [ebp + msg_pse]
+    test edx, 1 << 3
+    jz cpu_fail
+    cmp esi, KIMAGE_PAGING_32BIT
+    je .ok
+    lea eax, [ebp + msg_pae]
+    test edx, 1 << 6
+    jz cpu_fail
+    mov eax, 0x80000000
+    cpuid
+    cmp eax, 0x80000001
+    jb .no_extended
+    mov eax, 0x80000001
+    cpuid
+    jmp .extended
+.no_extended:
+    xor edx, edx
+.extended:
+    lea eax, [ebp + msg_nx]
+    test dword [ebp + plan + PLAN_FLAGS], PLAN_F_NXE
+    jz .nx_ok
+    test edx, 1 << 20
+    jz cpu_fail
+.nx_ok:
+    cmp esi, KIMAGE_PAGING_PAE
+    je .ok
+    lea eax, [ebp + msg_lm]
+    test edx, 1 << 29
+    jz cpu_fail
+.ok:
+    ret
+
+cpu_fail:
+    mov esi, eax
+    mov dx, 0x3F8
+.next:
+    lodsb
+    test al, al
+    jz .halt
+    out dx, al
+    jmp .next
+.halt:
+    cli
+    hlt
+    jmp .halt
+
+msg_pse: db "kimage setup: this CPU has no PSE (4 MiB pages); the kernel's 32-bit tables need it", 13, 10, 0
+msg_pae: db "kimage setup: this CPU has no PAE; the kernel's tables need it", 13, 10, 0
+msg_nx:  db "kimage setup: this CPU has no NX; the kernel's tables use execute-disable bits", 13, 10, 0
+msg_lm:  db "kimage setup: this CPU has no long mode; an ELF64 kernel needs an x86-64 CPU", 13, 10, 0
+
 ; Copies ecx bytes from esi to edi (never overlapping: the plan guarantees it).
 copy:
     push ecx

@@ -4,7 +4,8 @@
 #   KERNEL_OBJS      the objects to link          LINKER_SCRIPT  the layout's linker script
 #   KERNEL_ELF       the linked kernel            KERNEL_IMG     the packed boot image
 #   LDFLAGS          ld flags (-m emulation ...)  REDIRECT_SOURCES  files count/redirect read
-# and optionally KIMAGE (the kimage binary), BUILD, QEMU, CMDLINE.
+# and optionally KIMAGE (the kimage binary), BUILD, QEMU, CMDLINE, and KIMAGE_POST_LINK (a
+# command run on the ELF ($@) after `kimage redirect`, e.g. a second redirect with --patch).
 # Options of count, redirect and pack come from kimage.toml, so these rules name only files.
 
 KIMAGE ?= kimage
@@ -32,10 +33,11 @@ $(BUILD)/redirects.ld: kimage.toml $(REDIRECT_SOURCES) | $(BUILD)
 $(KERNEL_ELF): $(KERNEL_OBJS) $(LINKER_SCRIPT) $(BUILD)/redirects.ld kimage.toml
 	$(LD) $(LDFLAGS) -L $(BUILD) -T $(LINKER_SCRIPT) -o $@ $(KERNEL_OBJS)
 	$(KIMAGE) redirect $@
+	$(KIMAGE_POST_LINK)
 
 # A Linux/x86 boot-protocol image: QEMU -kernel, GRUB linux and linux16 boot it.
 $(KERNEL_IMG): $(KERNEL_ELF) kimage.toml
-	$(KIMAGE) pack --kernel $< -o $@
+	$(KIMAGE) pack --kernel $(KERNEL_ELF) -o $@
 
 # Boots the image with COM1 on this terminal; succeeds only when the kernel reports success.
 run: $(KERNEL_IMG)

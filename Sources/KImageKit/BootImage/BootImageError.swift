@@ -3,7 +3,7 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case headerTruncated(path: String, size: UInt64, needed: UInt64)
     case noLoadSegments(path: String)
     case machineMismatch(path: String, detail: String)
-    case segmentBelow1MiB(path: String, segment: Int, start: UInt64, end: UInt64)
+    case segmentBelow1MiB(path: String, segment: Int, start: UInt64, end: UInt64, holdsHeaders: Bool)
     case segmentAbove4GiB(path: String, segment: Int, start: UInt64, end: UInt64)
     case segmentsOverlap(path: String, space: String, first: Int, firstStart: UInt64, firstEnd: UInt64,
                          second: Int, secondStart: UInt64, secondEnd: UInt64)
@@ -13,6 +13,7 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case paeNeedsELF32(path: String)
     case commandLineTooLong(length: Int, maximum: Int)
     case invalidRecursiveSlot(text: String)
+    case stubRejected(path: String, part: String, found: String, loader: String)
 
     public var description: String {
         switch self {
@@ -22,8 +23,9 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path) has no PT_LOAD segment with memory; expected a linked kernel ELF: check the linker script's PHDRS (readelf -l \(path))"
         case .machineMismatch(let path, let detail):
             return "\(path): \(detail)"
-        case .segmentBelow1MiB(let path, let segment, let start, let end):
-            return "\(path): segment \(segment) is at physical \(hex(start))..\(hex(end)), below 1 MiB; expected every PT_LOAD at 0x100000 or above (low memory holds the BIOS, the loader and boot_params): link the kernel at 1 MiB or higher (AT() in the linker script)"
+        case .segmentBelow1MiB(let path, let segment, let start, let end, let holdsHeaders):
+            let why = holdsHeaders ? " (it holds the ELF and program headers, as ld does with -Ttext: link with a linker script)" : " (AT() in the linker script)"
+            return "\(path): segment \(segment) is at physical \(hex(start))..\(hex(end)), below 1 MiB; expected every PT_LOAD at 0x100000 or above (low memory holds the BIOS, the loader and boot_params): link the kernel at 1 MiB or higher\(why)"
         case .segmentAbove4GiB(let path, let segment, let start, let end):
             return "\(path): segment \(segment) is at physical \(hex(start))..\(hex(end)), above 4 GiB; expected physical addresses below 0x100000000 (the setup stub copies in 32-bit mode): lower its load address (AT() in the linker script)"
         case .segmentsOverlap(let path, let space, let a, let aStart, let aEnd, let b, let bStart, let bEnd):
@@ -39,6 +41,8 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "--pae was given but \(path) is ELF64, which always runs in long mode with 4-level tables; expected an ELF32 kernel for PAE: drop --pae"
         case .commandLineTooLong(let length, let maximum):
             return "--cmdline is \(length) bytes; expected at most \(maximum) (cmdline_size): shorten it"
+        case .stubRejected(let path, let part, let found, let loader):
+            return "\(part) \(path): \(found); \(loader): fix the stub's source"
         case .invalidRecursiveSlot(let text):
             return "--recursive \(text) is not a table slot; expected a number such as 511 (or 1023 for 32-bit tables)"
         }

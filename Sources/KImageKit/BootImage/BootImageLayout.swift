@@ -58,7 +58,8 @@ public struct BootImageLayout: Sendable {
         for s in segments {
             let end = s.physicalAddress &+ s.memorySize
             if s.physicalAddress < loadAddress {
-                throw KImageError.bootImage(.segmentBelow1MiB(path: path, segment: s.index, start: s.physicalAddress, end: end))
+                throw KImageError.bootImage(.segmentBelow1MiB(path: path, segment: s.index, start: s.physicalAddress, end: end,
+                                                               holdsHeaders: s.offset == 0 && s.fileSize > 0))
             }
             if end > 1 << 32 || end < s.physicalAddress {
                 throw KImageError.bootImage(.segmentAbove4GiB(path: path, segment: s.index, start: s.physicalAddress, end: end))
@@ -101,7 +102,8 @@ public struct BootImageLayout: Sendable {
         plan.steps = Array(repeating: .zero(destination: 0, size: 0), count: stepCount)
 
         let planOffset = setup32.count
-        let bootInfoOffset = alignUp(planOffset + plan.encodedSize, 16)
+        // The boot info gets pages of its own: the stub's pages are mapped read-only and executable.
+        let bootInfoOffset = alignUp(planOffset + plan.encodedSize, Int(pageSize))
         let tablesOffset = alignUp(bootInfoOffset + bootInfo.size, Int(pageSize))
         let kernelStart = segments.map(\.physicalAddress).min()!
         let kernelEnd = segments.map { $0.physicalAddress + $0.memorySize }.max()!
@@ -228,38 +230,52 @@ public struct BootImageLayout: Sendable {
         }
     }
 
-    /// Each segment at its vaddr with its own permissions, by 4 KiB page; a page two segments
-    /// share gets both their rights (the ELF does not allow W^X there).
+    /// Each segment at its vaddr with its own permissions, widened to whole 4 KiB pages; a page
+    /// two segments share gets both their rights (the ELF does not allow W^X there).
     static func segmentMappings(_ segments: [ELFSegment], path: String) throws -> [Mapping] {
-        var pages: [UInt64: (physical: UInt64, writable: Bool, executable: Bool)] = [:]
-        for s in segments {
+        var ranges: [Mapping] = []
+        var previous: ELFSegment?
+        for s in segments.sorted(by: { $0.virtualAddress < $1.virtualAddress }) {
+            defer { previous = s }
             guard s.virtualAddress & 0xFFF == s.physicalAddress & 0xFFF else {
                 throw KImageError.paging(.segmentMisaligned(path: path, segment: s.index,
                                                             virtualAddress: s.virtualAddress, physicalAddress: s.physicalAddress))
             }
             let vStart = s.virtualAddress & ~0xFFF
-            let pStart = s.physicalAddress & ~0xFFF
-            let vEnd = alignUp(s.virtualAddress + s.memorySize, pageSize)
-            var v = vStart
-            while v < vEnd {
-                let p = pStart + (v - vStart)
-                if let old = pages[v] {
-                    pages[v] = (old.physical, old.writable || s.isWritable, old.executable || s.isExecutable)
-                } else {
-                    pages[v] = (p, s.isWritable, s.isExecutable)
+            var next = Mapping(virtualStart: vStart, physicalStart: s.physicalAddress & ~0xFFF,
+                               size: alignUp(s.virtualAddress + s.memorySize, pageSize) - vStart,
+                               flags: MappingFlags(writable: s.isWritable, executable: s.isExecutable))
+            if var last = ranges.last, last.virtualEnd > next.virtualStart {
+                // Byte ranges are disjoint (checked), so only the boundary page is shared.
+                let shared = Mapping(virtualStart: next.virtualStart,
+                                     physicalStart: last.physicalStart + (next.virtualStart - last.virtualStart),
+                                     size: last.virtualEnd - next.virtualStart,
+                                     flags: MappingFlags(writable: last.flags.writable || next.flags.writable,
+                                                         executable: last.flags.executable || next.flags.executable))
+                guard shared.physicalStart == next.physicalStart else {
+                    throw KImageError.bootImage(.segmentsOverlap(
+                        path: path, space: "virtual page", first: previous?.index ?? 0,
+                        firstStart: last.virtualStart, firstEnd: last.virtualEnd,
+                        second: s.index, secondStart: next.virtualStart, secondEnd: next.virtualEnd))
                 }
-                v += pageSize
+                last.size = next.virtualStart - last.virtualStart
+                ranges.removeLast()
+                if last.size > 0 { ranges.append(last) }
+                ranges.append(shared)
+                next.size -= shared.size
+                next.virtualStart += shared.size
+                next.physicalStart += shared.size
+                if next.size == 0 { continue }
             }
+            ranges.append(next)
         }
         var out: [Mapping] = []
-        for v in pages.keys.sorted() {
-            let page = pages[v]!
-            let flags = MappingFlags(writable: page.writable, executable: page.executable)
-            if var last = out.last, last.virtualEnd == v, last.physicalEnd == page.physical, last.flags == flags {
-                last.size += pageSize
+        for m in ranges {
+            if var last = out.last, last.virtualEnd == m.virtualStart, last.physicalEnd == m.physicalStart, last.flags == m.flags {
+                last.size += m.size
                 out[out.count - 1] = last
             } else {
-                out.append(Mapping(virtualStart: v, physicalStart: page.physical, size: pageSize, flags: flags))
+                out.append(m)
             }
         }
         return out

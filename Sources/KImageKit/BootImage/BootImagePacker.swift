@@ -8,11 +8,21 @@ public enum BootImagePacker {
         let kernel = try ELFFile(path: options.kernelPath)
         var loader: ELFFile?
         if let loaderPath = options.loaderPath { loader = try ELFFile(path: loaderPath) }
+        let stubs = try OwnStubs(options: options)
+        if let setup32 = stubs.setup32 {
+            return try packWithOwnSetup32(options: options, stubs: stubs, setup32: setup32, kernel: kernel, loader: loader)
+        }
         let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,
                                               options: options, setup32: StubBytes.setup32)
-        let realMode = try realModePart(layout: layout, options: options)
+        let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         let head = layout.protectedModeHead()
 
+        let kernelSource = PayloadSource(path: kernel.path, bytes: kernel.bytes)
+        let loaderSource = loader.flatMap { PayloadSource(path: $0.path, bytes: $0.bytes) }
+        defer {
+            kernelSource?.close()
+            loaderSource?.close()
+        }
         try OutputFile.write(to: options.outputPath, mode: 0o644) { sink in
             try sink.write(realMode)
             try sink.write(head)
@@ -27,17 +37,17 @@ public enum BootImagePacker {
                 let s = p.segment
                 let count = Int(min(s.fileSize, s.memorySize))
                 let start = Int(s.offset)
-                try sink.write(UnsafeRawBufferPointer(rebasing: kernel.bytes[start..<start + count]))
+                try sink.copy(from: kernelSource, memory: kernel.bytes, offset: start, count: count)
                 written += count
             }
             if let offset = layout.kernelELFOffset {
                 try pad(to: offset)
-                try sink.write(kernel.bytes)
+                try sink.copy(from: kernelSource, memory: kernel.bytes, offset: 0, count: kernel.bytes.count)
                 written += kernel.bytes.count
             }
             if let offset = layout.loaderELFOffset, let loader {
                 try pad(to: offset)
-                try sink.write(loader.bytes)
+                try sink.copy(from: loaderSource, memory: loader.bytes, offset: 0, count: loader.bytes.count)
                 written += loader.bytes.count
             }
             try pad(to: layout.protectedModeSize)
@@ -62,8 +72,15 @@ public enum BootImagePacker {
     }
 
     /// Boot sector, 16-bit setup and the kernel_version string, with the header filled in.
-    static func realModePart(layout: BootImageLayout, options: PackOptions) throws -> [UInt8] {
-        var bytes = StubBytes.bootsector + StubBytes.setup16
+    static func realModePart(layout: BootImageLayout, options: PackOptions, stubs: OwnStubs) throws -> [UInt8] {
+        if let setup16 = stubs.setup16 {
+            // The user's header: kimage fills only what it alone knows.
+            var bytes = stubs.realModePart(setup16: setup16)
+            bytes.storeLE(UInt32(layout.protectedModeSize / 16), at: 0x1F4)
+            if bytes.loadLE(UInt16.self, at: 0x206)! >= 0x020A { bytes.storeLE(UInt32(layout.initSize), at: 0x260) }
+            return bytes
+        }
+        var bytes = stubs.bootSector + StubBytes.setup16
         let versionOffset = bytes.count
         let base = options.kernelPath.split(separator: "/").last.map(String.init) ?? options.kernelPath
         bytes += Array("kimage \(KImageVersion.string) \(base)".utf8.prefix(200)) + [0]
@@ -153,7 +170,7 @@ public struct PackReport: Sendable, Codable, Equatable {
         }
         for p in layout.segments {
             if let o = p.payloadOffset {
-                parts.append(Part(name: "segment \(p.segment.index)", fileOffset: pmStart + UInt64(o),
+                parts.append(Part(name: "segment \(p.segment.index) source", fileOffset: pmStart + UInt64(o),
                                   size: min(p.segment.fileSize, p.segment.memorySize), physical: base + UInt64(o)))
             }
         }
@@ -164,7 +181,7 @@ public struct PackReport: Sendable, Codable, Equatable {
             parts.append(Part(name: "loader ELF", fileOffset: pmStart + UInt64(o), size: UInt64(layout.loaderELFSize), physical: base + UInt64(o)))
         }
         self.parts = parts
-        inputs = [options.kernelPath] + (options.loaderPath.map { [$0] } ?? [])
+        inputs = [options.kernelPath] + [options.loaderPath, options.bootSectorPath, options.setup16Path].compactMap { $0 }
     }
 }
 
@@ -185,11 +202,15 @@ extension PackReport {
     public var text: String {
         var lines: [String] = []
         lines.append("\(image): \(imageSize) bytes, boot protocol \(protocolVersion), setup_sects \(setupSects), syssize \(syssize), init_size \(hex(initSize))")
-        var mode = "\(pagingMode), entry \(hex(entry))"
-        if cr3 != 0 { mode += ", CR3 \(hex(cr3)) (\(tableCount) tables)" }
-        lines.append(mode)
-        if let movedTo { lines.append("the kernel overlaps the image at 0x100000: the image moves to \(hex(movedTo)) first") }
-        lines.append("boot info at \(hex(bootInfo)), stack top \(hex(stackTop)), first free \(hex(firstFree))")
+        if bootInfo != 0 {
+            var mode = "\(pagingMode), entry \(hex(entry))"
+            if cr3 != 0 { mode += ", CR3 \(hex(cr3)) (\(tableCount) tables)" }
+            lines.append(mode)
+            if let movedTo { lines.append("the kernel overlaps the image at 0x100000: the image moves to \(hex(movedTo)) first") }
+            lines.append("boot info at \(hex(bootInfo)), stack top \(hex(stackTop)), first free \(hex(firstFree))")
+        } else {
+            lines.append("\(pagingMode) at 0x100000; the part table follows it")
+        }
         lines.append("  file offset  size        physical            part")
         for p in parts {
             let phys = p.physical == 0 && p.fileOffset < 0x1000 ? "(real mode)" : hex(p.physical, digits: 8)

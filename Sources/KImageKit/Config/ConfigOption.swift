@@ -21,10 +21,12 @@ public struct ConfigOption: Sendable, Equatable {
     /// are taken relative to that file, as a Makefile beside it would mean them.
     public let isPath: Bool
 
-    public init(_ key: String, _ kind: Kind, short: String? = nil, path: Bool = false) {
+    /// `shortOnly`: the command spells it only as `-short` (pagetables' `-o`); the key stays long.
+    public init(_ key: String, _ kind: Kind, short: String? = nil, shortOnly: Bool = false, path: Bool = false) {
         self.key = key
         self.kind = kind
-        self.names = kind == .positional ? [] : ["--" + key] + (short.map { ["-" + $0] } ?? [])
+        let long = shortOnly ? [] : ["--" + key]
+        self.names = kind == .positional ? [] : long + (short.map { ["-" + $0] } ?? [])
         self.isPath = path
     }
 

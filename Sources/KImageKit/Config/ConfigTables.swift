@@ -40,7 +40,7 @@ public enum ConfigTables {
         .init("base", .value),
         .init("link-offset", .value),
         .init("format", .value),
-        .init("output", .value, short: "o", path: true),
+        .init("output", .value, short: "o", shortOnly: true, path: true),
     ]
 
     public static let pack: [ConfigOption] = [

@@ -21,7 +21,8 @@ public struct MappingFlags: Sendable, Equatable, Hashable, CustomStringConvertib
     /// Parses `r`, `rw`, `rx`, `rwx` (in that order) followed by any of `u` (user), `g` (global)
     /// and one cache mode `uc` (or `c`), `wt`, `wb`; commas are allowed between parts (`rw,uc`).
     public init(parsing text: String) throws {
-        let chars = Array(text.lowercased().filter { $0 != "," && $0 != " " })
+        // Commas separate parts; `-` is allowed for readelf-style `r-x`, `rw-`.
+        let chars = Array(text.lowercased().filter { $0 != "," && $0 != " " && $0 != "-" })
         func fail(_ why: String) -> KImageError { .paging(.invalidFlags(text: text, detail: why)) }
         guard !chars.isEmpty else { throw fail("it is empty") }
         var i = 0

@@ -113,12 +113,13 @@ public struct PageTableBuilder: Sendable {
             var va = m.virtualStart, pa = m.physicalStart, left = m.size
             var cachedDepth = -1, cachedBlock: UInt64 = 0, cachedTable = 0
             while left > 0 {
-                var size = PageSize.size4K, depth = mode.levels - 1
-                for (s, d) in sizes where (va | pa) & (s - 1) == 0 && left >= s {
-                    size = s
-                    depth = d
+                // The largest page that fits; sizes ends with 4K, which always does.
+                var choice = sizes.count - 1
+                for k in 0..<sizes.count where (va | pa) & (sizes[k].0 - 1) == 0 && left >= sizes[k].0 {
+                    choice = k
                     break
                 }
+                let (size, depth) = sizes[choice]
                 let table: Int
                 let block = depth == 0 ? 0 : va >> UInt64(mode.shift(atDepth: depth - 1))
                 if depth == cachedDepth && block == cachedBlock {
@@ -130,22 +131,44 @@ public struct PageTableBuilder: Sendable {
                     cachedBlock = block
                     cachedTable = table
                 }
-                arena.entries[table * arena.perTable + mode.index(of: va, atDepth: depth)] = templates[depth] | pa
-                if let last = runs.last, last.continues(va: va, pa: pa, pageSize: size, flags: flags) {
-                    runs[runs.count - 1].size += size
-                } else {
-                    runs.append(LeafRun(virtualStart: va, physicalStart: pa, size: size, pageSize: size, flags: flags))
+                // Pages of this size in a row: up to the end of this table, of the mapping, and of
+                // the stretch before the next larger page could start (va and pa both aligned).
+                let first = mode.index(of: va, atDepth: depth)
+                var count = UInt64(min(mode.entries(atDepth: depth) - first, Int(min(left / size, 1 << 20))))
+                if choice > 0 {
+                    let larger = sizes[choice - 1].0
+                    if (va &- pa) & (larger - 1) == 0 {
+                        let toAlignment = ((larger - (va & (larger - 1))) & (larger - 1)) / size
+                        if toAlignment > 0 { count = min(count, toAlignment) }
+                    }
                 }
-                va &+= size
-                pa &+= size
-                left -= size
+                let template = templates[depth]
+                let start = table * arena.perTable + first
+                arena.entries.withUnsafeMutableBufferPointer { e in
+                    var address = pa
+                    for k in 0..<Int(count) {
+                        e[start + k] = template | address
+                        address &+= size
+                    }
+                }
+                let bytes = count * size
+                if let last = runs.last, last.continues(va: va, pa: pa, pageSize: size, flags: flags) {
+                    runs[runs.count - 1].size += bytes
+                } else {
+                    runs.append(LeafRun(virtualStart: va, physicalStart: pa, size: bytes, pageSize: size, flags: flags))
+                }
+                va &+= bytes
+                pa &+= bytes
+                left -= bytes
             }
         }
         arena.shareIdenticalTables()
         if let slot = recursiveSlot {
-            // P|R/W (|XD): the top table seen as a page through the window. G and bit 7 stay
-            // clear: bit 7 is reserved in a PML4E and PAT in the leaf role [x86-paging.md §5].
-            arena.entries[slot] = base | PageTableEntry.bitP | PageTableEntry.bitRW | (hasNX ? PageTableEntry.bitXD : 0)
+            // P|R/W, as gopher-os writes it; XD too when some mapping already needs EFER.NXE (a
+            // kernel without NXE would fault on XD). G and bit 7 stay clear: bit 7 is reserved
+            // in a PML4E and PAT in the leaf role [x86-paging.md §5].
+            let usesXD = hasNX && mappings.contains { !$0.flags.executable }
+            arena.entries[slot] = base | PageTableEntry.bitP | PageTableEntry.bitRW | (usesXD ? PageTableEntry.bitXD : 0)
         }
         let count = arena.depths.count
         let end = base + UInt64(count) * 4096
@@ -167,133 +190,5 @@ public struct PageTableBuilder: Sendable {
             }
         }
         return min(n, 1 << 21)
-    }
-}
-
-/// Tables under construction: every entry as a UInt64 in one flat array (table t, entry i at
-/// t * perTable + i) and, beside it, the table each pointer entry leads to.
-struct TableArena {
-    let mode: PagingMode
-    let base: UInt64
-    let perTable: Int
-    var entries: [UInt64] = []
-    var children: [Int32] = []
-    var depths: [Int] = []
-
-    init(mode: PagingMode, base: UInt64) {
-        self.mode = mode
-        self.base = base
-        perTable = mode.entriesPerTable
-        _ = newTable(depth: 0)
-    }
-
-    mutating func reserve(estimatedTables: Int) {
-        entries.reserveCapacity(estimatedTables * perTable)
-        children.reserveCapacity(estimatedTables * perTable)
-    }
-
-    @discardableResult
-    mutating func newTable(depth: Int) -> Int {
-        entries.append(contentsOf: repeatElement(0, count: perTable))
-        children.append(contentsOf: repeatElement(-1, count: perTable))
-        depths.append(depth)
-        return depths.count - 1
-    }
-
-    /// The table at `depth` that maps `va`, creating the tables on the way; pointer entries
-    /// passed get `grant` added, and lose XD when an executable mapping passes through.
-    @inline(__always)
-    mutating func descend(to depth: Int, for va: UInt64, newPointer: UInt64, grant: UInt64, executable: Bool) -> Int {
-        var t = 0
-        for d in 0..<depth {
-            let i = t * perTable + mode.index(of: va, atDepth: d)
-            let pdpte = mode == .pae && d == 0
-            var c = Int(children[i])
-            if c < 0 {
-                c = newTable(depth: d + 1)
-                children[i] = Int32(c)
-                let address = base + UInt64(c) * 4096
-                entries[i] = (pdpte ? PageTableEntry.bitP : newPointer) | address
-            } else if !pdpte {
-                entries[i] |= grant
-                if executable { entries[i] &= ~PageTableEntry.bitXD }
-            }
-            t = c
-        }
-        return t
-    }
-
-    /// Replaces tables with identical content by one (deepest level first, so equal subtrees
-    /// collapse): gopher-os's PML4[0] and PML4[256] then share one PDPT, as its rt0 does by hand.
-    /// Keeps the first of each group, in layout order, and renumbers the rest.
-    mutating func shareIdenticalTables() {
-        let n = depths.count
-        guard n > 1 else { return }
-        let addressMask = (mode.physicalLimit - 1) & ~UInt64(0xFFF)
-        var canonical = Array(0..<n)
-        func redirect(_ t: Int) {
-            for i in t * perTable..<(t + 1) * perTable {
-                let c = Int(children[i])
-                if c >= 0 && canonical[c] != c {
-                    children[i] = Int32(canonical[c])
-                    entries[i] = entries[i] & ~addressMask | (base + UInt64(canonical[c]) * 4096)
-                }
-            }
-        }
-        let deepest = depths.max() ?? 0
-        for d in stride(from: deepest, through: 1, by: -1) {
-            var seen: [ArraySlice<UInt64>: Int] = [:]
-            for t in 0..<n where depths[t] == d {
-                redirect(t)
-                let key = entries[t * perTable..<(t + 1) * perTable]
-                if let first = seen[key] { canonical[t] = first } else { seen[key] = t }
-            }
-        }
-        redirect(0)
-        guard canonical.enumerated().contains(where: { $0.offset != $0.element }) else { return }
-        var newIndex = [Int](repeating: -1, count: n)
-        var kept: [Int] = []
-        for t in 0..<n where canonical[t] == t {
-            newIndex[t] = kept.count
-            kept.append(t)
-        }
-        var newEntries = [UInt64](), newChildren = [Int32](), newDepths = [Int]()
-        newEntries.reserveCapacity(kept.count * perTable)
-        newChildren.reserveCapacity(kept.count * perTable)
-        for t in kept {
-            newDepths.append(depths[t])
-            for i in t * perTable..<(t + 1) * perTable {
-                let c = Int(children[i])
-                if c >= 0 {
-                    let moved = newIndex[c]
-                    newChildren.append(Int32(moved))
-                    newEntries.append(entries[i] & ~addressMask | (base + UInt64(moved) * 4096))
-                } else {
-                    newChildren.append(-1)
-                    newEntries.append(entries[i])
-                }
-            }
-        }
-        entries = newEntries
-        children = newChildren
-        depths = newDepths
-    }
-
-    /// The tables as little-endian bytes, 4 KiB per table.
-    func serialize() -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: depths.count * 4096)
-        let size = mode.entrySize
-        bytes.withUnsafeMutableBytes { raw in
-            entries.withUnsafeBufferPointer { e in
-                for i in 0..<e.count where e[i] != 0 {
-                    if size == 8 {
-                        raw.storeBytes(of: e[i].littleEndian, toByteOffset: i * 8, as: UInt64.self)
-                    } else {
-                        raw.storeBytes(of: UInt32(truncatingIfNeeded: e[i]).littleEndian, toByteOffset: i * 4, as: UInt32.self)
-                    }
-                }
-            }
-        }
-        return bytes
     }
 }

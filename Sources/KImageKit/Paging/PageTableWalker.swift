@@ -1,16 +1,3 @@
-/// What a walk of a table blob found.
-public struct PageTableWalk: Sendable {
-    /// Contiguous runs of equal leaf pages with their effective flags, by virtual address.
-    public var runs: [LeafRun] = []
-    /// Top-level slots that point back at the top table (recursive mappings), not walked.
-    public var recursiveSlots: [Int] = []
-    /// Tables reached from the top (each counted once).
-    public var tablesReached: Int = 0
-
-    /// The mappings: runs joined across page sizes.
-    public var mappings: [Mapping] { Mapping.coalesced(runs.map(\.mapping)) }
-}
-
 /// Reads a table blob (built for physical `base`) back into mappings, the way the CPU walks it:
 /// rights are ANDed down the walk (execute-disable ORed), the leaf gives the page, its size,
 /// caching and G. Pointers must land on a page of the blob.
@@ -27,12 +14,16 @@ public enum PageTableWalker {
     }
 
     public static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) throws -> PageTableWalk {
+        try walkDetailed(raw: raw, mode: mode, base: base, leafLimit: leafLimit)
+    }
+
+    static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64, leafLimit: Int) throws -> PageTableWalk {
         let topSize = mode.entries(atDepth: 0) * mode.entrySize
         guard raw.count >= topSize else {
             throw KImageError.paging(.blobTooSmall(size: raw.count, needed: topSize, mode: mode))
         }
         guard base & 0xFFF == 0 else { throw KImageError.paging(.unalignedWalkBase(base)) }
-        var state = State(raw: raw, mode: mode, base: base)
+        var state = State(raw: raw, mode: mode, base: base, leafLimit: leafLimit)
         try state.visit(tableOffset: 0, depth: 0, va: 0, path: "", writable: true, user: true, noExecute: false)
         var walk = PageTableWalk()
         walk.runs = state.runs
@@ -47,13 +38,16 @@ public enum PageTableWalker {
         let base: UInt64
         var runs: [LeafRun] = []
         var recursive: [Int] = []
-        var reached: Set<Int> = []
+        /// Table offset -> the depth it was first reached at.
+        var reached: [Int: Int] = [:]
         var leaves = 0
+        let leafLimit: Int
 
-        init(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) {
+        init(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64, leafLimit: Int) {
             self.raw = raw
             self.mode = mode
             self.base = base
+            self.leafLimit = leafLimit
         }
 
         func load(_ offset: Int) -> UInt64 {
@@ -62,7 +56,13 @@ public enum PageTableWalker {
 
         mutating func visit(tableOffset: Int, depth: Int, va: UInt64, path: String,
                             writable: Bool, user: Bool, noExecute: Bool) throws {
-            reached.insert(tableOffset)
+            // Sharing a table between entries of one level is fine (gopher-os shares a PDPT);
+            // one table at two levels is a loop, which no table set the CPU can use needs.
+            if let first = reached[tableOffset], first != depth {
+                throw KImageError.paging(.tableAtTwoLevels(entry: path, address: base + UInt64(tableOffset),
+                                                           first: mode.tableNames[first], second: mode.tableNames[depth]))
+            }
+            reached[tableOffset] = depth
             let name = mode.tableNames[depth]
             let shift = UInt64(mode.shift(atDepth: depth))
             let isPTLevel = depth == mode.levels - 1
@@ -70,13 +70,20 @@ public enum PageTableWalker {
                 let offset = tableOffset + i * mode.entrySize
                 let value = load(offset)
                 guard value & PageTableEntry.bitP != 0 else { continue }
-                let entryName = "\(path)\(name)[\(i)] at \(hex(base + UInt64(offset)))"
-                let e = try PageTableEntry.decode(value, mode: mode, depth: depth, name: entryName)
+                // Names are built only for errors and for the path below: formatting one per
+                // entry would dominate a walk of a million entries.
+                func entryName() -> String { "\(name)[\(i)] at \(hex(base + UInt64(offset)))" }
+                let e: PageTableEntry
+                do {
+                    e = try PageTableEntry.decode(value, mode: mode, depth: depth)
+                } catch KImageError.paging(.reservedBitsSet(_, let value, let bits)) {
+                    throw KImageError.paging(.reservedBitsSet(entry: entryName(), value: value, bits: bits))
+                }
                 let entryVA = va | (UInt64(i) << shift)
                 let w = writable && e.writable, u = user && e.user, nx = noExecute || e.noExecute
                 if isPTLevel || e.pageSize {
                     leaves += 1
-                    if leaves > PageTableWalker.leafLimit { throw KImageError.paging(.tooManyLeaves(limit: PageTableWalker.leafLimit)) }
+                    if leaves > leafLimit { throw KImageError.paging(.tooManyLeaves(limit: leafLimit)) }
                     let size = mode.coverage(atDepth: depth)
                     let flags = MappingFlags(writable: w, executable: !nx, user: u, global: e.global,
                                              cache: CacheMode(writeThrough: e.writeThrough, cacheDisable: e.cacheDisable))
@@ -92,7 +99,7 @@ public enum PageTableWalker {
                 let blobEnd = base + UInt64(raw.count)
                 // A table is a whole page of the blob.
                 guard target >= base, raw.count >= 4096, target - base <= UInt64(raw.count - 4096) else {
-                    throw KImageError.paging(.pointerOutsideBlob(entry: entryName, value: value, target: target, blobStart: base, blobEnd: blobEnd))
+                    throw KImageError.paging(.pointerOutsideBlob(entry: entryName(), value: value, target: target, blobStart: base, blobEnd: blobEnd))
                 }
                 if depth == 0 && target == base && mode != .pae {
                     // A recursive slot: the top table mapped into its own window.
@@ -100,7 +107,7 @@ public enum PageTableWalker {
                     continue
                 }
                 try visit(tableOffset: Int(target - base), depth: depth + 1, va: entryVA,
-                          path: path, writable: w, user: u, noExecute: nx)
+                          path: entryName(), writable: w, user: u, noExecute: nx)
             }
         }
     }

@@ -26,6 +26,7 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
     case unalignedWalkBase(UInt64)
     case pointerOutsideBlob(entry: String, value: UInt64, target: UInt64, blobStart: UInt64, blobEnd: UInt64)
     case tooManyLeaves(limit: Int)
+    case tableAtTwoLevels(entry: String, address: UInt64, first: String, second: String)
     case segmentMisaligned(path: String, segment: Int, virtualAddress: UInt64, physicalAddress: UInt64)
     case noLoadSegments(path: String)
 
@@ -87,6 +88,8 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(entry) = \(hex(value, digits: 16)) points to a table at \(hex(target)), outside the blob (\(hex(start))-\(hex(end))); the blob was built for another --base, or is not a table blob"
         case .tooManyLeaves(let limit):
             return "the tables map more than \(limit) pages; they likely share tables in a loop, which no real table set does"
+        case .tableAtTwoLevels(let entry, let address, let first, let second):
+            return "\(entry) points to the table at \(hex(address)), which is already used as a \(first), as a \(second): the tables loop; this is not a table set kimage can read (wrong --mode?)"
         case .segmentMisaligned(let path, let segment, let va, let pa):
             return "\(path): PT_LOAD segment \(segment) has p_vaddr \(hex(va)) and p_paddr \(hex(pa)) at different offsets within a 4 KiB page, so no page can map it; align both to the same page offset in the linker script"
         case .noLoadSegments(let path):

@@ -14,7 +14,7 @@ struct SummaryEmitter {
             }
             if runs.contains(where: { $0.pageSize == PageSize.size4M }) { notes.append("4M pages need CR4.PSE=1.") }
         }
-        if mode.hasNoExecute && (runs.contains { !$0.flags.executable } || tables.recursiveSlot != nil) {
+        if mode.hasNoExecute && runs.contains(where: { !$0.flags.executable }) {
             notes.append("entries use XD (bit 63): set EFER.NXE before loading CR3.")
         }
         if runs.contains(where: { $0.pageSize == PageSize.size1G }) {

@@ -68,12 +68,14 @@ public struct GoAnnotationScanner: Sendable {
         guard !name.hasSuffix("_test.go") else { return }
         result.filesRead.append(path)
         guard target.admits(fileName: name) else { return }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KImageError.file(.cannotRead(path: path, reason: "unreadable"))
+        let source: FileBytes
+        do {
+            source = try FileBytes(path: path)
+        } catch KImageError.file(.empty) {
+            return
         }
-        let bytes = [UInt8](data)
-        guard bytes.withUnsafeBytes(GoSourceFile.mentionsDirective) else { return }
-        let file = try GoSourceFile(bytes: bytes, path: path)
+        guard GoSourceFile.mentionsDirective(source.bytes) else { return }
+        let file = try GoSourceFile(source: source.bytes, path: path)
         if let constraint = file.constraint, !constraint.evaluate(for: target) { return }
         if let first = file.problems.first {
             throw KImageError.redirect(file.problems.count == 1 ? first : .several(file.problems))
@@ -83,7 +85,7 @@ public struct GoAnnotationScanner: Sendable {
         if file.packageName == "main" {
             importPath = "main" // the linker names package main's symbols main.F, whatever its directory
         } else {
-            importPath = try resolver.importPath(ofDirectory: GoImportPathResolver.absolute(directory), shown: directory)
+            importPath = try resolver.importPath(ofDirectory: resolver.absolute(directory), shown: directory)
         }
         let prefix = GoImportPath.linkerPrefix(importPath)
         for a in file.annotations {

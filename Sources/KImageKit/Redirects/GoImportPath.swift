@@ -44,6 +44,15 @@ public enum GoImportPath {
 final class GoImportPathResolver {
     let importRoot: String?
     private var cache: [String: String] = [:]
+    private var absolutes: [String: String] = [:]
+
+    /// `absolute(_:)`, remembered: every file of a directory asks for it.
+    func absolute(_ directory: String) -> String {
+        if let known = absolutes[directory] { return known }
+        let result = Self.absolute(directory)
+        absolutes[directory] = result
+        return result
+    }
     /// go.mod files read, for the depfile.
     private(set) var goModFiles: [String] = []
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What one Go source file says about redirects: its package, its build constraint, and the
 /// top-level functions whose doc comments hold `//go:redirect-from`. A small lexer is enough:
 /// comments, strings (so a directive inside a raw string is not one), brackets and identifiers.
@@ -22,23 +28,37 @@ public struct GoSourceFile: Sendable, Equatable {
 
     /// Whether `bytes` can hold a directive at all: most files do not, and skip the lexer.
     static func mentionsDirective(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let d = directive
-        guard bytes.count >= d.count else { return false }
-        var i = 0
-        let last = bytes.count - d.count
-        while i <= last {
-            if bytes[i] == 0x2F && bytes[i + 1] == 0x2F && bytes[i + 2] == 0x67 {
-                var k = 3
-                while k < d.count && bytes[i + k] == d[k] { k += 1 }
-                if k == d.count { return true }
+        return directive.withUnsafeBytes { d in
+            guard bytes.count >= d.count else { return false }
+            let base = bytes.baseAddress!
+            var at = 0
+            let last = bytes.count - d.count
+            // memchr to each '/', then one memcmp: most bytes are never looked at twice.
+            while at <= last, let slash = memchr(base + at, 0x2F, last - at + 1) {
+                let i = UnsafeRawPointer(slash) - base
+                if memcmp(base + i, d.baseAddress!, d.count) == 0 { return true }
+                at = i + 1
             }
-            i += 1
+            return false
         }
-        return false
     }
 
     public init(bytes: [UInt8], path: String) throws {
-        let tokens = bytes.withUnsafeBytes { GoLexer.tokens(of: $0) }
+        self = try bytes.withUnsafeBytes { try GoSourceFile(source: $0, path: path) }
+    }
+
+    /// Tokens carry byte ranges, not Strings: a String is made only for what is kept.
+    public init(source s: UnsafeRawBufferPointer, path: String) throws {
+        let tokens = GoLexer.tokens(of: s)
+        func text(_ t: GoLexer.Token) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: s[t.start..<t.end]), as: UTF8.self) }
+        func starts(_ t: GoLexer.Token, _ prefix: StaticString) -> Bool {
+            let n = prefix.utf8CodeUnitCount
+            guard t.end - t.start >= n else { return false }
+            return memcmp(s.baseAddress! + t.start, prefix.utf8Start, n) == 0
+        }
+        func isWord(_ t: GoLexer.Token, _ word: StaticString) -> Bool {
+            t.kind == .identifier && t.end - t.start == word.utf8CodeUnitCount && starts(t, word)
+        }
         var packageName: String?
         var goBuild: GoBuildConstraint?
         var plusBuild: GoBuildConstraint?
@@ -61,8 +81,8 @@ public struct GoSourceFile: Sendable, Equatable {
                     orphan("a blank line between it and the next declaration")
                 }
                 groupEnd = t.endLine
-                guard t.kind == .lineComment else { continue }
-                let text = t.text
+                guard t.kind == .lineComment, starts(t, "//go:") || starts(t, "// +build") else { continue }
+                let text = text(t)
                 if packageName == nil && depth == 0 {
                     if let expr = Self.after("//go:build", in: text) {
                         if goBuild != nil {
@@ -95,13 +115,15 @@ public struct GoSourceFile: Sendable, Equatable {
             }
 
             if !groupDirectives.isEmpty {
-                if t.kind == .identifier && t.text == "func" && depth == 0 && t.firstOnLine && t.line == groupEnd + 1,
-                   let fn = Self.function(at: k, in: tokens) {
+                if isWord(t, "func") && depth == 0 && t.firstOnLine && t.line == groupEnd + 1,
+                   let fn = Self.function(at: k, in: tokens, text: text) {
                     for (loc, words) in groupDirectives {
                         if words.isEmpty {
                             problems.append(.directiveWithoutSymbol(at: loc))
                         } else if words.count > 1 {
                             problems.append(.directiveExtraWords(at: loc, words: words))
+                        } else if fn.name == "init" {
+                            problems.append(.directiveOnInit(at: loc))
                         } else if fn.generic {
                             problems.append(.directiveOnGeneric(at: loc, function: fn.name))
                         } else {
@@ -112,21 +134,21 @@ public struct GoSourceFile: Sendable, Equatable {
                 } else if t.line > groupEnd + 1 {
                     orphan("a blank line between it and the next declaration")
                 } else {
-                    orphan("`\(t.text)` where a top-level `func` was expected")
+                    orphan("`\(text(t))` where a top-level `func` was expected")
                 }
             }
             groupEnd = -2
 
             if t.kind == .punctuation {
-                switch t.text {
-                case "(", "[", "{": depth += 1
-                case ")", "]", "}": depth = max(0, depth - 1)
+                switch s[t.start] {
+                case 0x28, 0x5B, 0x7B: depth += 1 // ( [ {
+                case 0x29, 0x5D, 0x7D: depth = max(0, depth - 1)
                 default: break
                 }
             }
-            if t.kind == .identifier && t.text == "package" && depth == 0 && packageName == nil,
+            if packageName == nil && depth == 0 && isWord(t, "package"),
                k + 1 < tokens.count, tokens[k + 1].kind == .identifier {
-                packageName = tokens[k + 1].text
+                packageName = text(tokens[k + 1])
             }
         }
         if !groupDirectives.isEmpty { orphan("the end of the file") }
@@ -146,7 +168,7 @@ public struct GoSourceFile: Sendable, Equatable {
     }
 
     /// Reads `func [ (receiver) ] Name [ [TypeParams] ] (` starting at the `func` token.
-    static func function(at k: Int, in tokens: [GoLexer.Token]) -> (name: String, generic: Bool)? {
+    static func function(at k: Int, in tokens: [GoLexer.Token], text: (GoLexer.Token) -> String) -> (name: String, generic: Bool)? {
         var j = k + 1
         func next() -> GoLexer.Token? {
             while j < tokens.count {
@@ -159,13 +181,13 @@ public struct GoSourceFile: Sendable, Equatable {
         guard var t = next() else { return nil }
         var receiver: String?
         var generic = false
-        if t.kind == .punctuation && t.text == "(" {
+        if t.kind == .punctuation && text(t) == "(" {
             var nesting = 1, brackets = 0
             var idents: [String] = []
             var pointer = false
             while nesting > 0 {
                 guard let r = next() else { return nil }
-                switch (r.kind, r.text) {
+                switch (r.kind, r.kind == .identifier || r.kind == .punctuation ? text(r) : "") {
                 case (.punctuation, "("): nesting += 1
                 case (.punctuation, ")"): nesting -= 1
                 case (.punctuation, "["):
@@ -173,7 +195,7 @@ public struct GoSourceFile: Sendable, Equatable {
                     brackets += 1
                 case (.punctuation, "]"): brackets -= 1
                 case (.punctuation, "*") where brackets == 0: pointer = true
-                case (.identifier, _) where brackets == 0: idents.append(r.text)
+                case (.identifier, let name) where brackets == 0: idents.append(name)
                 default: break
                 }
             }
@@ -183,9 +205,10 @@ public struct GoSourceFile: Sendable, Equatable {
             t = n
         }
         guard t.kind == .identifier, let after = next() else { return nil }
-        if after.kind == .punctuation && after.text == "[" { generic = true }
-        guard after.kind == .punctuation && (after.text == "(" || after.text == "[") else { return nil }
-        return (receiver.map { "\($0).\(t.text)" } ?? t.text, generic)
+        let next = after.kind == .punctuation ? text(after) : ""
+        if next == "[" { generic = true }
+        guard next == "(" || next == "[" else { return nil }
+        return (receiver.map { "\($0).\(text(t))" } ?? text(t), generic)
     }
 }
 
@@ -195,7 +218,9 @@ enum GoLexer {
 
     struct Token: Sendable {
         let kind: Kind
-        let text: String
+        /// Byte range in the source.
+        let start: Int
+        let end: Int
         let line: Int
         let endLine: Int
         /// Nothing but spaces before it on its line.
@@ -207,7 +232,6 @@ enum GoLexer {
         var i = 0, line = 1
         var lineHasToken = false
         let n = s.count
-        func text(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: s[a..<b]), as: UTF8.self) }
         func isIdent(_ c: UInt8) -> Bool {
             (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c >= 0x80
         }
@@ -223,7 +247,7 @@ enum GoLexer {
                 while e < n && s[e] != 0x0A { e += 1 }
                 var t = e
                 if t > i && s[t - 1] == 0x0D { t -= 1 }
-                out.append(Token(kind: .lineComment, text: text(i, t), line: line, endLine: line, firstOnLine: first))
+                out.append(Token(kind: .lineComment, start: i, end: t, line: line, endLine: line, firstOnLine: first))
                 i = e
                 continue
             }
@@ -233,8 +257,8 @@ enum GoLexer {
                     if s[e] == 0x0A { line += 1 }
                     e += 1
                 }
+                out.append(Token(kind: .blockComment, start: i, end: min(n, e + 2), line: startLine, endLine: line, firstOnLine: first))
                 i = min(n, e + 2)
-                out.append(Token(kind: .blockComment, text: "", line: startLine, endLine: line, firstOnLine: first))
                 continue
             }
             if c == 0x22 || c == 0x27 { // "..." and '...': escapes, end at the quote or the line
@@ -242,8 +266,8 @@ enum GoLexer {
                 while e < n && s[e] != c && s[e] != 0x0A {
                     e += s[e] == 0x5C ? 2 : 1
                 }
+                out.append(Token(kind: .string, start: i, end: min(n, e + 1), line: startLine, endLine: line, firstOnLine: first))
                 i = min(n, e + 1)
-                out.append(Token(kind: .string, text: "string", line: startLine, endLine: line, firstOnLine: first))
                 continue
             }
             if c == 0x60 { // `raw string`, may span lines
@@ -252,19 +276,19 @@ enum GoLexer {
                     if s[e] == 0x0A { line += 1 }
                     e += 1
                 }
+                out.append(Token(kind: .string, start: i, end: min(n, e + 1), line: startLine, endLine: line, firstOnLine: first))
                 i = min(n, e + 1)
-                out.append(Token(kind: .string, text: "string", line: startLine, endLine: line, firstOnLine: first))
                 continue
             }
             if isIdent(c) {
                 var e = i
                 while e < n && isIdent(s[e]) { e += 1 }
                 let isNumber = c >= 0x30 && c <= 0x39
-                out.append(Token(kind: isNumber ? .other : .identifier, text: text(i, e), line: line, endLine: line, firstOnLine: first))
+                out.append(Token(kind: isNumber ? .other : .identifier, start: i, end: e, line: line, endLine: line, firstOnLine: first))
                 i = e
                 continue
             }
-            out.append(Token(kind: .punctuation, text: text(i, i + 1), line: line, endLine: line, firstOnLine: first))
+            out.append(Token(kind: .punctuation, start: i, end: i + 1, line: line, endLine: line, firstOnLine: first))
             i += 1
         }
         return out

@@ -12,6 +12,7 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     case directiveExtraWords(at: FileLocation, words: [String])
     case directiveNotOnFunction(at: FileLocation, found: String)
     case directiveOnGeneric(at: FileLocation, function: String)
+    case directiveOnInit(at: FileLocation)
     case badBuildConstraint(at: FileLocation, line: String, detail: String)
     case manifestLine(at: FileLocation, text: String, words: Int)
     case duplicateSource(symbol: String, first: FileLocation, firstDestination: String, second: FileLocation, secondDestination: String)
@@ -64,6 +65,8 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(at): //go:redirect-from is not in the doc comment of a top-level function (found \(found)); put it in the comment directly above `func`, with no blank line between"
         case .directiveOnGeneric(let at, let function):
             return "\(at): //go:redirect-from is on the generic function \(function); the Go linker names generic code per instantiation and it expects a dictionary argument, so calls cannot be redirected to it: redirect to a non-generic function"
+        case .directiveOnInit(let at):
+            return "\(at): //go:redirect-from is on func init; the Go linker names init functions pkg.init.0, pkg.init.1, ... and runs them itself: redirect to a function with a name of its own"
         case .badBuildConstraint(let at, let line, let detail):
             return "\(at): cannot read the build constraint `\(line)`: \(detail); expected a Go build expression such as `//go:build linux && amd64`"
         case .manifestLine(let at, let text, let words):

@@ -34,9 +34,19 @@ public struct RedirectSources: Sendable, Equatable {
         var redirects: [Redirect] = []
         var files: [String] = []
         let scanner = GoAnnotationScanner(target: target, importRoot: goImportRoot)
+        // Overlapping trees (`--go src --go src/kernel`) see the same annotation twice: it counts once.
+        var annotations = Set<String>()
+        var absolute: [String: String] = [:]
         for tree in goTrees {
             let r = try scanner.scan(tree)
-            redirects += r.redirects
+            for redirect in r.redirects {
+                let file = redirect.origin.file
+                let path = absolute[file] ?? GoImportPathResolver.absolute(file)
+                absolute[file] = path
+                if annotations.insert("\(path):\(redirect.origin.line):\(redirect.source)").inserted {
+                    redirects.append(redirect)
+                }
+            }
             files += r.filesRead
         }
         for manifest in manifests {

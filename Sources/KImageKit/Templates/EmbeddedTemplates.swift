@@ -3,6 +3,189 @@
 
 enum EmbeddedTemplates {
     static let files: [String: String] = [
+        "include/kimage/bootinfo.h": #"""
+/* kimage boot info: what kimage's setup stub hands to a kernel packed with `kimage pack`.
+ * Layout version 1, little-endian, identical for 32- and 64-bit kernels. nasm: bootinfo.inc.
+ *
+ * Entry state:
+ *   ELF64: long mode, 4-level paging (CR3 = cr3 below), CR0.WP=1, EFER.NXE=1;
+ *          rdi = physical address of struct kimage_bootinfo (identity-mapped), rsi = KIMAGE_ENTRY_MAGIC.
+ *   ELF32: protected mode; paging off when every segment has vaddr == paddr, else 32-bit
+ *          (or PAE, kimage pack --pae) paging with CR0.WP=1; eax = KIMAGE_ENTRY_MAGIC,
+ *          ebx = physical address of struct kimage_bootinfo (identity-mapped).
+ *   Both: interrupts off, CS = 0x08 (64-bit) or 0x10 (32-bit), data segments 0x18 in kimage's GDT
+ *         (inside the image: load your own), esp/rsp = stack_top (16 KiB, identity-mapped).
+ * Page tables (built at pack time): each PT_LOAD at its vaddr with its own rights (W^X unless
+ * segments share a page), the first 4 GiB identity-mapped read/write, not executable (except the
+ * setup stub's pages) wherever no segment, --map or recursive slot takes the address, plus --map.
+ */
+#ifndef KIMAGE_BOOTINFO_H
+#define KIMAGE_BOOTINFO_H
+
+#include <stdint.h>
+
+#define KIMAGE_ENTRY_MAGIC        0x6B696D67u  /* eax (ELF32) / rsi (ELF64) at entry */
+#define KIMAGE_BOOTINFO_MAGIC     0x474D494Bu  /* "KIMG" */
+#define KIMAGE_BOOTINFO_VERSION   1u
+#define KIMAGE_BOOTINFO_E820_MAX  128
+
+/* paging_mode */
+#define KIMAGE_PAGING_NONE        0u  /* protected mode, paging off */
+#define KIMAGE_PAGING_32BIT       1u  /* 2-level tables, CR4.PSE */
+#define KIMAGE_PAGING_PAE         2u
+#define KIMAGE_PAGING_4LEVEL      3u  /* long mode */
+#define KIMAGE_PAGING_5LEVEL      4u  /* long mode, CR4.LA57 */
+
+/* flags */
+#define KIMAGE_BIF_CMDLINE_FROM_LOADER  1u  /* the boot loader passed a non-empty command line */
+#define KIMAGE_BIF_CMDLINE_FROM_PACK    2u  /* it did not: this is kimage pack --cmdline */
+#define KIMAGE_BIF_CMDLINE_TRUNCATED    4u  /* the loader's line did not fit in cmdline_capacity */
+
+/* E820 types: 1 usable RAM, 2 reserved, 3 ACPI reclaimable, 4 ACPI NVS, 5 unusable. */
+struct kimage_e820_entry {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+    uint32_t zero;
+};
+
+/* Every address is physical. */
+struct kimage_bootinfo {
+    uint32_t magic;              /* 0x00 KIMAGE_BOOTINFO_MAGIC */
+    uint32_t version;            /* 0x04 KIMAGE_BOOTINFO_VERSION */
+    uint32_t size;               /* 0x08 bytes of this structure, buffers included */
+    uint32_t paging_mode;        /* 0x0C KIMAGE_PAGING_* */
+    uint64_t image;              /* 0x10 protected-mode part of the image (after any move) */
+    uint64_t image_size;         /* 0x18 */
+    uint64_t kernel_start;       /* 0x20 lowest byte of the kernel's segments */
+    uint64_t kernel_end;         /* 0x28 one past the highest (bss included) */
+    uint64_t kernel_elf;         /* 0x30 the whole kernel ELF (kimage pack --embed-elf), else 0 */
+    uint64_t kernel_elf_size;    /* 0x38 */
+    uint64_t loader_elf;         /* 0x40 the loader ELF (kimage pack --loader), else 0 */
+    uint64_t loader_elf_size;    /* 0x48 */
+    uint64_t initrd;             /* 0x50 the initrd the boot loader loaded, else 0 */
+    uint64_t initrd_size;        /* 0x58 */
+    uint64_t page_tables;        /* 0x60 the tables built at pack time, else 0 */
+    uint64_t page_tables_size;   /* 0x68 */
+    uint64_t cr3;                /* 0x70 0 when paging is off */
+    uint64_t boot_params;        /* 0x78 the Linux boot_params page (zero page) */
+    uint64_t cmdline;            /* 0x80 NUL-terminated copy of the command line */
+    uint32_t cmdline_length;     /* 0x88 without the NUL */
+    uint32_t cmdline_capacity;   /* 0x8C buffer bytes, NUL included */
+    uint64_t e820;               /* 0x90 address of e820_entries */
+    uint32_t e820_count;         /* 0x98 */
+    uint32_t e820_entry_size;    /* 0x9C sizeof(struct kimage_e820_entry) = 24 */
+    uint64_t first_free;         /* 0xA0 first free address above everything kimage placed
+                                    (image, kernel, tables, boot info, stack); the loader's
+                                    boot_params, command line and initrd are elsewhere */
+    uint64_t entry;              /* 0xA8 the kernel's entry point */
+    uint64_t stack_top;          /* 0xB0 top of the 16 KiB boot stack */
+    uint32_t loader_type;        /* 0xB8 boot_params type_of_loader: QEMU 0xB0, GRUB 0x72 */
+    uint32_t flags;              /* 0xBC KIMAGE_BIF_* */
+    struct kimage_e820_entry e820_entries[KIMAGE_BOOTINFO_E820_MAX]; /* 0xC0 */
+    char cmdline_buffer[];       /* 0xCC0, cmdline_capacity bytes */
+};
+
+_Static_assert(sizeof(struct kimage_e820_entry) == 24, "kimage_e820_entry is 24 bytes");
+_Static_assert(__builtin_offsetof(struct kimage_bootinfo, first_free) == 0xA0, "boot info layout");
+_Static_assert(__builtin_offsetof(struct kimage_bootinfo, e820_entries) == 0xC0, "boot info layout");
+_Static_assert(__builtin_offsetof(struct kimage_bootinfo, cmdline_buffer) == 0xCC0, "boot info layout");
+
+/* Own stubs (kimage pack --setup32 FILE, Jinue style): kimage loads no plan and builds no tables.
+ * The protected-mode part is your 32-bit setup (at 0x100000 = code32_start), then, 16-byte
+ * aligned right after its last byte, this part table; the kernel ELF (4 KiB aligned) and the
+ * loader ELF follow whole. End your setup with `align 16` and a label to find the table.
+ * Offsets count from the start of the protected-mode part (physical 0x100000 as loaded). */
+#define KIMAGE_PART_TABLE_MAGIC   0x5452504Bu  /* "KPRT" */
+#define KIMAGE_PART_KERNEL_ELF    1u
+#define KIMAGE_PART_LOADER_ELF    2u
+
+struct kimage_part {
+    uint32_t kind;               /* KIMAGE_PART_* */
+    uint32_t offset;             /* from the start of the protected-mode part */
+    uint32_t size;
+    uint32_t zero;
+};
+
+struct kimage_part_table {
+    uint32_t magic;              /* KIMAGE_PART_TABLE_MAGIC */
+    uint32_t version;            /* 1 */
+    uint32_t count;
+    uint32_t entry_size;         /* 16 */
+    struct kimage_part parts[];
+};
+
+#endif
+
+"""#,
+        "include/kimage/bootinfo.inc": #"""
+; kimage boot info, for nasm kernels and for kimage's own 32-bit setup stub.
+; Layout version 1; every field little-endian. See bootinfo.h for the meaning of each field.
+; Entry contract:
+;   ELF32: eax = KIMAGE_ENTRY_MAGIC, ebx = physical address of the boot info
+;   ELF64: rsi = KIMAGE_ENTRY_MAGIC, rdi = physical address of the boot info (identity-mapped)
+;   esp/rsp = KIMAGE_BOOTINFO stack_top (a 4 KiB stack, identity-mapped), interrupts off.
+
+%ifndef KIMAGE_BOOTINFO_INC
+%define KIMAGE_BOOTINFO_INC
+
+KIMAGE_ENTRY_MAGIC          equ 0x6B696D67  ; in eax (ELF32) or rsi (ELF64) at the entry point
+KIMAGE_BOOTINFO_MAGIC       equ 0x474D494B  ; "KIMG" at offset 0 of the boot info
+KIMAGE_BOOTINFO_VERSION     equ 1
+
+KIMAGE_BI_MAGIC             equ 0x00        ; u32
+KIMAGE_BI_VERSION           equ 0x04        ; u32
+KIMAGE_BI_SIZE              equ 0x08        ; u32 bytes, header + e820 array + command line buffer
+KIMAGE_BI_PAGING_MODE       equ 0x0C        ; u32 KIMAGE_PAGING_*
+KIMAGE_BI_IMAGE             equ 0x10        ; u64 physical start of the protected-mode part (after any move)
+KIMAGE_BI_IMAGE_SIZE        equ 0x18        ; u64
+KIMAGE_BI_KERNEL_START      equ 0x20        ; u64 lowest physical byte of the kernel's segments
+KIMAGE_BI_KERNEL_END        equ 0x28        ; u64 one past the highest (bss included)
+KIMAGE_BI_KERNEL_ELF        equ 0x30        ; u64 physical address of the whole kernel ELF (--embed-elf), else 0
+KIMAGE_BI_KERNEL_ELF_SIZE   equ 0x38        ; u64
+KIMAGE_BI_LOADER_ELF        equ 0x40        ; u64 physical address of the loader ELF (--loader), else 0
+KIMAGE_BI_LOADER_ELF_SIZE   equ 0x48        ; u64
+KIMAGE_BI_INITRD            equ 0x50        ; u64 physical address of the initrd the boot loader loaded, else 0
+KIMAGE_BI_INITRD_SIZE       equ 0x58        ; u64
+KIMAGE_BI_PAGE_TABLES       equ 0x60        ; u64 physical address of the page tables built at pack time, else 0
+KIMAGE_BI_PAGE_TABLES_SIZE  equ 0x68        ; u64
+KIMAGE_BI_CR3               equ 0x70        ; u64 value loaded into CR3 (0: paging off)
+KIMAGE_BI_BOOT_PARAMS       equ 0x78        ; u64 physical address of the boot_params page (zero page)
+KIMAGE_BI_CMDLINE           equ 0x80        ; u64 physical address of the NUL-terminated command line copy
+KIMAGE_BI_CMDLINE_LENGTH    equ 0x88        ; u32 bytes, without the NUL
+KIMAGE_BI_CMDLINE_CAPACITY  equ 0x8C        ; u32 bytes of the buffer, NUL included
+KIMAGE_BI_E820              equ 0x90        ; u64 physical address of the E820 entries
+KIMAGE_BI_E820_COUNT        equ 0x98        ; u32
+KIMAGE_BI_E820_ENTRY_SIZE   equ 0x9C        ; u32 (24: u64 addr, u64 size, u32 type, u32 zero)
+KIMAGE_BI_FIRST_FREE        equ 0xA0        ; u64 first free physical address above everything kimage placed
+KIMAGE_BI_ENTRY             equ 0xA8        ; u64 the kernel's entry point (virtual)
+KIMAGE_BI_STACK_TOP         equ 0xB0        ; u64 physical top of the boot stack
+KIMAGE_BI_LOADER_TYPE       equ 0xB8        ; u32 type_of_loader from boot_params (QEMU 0xB0, GRUB 0x72)
+KIMAGE_BI_FLAGS             equ 0xBC        ; u32 KIMAGE_BIF_*
+KIMAGE_BI_E820_ENTRIES      equ 0xC0        ; 128 entries of 24 bytes
+KIMAGE_BI_E820_MAX          equ 128
+KIMAGE_BI_CMDLINE_BUFFER    equ 0xCC0       ; command line buffer (capacity at KIMAGE_BI_CMDLINE_CAPACITY)
+
+KIMAGE_BIF_CMDLINE_FROM_LOADER  equ 1       ; the boot loader passed a non-empty command line
+KIMAGE_BIF_CMDLINE_FROM_PACK    equ 2       ; it did not; this is kimage pack --cmdline
+KIMAGE_BIF_CMDLINE_TRUNCATED    equ 4       ; the loader's line was longer than the buffer
+
+KIMAGE_PAGING_NONE          equ 0           ; protected mode, paging off (ELF32 identity)
+KIMAGE_PAGING_32BIT         equ 1           ; 2-level tables, CR4.PSE
+KIMAGE_PAGING_PAE           equ 2
+KIMAGE_PAGING_4LEVEL        equ 3           ; long mode
+KIMAGE_PAGING_5LEVEL        equ 4           ; long mode, CR4.LA57
+
+; Own stubs (kimage pack --setup32 FILE): a part table follows your 32-bit setup, 16-byte
+; aligned: u32 magic, version (1), count, entry size (16), then entries of u32 kind, offset
+; (from the start of the protected-mode part, loaded at 0x100000), size, zero.
+KIMAGE_PART_TABLE_MAGIC     equ 0x5452504B  ; "KPRT"
+KIMAGE_PART_KERNEL_ELF      equ 1
+KIMAGE_PART_LOADER_ELF      equ 2
+
+%endif
+
+"""#,
         "ld/gopher.ld": #"""
 /* kimage layout "gopher": a 64-bit kernel linked at PAGE_OFFSET 0xFFFF800000000000 + 1 MiB and
  * loaded at physical 1 MiB (gopher-os's layout). Outside the top 2 GiB, so C code needs
@@ -226,7 +409,8 @@ ASSERT(__kimage_redirects_end - __kimage_redirects_start == NUM_REDIRECTS * 16,
 #   KERNEL_OBJS      the objects to link          LINKER_SCRIPT  the layout's linker script
 #   KERNEL_ELF       the linked kernel            KERNEL_IMG     the packed boot image
 #   LDFLAGS          ld flags (-m emulation ...)  REDIRECT_SOURCES  files count/redirect read
-# and optionally KIMAGE (the kimage binary), BUILD, QEMU, CMDLINE.
+# and optionally KIMAGE (the kimage binary), BUILD, QEMU, CMDLINE, and KIMAGE_POST_LINK (a
+# command run on the ELF ($@) after `kimage redirect`, e.g. a second redirect with --patch).
 # Options of count, redirect and pack come from kimage.toml, so these rules name only files.
 
 KIMAGE ?= kimage
@@ -254,10 +438,11 @@ $(BUILD)/redirects.ld: kimage.toml $(REDIRECT_SOURCES) | $(BUILD)
 $(KERNEL_ELF): $(KERNEL_OBJS) $(LINKER_SCRIPT) $(BUILD)/redirects.ld kimage.toml
 	$(LD) $(LDFLAGS) -L $(BUILD) -T $(LINKER_SCRIPT) -o $@ $(KERNEL_OBJS)
 	$(KIMAGE) redirect $@
+	$(KIMAGE_POST_LINK)
 
 # A Linux/x86 boot-protocol image: QEMU -kernel, GRUB linux and linux16 boot it.
 $(KERNEL_IMG): $(KERNEL_ELF) kimage.toml
-	$(KIMAGE) pack --kernel $< -o $@
+	$(KIMAGE) pack --kernel $(KERNEL_ELF) -o $@
 
 # Boots the image with COM1 on this terminal; succeeds only when the kernel reports success.
 run: $(KERNEL_IMG)
@@ -418,7 +603,7 @@ __attribute__((noipa)) void legacy_puts(const char *s) {
 
 void kmain(const struct kimage_bootinfo *info, unsigned long magic) {
     serial_init();
-    serial_puts("hello from a {{arch}} kernel ({{layout}} layout), packed by kimage\n");
+    serial_puts("hello from an {{arch}} kernel ({{layout}} layout), packed by kimage\n");
     if (magic != KIMAGE_ENTRY_MAGIC || info->magic != KIMAGE_BOOTINFO_MAGIC) {
         serial_puts("no kimage boot info: entry magic ");
         put_hex(magic);

@@ -85,4 +85,28 @@ _Static_assert(__builtin_offsetof(struct kimage_bootinfo, first_free) == 0xA0, "
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo, e820_entries) == 0xC0, "boot info layout");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo, cmdline_buffer) == 0xCC0, "boot info layout");
 
+/* Own stubs (kimage pack --setup32 FILE, Jinue style): kimage loads no plan and builds no tables.
+ * The protected-mode part is your 32-bit setup (at 0x100000 = code32_start), then, 16-byte
+ * aligned right after its last byte, this part table; the kernel ELF (4 KiB aligned) and the
+ * loader ELF follow whole. End your setup with `align 16` and a label to find the table.
+ * Offsets count from the start of the protected-mode part (physical 0x100000 as loaded). */
+#define KIMAGE_PART_TABLE_MAGIC   0x5452504Bu  /* "KPRT" */
+#define KIMAGE_PART_KERNEL_ELF    1u
+#define KIMAGE_PART_LOADER_ELF    2u
+
+struct kimage_part {
+    uint32_t kind;               /* KIMAGE_PART_* */
+    uint32_t offset;             /* from the start of the protected-mode part */
+    uint32_t size;
+    uint32_t zero;
+};
+
+struct kimage_part_table {
+    uint32_t magic;              /* KIMAGE_PART_TABLE_MAGIC */
+    uint32_t version;            /* 1 */
+    uint32_t count;
+    uint32_t entry_size;         /* 16 */
+    struct kimage_part parts[];
+};
+
 #endif

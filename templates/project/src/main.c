@@ -77,7 +77,7 @@ __attribute__((noipa)) void legacy_puts(const char *s) {
 
 void kmain(const struct kimage_bootinfo *info, unsigned long magic) {
     serial_init();
-    serial_puts("hello from a {{arch}} kernel ({{layout}} layout), packed by kimage\n");
+    serial_puts("hello from an {{arch}} kernel ({{layout}} layout), packed by kimage\n");
     if (magic != KIMAGE_ENTRY_MAGIC || info->magic != KIMAGE_BOOTINFO_MAGIC) {
         serial_puts("no kimage boot info: entry magic ");
         put_hex(magic);

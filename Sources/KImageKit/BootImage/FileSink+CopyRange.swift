@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Payload bytes go from the input file to the image inside the kernel (copy_file_range), as
+/// `cp` does, instead of through a second user-space write of what ELFFile already read.
+struct PayloadSource {
+    let fd: Int32
+    let path: String
+    /// The bytes ELFFile read and checked: the fallback, and the reference for the size.
+    let bytes: UnsafeRawBufferPointer
+
+    /// Opens `path` again; nil when it is no longer the file that was read (then the bytes in
+    /// memory are written instead).
+    init?(path: String, bytes: UnsafeRawBufferPointer) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        var st = stat()
+        guard copyFileRange != nil, fstat(fd, &st) == 0, Int(st.st_size) == bytes.count else {
+            Glibc.close(fd)
+            return nil
+        }
+        self.fd = fd
+        self.path = path
+        self.bytes = bytes
+    }
+
+    func close() { _ = Glibc.close(fd) }
+}
+
+/// glibc's copy_file_range(2), looked up at run time: Swift's Glibc module does not export it
+/// (it needs _GNU_SOURCE).
+private typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
+private let copyFileRange: CopyFileRange? = {
+    guard let symbol = dlsym(nil, "copy_file_range") else { return nil }
+    return unsafeBitCast(symbol, to: CopyFileRange.self)
+}()
+
+extension FileSink {
+    /// Writes `count` bytes of `source` from `offset`: copy_file_range when the kernel can,
+    /// else from the bytes in memory.
+    mutating func copy(from source: PayloadSource?, memory: UnsafeRawBufferPointer, offset: Int, count: Int) throws {
+        var done = 0
+        if let source, let copyFileRange {
+            var inOffset = Int64(offset)
+            while done < count {
+                let n = copyFileRange(source.fd, &inOffset, fd, nil, count - done, 0)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }  // EXDEV, EINVAL, ENOSYS, or a file that shrank: fall back
+                done += n
+            }
+        }
+        if done < count {
+            try write(UnsafeRawBufferPointer(rebasing: memory[(offset + done)..<(offset + count)]))
+        }
+    }
+}

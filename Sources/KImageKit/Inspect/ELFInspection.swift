@@ -1,0 +1,309 @@
+/// What `kimage inspect` shows of a kernel ELF: the header summary, the PT_LOAD segments as a
+/// box diagram by virtual address with their load (physical) addresses beside them and the
+/// sections inside each, the symbol count, the redirect table and W+X segments.
+public struct ELFInspection: Sendable {
+    public struct LoadSegment: Sendable, Equatable {
+        public let segment: ELFSegment
+        /// Allocated sections whose addresses fall inside the segment's memory, by address.
+        public let sections: [ELFSection]
+    }
+
+    public struct RedirectEntry: Sendable, Equatable {
+        public let source: UInt64
+        public let destination: UInt64
+        public let sourceSymbol: String?
+        public let destinationSymbol: String?
+        /// Whether the bytes at src already are the trampoline to dst (`redirect --patch`); nil
+        /// when src has no file bytes to look at.
+        public let trampolineInstalled: Bool?
+
+        public init(source: UInt64, destination: UInt64, sourceSymbol: String?, destinationSymbol: String?, trampolineInstalled: Bool?) {
+            self.source = source
+            self.destination = destination
+            self.sourceSymbol = sourceSymbol
+            self.destinationSymbol = destinationSymbol
+            self.trampolineInstalled = trampolineInstalled
+        }
+    }
+
+    public struct Redirects: Sendable, Equatable {
+        public let section: String
+        public let address: UInt64
+        public let slots: Int
+        public let entries: [RedirectEntry]
+    }
+
+    public let path: String
+    public let fileSize: Int
+    public let elfClass: ELFClass
+    public let machine: ELFMachine
+    public let type: UInt16
+    public let entry: UInt64
+    public let entrySection: String?
+    public let segments: [ELFSegment]
+    /// PT_LOAD segments by virtual address.
+    public let loadSegments: [LoadSegment]
+    public let sections: [ELFSection]
+    /// nil when there is no symbol table or it could not be read (see warnings).
+    public let symbolCount: Int?
+    public let symbolTable: String?
+    public let redirects: Redirects?
+    public private(set) var warnings: [String] = []
+
+    public init(file: ELFFile, redirectSection: String = RedirectTable.defaultSectionName) throws {
+        path = file.path
+        fileSize = file.bytes.count
+        elfClass = file.elfClass
+        machine = file.machine
+        type = file.type
+        entry = file.entry
+        entrySection = file.section(containing: file.entry)?.name
+        segments = file.segments
+        sections = file.sections
+        let loads = file.loadSegments.sorted { ($0.virtualAddress, $0.index) < ($1.virtualAddress, $1.index) }
+        loadSegments = loads.map { s in
+            let inside = file.sections.filter { sec in
+                sec.isAlloc && sec.address >= s.virtualAddress && sec.address - s.virtualAddress < max(s.memorySize, 1)
+                    && !(sec.size == 0 && s.memorySize == 0)
+            }.sorted { ($0.address, $0.index) < ($1.address, $1.index) }
+            return LoadSegment(segment: s, sections: inside)
+        }
+        var warnings: [String] = []
+
+        // The table, decoded first so the one pass over the symbols can name its addresses.
+        var table: RedirectTable?
+        var tableSection: ELFSection?
+        if let sec = file.section(named: redirectSection) {
+            tableSection = sec
+            let bytes: [UInt8]
+            if sec.holdsFileBytes {
+                bytes = file.fileBytes(at: sec.offset, count: Int(sec.size)) ?? []
+            } else {
+                bytes = [UInt8](repeating: 0, count: Int(min(sec.size, 1 << 24)))
+            }
+            do {
+                table = try RedirectTable.decode(bytes, elfClass: file.elfClass, section: redirectSection)
+            } catch let e as KImageError {
+                warnings.append("redirect table not decoded: \(e.description)")
+            }
+        }
+        let wanted = Set((table?.entries ?? []).flatMap { [$0.source, $0.destination] })
+        var best: [UInt64: ELFSymbol] = [:]
+        var count: Int?
+        var tableName: String?
+        do {
+            let symtab = try file.symbolTableSection()
+            tableName = symtab.name
+            var n = 0
+            try file.forEachSymbol { sym in
+                n += 1
+                guard wanted.contains(sym.value), sym.isDefined, !sym.name.isEmpty,
+                      sym.kind != .section, sym.kind != .file else { return }
+                if let old = best[sym.value], Self.rank(old) >= Self.rank(sym) { return }
+                best[sym.value] = sym
+            }
+            count = n
+        } catch KImageError.elf(.noSymbolTable) {
+            tableName = nil
+        } catch let e as KImageError {
+            warnings.append("symbol table unreadable: \(e.description)")
+        }
+        symbolCount = count
+        symbolTable = tableName
+
+        if let table, let sec = tableSection {
+            let size = Trampoline.size(for: file.elfClass)
+            let entries = table.entries.map { e -> RedirectEntry in
+                var installed: Bool?
+                if let offset = file.fileOffset(ofVirtualAddress: e.source, length: UInt64(size)),
+                   let code = file.fileBytes(at: offset, count: size) {
+                    installed = Trampoline.isInstalled(in: code, at: e.source, to: e.destination, elfClass: file.elfClass)
+                    if installed == false, let other = Trampoline.destination(in: code, at: e.source, elfClass: file.elfClass) {
+                        warnings.append("redirect src \(hex(e.source)) holds a trampoline to \(hex(other)), but the table says \(hex(e.destination)): rerun kimage redirect --patch")
+                    }
+                }
+                return RedirectEntry(source: e.source, destination: e.destination,
+                                     sourceSymbol: best[e.source]?.name, destinationSymbol: best[e.destination]?.name,
+                                     trampolineInstalled: installed)
+            }
+            redirects = Redirects(section: sec.name, address: sec.address, slots: table.slots.count, entries: entries)
+        } else {
+            redirects = nil
+        }
+
+        for l in loadSegments where l.segment.isWritable && l.segment.isExecutable {
+            let s = l.segment
+            warnings.append("segment \(s.index) (LOAD \(fullHex(s.virtualAddress, bits: Self.bits(elfClass)))..\(fullHex(s.virtualAddress &+ s.memorySize, bits: Self.bits(elfClass)))) is writable and executable (RWX): give code and data their own PT_LOAD segments (PHDRS in the linker script) so the page tables can keep W^X")
+        }
+        if !loadSegments.isEmpty && entrySection == nil && !loadSegments.contains(where: {
+            $0.segment.isExecutable && entry >= $0.segment.virtualAddress && entry - $0.segment.virtualAddress < $0.segment.memorySize
+        }) {
+            warnings.append("entry point \(hex(entry)) lies in no executable PT_LOAD segment: check ENTRY() in the linker script")
+        }
+        self.warnings = warnings
+    }
+
+    /// Which symbol names an address best: a function, then a global, then anything else.
+    static func rank(_ s: ELFSymbol) -> Int {
+        (s.kind == .function ? 4 : s.kind == .object ? 2 : 1) + (s.binding == 1 ? 1 : 0)
+    }
+
+    static func bits(_ c: ELFClass) -> Int { c == .elf64 ? 64 : 32 }
+    var bits: Int { Self.bits(elfClass) }
+
+    var typeName: String {
+        switch type {
+        case 1: return "relocatable (REL)"
+        case 2: return "executable (EXEC)"
+        case 3: return "shared object (DYN)"
+        case 4: return "core (CORE)"
+        default: return "type \(type)"
+        }
+    }
+
+    // MARK: Text
+
+    public func text(style: BoxDiagram.Style = .ascii) -> String {
+        var out = "\(path): \(elfClass.rawValue) \(machine.rawValue) \(typeName), \(sizeText(fileSize))\n"
+        out += "entry:    \(fullHex(entry, bits: bits))\(entrySection.map { " in \($0)" } ?? "")\n"
+        if let symbolCount, let symbolTable {
+            out += "symbols:  \(symbolCount) in \(symbolTable)\n"
+        } else if symbolTable == nil && symbolCount == nil && !warnings.contains(where: { $0.hasPrefix("symbol table") }) {
+            out += "symbols:  none (no .symtab or .dynsym: stripped)\n"
+        } else {
+            out += "symbols:  unreadable (see warnings)\n"
+        }
+        let others = segments.filter { !$0.isLoad }
+        out += "segments: \(loadSegments.count) LOAD"
+        if !others.isEmpty {
+            out += ", " + others.map { "\($0.typeName) \($0.flagString)" }.joined(separator: ", ")
+        }
+        out += "\n"
+        if !loadSegments.isEmpty {
+            out += "\nLOAD segments by virtual address (virtual on the left, physical load address on the right):\n\n"
+            out += diagram().render(style)
+        }
+        let outside = sections.filter { s in s.isAlloc && s.size > 0 && !loadSegments.contains { $0.sections.contains(s) } }
+        if !outside.isEmpty {
+            out += "\nallocated sections in no LOAD segment: " + outside.map(\.name).joined(separator: " ") + "\n"
+        }
+        if let redirects {
+            out += "\n" + redirectText(redirects)
+        }
+        if !warnings.isEmpty {
+            out += "\n" + warningText(warnings)
+        }
+        return out
+    }
+
+    /// The segments, highest address at the top (address increases upward, as in Jinue's
+    /// layout.md), gaps between them sized.
+    public func diagram() -> BoxDiagram {
+        func addr(_ v: UInt64, end: Bool = false) -> String {
+            end && v == 0 ? "0x1" + String(repeating: "0", count: bits / 4) : fullHex(v, bits: bits)
+        }
+        let descending = Array(loadSegments.reversed())
+        let top = descending[0].segment
+        var d = BoxDiagram(top: .init(left: addr(top.virtualAddress &+ top.memorySize, end: true),
+                                      right: addr(top.physicalAddress &+ top.memorySize, end: true)))
+        d.headerLeft = "virtual"
+        d.headerRight = "physical"
+        for (i, l) in descending.enumerated() {
+            let s = l.segment
+            d.append(.init(segmentLines(l)), then: .init(left: addr(s.virtualAddress), right: addr(s.physicalAddress)))
+            guard i + 1 < descending.count else { continue }
+            let below = descending[i + 1].segment
+            let vEnd = below.virtualAddress &+ below.memorySize, pEnd = below.physicalAddress &+ below.memorySize
+            if vEnd == s.virtualAddress && pEnd == s.physicalAddress { continue }
+            var line: String
+            if vEnd <= s.virtualAddress {
+                line = vEnd == s.virtualAddress ? "no virtual gap" : "gap \(HumanSize.text(s.virtualAddress - vEnd))"
+            } else {
+                line = "overlaps the segment above by \(HumanSize.text(vEnd - s.virtualAddress))"
+            }
+            if pEnd <= s.physicalAddress {
+                let pGap = s.physicalAddress - pEnd
+                if pGap != s.virtualAddress &- vEnd || vEnd > s.virtualAddress { line += ", physical gap \(HumanSize.text(pGap))" }
+            } else {
+                line += ", physical overlap \(HumanSize.text(pEnd - s.physicalAddress))"
+            }
+            d.append(.init([line], isGap: true), then: .init(left: addr(vEnd), right: addr(pEnd)))
+        }
+        return d
+    }
+
+    func segmentLines(_ l: LoadSegment) -> [String] {
+        let s = l.segment
+        var head = "LOAD \(s.index)  \(s.flagString)  \(HumanSize.text(s.memorySize))"
+        if s.fileSize != s.memorySize { head += " (file \(HumanSize.text(s.fileSize)))" }
+        if s.isWritable && s.isExecutable { head += "  W+X!" }
+        var lines = [head]
+        let nameWidth = min(16, l.sections.map(\.name.count).max() ?? 0)
+        for sec in l.sections {
+            let offset = "+" + hex(sec.address - s.virtualAddress)
+            var line = "  " + padded(sec.name, nameWidth) + "  " + padded(offset, 9) + "  " + HumanSize.text(sec.size)
+            if !sec.holdsFileBytes { line += " (nobits)" }
+            lines.append(line)
+        }
+        return lines
+    }
+
+    func redirectText(_ r: Redirects) -> String {
+        var out = "redirect table \(r.section) at \(fullHex(r.address, bits: bits)): \(r.entries.count) \(r.entries.count == 1 ? "entry" : "entries"), \(r.slots - r.entries.count) spare \(r.slots - r.entries.count == 1 ? "slot" : "slots")\n"
+        for (i, e) in r.entries.enumerated() {
+            let state: String
+            switch e.trampolineInstalled {
+            case true?: state = "trampoline installed at src"
+            case false?: state = "src not patched (the boot code installs it)"
+            case nil: state = "src has no file bytes"
+            }
+            out += "  \(i): \(fullHex(e.source, bits: bits)) \(e.sourceSymbol ?? "?") -> \(fullHex(e.destination, bits: bits)) \(e.destinationSymbol ?? "?")  [\(state)]\n"
+        }
+        return out
+    }
+
+    // MARK: JSON
+
+    public func json() -> JSONValue {
+        func sectionFlags(_ s: ELFSection) -> String {
+            (s.isWritable ? "W" : "") + (s.isAlloc ? "A" : "") + (s.isExecutable ? "X" : "")
+        }
+        let segs: [JSONValue] = segments.map { s in
+            let inside = loadSegments.first { $0.segment.index == s.index }?.sections.map { JSONValue.string($0.name) } ?? []
+            return .object([
+                ("index", .int(s.index)), ("type", .string(s.typeName)), ("flags", .string(s.flagString)),
+                ("offset", .address(s.offset)), ("virtual", .address(s.virtualAddress)),
+                ("physical", .address(s.physicalAddress)), ("fileSize", .address(s.fileSize)),
+                ("memorySize", .address(s.memorySize)), ("align", .address(s.alignment)),
+                ("writableExecutable", .bool(s.isLoad && s.isWritable && s.isExecutable)),
+                ("sections", .array(inside)),
+            ])
+        }
+        let secs: [JSONValue] = sections.filter { $0.index != 0 }.map { s in
+            .object([
+                ("index", .int(s.index)), ("name", .string(s.name)), ("type", .int(Int(s.type))),
+                ("flags", .string(sectionFlags(s))), ("address", .address(s.address)),
+                ("offset", .address(s.offset)), ("size", .address(s.size)),
+            ])
+        }
+        var redirectJSON = JSONValue.null
+        if let r = redirects {
+            redirectJSON = .object([
+                ("section", .string(r.section)), ("address", .address(r.address)), ("slots", .int(r.slots)),
+                ("entries", .array(r.entries.map { e in
+                    .object([
+                        ("src", .address(e.source)), ("srcSymbol", .optional(e.sourceSymbol)),
+                        ("dst", .address(e.destination)), ("dstSymbol", .optional(e.destinationSymbol)),
+                        ("trampolineInstalled", e.trampolineInstalled.map { .bool($0) } ?? .null),
+                    ])
+                })),
+            ])
+        }
+        return .object([
+            ("class", .string(elfClass.rawValue)), ("machine", .string(machine.rawValue)),
+            ("type", .int(Int(type))), ("entry", .address(entry)), ("entrySection", .optional(entrySection)),
+            ("symbolTable", .optional(symbolTable)), ("symbols", symbolCount.map { .int($0) } ?? .null),
+            ("segments", .array(segs)), ("sections", .array(secs)), ("redirects", redirectJSON),
+        ])
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import Testing
+import KImageKit
+import TestSupport
+
+@Suite struct BootImageTests {
+    // MARK: stubs
+
+    @Test(arguments: ["bootsector", "setup16", "setup32"])
+    func committedStubBytesAreWhatNasmAssemblesFromTheTemplates(stub: String) throws {
+        let dir = try TemporaryDirectory()
+        let out = dir.file(stub + ".bin")
+        try mustRun("nasm", ["-f", "bin", "-I", Paths.templates + "/include/", "-I", Paths.templates + "/boot/",
+                             "-o", out, Paths.templates + "/boot/\(stub).asm"])
+        let expected: [UInt8] = stub == "bootsector" ? StubBytes.bootsector : stub == "setup16" ? StubBytes.setup16 : StubBytes.setup32
+        #expect(try contentsOf(out) == expected, "templates/boot/\(stub).asm changed: run scripts/gen-stubs")
+    }
+
+    @Test func bootSectorEndsWithTheBootFlagAndSetupStartsWithTheHeaderJump() {
+        #expect(StubBytes.bootsector.count == 512)
+        #expect(StubBytes.bootsector[510] == 0x55 && StubBytes.bootsector[511] == 0xAA)
+        #expect(Array(StubBytes.setup16[0..<6]) == [0xEB, 0x66] + Array("HdrS".utf8))
+        #expect(StubBytes.setup32.count % 16 == 0, "the plan follows the stub at a 16-byte boundary")
+    }
+
+    // MARK: encodings
+
+    @Test func loadPlanEncodesHeaderStepsAndCommandLine() {
+        var plan = LoadPlan()
+        plan.moveDestination = 0x20_0000
+        plan.imageSize = 0x5000
+        plan.pagingMode = .fourLevel
+        plan.noExecute = true
+        plan.cr3 = 0x20_3000
+        plan.bootInfo = 0x20_0400
+        plan.stackTop = 0x21_0000
+        plan.entry = 0xFFFF_8000_0010_0000
+        plan.steps = [.copy(destination: 0x10_0000, sourceOffset: 0x4000, size: 0x123), .zero(destination: 0x10_1000, size: 0x80)]
+        plan.defaultCommandLine = Array("quiet".utf8)
+        let b = plan.encode(at: 0x300)
+        #expect(b.count == plan.encodedSize && b.count % 16 == 0)
+        #expect(b.loadLE(UInt32.self, at: 0x00) == 0x4E4C_504B)
+        #expect(b.loadLE(UInt32.self, at: 0x04) == 3)            // move | NXE
+        #expect(b.loadLE(UInt32.self, at: 0x08) == 3)            // 4-level
+        #expect(b.loadLE(UInt32.self, at: 0x0C) == 0x20_0000)
+        #expect(b.loadLE(UInt32.self, at: 0x10) == 0x5000)
+        #expect(b.loadLE(UInt32.self, at: 0x14) == 0x20_3000)
+        #expect(b.loadLE(UInt32.self, at: 0x18) == 0x20_0400)
+        #expect(b.loadLE(UInt32.self, at: 0x1C) == 0x21_0000)
+        #expect(b.loadLE(UInt64.self, at: 0x20) == 0xFFFF_8000_0010_0000)
+        #expect(b.loadLE(UInt32.self, at: 0x28) == 0x340)        // steps right after the header
+        #expect(b.loadLE(UInt32.self, at: 0x2C) == 2)
+        #expect(b.loadLE(UInt32.self, at: 0x30) == 0x360)        // then the command line
+        #expect(Array(b[0x40..<0x50]) == le32([1, 0x10_0000, 0x4000, 0x123]))
+        #expect(Array(b[0x50..<0x60]) == le32([2, 0x10_1000, 0, 0x80]))
+        #expect(Array(b[0x60..<0x66]) == Array("quiet".utf8) + [0])
+    }
+
+    @Test func bootInfoTemplateMatchesBootinfoH() throws {
+        var bi = BootInfo()
+        bi.address = 0x10_D000
+        bi.pagingMode = .pae
+        bi.firstFree = 0x12_0000
+        bi.cr3 = 0x10_F000
+        let b = bi.encode()
+        #expect(b.count == 0xCC0 + 2048)
+        #expect(b.loadLE(UInt32.self, at: 0) == 0x474D_494B && Array(b[0..<4]) == Array("KIMG".utf8))
+        #expect(b.loadLE(UInt32.self, at: 4) == 1)
+        #expect(b.loadLE(UInt32.self, at: 8) == UInt32(b.count))
+        #expect(b.loadLE(UInt32.self, at: 0x0C) == 2)
+        #expect(b.loadLE(UInt64.self, at: 0x70) == 0x10_F000)
+        #expect(b.loadLE(UInt64.self, at: 0x80) == 0x10_D000 + 0xCC0)
+        #expect(b.loadLE(UInt32.self, at: 0x8C) == 2048)
+        #expect(b.loadLE(UInt64.self, at: 0x90) == 0x10_D000 + 0xC0)
+        #expect(b.loadLE(UInt32.self, at: 0x9C) == 24)
+        #expect(b.loadLE(UInt64.self, at: 0xA0) == 0x12_0000)
+        // The C header agrees on every offset the stub writes (gcc checks it).
+        let dir = try TemporaryDirectory()
+        let src = try dir.write("offsets.c", """
+            #include "kimage/bootinfo.h"
+            #define AT(f, o) _Static_assert(__builtin_offsetof(struct kimage_bootinfo, f) == o, #f);
+            AT(initrd, 0x50) AT(initrd_size, 0x58) AT(boot_params, 0x78) AT(cmdline_length, 0x88)
+            AT(e820_count, 0x98) AT(loader_type, 0xB8) AT(flags, 0xBC) AT(stack_top, 0xB0) AT(entry, 0xA8)
+            """)
+        for bits in ["-m32", "-m64"] {
+            try mustRun("gcc", ["-ffreestanding", bits, "-fsyntax-only", "-I", Paths.templates + "/include", src])
+        }
+    }
+
+    @Test func protocolOptionAcceptsOnlyVersionsWhoseHeaderEndsAt0x268() throws {
+        #expect(try PackOptions.parseProtocol("2.12") == 0x020C)
+        #expect(try PackOptions.parseProtocol("2.11") == 0x020B)
+        #expect(try PackOptions.parseProtocol("0x020D") == 0x020D)
+        for bad in ["2.10", "2.14", "2.15", "2", "two"] {
+            #expect(throws: KImageError.self) { try PackOptions.parseProtocol(bad) }
+        }
+    }
+
+    // MARK: a packed image
+
+    func packed(_ spec: PackFixture.Spec, extra: (inout PackOptions) -> Void = { _ in }) throws -> (TemporaryDirectory, PackReport, [UInt8]) {
+        let dir = try TemporaryDirectory()
+        let elf = try PackFixture.build(spec, in: dir)
+        var options = PackOptions(kernelPath: elf, outputPath: dir.file("k.img"))
+        extra(&options)
+        let report = try BootImagePacker.pack(options)
+        return (dir, report, try contentsOf(dir.file("k.img")))
+    }
+
+    static let c = PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "", paging: 3)
+
+    @Test func headerTellsLoadersTheTruth() throws {
+        let (_, report, image) = try packed(Self.c)
+        let h = try SetupHeader(decoding: image)
+        #expect(h.bootFlag == 0xAA55 && h.hasHeaderMagic)
+        #expect(h.version == 0x020C)
+        #expect(h.jump == 0x66EB && h.headerEnd == 0x268)
+        #expect(h.setupSects >= 4 && h.setupSects <= 6)
+        let pm = image.count - h.realModeSize
+        #expect(pm % 16 == 0 && Int(h.syssize) * 16 == pm, "syssize is exact")
+        #expect(h.loadflags == SetupHeader.loadedHigh)
+        #expect(h.xloadflags == 0, "no XLF_KERNEL_64: there is no 64-bit entry at +0x200")
+        #expect(h.code32Start == 0x10_0000 && h.prefAddress == 0x10_0000 && h.relocatableKernel == 0)
+        #expect(h.cmdlineSize == 2047)
+        #expect(UInt64(h.initSize) == report.firstFree - 0x10_0000, "init_size covers everything up to the first free byte")
+        #expect(UInt64(h.initSize) >= UInt64(pm), "init_size covers at least the loaded bytes")
+        #expect(h.initSize % 4096 == 0)
+        let offset = Int(h.kernelVersion) + 0x200
+        #expect(offset < Int(h.setupSects) * 512)
+        let version = String(decoding: image[offset...].prefix { $0 != 0 }, as: UTF8.self)
+        #expect(version == "kimage \(KImageVersion.string) c.elf")
+        #expect(Array(image[0x268..<0x26C]) == Array(StubBytes.setup16[0x68..<0x6C]), "the setup's first instruction is intact")
+    }
+
+    @Test(arguments: [UInt16(0x020B), 0x020D])
+    func declaredProtocolVersionIsWritten(version: UInt16) throws {
+        let (_, report, image) = try packed(Self.c) { $0.protocolVersion = version }
+        let h = try SetupHeader(decoding: image)
+        #expect(h.version == version && h.headerEnd == 0x268)
+        #expect(report.protocolVersion == SetupHeader.versionString(version))
+    }
+
+    @Test func overlappingKernelMovesTheImageAboveEverything() throws {
+        let (_, report, image) = try packed(Self.c)
+        let h = try SetupHeader(decoding: image)
+        let moved = try #require(report.movedTo)
+        let pmSize = UInt64(image.count - h.realModeSize)
+        let kernelEnd = report.segments.map { $0.physicalAddress + $0.memorySize }.max()!
+        #expect(moved >= 0x10_0000 + pmSize && moved >= kernelEnd && moved % 4096 == 0)
+        let pm = Array(image[h.realModeSize...])
+        let plan = StubBytes.setup32.count
+        #expect(pm.loadLE(UInt32.self, at: plan) == 0x4E4C_504B)
+        #expect(pm.loadLE(UInt32.self, at: plan + 0x04)! & 1 == 1)
+        #expect(pm.loadLE(UInt32.self, at: plan + 0x0C) == UInt32(moved))
+        #expect(pm.loadLE(UInt32.self, at: plan + 0x10) == UInt32(pmSize))
+    }
+
+    @Test func identityKernelAboveTheImageDoesNotMove() throws {
+        var spec = PackFixture.Spec(name: "hi", bits64: false, virtualBase: 0x100_0000, expectedCmdline: "", paging: 0)
+        spec.physicalBase = 0x100_0000
+        let (_, report, _) = try packed(spec)
+        #expect(report.movedTo == nil)
+        #expect(report.cr3 == 0 && report.pagingMode == BootPagingMode.none.name)
+    }
+
+    @Test func tablesMapSegmentsWithTheirOwnRightsAndIdentityMapTheRest() throws {
+        let (_, report, image) = try packed(Self.c) { $0.maps = ["0xFFFFC00000000000=0xB8000+4K:rw,uc"]; $0.recursiveSlot = 511 }
+        let h = try SetupHeader(decoding: image)
+        let tablesPart = try #require(report.parts.first { $0.name == "page tables" })
+        let bytes = Array(image[Int(tablesPart.fileOffset)..<Int(tablesPart.fileOffset + tablesPart.size)])
+        #expect(tablesPart.physical == report.cr3)
+        let walk = try PageTableWalker.walkDetailed(bytes: bytes, mode: .fourLevel, base: report.cr3)
+        #expect(walk.recursiveSlots == [511])
+        func lookup(_ va: UInt64) -> LeafRun? { walk.runs.first { va >= $0.virtualStart && va - $0.virtualStart < $0.size } }
+        for s in report.segments {
+            let run = try #require(lookup(s.virtualAddress), "segment \(s.index) is mapped")
+            #expect(run.physicalStart + (s.virtualAddress - run.virtualStart) == s.physicalAddress)
+            #expect(run.flags.writable == s.flags.contains("W"))
+            #expect(run.flags.executable == s.flags.contains("X"))
+            #expect(!(run.flags.writable && run.flags.executable), "W^X")
+        }
+        let user = try #require(lookup(0xFFFF_C000_0000_0000))
+        #expect(user.physicalStart == 0xB8000 && user.flags.cache != .writeBack)
+        // The stub's pages: identity, executable, read-only; everything else identity is RW NX.
+        let movedTo = try #require(report.movedTo)
+        let stub = try #require(lookup(movedTo))
+        #expect(stub.virtualStart == stub.physicalStart && stub.flags.executable && !stub.flags.writable)
+        for va: UInt64 in [0, 0x9_0000, report.bootInfo, report.stackTop - 8, 0xFEE0_0000, 0xFFFF_F000] {
+            let run = try #require(lookup(va), "\(hex(va)) is identity-mapped")
+            #expect(run.virtualStart == run.physicalStart && run.flags.writable && !run.flags.executable, "\(hex(va)): \(run)")
+        }
+        _ = h
+    }
+
+    @Test func aPageTwoSegmentsShareGetsBothRights() throws {
+        let dir = try TemporaryDirectory()
+        let obj = try Toolchain.nasm("""
+            bits 64
+            section .text
+            global _start
+            _start: jmp _start
+            section .data
+            value: dq 42
+            """, in: dir, name: "k")
+        // No ALIGN: .data starts in .text's last page, as its own RW segment.
+        let elf = try Toolchain.ld([obj], script: """
+            ENTRY(_start)
+            PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }
+            SECTIONS {
+              .text 0xFFFFFFFF80100000 : AT(0x100000) { *(.text) . += 0x1800; } :text
+              .data : AT(ADDR(.data) - 0xFFFFFFFF80000000) { *(.data) } :data
+            }
+            """, in: dir, output: "k.elf", extra: ["-z", "max-page-size=4096"])
+        let file = try ELFFile(path: elf)
+        #expect(file.loadSegments.count == 2)
+        var options = PackOptions(kernelPath: elf, outputPath: dir.file("k.img"))
+        options.commandLine = "x"
+        let report = try BootImagePacker.pack(options)
+        let image = try contentsOf(dir.file("k.img"))
+        let tablesPart = try #require(report.parts.first { $0.name == "page tables" })
+        let bytes = Array(image[Int(tablesPart.fileOffset)..<Int(tablesPart.fileOffset + tablesPart.size)])
+        let runs = try PageTableWalker.walkDetailed(bytes: bytes, mode: .fourLevel, base: report.cr3).runs
+        func flags(_ va: UInt64) -> MappingFlags? { runs.first { va >= $0.virtualStart && va - $0.virtualStart < $0.size }?.flags }
+        #expect(flags(0xFFFF_FFFF_8010_0000) == MappingFlags(writable: false, executable: true))
+        #expect(flags(0xFFFF_FFFF_8010_1000) == MappingFlags(writable: true, executable: true), "the shared page")
+    }
+
+    @Test func depfileRuleNamesEveryInputAndEscapesSpaces() throws {
+        let (dir, _, _) = try packed(Self.c)
+        var options = PackOptions(kernelPath: dir.file("c.elf"), outputPath: dir.file("my image.img"))
+        options.loaderPath = dir.file("c.elf")
+        let report = try BootImagePacker.pack(options)
+        #expect(BootImagePacker.depfileRule(report) == dir.path.replacingOccurrences(of: " ", with: "\\ ") + "/my\\ image.img: \(dir.file("c.elf")) \(dir.file("c.elf"))\n")
+    }
+
+    @Test func packingIsDeterministic() throws {
+        let (dir, _, first) = try packed(Self.c)
+        var options = PackOptions(kernelPath: dir.file("c.elf"), outputPath: dir.file("again.img"))
+        options.commandLine = ""
+        _ = try BootImagePacker.pack(options)
+        #expect(try contentsOf(dir.file("again.img")) == first)
+    }
+
+    func le32(_ values: [UInt32]) -> [UInt8] {
+        var b: [UInt8] = []
+        for v in values { b.appendLE(v) }
+        return b
+    }
+}
