@@ -93,9 +93,10 @@ import TestSupport
         func count(readable: Bool) { lock.withLock { if readable { successes += 1 } else { failures += 1 } } }
     }
 
-    /// Every mutant goes through the first three; every fifth also through a writing redirect
+    /// Every mutant goes through the first four; every fifth also through a writing redirect
     /// (a failed write must leave no output and no temporary).
     static let kernelCommands: [[String]] = [
+        ["inspect", "KERNEL"],
         ["redirect", "KERNEL", "--manifest", "DIR/redirects.txt", "--dry-run", "--allow-spare"],
         ["pack", "--kernel", "KERNEL", "-o", "DIR/kernel.img"],
         ["pagetables", "--mode", "4level", "--from-elf", "KERNEL", "--format", "summary"],
@@ -119,6 +120,31 @@ import TestSupport
         // The mutants must reach past the ELF header check, or the test proves little.
         #expect(result.successes >= 10, "only \(result.successes) mutants still read as ELF")
         #expect(result.failures >= 10, "only \(result.failures) mutants were refused")
+    }
+
+    /// Images from `pack` and table blobs from `pagetables`, damaged, through `inspect` (text and
+    /// JSON), which must decode what it can and warn, or refuse with a message.
+    @Test func damagedImagesAndTableBlobsNeverCrashInspect() throws {
+        let dir = try TemporaryDirectory("kimage-mutation-src")
+        let kernel = try RobustnessFixture.kernel(in: dir)
+        let image = dir.file("kernel.img")
+        let packed = try kimage(["pack", "--kernel", kernel, "-o", image])
+        #expect(packed.status == 0, "\(packed.stderr)")
+        let imageBytes = try contentsOf(image)
+        let header = Array(stride(from: 0x1F1, to: 0x26C, by: 2)) + [0x1FE, 0x202, 0x206, 0x211, 0x214, 0x248, 0x24C, 0x260]
+        let images = try Self.run(original: imageBytes, count: 60, seed: 0x1A6, name: "kernel.img",
+                                  commands: [["inspect", "KERNEL"], ["inspect", "KERNEL", "--json"]], hotOffsets: header)
+        #expect(images.findings.isEmpty, "\(images.findings.prefix(20).map(\.description).joined(separator: "\n"))")
+
+        let blob = dir.file("tables.bin")
+        let built = try kimage(["pagetables", "--mode", "4level", "--identity", "0+8M", "--higher-half", "0xFFFF800000000000+4M",
+                                "--recursive", "511", "--page-size", "4K", "--base", "0x100000", "--format", "bin", "-o", blob])
+        #expect(built.status == 0, "\(built.stderr)")
+        let blobs = try Self.run(original: try contentsOf(blob), count: 40, seed: 0xB10B, name: "tables.bin",
+                                 commands: [["inspect", "KERNEL", "--mode", "4level", "--base", "0x100000"],
+                                            ["inspect", "KERNEL", "--mode", "4level", "--base", "0x100000", "--json"]],
+                                 hotOffsets: [0, 8, 0x1000, 0x1FF8, 0x2000, 0x3000])
+        #expect(blobs.findings.isEmpty, "\(blobs.findings.prefix(20).map(\.description).joined(separator: "\n"))")
     }
 
     @Test func damagedGoSourcesAndManifestsNeverCrashKimage() throws {
