@@ -8,7 +8,7 @@ out=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$out"/{elf,pack-layout,redirect-table,setup-header,pagetable-walker,go-source,manifest,config}
+mkdir -p "$out"/{inspect,elf,pack-layout,redirect-table,setup-header,pagetable-walker,go-source,manifest,config}
 
 # Fixture kernels: ELF64 and ELF32, with a redirect table, data and bss (as the tests build them).
 cat > "$work/k.s" <<'ASM'
@@ -59,6 +59,8 @@ for bits in 64 32; do
     # An image: its first 4 KiB hold the boot sector and the setup header.
     "$kimage" pack --kernel "$work/k$bits.elf" -o "$work/k$bits.img" >/dev/null
     head -c 4096 "$work/k$bits.img" > "$out/setup-header/image$bits"
+    cp "$work/k$bits.img" "$out/inspect/image$bits.img"
+    cp "$work/r$bits.elf" "$out/inspect/redirected$bits.elf"
 done
 strip -o "$out/elf/stripped64.elf" "$work/k64.elf"
 
@@ -72,6 +74,7 @@ for mode in 32 pae 4level 5level; do
     { printf "\\x0$i\\x10"; cat "$work/t.bin"; } > "$out/pagetable-walker/$mode-4k"
     "$kimage" pagetables --mode $mode --identity 0+16M --base 0x10000 --format bin -o "$work/t.bin" >/dev/null
     { printf "\\x0$i\\x10"; cat "$work/t.bin"; } > "$out/pagetable-walker/$mode-large"
+    cp "$work/t.bin" "$out/inspect/$mode.bin"
     i=$((i + 1))
 done
 

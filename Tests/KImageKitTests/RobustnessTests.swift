@@ -118,6 +118,17 @@ import TestSupport
         #expect(m.contains("/p/kimage.toml:") && m.contains("Error while parsing table header: expected a bare key or a quoted key"), "\(m)")
     }
 
+    // Found by `make fuzz` (config): toml++ asserted in parse_value() on `}` where an array
+    // expects a value.
+    @Test(arguments: ["[sources]\nmanifest = [}\n", "[sources]\nmanifest = [\"a\",\n  # c\n}]\n", "[sources]\nx = [[}]]\n"])
+    func aBraceWhereAnArrayExpectsAValueIsASyntaxError(text: String) throws {
+        let m = message { _ = try KImageConfig(text: text, path: "kimage.toml") }
+        #expect(m.contains("kimage.toml:") && m.contains("Error while parsing array: expected a value, ',' or closing ']', saw '}'"), "\(m)")
+        // Braces of inline tables inside arrays, and in strings, are fine.
+        let fine = message { _ = try KImageConfig(text: "[sources]\nx = [{a = \"}\"}, {b = [1]}]\n", path: "kimage.toml") }
+        #expect(!fine.contains("Error while parsing array"), "\(fine)")
+    }
+
     @Test func tableHeaderLookalikesInsideValuesAreLeftToTheParser() throws {
         // `[` at a line start inside an array or a multi-line string is no table header.
         let text = "[pack]\ncmdline = \"\"\"\n[!]\n\"\"\"\nmap = [\n  [ +1 ],\n]\n"

@@ -1,12 +1,14 @@
-/// Checks toml++ (under TOMLKit) does not assert on: a table header whose key starts with a
-/// character that can start no key (`[:a]`, `[[ !x]]`) aborts the process from toml++'s
-/// parse_key() instead of giving a parse error (found by `make fuzz`). This lexer finds table
-/// headers the way the parser does (line start, outside strings, arrays and inline tables) and
-/// reports such a header as the syntax error it is, before toml++ sees the text.
+/// Checks for what toml++ (under TOMLKit) asserts on instead of reporting, aborting kimage
+/// (both found by `make fuzz`): a table header whose key starts with a character that can
+/// start no key (`[:a]`, `[[ !x]]`, parse_key()), and a `}` where an array expects a value
+/// (`x = [}`, `x = [1,}`, parse_value()). This lexer finds both the way the parser would
+/// (outside strings and comments; headers at a line start outside any value) and reports them
+/// as the syntax errors they are, before toml++ sees the text.
 enum TOMLPreflight {
     static func check(_ text: String, path: String) throws {
         let b = Array(text.utf8)
-        var i = 0, line = 1, lineStart = 0, depth = 0
+        var i = 0, line = 1, lineStart = 0
+        var open: [UInt8] = []          // the value brackets open at i: `[` arrays, `{` inline tables
         var atLineStart = true
         func isBare(_ c: UInt8) -> Bool {
             (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x5F || c == 0x2D
@@ -31,7 +33,7 @@ enum TOMLPreflight {
             let c = b[i]
             if c == 0x0A { line += 1; lineStart = i + 1; atLineStart = true; i += 1; continue }
             if c == 0x20 || c == 0x09 || c == 0x0D { i += 1; continue }
-            if atLineStart && depth == 0 && c == 0x5B {
+            if atLineStart && open.isEmpty && c == 0x5B {
                 // A table header: `[` or `[[`, blanks, then a key's first character.
                 var j = i + 1
                 if j < b.count && b[j] == 0x5B { j += 1 }
@@ -52,9 +54,13 @@ enum TOMLPreflight {
                 let multi = i + 2 < b.count && b[i + 1] == c && b[i + 2] == c
                 i = skipString(i, quote: c, multi: multi)
             case 0x5B, 0x7B:
-                depth += 1; i += 1
+                open.append(c); i += 1
+            case 0x7D where open.last == 0x5B:
+                throw KImageError.config(.syntax(path: path, line: line, column: i - lineStart + 1,
+                    message: "Error while parsing array: expected a value, ',' or closing ']', saw '}'"))
             case 0x5D, 0x7D:
-                depth = max(0, depth - 1); i += 1
+                if !open.isEmpty { open.removeLast() }
+                i += 1
             default:
                 i += 1
             }
