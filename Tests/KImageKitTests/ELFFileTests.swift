@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import KImageKit
 import TestSupport
@@ -34,5 +35,43 @@ import TestSupport
         } catch let e as KImageError {
             #expect(e.description.contains("not an ELF"))
         }
+    }
+}
+
+@Suite struct ELFHeadersOnlyTests {
+    @Test func headersOnlyReadAgreesWithTheFullRead() throws {
+        let dir = try TemporaryDirectory()
+        let obj = try Toolchain.nasm("""
+            bits 64
+            section .text
+            global _start
+            _start: jmp _start
+            section .data
+            times 8192 db 0x5a
+            """, in: dir, name: "k")
+        let path = try Toolchain.ld([obj], script: nil, in: dir, output: "k.elf", extra: ["-Ttext=0x200000"])
+        let full = try ELFFile(path: path)
+        let headers = try ELFFile(headersOf: path)
+        #expect(headers.file.isPartial && !full.file.isPartial)
+        #expect(headers.sections == full.sections)
+        #expect(headers.segments == full.segments)
+        #expect(headers.entry == full.entry && headers.elfClass == full.elfClass)
+        // Segment contents were not read: the data section's bytes are still zero in memory.
+        let data = try #require(full.section(named: ".data"))
+        #expect(headers.bytes[Int(data.offset)] == 0 && full.bytes[Int(data.offset)] == 0x5a)
+        try headers.file.verifyUnchanged()
+    }
+
+    @Test func aPartialReadNoticesTheFileChanging() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("f.bin", String(repeating: "x", count: 4096))
+        let file = try FileBytes(partOf: path)
+        try file.load(offset: 0, count: 16)
+        #expect(Array(file.bytes[0..<2]) == [0x78, 0x78])
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("more".utf8))
+        try handle.close()
+        #expect(throws: KImageError.self) { try file.verifyUnchanged() }
     }
 }

@@ -5,7 +5,8 @@ public enum BootImagePacker {
     static let setup16BootParams = 0x1000
 
     public static func pack(_ options: PackOptions) throws -> PackReport {
-        let kernel = try ELFFile(path: options.kernelPath)
+        // Headers only: segment bytes go file to file (copy_file_range), never through memory.
+        let kernel = try ELFFile(headersOf: options.kernelPath)
         var loader: ELFFile?
         if let loaderPath = options.loaderPath { loader = try ELFFile(path: loaderPath) }
         let stubs = try OwnStubs(options: options)
@@ -17,13 +18,14 @@ public enum BootImagePacker {
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         let head = layout.protectedModeHead()
 
-        let kernelSource = PayloadSource(path: kernel.path, bytes: kernel.bytes)
+        let kernelSource = PayloadSource(file: kernel.file)
         let loaderSource = loader.flatMap { PayloadSource(path: $0.path, bytes: $0.bytes) }
         defer {
             kernelSource?.close()
             loaderSource?.close()
         }
-        try OutputFile.write(to: options.outputPath, mode: 0o644) { sink in
+        guard kernelSource != nil else { throw KImageError.file(.changedWhileReading(path: kernel.path)) }
+        try OutputFile.write(to: options.outputPath, mode: 0o644, durable: false) { sink in
             try sink.write(realMode)
             try sink.write(head)
             var written = head.count
@@ -51,6 +53,7 @@ public enum BootImagePacker {
                 written += loader.bytes.count
             }
             try pad(to: layout.protectedModeSize)
+            try kernel.file.verifyUnchanged()
         }
         return PackReport(layout: layout, header: try SetupHeader(decoding: realMode), options: options)
     }

@@ -25,6 +25,17 @@ struct PayloadSource {
         self.bytes = bytes
     }
 
+    /// The descriptor a partially read FileBytes holds (duplicated): the very file whose headers
+    /// were checked, not whatever the path names now.
+    init?(file: FileBytes) {
+        guard file.isPartial else { return nil }
+        let fd = dup(file.fileDescriptor)
+        guard fd >= 0 else { return nil }
+        self.fd = fd
+        self.path = file.path
+        self.bytes = file.bytes
+    }
+
     func close() { _ = Glibc.close(fd) }
 }
 
@@ -47,6 +58,18 @@ extension FileSink {
                 let n = copyFileRange(source.fd, &inOffset, fd, nil, count - done, 0)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }  // EXDEV, EINVAL, ENOSYS, or a file that shrank: fall back
+                done += n
+            }
+        }
+        if done < count, let source {
+            // copy_file_range refused (another filesystem, an old kernel): read the rest.
+            var chunk = [UInt8](repeating: 0, count: min(count - done, 1 << 20))
+            while done < count {
+                let want = min(count - done, chunk.count)
+                let n = chunk.withUnsafeMutableBytes { pread(source.fd, $0.baseAddress!, want, off_t(offset + done)) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { throw KImageError.file(.changedWhileReading(path: source.path)) }
+                try chunk.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
                 done += n
             }
         }

@@ -119,20 +119,19 @@ extension BootImagePacker {
             h.jump = 0x66EB
             h.version = options.protocolVersion
             h.initSize = UInt32(alignUp(pmSize, 4096))
-            let code = Array(realMode[h.headerEnd..<SetupHeader.end])
             h.encode(into: &realMode)
-            realMode.replaceSubrange(h.headerEnd..<SetupHeader.end, with: code)
         }
         realMode.storeLE(UInt32(pmSize / 16), at: 0x1F4)
         let header = try SetupHeader(decoding: realMode)
 
-        let kernelSource = PayloadSource(path: kernel.path, bytes: kernel.bytes)
+        let kernelSource = PayloadSource(file: kernel.file)
+        guard kernelSource != nil else { throw KImageError.file(.changedWhileReading(path: kernel.path)) }
         let loaderSource = loader.flatMap { PayloadSource(path: $0.path, bytes: $0.bytes) }
         defer {
             kernelSource?.close()
             loaderSource?.close()
         }
-        try OutputFile.write(to: options.outputPath, mode: 0o644) { sink in
+        try OutputFile.write(to: options.outputPath, mode: 0o644, durable: false) { sink in
             try sink.write(realMode)
             try sink.write(head)
             try sink.copy(from: kernelSource, memory: kernel.bytes, offset: 0, count: kernel.bytes.count)
@@ -141,6 +140,7 @@ extension BootImagePacker {
                 try sink.copy(from: loaderSource, memory: loader.bytes, offset: 0, count: loader.bytes.count)
             }
             try sink.writeZeros(pmSize - end)
+            try kernel.file.verifyUnchanged()
         }
         let pmStart = UInt64(header.realModeSize)
         var parts: [PackReport.Part] = [

@@ -9,6 +9,7 @@ extension ELFFile {
     /// other name: names are compared as bytes (length first, then a hash), so a 200,000-symbol
     /// kernel costs no String per symbol. File and section symbols are left out.
     public func definedSymbols(named names: Set<String>) throws -> [String: [ELFSymbol]] {
+        precondition(!file.isPartial, "ELFFile(headersOf:) holds no section contents")
         let symtab = try symbolTableSection()
         let entrySize = elfClass == .elf64 ? 24 : 16
         guard Int(symtab.link) < sections.count else {

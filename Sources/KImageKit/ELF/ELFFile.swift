@@ -25,6 +25,50 @@ public final class ELFFile: @unchecked Sendable {
         try self.init(file: FileBytes(path: path))
     }
 
+    /// Reads only what describes the file: the ELF header, the program and section header
+    /// tables and the section name table. For `pack`, which copies segment bytes file to file;
+    /// symbols and section contents of such an ELFFile are not loaded (`file.isPartial`).
+    public convenience init(headersOf path: String) throws {
+        let file = try FileBytes(partOf: path)
+        let raw = file.bytes
+        try file.load(offset: 0, count: 64)
+        if raw.count >= 64, raw[0] == 0x7F, raw[4] == 1 || raw[4] == 2 {
+            let is64 = raw[4] == 2
+            let phoff: UInt64 = is64 ? raw.loadLE(at: 32)! : UInt64(raw.loadLE(UInt32.self, at: 28)!)
+            let shoff: UInt64 = is64 ? raw.loadLE(at: 40)! : UInt64(raw.loadLE(UInt32.self, at: 32)!)
+            let phnum = UInt64(raw.loadLE(UInt16.self, at: is64 ? 56 : 44)!)
+            let shnum = UInt64(raw.loadLE(UInt16.self, at: is64 ? 60 : 48)!)
+            let shstrndx = UInt64(raw.loadLE(UInt16.self, at: is64 ? 62 : 50)!)
+            let (phsize, shsize): (UInt64, UInt64) = is64 ? (56, 64) : (32, 40)
+            try file.load(offset: phoff, count: phnum * phsize)
+            if shoff != 0 && (shnum == 0 || shstrndx == 0xFFFF) {
+                // Extended numbering keeps the counts in section 0: simplest to read everything.
+                try file.load(offset: 0, count: UInt64(raw.count))
+            } else if shoff != 0 {
+                try file.load(offset: shoff, count: shnum * shsize)
+                if shstrndx < shnum {
+                    let at = shoff &+ shstrndx * shsize
+                    if let (o, n) = Self.offsetAndSize(raw, at: at, is64: is64) {
+                        try file.load(offset: o, count: n)
+                    }
+                }
+            }
+        }
+        try self.init(file: file)
+    }
+
+    /// sh_offset and sh_size of the section header at `at`, when it lies in the file.
+    private static func offsetAndSize(_ raw: UnsafeRawBufferPointer, at: UInt64, is64: Bool) -> (UInt64, UInt64)? {
+        guard at < UInt64(raw.count) else { return nil }
+        let i = Int(at)
+        if is64 {
+            guard let o = raw.loadLE(UInt64.self, at: i + 24), let n = raw.loadLE(UInt64.self, at: i + 32) else { return nil }
+            return (o, n)
+        }
+        guard let o = raw.loadLE(UInt32.self, at: i + 16), let n = raw.loadLE(UInt32.self, at: i + 20) else { return nil }
+        return (UInt64(o), UInt64(n))
+    }
+
     public init(file: FileBytes) throws {
         self.file = file
         let path = file.path
@@ -249,6 +293,7 @@ public final class ELFFile: @unchecked Sendable {
 
     /// Bytes of the file, bounds-checked.
     public func fileBytes(at offset: UInt64, count: Int) -> [UInt8]? {
+        precondition(!file.isPartial, "ELFFile(headersOf:) holds no section contents")
         guard count >= 0, offset <= UInt64(bytes.count), UInt64(count) <= UInt64(bytes.count) - offset else { return nil }
         return Array(bytes[Int(offset)..<Int(offset) + count])
     }
@@ -272,6 +317,7 @@ public final class ELFFile: @unchecked Sendable {
 
     /// Walks the symbol table once without building an array (200,000-symbol kernels).
     public func forEachSymbol(_ body: (ELFSymbol) throws -> Void) throws {
+        precondition(!file.isPartial, "ELFFile(headersOf:) holds no section contents")
         let symtab = try symbolTableSection()
         let entrySize: UInt64 = elfClass == .elf64 ? 24 : 16
         guard Int(symtab.link) < sections.count else {
@@ -325,6 +371,7 @@ public final class ELFFile: @unchecked Sendable {
     /// Writes this file with `patches` applied to `destination` (atomically; the file itself
     /// when it is the same path). Patches must lie inside the file and must not overlap.
     public func write(applying patches: [BytePatch], to destination: String) throws {
+        precondition(!file.isPartial, "ELFFile(headersOf:) holds no section contents")
         let sorted = patches.sorted { $0.offset < $1.offset }
         var cursor: UInt64 = 0
         let fileSize = UInt64(bytes.count)

@@ -14,6 +14,13 @@ public final class FileBytes: @unchecked Sendable {
     /// True when `storage` is an anonymous mapping (large files), false for a heap block.
     private let mapped: Bool
     public let mode: mode_t
+    /// Open only for a file read in part (`init(partOf:)`): where further bytes come from.
+    private let partialFD: Int32
+    private let partialStat: stat?
+    /// True when only the ranges asked for with `load` hold the file's bytes; the rest reads as
+    /// zeros. Only code that knows which ranges it loaded may use `bytes` of such a file.
+    public var isPartial: Bool { partialFD >= 0 }
+    public var fileDescriptor: Int32 { partialFD }
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(storage) }
     public var count: Int { storage.count }
@@ -54,7 +61,63 @@ public final class FileBytes: @unchecked Sendable {
             throw KImageError.file(.empty(path: path))
         }
         mapped = isMapped
+        partialFD = -1
+        partialStat = nil
         storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size])
+    }
+
+    /// Opens a file to be read in part: its size is known, no byte is read until `load`. The
+    /// buffer is an untouched anonymous mapping, so the unread part costs no memory; `pack`
+    /// reads a kernel's headers this way and copies its segments file to file.
+    public init(partOf path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw KImageError.file(.cannotOpen(path: path, reason: errnoString())) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let reason = errnoString()
+            close(fd)
+            throw KImageError.file(.cannotRead(path: path, reason: reason))
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR { close(fd); throw KImageError.file(.isDirectory(path: path)) }
+        let size = Int(st.st_size)
+        if size == 0 { close(fd); throw KImageError.file(.empty(path: path)) }
+        guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+            let reason = errnoString()
+            close(fd)
+            throw KImageError.file(.cannotRead(path: path, reason: reason))
+        }
+        mode = st.st_mode & 0o7777
+        mapped = true
+        partialFD = fd
+        partialStat = st
+        storage = UnsafeMutableRawBufferPointer(start: p, count: size)
+    }
+
+    /// Reads `count` bytes at `offset` of a partial file into place; ranges past the end are
+    /// clipped (the caller's own checks against the file size report them).
+    public func load(offset: UInt64, count: UInt64) throws {
+        guard isPartial, offset < UInt64(storage.count) else { return }
+        let end = offset + min(count, UInt64(storage.count) - offset)
+        var at = Int(offset)
+        while at < Int(end) {
+            let n = pread(partialFD, storage.baseAddress! + at, Int(end) - at, off_t(at))
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw KImageError.file(.cannotRead(path: path, reason: errnoString())) }
+            if n == 0 { throw KImageError.file(.changedWhileReading(path: path)) }
+            at += n
+        }
+    }
+
+    /// Throws when a partial file's size or modification time changed since it was opened:
+    /// then the bytes copied from it may not be the ones that were checked.
+    public func verifyUnchanged() throws {
+        guard let before = partialStat else { return }
+        var now = stat()
+        guard fstat(partialFD, &now) == 0, now.st_size == before.st_size,
+              now.st_mtim.tv_sec == before.st_mtim.tv_sec, now.st_mtim.tv_nsec == before.st_mtim.tv_nsec else {
+            throw KImageError.file(.changedWhileReading(path: path))
+        }
     }
 
     /// For tests and fuzzing: bytes that never were a file.
@@ -62,12 +125,15 @@ public final class FileBytes: @unchecked Sendable {
         path = name
         mode = 0o644
         mapped = false
+        partialFD = -1
+        partialStat = nil
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 16)
         _ = buffer.initializeMemory(as: UInt8.self, from: source)
         storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<source.count])
     }
 
     deinit {
+        if partialFD >= 0 { close(partialFD) }
         Self.release(UnsafeMutableRawBufferPointer(start: storage.baseAddress, count: max(storage.count, 1)), mapped: mapped)
     }
 

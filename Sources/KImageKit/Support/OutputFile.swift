@@ -15,9 +15,12 @@ public enum OutputFile {
     /// A symbolic link is followed: the file it names is replaced and the link kept. A device or
     /// FIFO (`-o /dev/null`, `-o /dev/stdout`) is written directly: renaming over it would
     /// replace the device node.
+    /// `durable: false` skips the fsync before the rename, for outputs a build regenerates
+    /// (a boot image): syncing 100 MB was most of what `pack` spent beyond `cp`, which does not sync.
     public static func write(
         to requestedPath: String,
         mode: mode_t? = nil,
+        durable: Bool = true,
         _ body: (inout FileSink) throws -> Void
     ) throws {
         var path = requestedPath
@@ -65,7 +68,7 @@ public enum OutputFile {
             if let (uid, gid) = owner, geteuid() == 0 { _ = fchown(fd, uid, gid) }
             // The bytes reach the disk before the name does: a crash after the rename must not
             // leave an empty kernel (EINVAL: the file system cannot sync, nothing to wait for).
-            if fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
+            if durable && fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
                 throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
             }
             if close(fd) != 0 {
