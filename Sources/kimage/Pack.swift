@@ -31,8 +31,8 @@ struct Pack: ParsableCommand {
     @Option(name: .customLong("map"), help: "Extra mapping VIRT=PHYS+SIZE[:FLAGS], as for kimage pagetables (repeatable).")
     var maps: [String] = []
 
-    @Option(help: "Top-level table slot that maps the tables themselves (gopher-os: 511).")
-    var recursive: String?
+    @Option(help: "Top-level table slot that maps the tables themselves (gopher-os: 511), as for kimage pagetables.")
+    var recursive: Int?
 
     @Flag(name: .customLong("embed-elf"), help: "Carry the whole kernel ELF (symbols included), not only its loadable segments.")
     var embedELF = false
@@ -67,12 +67,7 @@ struct Pack: ParsableCommand {
             options.loaderPath = loader
             options.commandLine = cmdline
             options.maps = maps
-            if let recursive {
-                guard let slot = Int(recursive) ?? (try? AddressParser.parse(recursive)).flatMap({ Int(exactly: $0) }) else {
-                    throw KImageError.bootImage(.invalidRecursiveSlot(text: recursive))
-                }
-                options.recursiveSlot = slot
-            }
+            options.recursiveSlot = recursive
             options.bootSectorPath = bootsector
             options.setup16Path = setup16
             options.setup32Path = setup32

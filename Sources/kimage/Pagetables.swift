@@ -49,6 +49,9 @@ struct Pagetables: ParsableCommand {
     @Option(name: .customLong("link-offset"), help: ArgumentHelp("nasm/gas: link address minus physical address of the tables; default 0.", valueName: "OFFSET"))
     var linkOffset: String?
 
+    @Option(name: .customLong("symbol-prefix"), help: ArgumentHelp("nasm/gas/c: prefix of the emitted symbols (NAME_0, NAME_cr3, ...); default kimage_pt.", valueName: "NAME"))
+    var symbolPrefix: String = "kimage_pt"
+
     @Option(name: .long, help: "Output: bin, nasm, gas, c, json or summary.")
     var format: String = "summary"
 
@@ -64,6 +67,11 @@ struct Pagetables: ParsableCommand {
         }
         if f.bakesInBase && base == nil {
             throw ValidationError("--format \(format) holds physical table addresses: give --base PHYS, the address the tables will be loaded at")
+        }
+        let identifier = symbolPrefix.unicodeScalars
+        guard let head = identifier.first, head == "_" || (head.isASCII && head.properties.isAlphabetic),
+              identifier.allSatisfy({ $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) }) else {
+            throw ValidationError("--symbol-prefix `\(symbolPrefix)` is not an identifier; use letters, digits and _, not starting with a digit")
         }
         if identity.isEmpty && map.isEmpty && higherHalf.isEmpty && fromELF == nil {
             throw ValidationError("no mappings: give --identity, --map, --higher-half or --from-elf")
@@ -85,7 +93,7 @@ struct Pagetables: ParsableCommand {
             let offset = try linkOffset.map { try AddressParser.parse($0) } ?? 0
             let tables = try builder.build(base: baseAddress)
             let f = PageTablesFormat(rawValue: format)!
-            let bytes = tables.emit(f, linkOffset: offset)
+            let bytes = tables.emit(f, linkOffset: offset, symbolPrefix: symbolPrefix)
             if let output {
                 try OutputFile.write(to: output) { (sink: inout FileSink) throws in try sink.write(bytes) }
                 if f == .bin {

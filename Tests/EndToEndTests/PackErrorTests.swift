@@ -114,8 +114,10 @@ import TestSupport
     @Test func badRecursiveSlotAndMapSpec() throws {
         let dir = try TemporaryDirectory()
         let k = try PackFixture.build(Self.good64, in: dir)
-        try expectRefusal(["--kernel", k, "--recursive", "top", "-o", dir.file("k.img")], dir: dir, inputs: [k],
-                          ["--recursive top is not a table slot"])
+        try expectRefusal(["--kernel", k, "--recursive", "top", "-o", dir.file("k.img")], dir: dir, inputs: [k], status: 64,
+                          ["--recursive"])
+        try expectRefusal(["--kernel", k, "--recursive", "600", "-o", dir.file("k.img")], dir: dir, inputs: [k],
+                          ["600"])
         try expectRefusal(["--kernel", k, "--map", "0x1000+4K", "-o", dir.file("k.img")], dir: dir, inputs: [k],
                           ["--map", "VIRT=PHYS+SIZE"])
         // A --map on top of the kernel's own mapping: the builder's conflict, nothing written.

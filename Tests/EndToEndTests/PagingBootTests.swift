@@ -15,16 +15,18 @@ import TestSupport
         let format: String
         let high: UInt64
         let readOnly: UInt64
+        /// A recursive top-level slot (nil in PAE, which has none).
+        let slot: Int?
         var description: String { "\(mode) via \(format)" }
     }
 
     static let cases: [Case] = [
-        Case(mode: "32", format: "bin", high: 0xC000_0000, readOnly: 0xC010_0000),
-        Case(mode: "pae", format: "bin", high: 0xC000_0000, readOnly: 0xC010_0000),
-        Case(mode: "pae", format: "nasm", high: 0xC000_0000, readOnly: 0xC010_0000),
-        Case(mode: "4level", format: "bin", high: 0xFFFF_8000_0030_0000, readOnly: 0xFFFF_8000_0040_0000),
-        Case(mode: "4level", format: "nasm", high: 0xFFFF_FFFF_8000_0000, readOnly: 0xFFFF_FFFF_8010_0000),
-        Case(mode: "5level", format: "bin", high: 0xFF00_0000_0030_0000, readOnly: 0xFFFF_8000_0040_0000),
+        Case(mode: "32", format: "bin", high: 0xC000_0000, readOnly: 0xC010_0000, slot: 1023),
+        Case(mode: "pae", format: "bin", high: 0xC000_0000, readOnly: 0xC010_0000, slot: nil),
+        Case(mode: "pae", format: "nasm", high: 0xC000_0000, readOnly: 0xC010_0000, slot: nil),
+        Case(mode: "4level", format: "bin", high: 0xFFFF_8000_0030_0000, readOnly: 0xFFFF_8000_0040_0000, slot: 511),
+        Case(mode: "4level", format: "nasm", high: 0xFFFF_FFFF_8000_0000, readOnly: 0xFFFF_FFFF_8010_0000, slot: 510),
+        Case(mode: "5level", format: "bin", high: 0xFF00_0000_0030_0000, readOnly: 0xFFFF_8000_0040_0000, slot: 510),
     ]
 
     static let modeNumber = ["32": 1, "pae": 2, "4level": 3, "5level": 4]
@@ -32,16 +34,25 @@ import TestSupport
     @Test(arguments: cases)
     func bootsAndFaults(c: Case) throws {
         let dir = try TemporaryDirectory()
-        let mapArgs = ["--mode", c.mode, "--identity", "0+4M",
+        var mapArgs = ["--mode", c.mode, "--identity", "0+4M",
                        "--map", "\(hex(c.high))=0x300000+8K:rw", "--map", "\(hex(c.readOnly))=0x300000+4K:r",
                        "--base", "0x200000"]
+        var defines: [String] = []
+        if let slot = c.slot {
+            // The top table seen through its own slot: slot at every level of the address.
+            let mode = try PagingMode(parsing: c.mode)
+            var va: UInt64 = 0
+            for d in 0..<mode.levels { va |= UInt64(slot) << UInt64(mode.shift(atDepth: d)) }
+            mapArgs += ["--recursive", String(slot)]
+            defines += ["SELF=\(hex(mode.canonicalize(va)))", "SLOT=\(slot)"]
+        }
         let tablesFile = dir.file(c.format == "bin" ? "tables.bin" : "tables.inc")
         let r = try kimage(["pagetables"] + mapArgs + ["--format", c.format, "-o", tablesFile])
         #expect(r.status == 0, "\(r.stderr)")
         let include = c.format == "bin" ? "incbin \"\(tablesFile)\"" : "%include \"\(tablesFile)\""
         let obj = try Toolchain.nasm(Self.kernelSource(include: include), in: dir, name: "kernel", format: "elf32",
                                      defines: ["MODE=\(Self.modeNumber[c.mode]!)", "HIGH=\(hex(c.high))", "HIGH_RO=\(hex(c.readOnly))"]
-                                     + (c.format == "nasm" ? ["NASM_TABLES"] : []))
+                                     + (c.format == "nasm" ? ["NASM_TABLES"] : []) + defines)
         let kernel = try Toolchain.ld([obj], script: Self.linkerScript, in: dir, output: "kernel.elf", emulation: "elf_i386")
         let extra = c.mode == "5level" ? ["-cpu", "qemu64,+la57"] : []
         let boot = try QEMU.boot(kernel: kernel, extra: extra, timeout: 30)
@@ -52,6 +63,9 @@ import TestSupport
         #expect(boot.serial.contains("paging on\n"), "\(serial)")
         #expect(boot.serial.contains("high read ok\n"), "\(serial)")
         #expect(boot.serial.contains("high write ok\n"), "\(serial)")
+        if c.slot != nil {
+            #expect(boot.serial.contains("recursive ok\n"), "\(serial)")
+        }
         // Error code 3: P (a present page) | W (a write), supervisor.
         #expect(boot.serial.contains("#PF err=00000003 cr2=\(cr2Padded)\n"), "\(serial)")
         #expect(!boot.serial.contains("no fault"))
@@ -165,6 +179,14 @@ import TestSupport
             cmp dword [DATA_PHYS + 4], 0xCAFEBABE
             jne fail
             PUTS msg_write
+          %ifdef SLOT
+            ; The top table's slot, read through the recursive window, holds the top table.
+            mov eax, [SELF + SLOT * 4]
+            and eax, 0xFFFFF000
+            cmp eax, kimage_cr3
+            jne fail
+            PUTS msg_recursive
+          %endif
             mov dword [HIGH_RO], 1
             PUTS msg_nofault
             mov al, 0x13
@@ -257,6 +279,14 @@ import TestSupport
             cmp dword [DATA_PHYS + 4], 0xCAFEBABE
             jne fail64
             PUTS msg_write
+        %ifdef SLOT
+            mov rbx, SELF
+            mov eax, [rbx + SLOT * 8]
+            and eax, 0xFFFFF000
+            cmp eax, kimage_cr3
+            jne fail64
+            PUTS msg_recursive
+        %endif
             mov rbx, HIGH_RO
             mov dword [rbx], 1
             PUTS msg_nofault
@@ -311,6 +341,7 @@ import TestSupport
         msg_on: db "paging on", 10, 0
         msg_read: db "high read ok", 10, 0
         msg_write: db "high write ok", 10, 0
+        msg_recursive: db "recursive ok", 10, 0
         msg_nofault: db "no fault on the read-only page", 10, 0
         msg_fail: db "check failed", 10, 0
         msg_pf: db "#PF err=", 0

@@ -38,6 +38,19 @@ import TestSupport
         #expect(m32.stdout.contains("mode 32 has no NX bit: ranges mapped without x are still executable"))
     }
 
+    @Test func symbolPrefix() throws {
+        let r = try kimage(["pagetables", "--mode", "pae", "--identity", "0+2M", "--format", "nasm", "--symbol-prefix", "early_pt"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("early_pt_0:"))
+        #expect(r.stdout.contains("early_pt_cr3 equ early_pt_0 - early_pt_link_offset"))
+        #expect(!r.stdout.contains("kimage_pt"))
+        let c = try kimage(["pagetables", "--mode", "pae", "--identity", "0+2M", "--format", "c", "--base", "1M", "--symbol-prefix", "early_pt"])
+        #expect(c.stdout.contains("#define EARLY_PT_CR3 0x100000ULL"))
+        let bad = try kimage(["pagetables", "--mode", "pae", "--identity", "0+2M", "--format", "nasm", "--symbol-prefix", "9x"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("is not an identifier"))
+    }
+
     @Test func identicalMappingsMerge() throws {
         let dir = try TemporaryDirectory()
         let one = try kimage(["pagetables", "--mode", "pae", "--identity", "0+6M:rw", "--base", "1M", "--format", "bin", "-o", dir.file("a")])

@@ -74,9 +74,7 @@ import KImageKit
               "b": 1,
               "a": "x\\"y\\n",
               "list": [true, null],
-              "nested": {
-                "address": "0xffffffff80000000"
-              }
+              "nested": {"address": "0xffffffff80000000"}
             }
             """)
     }

@@ -62,8 +62,50 @@ import TestSupport
         ])
         let text = r.text()
         #expect(text.contains("redirect table .goredirectstbl at 0xffffffff80104010: 2 entries, 1 spare slot"))
-        #expect(text.contains("0: 0xffffffff80100010 legacy_puts -> 0xffffffff80100020 serial_puts  [src not patched"))
-        #expect(text.contains("1: 0xffffffff80100030 old_fn -> 0xffffffff80100040 new_fn  [trampoline installed at src]"))
+        #expect(text.contains("""
+              0: 0xffffffff80100010 -> 0xffffffff80100020  src not patched: the boot code installs it
+                 legacy_puts -> serial_puts
+              1: 0xffffffff80100030 -> 0xffffffff80100040  trampoline installed at src
+                 old_fn -> new_fn
+
+            """))
+    }
+
+    @Test func elf32RedirectTableWithARel32Trampoline() throws {
+        let dir = try TemporaryDirectory()
+        let obj = try Toolchain.nasm("""
+            bits 32
+            section .text
+            global _start
+            global patched
+            global target
+            global unpatched
+            _start: jmp _start
+            align 16
+            patched: db 0xE9
+                     dd target - (patched + 5)
+            align 16
+            unpatched: times 8 nop
+            align 16
+            target: ret
+            section .goredirectstbl progbits alloc write noexec align=4
+            dd patched, target
+            dd unpatched, target
+            """, in: dir, name: "k32", format: "elf32")
+        let path = try Toolchain.ld([obj], script: """
+            ENTRY(_start)
+            PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }
+            SECTIONS { . = 0xC0100000; .text : AT(0x100000) { *(.text) } :text
+                       . = 0xC0101000; .goredirectstbl : AT(0x101000) { *(.goredirectstbl) } :data }
+            """, in: dir, output: "k32.elf", emulation: "elf_i386")
+        guard case .elf(let r) = try Inspector.inspect(path: path) else { Issue.record("not ELF"); return }
+        let t = try #require(r.redirects)
+        #expect(t.slots == 2)
+        #expect(t.entries == [
+            .init(source: 0xC010_0010, destination: 0xC010_0030, sourceSymbol: "patched", destinationSymbol: "target", trampolineInstalled: true),
+            .init(source: 0xC010_0020, destination: 0xC010_0030, sourceSymbol: "unpatched", destinationSymbol: "target", trampolineInstalled: false),
+        ])
+        #expect(r.text().contains("redirect table .goredirectstbl at 0xc0101000: 2 entries, 0 spare slots"))
     }
 
     @Test func writableExecutableSegmentIsPointedOut() throws {
@@ -113,7 +155,7 @@ import TestSupport
         #expect(field("cmdline_size")?.meaning == "command line up to 2047 characters")
         #expect(field("pref_address")?.raw == 0x100_0000)
         #expect(field("init_size")?.raw == 0x3F9_8000)
-        #expect(field("setup_sects")?.meaning == "27 sectors = 13.50 KiB; protected mode at 0x3800")
+        #expect(field("setup_sects")?.meaning == "27 sectors (13.50 KiB); PM part at 0x3800")
         #expect(field("syssize")?.meaning == "65536 bytes (64 KiB) in 16-byte units")
         #expect(field("version")?.meaning == "protocol 2.15")
         #expect(field("min_alignment")?.meaning == "2^21 = 2 MiB at least")
@@ -181,6 +223,24 @@ import TestSupport
         #expect(r.warnings.count == 1 && r.warnings[0].contains("512 trailing bytes past syssize"))
     }
 
+    @Test func aPESignatureAfterSyssizeIsNamedNotWarnedAbout() throws {
+        let dir = try TemporaryDirectory()
+        let file = try patched(try InspectFixtures.bzImage(in: dir)) { b in
+            // An EFI-stub kernel: "MZ", the PE header at 0x40, data directory 4 = the appended bytes.
+            b[0] = 0x4D; b[1] = 0x5A
+            b.storeLE(UInt32(0x40), at: 0x3C)
+            b.replaceSubrange(0x40..<0x44, with: [0x50, 0x45, 0, 0])
+            b.storeLE(UInt16(0x20B), at: 0x40 + 24)
+            b.storeLE(UInt32(b.count), at: 0x40 + 24 + 112 + 32)
+            b.storeLE(UInt32(0x5C0), at: 0x40 + 24 + 112 + 36)
+            b += [UInt8](repeating: 0x30, count: 0x5C0)
+        }
+        guard case .bootImage(let r) = try Inspector.inspect(file: file) else { Issue.record("not a boot image"); return }
+        #expect(r.warnings.isEmpty, "\(r.warnings)")
+        #expect(r.parts.last?.name == "PE signature (certificate table)")
+        #expect(r.parts.last?.size == 0x5C0)
+    }
+
     @Test func oldProtocolIsAWarningForGrubLinux() throws {
         let dir = try TemporaryDirectory()
         let file = try patched(try InspectFixtures.bzImage(in: dir)) {
@@ -239,8 +299,8 @@ import TestSupport
 
             """)
         let text = r.text()
-        #expect(text.contains("  0x0000000000000000-0x0000000000800000 0x0000000000000000-0x0000000000800000 2M   rw-"))
-        #expect(text.contains("  0xffffffff80000000-0xffffffff80010000 0x0000000000100000-0x0000000000110000 4K   r-x global"))
+        #expect(text.contains("\n 0x0000000000000000-0x0000000000800000 0x0000000000000000-0x0000000000800000 2M   rw-"))
+        #expect(text.contains("\n 0xffffffff80000000-0xffffffff80010000 0x0000000000100000-0x0000000000110000 4K   r-x global"))
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 })
     }
 
@@ -296,5 +356,80 @@ import TestSupport
         boot[0x202] = 0
         #expect(kind(boot) == .pageTables)
         #expect(kind([0x55]) == .pageTables)
+    }
+}
+
+/// Cut and corrupted inputs: every one gives a report (with warnings) or a KImageError, never a
+/// trap. Deterministic: a fixed-seed generator picks the bytes.
+@Suite struct InspectRobustnessTests {
+    struct Generator {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    func survives(_ bytes: [UInt8], mode: PagingMode? = nil, base: UInt64? = nil) -> Bool {
+        do {
+            let r = try Inspector.inspect(file: FileBytes(bytes: bytes, name: "x"), mode: mode, base: base)
+            _ = r.text(style: .ascii)
+            _ = r.json()
+            return true
+        } catch is KImageError {
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    @Test func cutAndCorruptedBootImages() throws {
+        let dir = try TemporaryDirectory()
+        let image = try contentsOf(try InspectFixtures.bzImage(in: dir))
+        for cut in Array(0x1F0...0x280) + Array(stride(from: 0x280, to: image.count, by: 331)) {
+            #expect(survives(Array(image.prefix(cut))), "cut at \(cut)")
+        }
+        var g = Generator(state: 5)
+        for round in 0..<400 {
+            var b = image
+            for _ in 0..<(1 + g.next(8)) { b[0x1F1 + g.next(0x7B)] = UInt8(g.next(256)) }
+            if round % 3 == 0 { b = Array(b.prefix(0x26C + g.next(b.count - 0x26C))) }
+            #expect(survives(b), "round \(round)")
+        }
+    }
+
+    @Test func cutAndCorruptedELFs() throws {
+        let dir = try TemporaryDirectory()
+        let elf = try contentsOf(try InspectFixtures.kernel(in: dir))
+        for cut in stride(from: 0, to: elf.count, by: 61) {
+            #expect(survives(Array(elf.prefix(cut))), "cut at \(cut)")
+        }
+        let file = try ELFFile(path: dir.file("inspect-kernel.elf"))
+        let shoff = Int(file.bytes.loadLE(UInt64.self, at: 40)!)
+        var g = Generator(state: 11)
+        for round in 0..<300 {
+            var b = elf
+            for _ in 0..<(1 + g.next(4)) {
+                // The ELF header, the program headers, the section headers, the symbol table.
+                let regions = [0..<64, 64..<(64 + 3 * 56), shoff..<elf.count]
+                let r = regions[g.next(regions.count)]
+                b[r.lowerBound + g.next(r.count)] = UInt8(g.next(256))
+            }
+            #expect(survives(b), "round \(round)")
+        }
+    }
+
+    @Test func corruptedPageTableBlobs() throws {
+        var builder = try PageTableBuilder(mode: .fourLevel, recursiveSlot: 510)
+        try builder.add(Mapping(virtualStart: 0, physicalStart: 0, size: 0x40_0000))
+        try builder.add(Mapping(virtualStart: 0xFFFF_FFFF_8000_0000, physicalStart: 0x10_0000, size: 0x2_0000))
+        let tables = try builder.build(base: 0x10_0000).bytes
+        var g = Generator(state: 3)
+        for round in 0..<200 {
+            var b = tables
+            for _ in 0..<(1 + g.next(6)) { b[g.next(b.count)] = UInt8(g.next(256)) }
+            let mode = PagingMode.allCases[g.next(4)]
+            #expect(survives(Array(b.prefix(round % 5 == 0 ? g.next(b.count) + 1 : b.count)), mode: mode, base: 0x10_0000), "round \(round)")
+        }
     }
 }

@@ -30,6 +30,18 @@ import KImageKit
         #expect(back.loadflagNames == ["LOADED_HIGH"])
     }
 
+    @Test func encodingStopsAtTheHeaderEndTheJumpDeclares() throws {
+        var h = SetupHeader()
+        h.jump = 0x66EB                 // header ends at 0x268: 0x268.. is setup code
+        h.kernelInfoOffset = 0xDEADBEEF
+        var image = [UInt8](repeating: 0x90, count: 0x400)
+        h.encode(into: &image)
+        #expect(Array(image[0x268..<0x26C]) == [0x90, 0x90, 0x90, 0x90])
+        h.jump = 0x6AEB                 // 2.15: kernel_info_offset is part of the header
+        h.encode(into: &image)
+        #expect(image.loadLE(UInt32.self, at: 0x268) == 0xDEADBEEF)
+    }
+
     @Test func fieldTableCoversTheHeaderWithoutGapsOrOverlaps() {
         var next = SetupHeader.start
         for f in SetupHeaderField.all {

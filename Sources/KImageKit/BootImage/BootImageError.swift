@@ -12,7 +12,6 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case unsupportedProtocol(text: String)
     case paeNeedsELF32(path: String)
     case commandLineTooLong(length: Int, maximum: Int)
-    case invalidRecursiveSlot(text: String)
     case stubRejected(path: String, part: String, found: String, loader: String)
 
     public var description: String {
@@ -43,8 +42,6 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "--cmdline is \(length) bytes; expected at most \(maximum) (cmdline_size): shorten it"
         case .stubRejected(let path, let part, let found, let loader):
             return "\(part) \(path): \(found); \(loader): fix the stub's source"
-        case .invalidRecursiveSlot(let text):
-            return "--recursive \(text) is not a table slot; expected a number such as 511 (or 1023 for 32-bit tables)"
         }
     }
 }

@@ -88,11 +88,7 @@ public enum BootImagePacker {
         precondition((setupSects + 1) * 512 <= setup16BootParams, "the 16-bit setup overlaps its boot_params page")
         bytes += [UInt8](repeating: 0, count: (setupSects + 1) * 512 - bytes.count)
         let h = header(layout: layout, options: options, setupSects: setupSects, kernelVersionOffset: versionOffset)
-        // Below 2.15 the header ends at 0x268 and the setup's code starts there: encode() also
-        // writes kernel_info_offset (0x268..0x26B), so put the code bytes back.
-        let code = Array(bytes[h.headerEnd..<SetupHeader.end])
         h.encode(into: &bytes)
-        bytes.replaceSubrange(h.headerEnd..<SetupHeader.end, with: code)
         return bytes
     }
 }

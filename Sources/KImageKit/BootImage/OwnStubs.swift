@@ -126,13 +126,19 @@ extension BootImagePacker {
         realMode.storeLE(UInt32(pmSize / 16), at: 0x1F4)
         let header = try SetupHeader(decoding: realMode)
 
+        let kernelSource = PayloadSource(path: kernel.path, bytes: kernel.bytes)
+        let loaderSource = loader.flatMap { PayloadSource(path: $0.path, bytes: $0.bytes) }
+        defer {
+            kernelSource?.close()
+            loaderSource?.close()
+        }
         try OutputFile.write(to: options.outputPath, mode: 0o644) { sink in
             try sink.write(realMode)
             try sink.write(head)
-            try sink.write(kernel.bytes)
+            try sink.copy(from: kernelSource, memory: kernel.bytes, offset: 0, count: kernel.bytes.count)
             if let loader {
                 try sink.writeZeros(loaderOffset - kernelOffset - kernel.bytes.count)
-                try sink.write(loader.bytes)
+                try sink.copy(from: loaderSource, memory: loader.bytes, offset: 0, count: loader.bytes.count)
             }
             try sink.writeZeros(pmSize - end)
         }

@@ -88,8 +88,13 @@ public struct SetupHeader: Sendable, Equatable {
     }
 
     /// Writes every field into `image` (which must be at least 0x26C bytes) at its file offset.
+    /// Fields past the end the jump declares (kernel_info_offset below 2.15) are not written:
+    /// those bytes belong to the setup code.
     public func encode(into image: inout [UInt8]) {
         precondition(image.count >= Self.end, "an image holds at least the header area")
+        let declaredEnd = jump & 0xFF == 0xEB ? min(headerEnd, Self.end) : Self.end
+        let preserved = Array(image[declaredEnd..<Self.end])
+        defer { image.replaceSubrange(declaredEnd..<Self.end, with: preserved) }
         image[0x1F1] = setupSects; image.storeLE(rootFlags, at: 0x1F2); image.storeLE(syssize, at: 0x1F4)
         image.storeLE(ramSize, at: 0x1F8); image.storeLE(vidMode, at: 0x1FA); image.storeLE(rootDev, at: 0x1FC)
         image.storeLE(bootFlag, at: 0x1FE); image.storeLE(jump, at: 0x200); image.storeLE(header, at: 0x202)

@@ -39,6 +39,7 @@ public enum ConfigTables {
         .init("page-size", .value),
         .init("base", .value),
         .init("link-offset", .value),
+        .init("symbol-prefix", .value),
         .init("format", .value),
         .init("output", .value, short: "o", shortOnly: true, path: true),
     ]

@@ -16,7 +16,8 @@ public indirect enum JSONValue: Sendable, Equatable {
     public static func address(_ value: UInt64) -> JSONValue { .string(hex(value)) }
     public static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
 
-    /// Pretty-printed with two-space indentation; arrays of scalars stay on one line.
+    /// Pretty-printed with two-space indentation; arrays of scalars and short objects of scalars
+    /// stay on one line.
     public func rendered(indent: Int = 0) -> String {
         let pad = String(repeating: " ", count: indent)
         let inner = String(repeating: " ", count: indent + 2)
@@ -33,6 +34,11 @@ public indirect enum JSONValue: Sendable, Equatable {
             return "[\n" + items.map { inner + $0.rendered(indent: indent + 2) }.joined(separator: ",\n") + "\n" + pad + "]"
         case .object(let pairs):
             if pairs.isEmpty { return "{}" }
+            // Small all-scalar objects (flags, a layout part) stay on one line.
+            if pairs.allSatisfy({ $0.1.isScalar }) {
+                let inline = "{" + pairs.map { Self.quote($0.0) + ": " + $0.1.rendered() }.joined(separator: ", ") + "}"
+                if inline.count <= 80 { return inline }
+            }
             return "{\n" + pairs.map { inner + Self.quote($0.0) + ": " + $0.1.rendered(indent: indent + 2) }
                 .joined(separator: ",\n") + "\n" + pad + "}"
         }

@@ -95,7 +95,7 @@ public struct BootImageInspection: Sendable {
         if realMode <= size {
             if syssizeBytes > protectedModeFileSize {
                 warnings.append("syssize \(hex(h.syssize)) says the protected-mode part is \(syssizeBytes) bytes, but only \(protectedModeFileSize) follow the setup: the file is truncated or syssize is wrong (loaders load the \(protectedModeFileSize) bytes that are there)")
-            } else if protectedModeFileSize - syssizeBytes >= 16 {
+            } else if protectedModeFileSize - syssizeBytes >= 16 && !Self.isSignature(in: raw, offset: realMode + syssizeBytes, size: size - realMode - syssizeBytes) {
                 warnings.append("syssize \(hex(h.syssize)) covers \(syssizeBytes) bytes, but \(protectedModeFileSize) follow the setup: \(protectedModeFileSize - syssizeBytes) trailing bytes past syssize (loaders load them too, since they go by file size)")
             }
         }
@@ -153,7 +153,10 @@ public struct BootImageInspection: Sendable {
 
         fields = SetupHeaderField.all.map { f in
             let present = jumpOK ? f.offset + f.size <= h.headerEnd || f.offset < 0x202 : true
-            return Field(field: f, raw: h.value(of: f), meaning: Self.meaning(of: f, in: h, realMode: realMode, fileSize: size,
+            // The bytes as they are in the file (past the header end they are setup code).
+            var value: UInt64 = 0
+            for i in (0..<f.size).reversed() { value = value << 8 | UInt64(raw[f.offset + i]) }
+            return Field(field: f, raw: value, meaning: Self.meaning(of: f, value: value, in: h, realMode: realMode, fileSize: size,
                                                                             kernelVersion: kernelVersion, payload: payload),
                          present: present)
         }
@@ -165,7 +168,7 @@ public struct BootImageInspection: Sendable {
         var setupNotes = ["setup_sects \(h.setupSects)\(h.setupSects == 0 ? " (read as 4)" : "")"]
         if realMode > size { setupNotes.append("truncated: setup_sects says \(HumanSize.text(realMode - 512))") }
         setupNotes.append("header 0x200..\(hex(headerEnd))")
-        if let kernelVersion, UInt64(h.kernelVersion) + 0x200 < setupEnd {
+        if kernelVersion != nil, UInt64(h.kernelVersion) + 0x200 < setupEnd {
             setupNotes.append("kernel_version string at \(hex(UInt64(h.kernelVersion) + 0x200))")
         }
         parts.append(Part(name: "16-bit setup", offset: 512, size: setupEnd > 512 ? setupEnd - 512 : 0, loadAddress: nil, notes: setupNotes))
@@ -184,12 +187,31 @@ public struct BootImageInspection: Sendable {
                 parts.append(Part(name: name, offset: offset, size: length, loadAddress: loadAddress + (offset - realMode), notes: notes))
             }
             if pmEnd < size {
-                parts.append(Part(name: "trailing bytes past syssize", offset: pmEnd, size: size - pmEnd,
-                                  loadAddress: loadAddress + (pmEnd - realMode), notes: ["loaded too: loaders go by file size"]))
+                let signed = Self.isSignature(in: raw, offset: pmEnd, size: size - pmEnd)
+                parts.append(Part(name: signed ? "PE signature (certificate table)" : "trailing bytes past syssize",
+                                  offset: pmEnd, size: size - pmEnd, loadAddress: loadAddress + (pmEnd - realMode),
+                                  notes: ["loaded too: loaders go by file size"]))
             }
         }
         self.parts = parts
         self.warnings = warnings
+    }
+
+    /// The PE certificate table (a Secure Boot signature) of an EFI-stub kernel: the boot sector
+    /// starts with "MZ", 0x3c points at "PE\0\0", and data directory 4 gives a file offset and size.
+    static func isSignature(in raw: UnsafeRawBufferPointer, offset: UInt64, size: UInt64) -> Bool {
+        guard let s = signature(in: raw) else { return false }
+        return s.offset == offset && s.size == size
+    }
+
+    static func signature(in raw: UnsafeRawBufferPointer) -> (offset: UInt64, size: UInt64)? {
+        guard raw.loadLE(UInt16.self, at: 0) == 0x5A4D, let pe = raw.loadLE(UInt32.self, at: 0x3C).map(Int.init),
+              pe < raw.count, raw.loadLE(UInt32.self, at: pe) == 0x0000_4550,
+              let magic = raw.loadLE(UInt16.self, at: pe + 24) else { return nil }
+        let directories = pe + 24 + (magic == 0x20B ? 112 : 96)
+        guard let offset = raw.loadLE(UInt32.self, at: directories + 32), let size = raw.loadLE(UInt32.self, at: directories + 36),
+              offset != 0, size != 0 else { return nil }
+        return (UInt64(offset), UInt64(size))
     }
 
     /// Names a payload by its first bytes, the way Linux's decompressors recognise them.
@@ -207,13 +229,12 @@ public struct BootImageInspection: Sendable {
         return "unknown format"
     }
 
-    static func meaning(of f: SetupHeaderField, in h: SetupHeader, realMode: UInt64, fileSize: UInt64,
+    static func meaning(of f: SetupHeaderField, value v: UInt64, in h: SetupHeader, realMode: UInt64, fileSize: UInt64,
                         kernelVersion: String?, payload: Payload?) -> String {
-        let v = h.value(of: f)
         var text: String
         switch f.name {
         case "setup_sects":
-            text = "\(h.effectiveSetupSects) sectors\(h.setupSects == 0 ? " (0 means 4)" : "") = \(HumanSize.text(UInt64(h.effectiveSetupSects) * 512)); protected mode at \(hex(realMode))"
+            text = "\(h.effectiveSetupSects) sectors (\(HumanSize.text(UInt64(h.effectiveSetupSects) * 512)))\(h.setupSects == 0 ? ", 0 means 4" : ""); PM part at \(hex(realMode))"
         case "root_flags": text = v == 0 ? "root read-write" : "root read-only (deprecated)"
         case "syssize":
             let bytes = UInt64(h.version >= 0x0204 ? h.syssize : h.syssize & 0xFFFF) * 16
@@ -236,7 +257,7 @@ public struct BootImageInspection: Sendable {
         case "start_sys_seg": text = "obsolete (segment \(hex(v)))"
         case "kernel_version":
             if v == 0 { text = "none" }
-            else if let kernelVersion { text = "string at file offset \(hex(v + 0x200)): \"\(kernelVersion)\"" }
+            else if kernelVersion != nil { text = "string at file offset \(hex(v + 0x200))" }
             else { text = "string at file offset \(hex(v + 0x200)) (outside the file)" }
         case "type_of_loader":
             switch v {
@@ -288,7 +309,10 @@ public struct BootImageInspection: Sendable {
 
     public func text(style: BoxDiagram.Style = .ascii) -> String {
         var out = "\(path): Linux/x86 boot image, protocol \(header.versionString), \(sizeText(fileSize))\n"
-        if let kernelVersion { out += "kernel_version: \(kernelVersion)\n" }
+        if let kernelVersion {
+            let lines = wrap(kernelVersion, width: BoxDiagram.maxWidth - 16)
+            out += "kernel_version: " + lines[0] + "\n" + lines.dropFirst().map { String(repeating: " ", count: 14) + $0 + "\n" }.joined()
+        }
         out += "\nsetup header (0x1f1..\(hex(headerEnd))):\n"
         let metaColumn = 2 + 6 + 2 + 22 + 2 + 18 + 2
         out += trimmedRight("  " + padded("offset", 6) + "  " + padded("field", 22) + "  " + padded("raw", 18) + "  meaning") + "\n"

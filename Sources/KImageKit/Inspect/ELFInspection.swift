@@ -254,10 +254,13 @@ public struct ELFInspection: Sendable {
             let state: String
             switch e.trampolineInstalled {
             case true?: state = "trampoline installed at src"
-            case false?: state = "src not patched (the boot code installs it)"
+            case false?: state = "src not patched: the boot code installs it"
             case nil: state = "src has no file bytes"
             }
-            out += "  \(i): \(fullHex(e.source, bits: bits)) \(e.sourceSymbol ?? "?") -> \(fullHex(e.destination, bits: bits)) \(e.destinationSymbol ?? "?")  [\(state)]\n"
+            out += "  \(i): \(fullHex(e.source, bits: bits)) -> \(fullHex(e.destination, bits: bits))  \(state)\n"
+            for line in wrap("\(e.sourceSymbol ?? "(no symbol)") -> \(e.destinationSymbol ?? "(no symbol)")", width: BoxDiagram.maxWidth - 6) {
+                out += "     " + line + "\n"
+            }
         }
         return out
     }

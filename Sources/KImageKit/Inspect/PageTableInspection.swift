@@ -110,11 +110,12 @@ public struct PageTableInspection: Sendable {
         if !runs.isEmpty {
             out += "\n"
             let w = bits / 4 + 2
-            out += trimmedRight("  " + padded("virtual", 2 * w + 1) + " " + padded("physical", 2 * w + 1) + " page flags") + "\n"
+            // One leading space: with 64-bit ranges and every flag the row is exactly 100 columns.
+            out += trimmedRight(" " + padded("virtual", 2 * w + 1) + " " + padded("physical", 2 * w + 1) + " page flags") + "\n"
             for r in runs {
                 let v = fullHex(r.virtualStart, bits: bits) + "-" + endHex(r.virtualStart, r.size)
                 let p = fullHex(r.physicalStart, bits: bits) + "-" + fullHex(r.physicalStart &+ r.size, bits: bits)
-                out += "  " + v + " " + p + " " + padded(PageSize.name(r.pageSize), 4) + " " + r.flags.effective(in: mode).description + "\n"
+                out += " " + v + " " + p + " " + padded(PageSize.name(r.pageSize), 4) + " " + r.flags.effective(in: mode).description + "\n"
             }
         }
         out += "\nvirtual address space (address increases upward):\n\n"

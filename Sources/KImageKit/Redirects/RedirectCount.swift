@@ -47,25 +47,10 @@ public enum RedirectCount {
     }
 }
 
-/// Minimal JSON string quoting for the few JSON documents kimage prints by hand (stable key order).
+/// JSON string quoting for the JSON documents redirect and count print by hand (stable key order);
+/// one quoter for the whole package: JSONValue.quote.
 enum RedirectJSON {
     static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    out += "\\u" + String(u.value, radix: 16).leftPadded(4)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
+        JSONValue.quote(s)
     }
 }

@@ -11,6 +11,8 @@ public final class FileBytes: @unchecked Sendable {
     /// Owned by this object; valid until it is deallocated. Mutable only because libelf's
     /// elf_memory() takes a non-const pointer; kimage never writes through it.
     let storage: UnsafeMutableRawBufferPointer
+    /// True when `storage` is an anonymous mapping (large files), false for a heap block.
+    private let mapped: Bool
     public let mode: mode_t
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(storage) }
@@ -26,14 +28,14 @@ public final class FileBytes: @unchecked Sendable {
         if (st.st_mode & S_IFMT) == S_IFDIR { throw KImageError.file(.isDirectory(path: path)) }
         let size = Int(st.st_size)
         mode = st.st_mode & 0o7777
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        let (buffer, isMapped) = Self.allocate(size)
         var done = 0
         while done < size {
             let n = read(fd, buffer.baseAddress! + done, min(size - done, 1 << 30))
             if n < 0 {
                 if errno == EINTR { continue }
                 let reason = errnoString()
-                buffer.deallocate()
+                Self.release(buffer, mapped: isMapped)
                 throw KImageError.file(.cannotRead(path: path, reason: reason))
             }
             if n == 0 { break }
@@ -42,15 +44,16 @@ public final class FileBytes: @unchecked Sendable {
         // A short read or a longer file than fstat said: a writer is busy with it.
         var probe: UInt8 = 0
         if done != size || read(fd, &probe, 1) > 0 {
-            buffer.deallocate()
+            Self.release(buffer, mapped: isMapped)
             throw KImageError.file(.changedWhileReading(path: path))
         }
         // Checked before `storage` is set: once every property is set, a throw runs deinit,
         // which would free the buffer a second time.
         if size == 0 {
-            buffer.deallocate()
+            Self.release(buffer, mapped: isMapped)
             throw KImageError.file(.empty(path: path))
         }
+        mapped = isMapped
         storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size])
     }
 
@@ -58,13 +61,37 @@ public final class FileBytes: @unchecked Sendable {
     public init(bytes source: some Collection<UInt8>, name: String = "<memory>") {
         path = name
         mode = 0o644
+        mapped = false
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 16)
         _ = buffer.initializeMemory(as: UInt8.self, from: source)
         storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<source.count])
     }
 
     deinit {
-        UnsafeMutableRawBufferPointer(start: storage.baseAddress, count: max(storage.count, 1)).deallocate()
+        Self.release(UnsafeMutableRawBufferPointer(start: storage.baseAddress, count: max(storage.count, 1)), mapped: mapped)
+    }
+
+    /// Files of 4 MiB and more (100 MiB kernels with their data) go into an anonymous mapping
+    /// that asks for transparent huge pages: faulting in fresh 4 KiB pages one by one was most
+    /// of the time `pack` and `inspect` spent on such a kernel (see README, Performance).
+    private static let mappingThreshold = 4 << 20
+
+    private static func allocate(_ size: Int) -> (UnsafeMutableRawBufferPointer, mapped: Bool) {
+        if size >= mappingThreshold,
+           let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+           p != MAP_FAILED {
+            _ = madvise(p, size, 14 /* MADV_HUGEPAGE; advice only, ignored where unsupported */)
+            return (UnsafeMutableRawBufferPointer(start: p, count: size), true)
+        }
+        return (UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16), false)
+    }
+
+    private static func release(_ buffer: UnsafeMutableRawBufferPointer, mapped: Bool) {
+        if mapped {
+            munmap(buffer.baseAddress, buffer.count)
+        } else {
+            buffer.deallocate()
+        }
     }
 }
 
