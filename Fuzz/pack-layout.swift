@@ -9,6 +9,8 @@ public func fuzzPackLayout(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let options = PackOptions(kernelPath: "fuzz.elf", outputPath: "/nonexistent/fuzz.img")
     guard let layout = try? BootImageLayout.make(kernel: elf, loaderSize: nil, options: options, setup32: StubBytes.setup32) else { return 0 }
     _ = layout.protectedModeHead()
-    _ = try? BootImagePacker.realModePart(layout: layout, options: options)
+    if let stubs = try? OwnStubs(options: options) {
+        _ = try? BootImagePacker.realModePart(layout: layout, options: options, stubs: stubs)
+    }
     return 0
 }

@@ -67,6 +67,17 @@ import TestSupport
         #expect(elf.segments.count == ELFLayout.phnum(original))
     }
 
+    // Found by review: with e_shoff 0 and e_shnum set, libelf reads section headers out of the
+    // ELF header; the message named e_shnum with the wrong value.
+    @Test func sectionHeadersAtOffsetZeroAreReported() throws {
+        let (_, original) = try fixture()
+        var b = original
+        let count = ELFLayout.shnum(b)
+        ELFLayout.write(&b, 40, 8, 0)
+        let text = message { _ = try ELFFile(file: FileBytes(bytes: b, name: "k.elf")) }
+        #expect(text.contains("k.elf: e_shoff = 0 while e_shnum is \(count): the section header table has no place in the file"), "\(text)")
+    }
+
     @Test func aProgramHeaderTablePastTheEndIsReported() throws {
         let (_, original) = try fixture(bits32: true)
         var b = original

@@ -125,6 +125,10 @@ public final class ELFFile: @unchecked Sendable {
             throw fail(.malformed(path: path, field: "e_shentsize", value: String(shentsize), detail: "differs from the \(wantSh) bytes of an \(cls.rawValue) section header"))
         }
         var sectionCount: UInt64 = 0
+        // libelf would read section headers from offset 0, the ELF header itself.
+        if shoff == 0 && shnumField != 0 {
+            throw fail(.malformed(path: path, field: "e_shoff", value: "0", detail: "while e_shnum is \(shnumField): the section header table has no place in the file"))
+        }
         if shoff != 0 {
             // The real count may live in section 0's sh_size (extended numbering).
             let (firstEnd, o1) = shoff.addingReportingOverflow(wantSh)
@@ -189,7 +193,7 @@ public final class ELFFile: @unchecked Sendable {
             throw KImageError.elf(.libelf(path: path, call: "elf_getshdrnum", message: String(cString: elf_errmsg(-1))))
         }
         guard UInt64(count) == expected else {
-            throw KImageError.elf(.malformed(path: path, field: "e_shnum", value: String(expected), detail: "does not match the \(count) section headers libelf could read"))
+            throw KImageError.elf(.malformed(path: path, field: "the section count (e_shnum, or section 0's sh_size)", value: String(expected), detail: "differs from the \(count) section headers libelf reads"))
         }
         guard count > 0 else { return [] }
         var strndx = 0
@@ -238,7 +242,7 @@ public final class ELFFile: @unchecked Sendable {
         }
         // libelf shortens a program header table it cannot read instead of failing.
         guard UInt64(count) == expected else {
-            throw KImageError.elf(.malformed(path: path, field: "e_phnum", value: String(expected), detail: "does not match the \(count) program headers libelf could read"))
+            throw KImageError.elf(.malformed(path: path, field: "the program header count (e_phnum, or section 0's sh_info)", value: String(expected), detail: "differs from the \(count) program headers libelf reads"))
         }
         var result: [ELFSegment] = []
         result.reserveCapacity(count)
