@@ -123,6 +123,34 @@ import TestSupport
         #expect(!r.stdout.contains("warning:"), "\(r.stdout)")
     }
 
+    @Test func kimagePackedImagesShowPlanCarriedELFAndWalkedTables() throws {
+        let dir = try TemporaryDirectory()
+        let elf = try InspectFixtures.kernel(in: dir)
+        let image = dir.file("k.img")
+        let p = try kimage(["pack", "--kernel", elf, "--embed-elf", "--cmdline", "hello=1", "-o", image, "--json"])
+        #expect(p.status == 0, "\(p.stderr)")
+        // pack's own account of what it built, read independently of inspect.
+        let packed = try json(p)
+        let cr3 = try #require(packed["cr3"] as? Int)
+        let entry = try #require(packed["entry"] as? UInt64 ?? (packed["entry"] as? Int).map(UInt64.init))
+        let r = try kimage(["inspect", image])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("kimage load plan (file offset"))
+        #expect(r.stdout.contains("1. copy "))
+        #expect(r.stdout.contains("CR3 \(fullHexForTest(UInt64(cr3)))"))
+        #expect(r.stdout.contains("jump to \(hex(entry, digits: 16))"))
+        #expect(r.stdout.contains("--cmdline default: \"hello=1\""))
+        #expect(r.stdout.contains("carries the kernel ELF: "), "\(r.stdout)")
+        #expect(r.stdout.contains("starts with 7f 45 4c 46"))
+        #expect(r.stdout.contains("page tables built by kimage pack (walked):"))
+        #expect(!r.stdout.contains("warning:"), "\(r.stdout)")
+        let j = try json(try kimage(["inspect", image, "--json"]))
+        let k = try #require((j["bootImage"] as? [String: Any])?["kimage"] as? [String: Any])
+        #expect(k["cr3"] as? String == hex(UInt64(cr3)))
+        #expect(((k["steps"] as? [Any])?.count ?? 0) >= 1)
+        #expect(((k["pageTables"] as? [String: Any])?["mappings"] as? [Any])?.isEmpty == false)
+    }
+
     @Test func pageTableBlobNeedsModeAndBase() throws {
         let dir = try TemporaryDirectory()
         let blob = dir.file("t.bin")
@@ -263,3 +291,6 @@ import TestSupport
         }
     }
 }
+
+/// "0x" + 8 hex digits, as inspect prints 32-bit physical addresses.
+private func fullHexForTest(_ v: UInt64) -> String { hex(v, digits: 8) }

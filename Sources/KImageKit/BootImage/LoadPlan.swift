@@ -76,5 +76,46 @@ public struct LoadPlan: Sendable, Equatable {
     }
 }
 
+extension LoadPlan {
+    /// Decodes a plan from `raw` at `offset` (the inverse of `encode(at:)`, for `inspect`).
+    /// nil when there is no "KPLN" there or a count or offset points outside `raw`.
+    public init?(decoding raw: UnsafeRawBufferPointer, at offset: Int) {
+        func u32(_ o: Int) -> UInt32? { raw.loadLE(UInt32.self, at: offset + o) }
+        guard offset >= 0, u32(0) == Self.magic, let flags = u32(0x04), let mode = u32(0x08).flatMap(BootPagingMode.init(rawValue:)),
+              let move = u32(0x0C), let size = u32(0x10), let cr3 = u32(0x14), let info = u32(0x18), let stack = u32(0x1C),
+              let entry = raw.loadLE(UInt64.self, at: offset + 0x20), let stepsAt = u32(0x28), let count = u32(0x2C),
+              let cmdlineAt = u32(0x30) else { return nil }
+        self.init()
+        moveDestination = flags & Self.flagMove != 0 ? UInt64(move) : nil
+        noExecute = flags & Self.flagNXE != 0
+        pagingMode = mode
+        imageSize = UInt64(size)
+        self.cr3 = UInt64(cr3)
+        bootInfo = UInt64(info)
+        stackTop = UInt64(stack)
+        self.entry = entry
+        guard count <= 4096, Int(stepsAt) >= Self.headerSize else { return nil }
+        // The plan's offsets count from the start of the protected-mode part; its steps follow
+        // its header, which places that start.
+        let pmStart = offset + Self.headerSize - Int(stepsAt)
+        let first = pmStart + Int(stepsAt)
+        for i in 0..<Int(count) {
+            let at = first + i * LoadStep.encodedSize
+            guard let kind = raw.loadLE(UInt32.self, at: at), let dst = raw.loadLE(UInt32.self, at: at + 4),
+                  let src = raw.loadLE(UInt32.self, at: at + 8), let n = raw.loadLE(UInt32.self, at: at + 12) else { return nil }
+            switch kind {
+            case LoadStep.copyKind: steps.append(.copy(destination: UInt64(dst), sourceOffset: UInt64(src), size: UInt64(n)))
+            case LoadStep.zeroKind: steps.append(.zero(destination: UInt64(dst), size: UInt64(n)))
+            default: return nil
+            }
+        }
+        let cmdline = pmStart + Int(cmdlineAt)
+        guard cmdline >= 0, cmdline < raw.count else { return nil }
+        var end = cmdline
+        while end < raw.count && raw[end] != 0 { end += 1 }
+        defaultCommandLine = Array(raw[cmdline..<end])
+    }
+}
+
 func alignUp(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
 func alignUp(_ value: UInt64, _ alignment: UInt64) -> UInt64 { (value + alignment - 1) / alignment * alignment }

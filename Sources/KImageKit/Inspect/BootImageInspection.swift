@@ -54,6 +54,8 @@ public struct BootImageInspection: Sendable {
     public let protectedModeOffset: UInt64
     public let protectedModeFileSize: UInt64
     public let syssizeBytes: UInt64
+    /// The load plan, carried ELFs and walked page tables of an image kimage pack made.
+    public let packed: PackedImageContents?
     public private(set) var warnings: [String] = []
 
     public init(file: FileBytes) throws {
@@ -195,6 +197,7 @@ public struct BootImageInspection: Sendable {
         }
         self.parts = parts
         self.warnings = warnings
+        packed = realMode < size ? PackedImageContents(raw: raw, protectedModeOffset: Int(realMode), path: path) : nil
     }
 
     /// The PE certificate table (a Secure Boot signature) of an EFI-stub kernel: the boot sector
@@ -331,6 +334,9 @@ public struct BootImageInspection: Sendable {
         if !warnings.isEmpty {
             out += "\n" + warningText(warnings)
         }
+        if let packed {
+            out += "\n" + packed.text(style: style)
+        }
         return out
     }
 
@@ -379,6 +385,7 @@ public struct BootImageInspection: Sendable {
                     ("loadAddress", p.loadAddress.map { .address($0) } ?? .null),
                 ])
             })),
+            ("kimage", packed?.json() ?? .null),
         ])
     }
 }

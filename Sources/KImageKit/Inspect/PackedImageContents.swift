@@ -1,0 +1,146 @@
+/// What `kimage pack` put into an image beyond the boot-protocol parts: the load plan the 32-bit
+/// setup runs, the boot info template, the kernel and loader ELFs it carries and the page tables
+/// it built (walked). Found by the plan's "KPLN" magic, so images from other tools show none.
+public struct PackedImageContents: Sendable {
+    public struct Carried: Sendable, Equatable {
+        public let name: String
+        public let physical: UInt64
+        public let fileOffset: UInt64
+        public let size: UInt64
+        public let isELF: Bool
+    }
+
+    public let planOffset: UInt64
+    public let plan: LoadPlan
+    /// Where the protected-mode part runs once the plan has moved it (1 MiB when it stays).
+    public let runtimeBase: UInt64
+    public let carried: [Carried]
+    public let tables: PageTableInspection?
+    public let warnings: [String]
+
+    /// Looks for a plan in the first 64 KiB of the protected-mode part, 16-byte aligned.
+    init?(raw: UnsafeRawBufferPointer, protectedModeOffset pm: Int, path: String) {
+        var found: (Int, LoadPlan)?
+        var at = pm
+        while at < min(raw.count, pm + 0x10000) {
+            if raw.loadLE(UInt32.self, at: at) == LoadPlan.magic, let plan = LoadPlan(decoding: raw, at: at) {
+                found = (at, plan)
+                break
+            }
+            at += 16
+        }
+        guard let (planAt, plan) = found else { return nil }
+        planOffset = UInt64(planAt)
+        self.plan = plan
+        let base = plan.moveDestination ?? 0x10_0000
+        runtimeBase = base
+        var warnings: [String] = []
+        // A physical address in the moved protected-mode part, as a file offset.
+        func fileOffset(_ physical: UInt64, _ size: UInt64) -> UInt64? {
+            guard physical >= base else { return nil }
+            let o = UInt64(pm) + (physical - base)
+            return o <= UInt64(raw.count) && size <= UInt64(raw.count) - o ? o : nil
+        }
+        var carried: [Carried] = []
+        var tables: PageTableInspection?
+        if let info = fileOffset(plan.bootInfo, 0xC0), raw.loadLE(UInt32.self, at: Int(info)) == BootInfo.magic {
+            let i = Int(info)
+            func u64(_ o: Int) -> UInt64 { raw.loadLE(UInt64.self, at: i + o) ?? 0 }
+            for (name, addr, size) in [("kernel ELF", u64(0x30), u64(0x38)), ("loader ELF", u64(0x40), u64(0x48))] where size > 0 {
+                if let o = fileOffset(addr, size) {
+                    let magic = raw.loadLE(UInt32.self, at: Int(o)) == 0x464C_457F
+                    carried.append(Carried(name: name, physical: addr, fileOffset: o, size: size, isELF: magic))
+                    if !magic { warnings.append("the \(name) at \(hex(addr)) does not start with the ELF magic") }
+                } else {
+                    warnings.append("the boot info places the \(name) at \(hex(addr)) (\(size) bytes), outside the image")
+                }
+            }
+            let tablesAt = u64(0x60), tablesSize = u64(0x68)
+            if let mode = plan.pagingMode.pagingMode, tablesSize > 0 {
+                if let o = fileOffset(tablesAt, tablesSize) {
+                    let blob = FileBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[Int(o)..<Int(o + tablesSize)]), name: "\(path) page tables")
+                    do {
+                        tables = try PageTableInspection(file: blob, mode: mode, base: plan.cr3)
+                    } catch let e as KImageError {
+                        warnings.append("the page tables at \(hex(tablesAt)) do not walk: \(e.description)")
+                    } catch {
+                        warnings.append("the page tables at \(hex(tablesAt)) do not walk")
+                    }
+                } else {
+                    warnings.append("the boot info places the page tables at \(hex(tablesAt)), outside the image")
+                }
+            }
+        } else {
+            warnings.append("the load plan names boot info at \(hex(plan.bootInfo)), where the image holds none")
+        }
+        self.carried = carried
+        self.tables = tables
+        self.warnings = warnings
+    }
+
+    static func modeText(_ mode: BootPagingMode) -> String {
+        switch mode {
+        case .none: return "no paging (entry in 32-bit protected mode)"
+        case .bits32: return "32-bit paging"
+        case .pae: return "PAE paging"
+        case .fourLevel: return "long mode, 4-level paging"
+        case .fiveLevel: return "long mode, 5-level paging"
+        }
+    }
+
+    public func text(style: BoxDiagram.Style) -> String {
+        var out = "kimage load plan (file offset \(hex(planOffset))), run by the 32-bit setup:\n"
+        if let move = plan.moveDestination {
+            out += "  move the protected-mode part (\(HumanSize.text(plan.imageSize))) from 0x00100000 to \(fullHex(move, bits: 32)) first\n"
+        }
+        for (n, step) in plan.steps.enumerated() {
+            switch step {
+            case .copy(let dst, let src, let size):
+                out += "  \(n + 1). copy \(HumanSize.text(size)) from part offset \(hex(src)) to \(fullHex(dst, bits: 32))\n"
+            case .zero(let dst, let size):
+                out += "  \(n + 1). zero \(HumanSize.text(size)) at \(fullHex(dst, bits: 32))\n"
+            }
+        }
+        out += "  then \(Self.modeText(plan.pagingMode))\(plan.noExecute ? " with EFER.NXE" : ""), CR3 \(fullHex(plan.cr3, bits: 32)), stack top \(fullHex(plan.stackTop, bits: 32))\n"
+        out += "  jump to \(hex(plan.entry, digits: 16)) with the boot info at \(fullHex(plan.bootInfo, bits: 32))\n"
+        if !plan.defaultCommandLine.isEmpty {
+            out += "  --cmdline default: \"\(String(decoding: plan.defaultCommandLine, as: UTF8.self))\"\n"
+        }
+        for c in carried {
+            out += "carries the \(c.name): \(HumanSize.text(c.size)) at \(fullHex(c.physical, bits: 32)) (file offset \(hex(c.fileOffset)))\(c.isELF ? ", starts with 7f 45 4c 46" : "")\n"
+        }
+        if let tables {
+            out += "\npage tables built by kimage pack (walked):\n"
+            out += tables.text(style: style)
+        }
+        if !warnings.isEmpty { out += "\n" + warningText(warnings) }
+        return out
+    }
+
+    public func json() -> JSONValue {
+        .object([
+            ("planOffset", .address(planOffset)),
+            ("moveTo", plan.moveDestination.map { .address($0) } ?? .null),
+            ("pagingMode", .string(Self.modeText(plan.pagingMode))),
+            ("noExecute", .bool(plan.noExecute)),
+            ("cr3", .address(plan.cr3)),
+            ("bootInfo", .address(plan.bootInfo)),
+            ("stackTop", .address(plan.stackTop)),
+            ("entry", .address(plan.entry)),
+            ("steps", .array(plan.steps.map { step in
+                switch step {
+                case .copy(let dst, let src, let size):
+                    return .object([("kind", .string("copy")), ("destination", .address(dst)), ("sourceOffset", .address(src)), ("size", .address(size))])
+                case .zero(let dst, let size):
+                    return .object([("kind", .string("zero")), ("destination", .address(dst)), ("size", .address(size))])
+                }
+            })),
+            ("carried", .array(carried.map { c in
+                .object([("name", .string(c.name)), ("physical", .address(c.physical)), ("fileOffset", .address(c.fileOffset)),
+                         ("size", .address(c.size)), ("isELF", .bool(c.isELF))])
+            })),
+            ("pageTables", tables?.json() ?? .null),
+            ("warnings", .array(warnings.map { .string($0) })),
+        ])
+    }
+}
