@@ -138,6 +138,21 @@ func allFiles(_ dir: TemporaryDirectory) throws -> [String] {
 }
 
 @Suite struct RedirectTests {
+    @Test func destinationOutsideTheSectionItNamesIsRefused() throws {
+        // A function symbol of .text whose value lies 1 MiB past .text's end.
+        let f = try RedirectFixture(extra: """
+                .section .text, "ax", @progbits
+                .globl "kern.far"
+                .type "kern.far", @function
+                .set "kern.far", "runtime.after" + 0x100000
+                .size "kern.far", 16
+
+            """)
+        _ = try f.manifest("runtime.throw kern.far\nruntime.sysReserve \(RedirectFixture.goReserve)\n")
+        try expectRedirectFailure(f, ["redirect", "kernel.elf", "--manifest", "redirects.txt"],
+                                  ["kern.far (the redirect's destination, from redirects.txt:1) is at 0x", "outside .text (0x100000-0x"])
+    }
+
     @Test(arguments: [false, true])
     func fillsTheTableSortedBySourceName(bits32: Bool) throws {
         let f = try RedirectFixture(bits32: bits32)

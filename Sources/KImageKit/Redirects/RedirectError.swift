@@ -22,6 +22,7 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     case symbolAmbiguous(kernel: String, role: Role, name: String, origin: FileLocation, definitions: [String])
     case notAFunction(kernel: String, role: Role, name: String, origin: FileLocation, kind: String)
     case notInExecutableSection(kernel: String, role: Role, name: String, origin: FileLocation, section: String)
+    case outsideItsSection(kernel: String, role: Role, name: String, origin: FileLocation, address: UInt64, section: String, start: UInt64, end: UInt64)
     case sourceTooSmall(kernel: String, name: String, address: UInt64, size: UInt64, needed: Int, next: String?, origin: FileLocation)
     case redirectToItself(name: String, destination: String, address: UInt64, origin: FileLocation)
     case trampolinesOverlap(first: String, firstAddress: UInt64, second: String, secondAddress: UInt64, length: Int)
@@ -83,6 +84,8 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(kernel): \(name) (the redirect's \(role.rawValue), from \(origin)) is \(kind), not a function (STT_FUNC); mark it as one: nasm `global \(name):function`, GNU as `.type \(name), @function` with `.size`"
         case .notInExecutableSection(let kernel, let role, let name, let origin, let section):
             return "\(kernel): \(name) (the redirect's \(role.rawValue), from \(origin)) is in \(section), which is not an executable section; redirects go from code to code: check the name"
+        case .outsideItsSection(let kernel, let role, let name, let origin, let address, let section, let start, let end):
+            return "\(kernel): \(name) (the redirect's \(role.rawValue), from \(origin)) is at \(hex(address)), outside \(section) (\(hex(start))-\(hex(end))), the section its symbol table entry names; expected an address inside it: the symbol is defined past the section's end (an assignment in the linker script or assembly?) or the symbol table is damaged"
         case .sourceTooSmall(let kernel, let name, let address, let size, let needed, let next, let origin):
             let overwritten = next.map { "would overwrite the start of \($0)" } ?? "would overwrite what follows it"
             return "\(kernel): \(name) at \(hex(address)) is \(size) bytes long (from \(origin)), but its \(needed)-byte trampoline \(overwritten); expected st_size >= \(needed): redirect a larger function, or pad \(name) to \(needed) bytes"

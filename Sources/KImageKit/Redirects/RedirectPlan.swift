@@ -79,6 +79,14 @@ public struct RedirectPlan: @unchecked Sendable {
                 problems.append(.notInExecutableSection(kernel: kernel, role: role, name: name, origin: r.origin, section: resolver.sectionName(of: s)))
                 return nil
             }
+            // In a linked kernel a function's address lies in the section it names; one that does
+            // not would put a jump (or a trampoline) where no code of that section is.
+            let section = elf.sections[index]
+            if elf.type != 1, !section.contains(address: s.value) {
+                problems.append(.outsideItsSection(kernel: kernel, role: role, name: name, origin: r.origin, address: s.value,
+                                                   section: section.name, start: section.address, end: section.address &+ section.size))
+                return nil
+            }
             return s
         }
 
