@@ -247,3 +247,41 @@ import TestSupport
         return b
     }
 }
+
+/// The decoders `inspect` uses read back exactly what pack's encoders wrote.
+@Suite struct BootImageDecodingTests {
+    @Test func loadPlanRoundTrips() throws {
+        var plan = LoadPlan()
+        plan.moveDestination = 0x0681_C000
+        plan.imageSize = 0x1234_5000
+        plan.pagingMode = .fourLevel
+        plan.noExecute = true
+        plan.cr3 = 0x0681_F000
+        plan.bootInfo = 0x0681_D000
+        plan.stackTop = 0x0CF3_C000
+        plan.entry = 0xFFFF_FFFF_8010_0000
+        plan.steps = [.copy(destination: 0x100000, sourceOffset: 0xCA00, size: 0x30D400), .zero(destination: 0x40E000, size: 0x2000)]
+        plan.defaultCommandLine = Array("console=ttyS0".utf8)
+        // As in an image: the plan at part offset 0x4A0, the part at file offset 0xA00.
+        let bytes = [UInt8](repeating: 0xEE, count: 0xA00 + 0x4A0) + plan.encode(at: 0x4A0) + [1, 2, 3]
+        let back = try #require(bytes.withUnsafeBytes { LoadPlan(decoding: $0, at: 0xA00 + 0x4A0) })
+        #expect(back == plan)
+        #expect(bytes.withUnsafeBytes { LoadPlan(decoding: $0, at: 0xA00) } == nil)
+    }
+
+    @Test func bootInfoTemplateRoundTrips() throws {
+        var info = BootInfo()
+        info.address = 0x110000
+        info.pagingMode = .pae
+        info.image = 0x10F000; info.imageSize = 60960
+        info.kernelStart = 0x100000; info.kernelEnd = 0x106000
+        info.kernelELF = 0x11A000; info.kernelELFSize = 9000
+        info.loaderELF = 0x11CBF0; info.loaderELFSize = 4648
+        info.pageTables = 0x112000; info.pageTablesSize = 0xA000; info.cr3 = 0x112000
+        info.firstFree = 0x122000; info.entry = 0xC0100000; info.stackTop = 0x122000
+        let bytes = [UInt8](repeating: 0, count: 16) + info.encode()
+        let back = try #require(bytes.withUnsafeBytes { BootInfo(decodingTemplate: $0, at: 16) })
+        #expect(back == info)
+        #expect(bytes.withUnsafeBytes { BootInfo(decodingTemplate: $0, at: 0) } == nil)
+    }
+}

@@ -41,6 +41,26 @@ public struct BootInfo: Sendable, Equatable, Codable {
     public var cmdlineAddress: UInt64 { address + UInt64(Self.cmdlineBufferOffset) }
     public var e820Address: UInt64 { address + UInt64(Self.e820EntriesOffset) }
 
+    /// Reads back the pack-time fields of a template at `offset` of `raw` (the inverse of
+    /// `encode()`, for `inspect`); nil without the "KIMG" magic or when it runs past `raw`.
+    public init?(decodingTemplate raw: UnsafeRawBufferPointer, at offset: Int) {
+        func u64(_ o: Int) -> UInt64? { raw.loadLE(UInt64.self, at: offset + o) }
+        guard raw.loadLE(UInt32.self, at: offset) == Self.magic,
+              let mode = raw.loadLE(UInt32.self, at: offset + 0x0C).flatMap(BootPagingMode.init(rawValue:)),
+              let image = u64(0x10), let imageSize = u64(0x18), let kernelStart = u64(0x20), let kernelEnd = u64(0x28),
+              let kernelELF = u64(0x30), let kernelELFSize = u64(0x38), let loaderELF = u64(0x40), let loaderELFSize = u64(0x48),
+              let pageTables = u64(0x60), let pageTablesSize = u64(0x68), let cr3 = u64(0x70),
+              let capacity = raw.loadLE(UInt32.self, at: offset + 0x8C), let firstFree = u64(0xA0),
+              let entry = u64(0xA8), let stackTop = u64(0xB0) else { return nil }
+        self.init()
+        pagingMode = mode
+        self.image = image; self.imageSize = imageSize; self.kernelStart = kernelStart; self.kernelEnd = kernelEnd
+        self.kernelELF = kernelELF; self.kernelELFSize = kernelELFSize; self.loaderELF = loaderELF; self.loaderELFSize = loaderELFSize
+        self.pageTables = pageTables; self.pageTablesSize = pageTablesSize; self.cr3 = cr3
+        cmdlineCapacity = capacity; self.firstFree = firstFree; self.entry = entry; self.stackTop = stackTop
+        address = (u64(0x80) ?? UInt64(Self.cmdlineBufferOffset)) &- UInt64(Self.cmdlineBufferOffset)
+    }
+
     /// The template kimage writes into the image; runtime fields stay zero for the stub to fill.
     public func encode() -> [UInt8] {
         var b = [UInt8](repeating: 0, count: size)

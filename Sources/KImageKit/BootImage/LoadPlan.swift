@@ -98,9 +98,8 @@ extension LoadPlan {
         // The plan's offsets count from the start of the protected-mode part; its steps follow
         // its header, which places that start.
         let pmStart = offset + Self.headerSize - Int(stepsAt)
-        let first = pmStart + Int(stepsAt)
         for i in 0..<Int(count) {
-            let at = first + i * LoadStep.encodedSize
+            let at = offset + Self.headerSize + i * LoadStep.encodedSize
             guard let kind = raw.loadLE(UInt32.self, at: at), let dst = raw.loadLE(UInt32.self, at: at + 4),
                   let src = raw.loadLE(UInt32.self, at: at + 8), let n = raw.loadLE(UInt32.self, at: at + 12) else { return nil }
             switch kind {

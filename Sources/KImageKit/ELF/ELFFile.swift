@@ -32,25 +32,16 @@ public final class ELFFile: @unchecked Sendable {
         let file = try FileBytes(partOf: path)
         let raw = file.bytes
         try file.load(offset: 0, count: 64)
-        if raw.count >= 64, raw[0] == 0x7F, raw[4] == 1 || raw[4] == 2 {
-            let is64 = raw[4] == 2
-            let phoff: UInt64 = is64 ? raw.loadLE(at: 32)! : UInt64(raw.loadLE(UInt32.self, at: 28)!)
-            let shoff: UInt64 = is64 ? raw.loadLE(at: 40)! : UInt64(raw.loadLE(UInt32.self, at: 32)!)
-            let phnum = UInt64(raw.loadLE(UInt16.self, at: is64 ? 56 : 44)!)
-            let shnum = UInt64(raw.loadLE(UInt16.self, at: is64 ? 60 : 48)!)
-            let shstrndx = UInt64(raw.loadLE(UInt16.self, at: is64 ? 62 : 50)!)
-            let (phsize, shsize): (UInt64, UInt64) = is64 ? (56, 64) : (32, 40)
-            try file.load(offset: phoff, count: phnum * phsize)
-            if shoff != 0 && (shnum == 0 || shstrndx == 0xFFFF) {
+        if raw.count > 4, raw[0] == 0x7F, raw[4] == 1 || raw[4] == 2, let t = ELFHeaderTables(raw, is64: raw[4] == 2) {
+            try file.load(offset: t.phoff, count: t.phnum * t.programHeaderSize)
+            if t.shoff != 0 && (t.shnum == 0 || t.shstrndx == 0xFFFF || t.phnum == 0xFFFF) {
                 // Extended numbering keeps the counts in section 0: simplest to read everything.
                 try file.load(offset: 0, count: UInt64(raw.count))
-            } else if shoff != 0 {
-                try file.load(offset: shoff, count: shnum * shsize)
-                if shstrndx < shnum {
-                    let at = shoff &+ shstrndx * shsize
-                    if let (o, n) = Self.offsetAndSize(raw, at: at, is64: is64) {
-                        try file.load(offset: o, count: n)
-                    }
+            } else if t.shoff != 0 {
+                try file.load(offset: t.shoff, count: t.shnum * t.sectionHeaderSize)
+                if t.shstrndx < t.shnum,
+                   let (o, n) = Self.offsetAndSize(raw, at: t.shoff &+ t.shstrndx * t.sectionHeaderSize, is64: raw[4] == 2) {
+                    try file.load(offset: o, count: n)
                 }
             }
         }
@@ -109,15 +100,10 @@ public final class ELFFile: @unchecked Sendable {
             throw fail(.classMachineMismatch(path: path, elfClass: cls.rawValue, machine: mach.rawValue))
         }
         // Header tables must lie inside the file before libelf is allowed to read them.
-        let (phoff, shoff): (UInt64, UInt64) = cls == .elf64
-            ? (raw.loadLE(UInt64.self, at: 32)!, raw.loadLE(UInt64.self, at: 40)!)
-            : (UInt64(raw.loadLE(UInt32.self, at: 28)!), UInt64(raw.loadLE(UInt32.self, at: 32)!))
-        let phentsize = UInt64(raw.loadLE(UInt16.self, at: cls == .elf64 ? 54 : 42)!)
-        let phnumField = UInt64(raw.loadLE(UInt16.self, at: cls == .elf64 ? 56 : 44)!)
-        let shentsize = UInt64(raw.loadLE(UInt16.self, at: cls == .elf64 ? 58 : 46)!)
-        let shnumField = UInt64(raw.loadLE(UInt16.self, at: cls == .elf64 ? 60 : 48)!)
-        let wantPh: UInt64 = cls == .elf64 ? 56 : 32
-        let wantSh: UInt64 = cls == .elf64 ? 64 : 40
+        let tables = ELFHeaderTables(raw, is64: cls == .elf64)!
+        let (phoff, shoff, phentsize, shentsize) = (tables.phoff, tables.shoff, tables.phentsize, tables.shentsize)
+        let (phnumField, shnumField) = (tables.phnum, tables.shnum)
+        let (wantPh, wantSh) = (tables.programHeaderSize, tables.sectionHeaderSize)
         if phnumField > 0 && phentsize != wantPh {
             throw fail(.malformed(path: path, field: "e_phentsize", value: String(phentsize), detail: "differs from the \(wantPh) bytes of an \(cls.rawValue) program header"))
         }
@@ -407,5 +393,33 @@ public final class ELFFile: @unchecked Sendable {
 extension String {
     func leftPadded(_ width: Int, with pad: Character = "0") -> String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}
+
+/// The ELF header's fields that locate the program and section header tables, as stored (the
+/// counts before extended numbering is resolved). nil when the header is not all in `raw`.
+struct ELFHeaderTables {
+    let phoff: UInt64
+    let shoff: UInt64
+    let phentsize: UInt64
+    let phnum: UInt64
+    let shentsize: UInt64
+    let shnum: UInt64
+    let shstrndx: UInt64
+    /// What an entry of each table must measure in this class.
+    let programHeaderSize: UInt64
+    let sectionHeaderSize: UInt64
+
+    init?(_ raw: UnsafeRawBufferPointer, is64: Bool) {
+        guard raw.count >= (is64 ? 64 : 52) else { return nil }
+        phoff = is64 ? raw.loadLE(UInt64.self, at: 32)! : UInt64(raw.loadLE(UInt32.self, at: 28)!)
+        shoff = is64 ? raw.loadLE(UInt64.self, at: 40)! : UInt64(raw.loadLE(UInt32.self, at: 32)!)
+        phentsize = UInt64(raw.loadLE(UInt16.self, at: is64 ? 54 : 42)!)
+        phnum = UInt64(raw.loadLE(UInt16.self, at: is64 ? 56 : 44)!)
+        shentsize = UInt64(raw.loadLE(UInt16.self, at: is64 ? 58 : 46)!)
+        shnum = UInt64(raw.loadLE(UInt16.self, at: is64 ? 60 : 48)!)
+        shstrndx = UInt64(raw.loadLE(UInt16.self, at: is64 ? 62 : 50)!)
+        programHeaderSize = is64 ? 56 : 32
+        sectionHeaderSize = is64 ? 64 : 40
     }
 }

@@ -43,10 +43,8 @@ public struct PackedImageContents: Sendable {
         }
         var carried: [Carried] = []
         var tables: PageTableInspection?
-        if let info = fileOffset(plan.bootInfo, 0xC0), raw.loadLE(UInt32.self, at: Int(info)) == BootInfo.magic {
-            let i = Int(info)
-            func u64(_ o: Int) -> UInt64 { raw.loadLE(UInt64.self, at: i + o) ?? 0 }
-            for (name, addr, size) in [("kernel ELF", u64(0x30), u64(0x38)), ("loader ELF", u64(0x40), u64(0x48))] where size > 0 {
+        if let at = fileOffset(plan.bootInfo, 0xC0), let info = BootInfo(decodingTemplate: raw, at: Int(at)) {
+            for (name, addr, size) in [("kernel ELF", info.kernelELF, info.kernelELFSize), ("loader ELF", info.loaderELF, info.loaderELFSize)] where size > 0 {
                 if let o = fileOffset(addr, size) {
                     let magic = raw.loadLE(UInt32.self, at: Int(o)) == 0x464C_457F
                     carried.append(Carried(name: name, physical: addr, fileOffset: o, size: size, isELF: magic))
@@ -55,7 +53,7 @@ public struct PackedImageContents: Sendable {
                     warnings.append("the boot info places the \(name) at \(hex(addr)) (\(size) bytes), outside the image")
                 }
             }
-            let tablesAt = u64(0x60), tablesSize = u64(0x68)
+            let tablesAt = info.pageTables, tablesSize = info.pageTablesSize
             if let mode = plan.pagingMode.pagingMode, tablesSize > 0 {
                 if let o = fileOffset(tablesAt, tablesSize) {
                     let blob = FileBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[Int(o)..<Int(o + tablesSize)]), name: "\(path) page tables")
