@@ -344,15 +344,31 @@ import Testing
         #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: try Self.gopher().bytes, mode: .fourLevel, base: 0x10_0800) }
     }
 
-    @Test func fanOutBeyondTheLeafLimitIsRefused() throws {
-        // Every entry of each level pointing at the one table below: 512^4 leaves.
+    @Test(arguments: [true, false])
+    func fanOutThroughSharedTablesIsRefused(withPages: Bool) throws {
+        // Every entry of each level pointing at the one table below: 512^4 reads, with or
+        // without a page at the end. Only the entries read are bounded, not the pages mapped,
+        // so the leafless set (which maps nothing) must stop as soon as the leafy one.
         var bytes = [UInt8](repeating: 0, count: 4 * 4096)
         for t in 0..<3 { for i in 0..<512 { bytes.storeLE(UInt64((t + 1) * 0x1000 + 3), at: t * 4096 + i * 8) } }
-        for i in 0..<512 { bytes.storeLE(UInt64(i * 0x1000 + 3), at: 3 * 4096 + i * 8) }
-        let error = #expect(throws: KImageError.self) {
-            try bytes.withUnsafeBytes { try PageTableWalker.walkDetailed(raw: $0, mode: .fourLevel, base: 0, leafLimit: 100_000) }
-        }
-        #expect(error?.description.contains("the tables map more than 100000 pages") == true)
+        if withPages { for i in 0..<512 { bytes.storeLE(UInt64(i * 0x1000 + 3), at: 3 * 4096 + i * 8) } }
+        let limit = PageTableWalker.entryLimit(blobBytes: bytes.count, mode: .fourLevel)
+        #expect(limit == (1 << 22) + 16 * 2048)
+        let error = #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: bytes, mode: .fourLevel, base: 0) }
+        #expect(error?.description.contains("walking the tables reads more than \(limit) entries, though the blob holds 2048") == true,
+                "\(String(describing: error))")
+    }
+
+    @Test func limitIsNotReachedByTablesWithoutSharing() throws {
+        // 4 GiB in 4 KiB pages: a million leaves, each table read once.
+        var b = try PageTableBuilder(mode: .fourLevel, maxPageSize: PageSize.size4K)
+        try b.add(Mapping(virtualStart: 0, physicalStart: 0, size: 4 << 30))
+        let blob = try b.build(base: 0x100_0000)
+        let walk = try PageTableWalker.walkDetailed(bytes: blob.bytes, mode: .fourLevel, base: 0x100_0000)
+        #expect(walk.runs.reduce(0) { $0 + $1.size } == 4 << 30)
+    }
+
+    @Test func refusalsOfTheBuilderAndEncoder() throws {
         let empty = try PageTableBuilder(mode: .pae)
         let none = #expect(throws: KImageError.self) { try empty.build(base: 0) }
         #expect(none?.description.contains("no mappings were given") == true)

@@ -2,8 +2,12 @@
 /// rights are ANDed down the walk (execute-disable ORed), the leaf gives the page, its size,
 /// caching and G. Pointers must land on a page of the blob.
 public enum PageTableWalker {
-    /// A walk that visits more leaves than this is looping through shared tables.
-    public static let leafLimit = 1 << 25
+    /// How many entries a walk may read: each table once is `raw.count / entrySize`; sharing
+    /// multiplies that, and tables shared to a depth of four can ask for 2^36 reads (with no
+    /// page mapped at all), so sharing is allowed a factor of 16 plus a fixed 2^22.
+    public static func entryLimit(blobBytes: Int, mode: PagingMode) -> Int {
+        (1 << 22) + 16 * (blobBytes / mode.entrySize)
+    }
 
     public static func walk(bytes: [UInt8], mode: PagingMode, base: UInt64) throws -> [Mapping] {
         try walkDetailed(bytes: bytes, mode: mode, base: base).mappings
@@ -14,16 +18,16 @@ public enum PageTableWalker {
     }
 
     public static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) throws -> PageTableWalk {
-        try walkDetailed(raw: raw, mode: mode, base: base, leafLimit: leafLimit)
+        try walkDetailed(raw: raw, mode: mode, base: base, entryLimit: entryLimit(blobBytes: raw.count, mode: mode))
     }
 
-    static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64, leafLimit: Int) throws -> PageTableWalk {
+    static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64, entryLimit: Int) throws -> PageTableWalk {
         let topSize = mode.entries(atDepth: 0) * mode.entrySize
         guard raw.count >= topSize else {
             throw KImageError.paging(.blobTooSmall(size: raw.count, needed: topSize, mode: mode))
         }
         guard base & 0xFFF == 0 else { throw KImageError.paging(.unalignedWalkBase(base)) }
-        var state = State(raw: raw, mode: mode, base: base, leafLimit: leafLimit)
+        var state = State(raw: raw, mode: mode, base: base, entryLimit: entryLimit)
         try state.visit(tableOffset: 0, depth: 0, va: 0, path: "", writable: true, user: true, noExecute: false)
         var walk = PageTableWalk()
         walk.runs = state.runs
@@ -40,14 +44,14 @@ public enum PageTableWalker {
         var recursive: [Int] = []
         /// Table offset -> the depth it was first reached at.
         var reached: [Int: Int] = [:]
-        var leaves = 0
-        let leafLimit: Int
+        var entriesRead = 0
+        let entryLimit: Int
 
-        init(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64, leafLimit: Int) {
+        init(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64, entryLimit: Int) {
             self.raw = raw
             self.mode = mode
             self.base = base
-            self.leafLimit = leafLimit
+            self.entryLimit = entryLimit
         }
 
         func load(_ offset: Int) -> UInt64 {
@@ -66,6 +70,10 @@ public enum PageTableWalker {
             let name = mode.tableNames[depth]
             let shift = UInt64(mode.shift(atDepth: depth))
             let isPTLevel = depth == mode.levels - 1
+            entriesRead += mode.entries(atDepth: depth)
+            if entriesRead > entryLimit {
+                throw KImageError.paging(.walkTooLong(limit: entryLimit, blobEntries: raw.count / mode.entrySize))
+            }
             for i in 0..<mode.entries(atDepth: depth) {
                 let offset = tableOffset + i * mode.entrySize
                 let value = load(offset)
@@ -82,8 +90,6 @@ public enum PageTableWalker {
                 let entryVA = va | (UInt64(i) << shift)
                 let w = writable && e.writable, u = user && e.user, nx = noExecute || e.noExecute
                 if isPTLevel || e.pageSize {
-                    leaves += 1
-                    if leaves > leafLimit { throw KImageError.paging(.tooManyLeaves(limit: leafLimit)) }
                     let size = mode.coverage(atDepth: depth)
                     let flags = MappingFlags(writable: w, executable: !nx, user: u, global: e.global,
                                              cache: CacheMode(writeThrough: e.writeThrough, cacheDisable: e.cacheDisable))

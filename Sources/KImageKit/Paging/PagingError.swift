@@ -25,7 +25,7 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
     case blobTooSmall(size: Int, needed: Int, mode: PagingMode)
     case unalignedWalkBase(UInt64)
     case pointerOutsideBlob(entry: String, value: UInt64, target: UInt64, blobStart: UInt64, blobEnd: UInt64)
-    case tooManyLeaves(limit: Int)
+    case walkTooLong(limit: Int, blobEntries: Int)
     case tableAtTwoLevels(entry: String, address: UInt64, first: String, second: String)
     case segmentMisaligned(path: String, segment: Int, virtualAddress: UInt64, physicalAddress: UInt64)
     case noLoadSegments(path: String)
@@ -86,8 +86,8 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
             return "base \(hex(base)) is not 4 KiB-aligned; give the base the blob was built for"
         case .pointerOutsideBlob(let entry, let value, let target, let start, let end):
             return "\(entry) = \(hex(value, digits: 16)) points to a table at \(hex(target)), outside the blob (\(hex(start))-\(hex(end))); the blob was built for another --base, or is not a table blob"
-        case .tooManyLeaves(let limit):
-            return "the tables map more than \(limit) pages; they likely share tables in a loop, which no real table set does"
+        case .walkTooLong(let limit, let blobEntries):
+            return "walking the tables reads more than \(limit) entries, though the blob holds \(blobEntries): its tables are shared far more than any real table set shares them (is it a page-table blob?)"
         case .tableAtTwoLevels(let entry, let address, let first, let second):
             return "\(entry) points to the table at \(hex(address)), which is already used as a \(first), as a \(second): the tables loop; this is not a table set kimage can read (wrong --mode?)"
         case .segmentMisaligned(let path, let segment, let va, let pa):
