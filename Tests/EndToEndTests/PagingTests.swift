@@ -105,7 +105,9 @@ import TestSupport
         (["--mode", "4level", "--identity", "0x1000+100"], "size 0x64 is not a multiple of 4 KiB"),
         (["--mode", "4level", "--identity", "0x1000+0"], "has size 0"),
         (["--mode", "4level", "--map", "0xFFFFFFFFFFFFF000=0+8K"], "runs past the end of the 64-bit address space"),
-        (["--mode", "4level", "--recursive", "511", "--map", "0xFFFFFFFF80000000=0+2M"], "overlaps the recursive slot PML4[511]"),
+        (["--mode", "4level", "--recursive", "511", "--map", "0xFFFFFFFF80000000=0+2M"], "overlaps the recursive slot PML4[511], whose window 0xffffff8000000000-0x10000000000000000 shows"),
+        // A range that ends at 2^64 is named with its true end, not the 0 its end wraps to.
+        (["--mode", "4level", "--map", "0xFFFFFFFFFFE00000=0+2M", "--map", "0xFFFFFFFFFFF00000=0+1M"], "mapping virt 0xfffffffffff00000-0x10000000000000000 -> phys 0x00000000-0x00100000 rwx overlaps virt 0xffffffffffe00000-0x10000000000000000"),
         (["--mode", "4level", "--recursive", "512", "--identity", "0+4K"], "recursive slot 512 does not exist in mode 4level"),
         (["--mode", "pae", "--recursive", "3", "--identity", "0+4K"], "mode pae has no recursive slot"),
         (["--mode", "pae", "--page-size", "1G", "--identity", "0+4K"], "mode pae has no 1G pages"),

@@ -23,7 +23,7 @@ public struct Mapping: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     /// `virt 0x...-0x... -> phys 0x...-0x... rwx` (end exclusive), the way errors name a mapping.
     public var description: String {
-        "virt \(hex(virtualStart, digits: 8))-\(hex(virtualEnd, digits: 8)) -> phys \(hex(physicalStart, digits: 8))-\(hex(physicalEnd, digits: 8)) \(flags)"
+        "virt \(hex(virtualStart, digits: 8))-\(hexEnd(start: virtualStart, size: size, digits: 8)) -> phys \(hex(physicalStart, digits: 8))-\(hex(physicalEnd, digits: 8)) \(flags)"
     }
 
     /// Whether the two virtual ranges share a byte.

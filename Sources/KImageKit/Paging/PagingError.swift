@@ -65,7 +65,7 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
         case .conflictingMappings(let existing, let new, let at, let detail):
             return "mapping \(new) overlaps \(existing) at virtual \(hex(at)) and disagrees (\(detail)); give them the same physical address and flags, or make the virtual ranges disjoint"
         case .overlapsRecursiveSlot(let m, let slot, let table, let start, let end):
-            return "mapping \(m) overlaps the recursive slot \(table)[\(slot)], whose window \(hex(start))-\(hex(end)) shows the tables; move the mapping or pick another --recursive slot"
+            return "mapping \(m) overlaps the recursive slot \(table)[\(slot)], whose window \(hex(start))-\(hexEnd(start: start, size: end &- start)) shows the tables; move the mapping or pick another --recursive slot"
         case .invalidRecursiveSlot(let slot, let mode):
             return "recursive slot \(slot) does not exist in mode \(mode.rawValue); the \(mode.tableNames[0]) has slots 0-\(mode.entries(atDepth: 0) - 1)"
         case .recursiveSlotUnsupported(let mode):

@@ -37,9 +37,7 @@ struct SummaryEmitter {
         var out = "mode \(mode.rawValue), base \(hex(tables.base)), CR3 \(hex(tables.cr3))\n"
         out += "virtual [start, end)                    physical [start, end)          page  flags\n"
         for r in tables.runs {
-            // A run ending at 2^64 prints its true end, not 0.
-            let end = r.virtualStart &+ r.size == 0 ? "0x1" + String(repeating: "0", count: 16) : hex(r.virtualStart &+ r.size, digits: digits)
-            let v = "\(hex(r.virtualStart, digits: digits))-\(end)"
+            let v = "\(hex(r.virtualStart, digits: digits))-\(hexEnd(start: r.virtualStart, size: r.size, digits: digits))"
             let p = "\(hex(r.physicalStart, digits: pdigits))-\(hex(r.physicalStart + r.size, digits: pdigits))"
             let page = PageSize.name(r.pageSize)
             var row = pad(v, 40)

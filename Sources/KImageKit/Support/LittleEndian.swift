@@ -37,6 +37,13 @@ public extension Collection where Element == UInt8, Index == Int {
     }
 }
 
+/// The exclusive end of `[start, start + size)` as `hex(_:digits:)` would write it; a range
+/// ending at 2^64 prints `0x10000000000000000`, not the 0 its end wraps to.
+public func hexEnd(start: UInt64, size: UInt64, digits: Int = 0) -> String {
+    let end = start &+ size
+    return end == 0 && size != 0 ? "0x1" + String(repeating: "0", count: 16) : hex(end, digits: digits)
+}
+
 /// `0x` followed by `digits` hex digits, zero-padded.
 public func hex<T: BinaryInteger>(_ value: T, digits: Int = 0) -> String {
     let s = String(value, radix: 16)
