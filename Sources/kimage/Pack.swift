@@ -40,6 +40,9 @@ struct Pack: ParsableCommand {
     @Flag(help: "ELF32 kernels: PAE tables instead of 2-level ones.")
     var pae = false
 
+    @Flag(name: .customLong("five-level"), help: "ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones; the CPU needs LA57.")
+    var fiveLevel = false
+
     @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare: 2.11, 2.12 (default) or 2.13.")
     var protocolVersion: String = "2.12"
 
@@ -73,6 +76,7 @@ struct Pack: ParsableCommand {
             options.setup32Path = setup32
             options.embedELF = embedELF
             options.pae = pae
+            options.fiveLevel = fiveLevel
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
             let report = try BootImagePacker.pack(options)
             if let depfile {

@@ -11,6 +11,8 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case payloadCannotMoveClear(path: String, kernelStart: UInt64, kernelEnd: UInt64, imageSize: UInt64, needed: UInt64)
     case unsupportedProtocol(text: String)
     case paeNeedsELF32(path: String)
+    case fiveLevelNeedsELF64(path: String)
+    case fiveLevelWithPAE
     case commandLineTooLong(length: Int, maximum: Int)
     case stubRejected(path: String, part: String, found: String, loader: String)
 
@@ -37,7 +39,11 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
         case .unsupportedProtocol(let text):
             return "--protocol \(text) is not supported; expected 2.11, 2.12 or 2.13 (GRUB linux needs 2.03+, init_size is read from 2.10 on, the header ends at 0x268 from 2.11; 2.14 is burned and 2.15 needs a kernel_info kimage does not write): use the default, 2.12"
         case .paeNeedsELF32(let path):
-            return "--pae was given but \(path) is ELF64, which always runs in long mode with 4-level tables; expected an ELF32 kernel for PAE: drop --pae"
+            return "--pae was given but \(path) is ELF64, which always runs in long mode (4-level tables, or 5-level with --five-level); expected an ELF32 kernel for PAE: drop --pae"
+        case .fiveLevelNeedsELF64(let path):
+            return "--five-level was given but \(path) is ELF32, which runs in protected mode (2-level or PAE tables); expected an ELF64 x86-64 kernel for 5-level paging: drop --five-level, or link the kernel with -m elf_x86_64"
+        case .fiveLevelWithPAE:
+            return "--five-level and --pae were both given; expected at most one paging choice (--pae: PAE tables for an ELF32 kernel, --five-level: 5-level tables for an ELF64 kernel): drop one of them"
         case .commandLineTooLong(let length, let maximum):
             return "--cmdline is \(length) bytes; expected at most \(maximum) (cmdline_size): shorten it"
         case .stubRejected(let path, let part, let found, let loader):

@@ -76,12 +76,14 @@ public struct BootImageLayout: Sendable {
 
         // Paging mode: ELF64 always long mode; ELF32 only when it needs tables.
         let userMaps = try options.maps.map { try MappingSpec.parse($0, as: .map) }
+        if options.pae && options.fiveLevel { throw KImageError.bootImage(.fiveLevelWithPAE) }
         let mode: BootPagingMode
         switch kernel.elfClass {
         case .elf64:
             if options.pae { throw KImageError.bootImage(.paeNeedsELF32(path: path)) }
-            mode = .fourLevel
+            mode = options.fiveLevel ? .fiveLevel : .fourLevel
         case .elf32:
+            if options.fiveLevel { throw KImageError.bootImage(.fiveLevelNeedsELF64(path: path)) }
             let identity = segments.allSatisfy { $0.virtualAddress == $0.physicalAddress }
             if options.pae { mode = .pae }
             else if identity && userMaps.isEmpty && options.recursiveSlot == nil { mode = .none }
