@@ -174,8 +174,9 @@ import TestSupport
         let dir = try TemporaryDirectory()
         let k = try PackFixture.build(Self.spec("no-flag"), in: dir)
         try expectRefusal(["--kernel", k, "-o", dir.file("k.img")], dir: dir, inputs: [k],
-                          ["covers the non-canonical address 0xff00000000100000 in mode 4level", "bits 63:47 must all equal bit 47",
-                           "canonical with 5-level paging", "kimage pack --five-level"])
+                          ["\(k): segment 0 is at virtual 0xff00000000100000..", "not canonical with 4-level paging",
+                           "bits 63:47 must all equal bit 47", "expected every PT_LOAD at canonical addresses",
+                           "it is canonical with 5-level paging (57-bit addresses): pack with --five-level"])
         // A --map there gets the same hint; one non-canonical even with 57 bits does not.
         let good = try PackFixture.build(PackFixture.Spec(name: "good", bits64: true, virtualBase: 0xFFFF_8000_0010_0000,
                                                           expectedCmdline: "", paging: 3), in: dir)
@@ -191,7 +192,10 @@ import TestSupport
         spec.virtualBase = 0xF000_0000_0010_0000
         let k = try PackFixture.build(spec, in: dir)
         try expectRefusal(["--kernel", k, "--five-level", "-o", dir.file("k.img")], dir: dir, inputs: [k],
-                          ["covers the non-canonical address 0xf000000000100000 in mode 5level", "bits 63:56 must all equal bit 56",
-                           "move or shorten it"], absent: ["use 5-level tables"])
+                          ["\(k): segment 0 is at virtual 0xf000000000100000..", "not canonical with 5-level paging",
+                           "bits 63:56 must all equal bit 56", "link the kernel at a canonical address"], absent: ["--five-level"])
+        // Without the flag: not canonical with either, so no --five-level hint.
+        try expectRefusal(["--kernel", k, "-o", dir.file("k.img")], dir: dir, inputs: [k],
+                          ["not canonical with 4-level paging", "link the kernel at a canonical address"], absent: ["--five-level"])
     }
 }

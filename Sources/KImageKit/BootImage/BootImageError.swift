@@ -13,6 +13,7 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case paeNeedsELF32(path: String)
     case fiveLevelNeedsELF64(path: String)
     case fiveLevelWithPAE
+    case segmentNotCanonical(path: String, segment: Int, start: UInt64, end: UInt64, mode: PagingMode, canonicalWithFiveLevel: Bool)
     case commandLineTooLong(length: Int, maximum: Int)
     case stubRejected(path: String, part: String, found: String, loader: String)
 
@@ -42,6 +43,15 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "--pae was given but \(path) is ELF64, which always runs in long mode (4-level tables, or 5-level with --five-level); expected an ELF32 kernel for PAE: drop --pae"
         case .fiveLevelNeedsELF64(let path):
             return "--five-level was given but \(path) is ELF32, which runs in protected mode (2-level or PAE tables); expected an ELF64 x86-64 kernel for 5-level paging: drop --five-level, or link the kernel with -m elf_x86_64"
+        case .segmentNotCanonical(let path, let segment, let start, let end, let mode, let fiveLevel):
+            let rule = mode == .fiveLevel
+                ? "bits 63:56 must all equal bit 56: the low half ends 0x00FFFFFFFFFFFFFF, the high half starts 0xFF00000000000000"
+                : "bits 63:47 must all equal bit 47: the low half ends 0x00007FFFFFFFFFFF, the high half starts 0xFFFF800000000000"
+            let levels = mode == .fiveLevel ? "5-level" : "4-level"
+            let fix = fiveLevel
+                ? "it is canonical with 5-level paging (57-bit addresses): pack with --five-level (the CPU needs LA57), or link the kernel at 0xFFFF800000000000 or above"
+                : "link the kernel at a canonical address (the linker script's . = or the section's address)"
+            return "\(path): segment \(segment) is at virtual \(hex(start))..\(hex(end)), which is not canonical with \(levels) paging (\(rule)); expected every PT_LOAD at canonical addresses: \(fix)"
         case .fiveLevelWithPAE:
             return "--five-level and --pae were both given; expected at most one paging choice (--pae: PAE tables for an ELF32 kernel, --five-level: 5-level tables for an ELF64 kernel): drop one of them"
         case .commandLineTooLong(let length, let maximum):
