@@ -170,6 +170,16 @@ import TestSupport
                           ["--five-level and --pae were both given", "expected at most one paging choice", "drop one of them"])
     }
 
+    @Test func fiveLevelWithAnOwnSetup32IsRefused() throws {
+        // An own 32-bit setup gets no load plan and no tables: the flag would be silently lost.
+        let dir = try TemporaryDirectory()
+        let k = try PackFixture.build(Self.spec("own"), in: dir)
+        let setup32 = try dir.write("setup32.bin", "own setup: its bytes do not matter here")
+        try expectRefusal(["--kernel", k, "--five-level", "--setup32", setup32, "-o", dir.file("k.img")], dir: dir, inputs: [k, setup32],
+                          ["--five-level was given with --setup32 \(setup32)", "no page tables",
+                           "expected kimage's own 32-bit setup for --five-level", "drop --setup32"])
+    }
+
     @Test func aVaddrOnlyCanonicalWith57BitsIsRefusedWithoutTheFlagAndSuggestsIt() throws {
         let dir = try TemporaryDirectory()
         let k = try PackFixture.build(Self.spec("no-flag"), in: dir)
