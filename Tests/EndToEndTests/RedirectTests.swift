@@ -360,6 +360,27 @@ func allFiles(_ dir: TemporaryDirectory) throws -> [String] {
         try expectRedirectFailure(f, ["count", "--go", "src"], ["src/k/k.go:3:"])
     }
 
+    @Test func patchedSourceWithoutFileBytes() throws {
+        // An executable NOBITS section: the function has an address and a size but nothing in
+        // the file, so there is nowhere to write its trampoline. Without --patch it is fine.
+        let f = try RedirectFixture(extra: """
+                .section .xbss, "ax", @nobits
+                .globl "kern.nobits"
+                .type "kern.nobits", @function
+            "kern.nobits":
+                .skip 16
+                .size "kern.nobits", 16
+
+            """)
+        _ = try f.manifest("kern.nobits \(RedirectFixture.goPanic)\nruntime.sysReserve \(RedirectFixture.goReserve)\n")
+        let sections = try mustRun("readelf", ["-SW", f.kernel]).stdout
+        #expect(sections.contains(".xbss") && sections.split(separator: "\n").contains { $0.contains(".xbss") && $0.contains("NOBITS") }, "\(sections)")
+        try expectRedirectFailure(f, ["redirect", "kernel.elf", "--manifest", "redirects.txt", "--patch"],
+                                  ["kernel.elf: kern.nobits at 0x", "has no bytes in the file to patch", "--patch needs the function's code in the file"])
+        let r = try kimage(["redirect", "kernel.elf", "--manifest", "redirects.txt", "--dry-run"], cwd: f.dir.path)
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
     @Test func tableSectionMissing() throws {
         let f = try RedirectFixture(slots: nil)
         _ = try f.manifest("runtime.throw \(RedirectFixture.goPanic)\n")

@@ -238,7 +238,8 @@ public struct ELFInspection: Sendable {
         if s.fileSize != s.memorySize { head += " (file \(HumanSize.text(s.fileSize)))" }
         if s.isWritable && s.isExecutable { head += "  W+X!" }
         var lines = [head]
-        let nameWidth = min(16, l.sections.map(\.name.count).max() ?? 0)
+        // 24 keeps the widest row (name, offset, size, "(nobits)") inside a 100-column diagram.
+        let nameWidth = min(24, l.sections.map(\.name.count).max() ?? 0)
         for sec in l.sections {
             let offset = "+" + hex(sec.address - s.virtualAddress)
             var line = "  " + padded(sec.name, nameWidth) + "  " + padded(offset, 9) + "  " + HumanSize.text(sec.size)
