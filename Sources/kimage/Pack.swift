@@ -9,13 +9,17 @@ struct Pack: ParsableCommand {
         discussion: """
         The image holds kimage's boot sector, 16-bit and 32-bit setup stubs, a load plan, the boot
         info and page tables built now, and the kernel's loadable segments. ELF64 kernels enter in
-        long mode (rdi = boot info, rsi = 0x6b696d67); ELF32 kernels in protected mode (ebx = boot
-        info, eax = 0x6b696d67), with paging when vaddr != paddr. See templates/include/kimage/bootinfo.h.
+        long mode (rdi = boot info, rsi = 0x6b696d67) with 4-level paging, or 5-level (CR4.LA57)
+        with --five-level; ELF32 kernels in protected mode (ebx = boot info, eax = 0x6b696d67),
+        with paging when vaddr != paddr. See templates/include/kimage/bootinfo.h.
 
         Example:
           kimage pack --kernel build/kernel.elf --loader build/loader.elf \\
               --cmdline "console=ttyS0" -o build/kernel.img --depfile build/kernel.img.d
           qemu-system-x86_64 -kernel build/kernel.img -append "debug"
+          # a kernel linked at 0xFF00000000100000 (PML5[256]): 5-level paging
+          kimage pack --kernel build/la57.elf --five-level -o build/la57.img
+          qemu-system-x86_64 -cpu max -kernel build/la57.img
         """
     )
 
@@ -39,6 +43,9 @@ struct Pack: ParsableCommand {
 
     @Flag(help: "ELF32 kernels: PAE tables instead of 2-level ones.")
     var pae = false
+
+    @Flag(name: .customLong("five-level"), help: "ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones; the CPU needs LA57.")
+    var fiveLevel = false
 
     @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare: 2.11, 2.12 (default) or 2.13.")
     var protocolVersion: String = "2.12"
@@ -73,6 +80,7 @@ struct Pack: ParsableCommand {
             options.setup32Path = setup32
             options.embedELF = embedELF
             options.pae = pae
+            options.fiveLevel = fiveLevel
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
             let report = try BootImagePacker.pack(options)
             if let depfile {

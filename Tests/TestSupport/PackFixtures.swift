@@ -28,6 +28,8 @@ public enum PackFixture {
         /// identity-mapped physical address.
         public var mappedVirtual: UInt64? = nil
         public var mappedPhysical: UInt64? = nil
+        /// ELF64: the value CR4.LA57 (bit 12) must have, read by the kernel (nil: not checked).
+        public var expectLA57: Bool? = nil
 
         public init(name: String, bits64: Bool, virtualBase: UInt64, codeModel: String? = nil, expectedCmdline: String,
                     ramMB: Int = 128, paging: Int, initrdSize: Int? = nil, loaderSize: Int? = nil, checkFault: Bool = false) {
@@ -49,6 +51,7 @@ public enum PackFixture {
         if spec.checkFault { defines.append("CHECK_FAULT") }
         if spec.embeddedELFSize != nil { defines.append("CHECK_EMBEDDED_ELF") }
         if let slot = spec.recursiveSlot { defines.append("CHECK_RECURSIVE_SLOT=\(slot)ull") }
+        if let la57 = spec.expectLA57 { defines.append("CHECK_LA57=\(la57 ? 1 : 0)") }
         if let v = spec.mappedVirtual, let p = spec.mappedPhysical {
             defines += [String(format: "CHECK_MAP_VA=0x%llxull", v), String(format: "CHECK_MAP_PA=0x%llxull", p)]
         }
@@ -215,6 +218,14 @@ void kmain(struct kimage_bootinfo *bi, uintptr_t magic) {
         if (va & (1ull << 47)) va |= 0xFFFF000000000000ull;
         volatile uint64_t *pml4 = (volatile uint64_t *)(uintptr_t)va;
         check((pml4[CHECK_RECURSIVE_SLOT] & 0x000FFFFFFFFFF000ull) == bi->cr3, "recursive slot shows the PML4");
+    }
+#endif
+#ifdef CHECK_LA57
+    {
+        uint64_t cr4;
+        __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+        puts_("  cr4 "); puthex(cr4); putc_('\\n');
+        check((cr4 >> 12 & 1) == CHECK_LA57, CHECK_LA57 ? "CR4.LA57 is set" : "CR4.LA57 is clear");
     }
 #endif
 #ifdef CHECK_MAP_VA

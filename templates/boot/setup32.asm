@@ -258,7 +258,8 @@ enter64:
 
 bits 32
 ; Halts with a message on COM1 when the CPU lacks what the plan's paging mode needs: PSE (32-bit
-; tables with 4 MiB pages), PAE, long mode, NX (when the tables use XD).
+; tables with 4 MiB pages), PAE, long mode, NX (when the tables use XD), LA57 (5-level tables:
+; setting CR4.LA57 on a CPU without it faults, and with no IDT that is a silent triple fault).
 check_cpu:
     mov esi, eax
     mov eax, 1
@@ -292,6 +293,20 @@ check_cpu:
     lea eax, [ebp + msg_lm]
     test edx, 1 << 29
     jz cpu_fail
+    cmp esi, KIMAGE_PAGING_5LEVEL
+    jne .ok
+    xor eax, eax                    ; leaf 7 exists only when the highest basic leaf is 7 or more
+    cpuid
+    cmp eax, 7
+    jb .la57_missing
+    mov eax, 7
+    xor ecx, ecx
+    cpuid
+    test ecx, 1 << 16               ; CPUID.(EAX=7,ECX=0):ECX[16] = LA57
+    jnz .ok
+.la57_missing:
+    lea eax, [ebp + msg_la57]
+    jmp cpu_fail
 .ok:
     ret
 
@@ -313,6 +328,7 @@ msg_pse: db "kimage setup: this CPU has no PSE (4 MiB pages); the kernel's 32-bi
 msg_pae: db "kimage setup: this CPU has no PAE; the kernel's tables need it", 13, 10, 0
 msg_nx:  db "kimage setup: this CPU has no NX; the kernel's tables use execute-disable bits", 13, 10, 0
 msg_lm:  db "kimage setup: this CPU has no long mode; an ELF64 kernel needs an x86-64 CPU", 13, 10, 0
+msg_la57: db "kimage setup: this CPU has no LA57 (5-level paging); the image was packed with --five-level: boot it on a CPU with LA57 or pack it without the flag", 13, 10, 0
 
 ; Copies ecx bytes from esi to edi (never overlapping: the plan guarantees it).
 copy:

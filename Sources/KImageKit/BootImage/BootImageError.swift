@@ -11,6 +11,10 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case payloadCannotMoveClear(path: String, kernelStart: UInt64, kernelEnd: UInt64, imageSize: UInt64, needed: UInt64)
     case unsupportedProtocol(text: String)
     case paeNeedsELF32(path: String)
+    case fiveLevelNeedsELF64(path: String)
+    case fiveLevelWithPAE
+    case fiveLevelWithOwnSetup32(path: String)
+    case segmentNotCanonical(path: String, segment: Int, start: UInt64, end: UInt64, mode: PagingMode, canonicalWithFiveLevel: Bool)
     case commandLineTooLong(length: Int, maximum: Int)
     case stubRejected(path: String, part: String, found: String, loader: String)
 
@@ -37,7 +41,22 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
         case .unsupportedProtocol(let text):
             return "--protocol \(text) is not supported; expected 2.11, 2.12 or 2.13 (GRUB linux needs 2.03+, init_size is read from 2.10 on, the header ends at 0x268 from 2.11; 2.14 is burned and 2.15 needs a kernel_info kimage does not write): use the default, 2.12"
         case .paeNeedsELF32(let path):
-            return "--pae was given but \(path) is ELF64, which always runs in long mode with 4-level tables; expected an ELF32 kernel for PAE: drop --pae"
+            return "--pae was given but \(path) is ELF64, which always runs in long mode (4-level tables, or 5-level with --five-level); expected an ELF32 kernel for PAE: drop --pae"
+        case .fiveLevelNeedsELF64(let path):
+            return "--five-level was given but \(path) is ELF32, which runs in protected mode (2-level or PAE tables); expected an ELF64 x86-64 kernel for 5-level paging: drop --five-level, or link the kernel with -m elf_x86_64"
+        case .segmentNotCanonical(let path, let segment, let start, let end, let mode, let fiveLevel):
+            let rule = mode == .fiveLevel
+                ? "bits 63:56 must all equal bit 56: the low half ends 0x00FFFFFFFFFFFFFF, the high half starts 0xFF00000000000000"
+                : "bits 63:47 must all equal bit 47: the low half ends 0x00007FFFFFFFFFFF, the high half starts 0xFFFF800000000000"
+            let levels = mode == .fiveLevel ? "5-level" : "4-level"
+            let fix = fiveLevel
+                ? "it is canonical with 5-level paging (57-bit addresses): pack with --five-level (the CPU needs LA57), or link the kernel at 0xFFFF800000000000 or above"
+                : "link the kernel at a canonical address (the linker script's . = or the section's address)"
+            return "\(path): segment \(segment) is at virtual \(hex(start))..\(hex(end)), which is not canonical with \(levels) paging (\(rule)); expected every PT_LOAD at canonical addresses: \(fix)"
+        case .fiveLevelWithOwnSetup32(let path):
+            return "--five-level was given with --setup32 \(path): with an own 32-bit setup kimage writes no load plan and no page tables, so it has no tables to make 5-level; expected kimage's own 32-bit setup for --five-level: drop --setup32, or drop --five-level and have your setup build 5-level tables and set CR4.LA57"
+        case .fiveLevelWithPAE:
+            return "--five-level and --pae were both given; expected at most one paging choice (--pae: PAE tables for an ELF32 kernel, --five-level: 5-level tables for an ELF64 kernel): drop one of them"
         case .commandLineTooLong(let length, let maximum):
             return "--cmdline is \(length) bytes; expected at most \(maximum) (cmdline_size): shorten it"
         case .stubRejected(let path, let part, let found, let loader):

@@ -76,16 +76,21 @@ public struct BootImageLayout: Sendable {
 
         // Paging mode: ELF64 always long mode; ELF32 only when it needs tables.
         let userMaps = try options.maps.map { try MappingSpec.parse($0, as: .map) }
+        if options.pae && options.fiveLevel { throw KImageError.bootImage(.fiveLevelWithPAE) }
         let mode: BootPagingMode
         switch kernel.elfClass {
         case .elf64:
             if options.pae { throw KImageError.bootImage(.paeNeedsELF32(path: path)) }
-            mode = .fourLevel
+            mode = options.fiveLevel ? .fiveLevel : .fourLevel
         case .elf32:
+            if options.fiveLevel { throw KImageError.bootImage(.fiveLevelNeedsELF64(path: path)) }
             let identity = segments.allSatisfy { $0.virtualAddress == $0.physicalAddress }
             if options.pae { mode = .pae }
             else if identity && userMaps.isEmpty && options.recursiveSlot == nil { mode = .none }
             else { mode = .bits32 }
+        }
+        if let pagingMode = mode.pagingMode, pagingMode.virtualBits > 32 {
+            try checkCanonical(segments, path: path, mode: pagingMode)
         }
         let kernelMappings = try segmentMappings(segments, path: path)
 
@@ -227,6 +232,21 @@ public struct BootImageLayout: Sendable {
             throw KImageError.bootImage(.segmentsOverlap(
                 path: path, space: space, first: a.index, firstStart: a[keyPath: start], firstEnd: a[keyPath: start] &+ a.memorySize,
                 second: b.index, secondStart: b[keyPath: start], secondEnd: b[keyPath: start] &+ b.memorySize))
+        }
+    }
+
+    /// Long mode: every segment's vaddr range canonical, within one half (the builder would refuse
+    /// its mapping too, but only the segment names what to relink, and whether --five-level helps).
+    static func checkCanonical(_ segments: [ELFSegment], path: String, mode: PagingMode) throws {
+        func fits(_ m: PagingMode, _ first: UInt64, _ last: UInt64) -> Bool {
+            m.isCanonical(first) && m.isCanonical(last) && (first >> 63) == (last >> 63)
+        }
+        for s in segments {
+            let last = s.virtualAddress &+ (s.memorySize - 1)
+            guard !fits(mode, s.virtualAddress, last) else { continue }
+            throw KImageError.bootImage(.segmentNotCanonical(
+                path: path, segment: s.index, start: s.virtualAddress, end: s.virtualAddress &+ s.memorySize, mode: mode,
+                canonicalWithFiveLevel: mode == .fourLevel && fits(.fiveLevel, s.virtualAddress, last)))
         }
     }
 

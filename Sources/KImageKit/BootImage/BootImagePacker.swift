@@ -11,6 +11,7 @@ public enum BootImagePacker {
         if let loaderPath = options.loaderPath { loader = try ELFFile(path: loaderPath) }
         let stubs = try OwnStubs(options: options)
         if let setup32 = stubs.setup32 {
+            if options.fiveLevel { throw KImageError.bootImage(.fiveLevelWithOwnSetup32(path: options.setup32Path ?? "")) }
             return try packWithOwnSetup32(options: options, stubs: stubs, setup32: setup32, kernel: kernel, loader: loader)
         }
         let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,

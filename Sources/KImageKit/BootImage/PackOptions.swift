@@ -12,6 +12,8 @@ public struct PackOptions: Sendable {
     public var embedELF = false
     /// ELF32 kernels: PAE tables instead of 2-level ones.
     public var pae = false
+    /// ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones.
+    public var fiveLevel = false
     /// Declared boot-protocol version, 0x020C by default.
     public var protocolVersion: UInt16 = 0x020C
     /// Own stubs (Jinue style); nil means kimage's built-in ones.

@@ -53,6 +53,7 @@ public enum ConfigTables {
         .init("embed-elf", .flag),
         .init("protocol", .value),
         .init("pae", .flag),
+        .init("five-level", .flag),
         .init("bootsector", .value, path: true),
         .init("setup16", .value, path: true),
         .init("setup32", .value, path: true),

@@ -2,7 +2,8 @@
  * Layout version 1, little-endian, identical for 32- and 64-bit kernels. nasm: bootinfo.inc.
  *
  * Entry state:
- *   ELF64: long mode, 4-level paging (CR3 = cr3 below), CR0.WP=1, EFER.NXE=1;
+ *   ELF64: long mode, 4-level paging (5-level with CR4.LA57=1: kimage pack --five-level;
+ *          CR3 = cr3 below), CR0.WP=1, EFER.NXE=1;
  *          rdi = physical address of struct kimage_bootinfo (identity-mapped), rsi = KIMAGE_ENTRY_MAGIC.
  *   ELF32: protected mode; paging off when every segment has vaddr == paddr, else 32-bit
  *          (or PAE, kimage pack --pae) paging with CR0.WP=1; eax = KIMAGE_ENTRY_MAGIC,
