@@ -170,14 +170,24 @@ import TestSupport
                           ["--five-level and --pae were both given", "expected at most one paging choice", "drop one of them"])
     }
 
-    @Test func fiveLevelWithAnOwnSetup32IsRefused() throws {
-        // An own 32-bit setup gets no load plan and no tables: the flag would be silently lost.
+    /// An own 32-bit setup gets no load plan, no boot info and no tables: each option carried out
+    /// through them would be silently lost, so it is refused, alone or with others.
+    @Test(arguments: [
+        (["--five-level"], "--five-level was given"),
+        (["--pae"], "--pae was given"),
+        (["--map", "0xFFFF900000000000=0x200000+4K"], "--map was given"),
+        (["--recursive", "510"], "--recursive was given"),
+        (["--cmdline", "console=ttyS0"], "--cmdline was given"),
+        (["--five-level", "--cmdline", "x"], "--five-level, --cmdline were given"),
+    ])
+    func optionsAnOwnSetup32WouldIgnoreAreRefused(extra: [String], found: String) throws {
         let dir = try TemporaryDirectory()
         let k = try PackFixture.build(Self.spec("own"), in: dir)
         let setup32 = try dir.write("setup32.bin", "own setup: its bytes do not matter here")
-        try expectRefusal(["--kernel", k, "--five-level", "--setup32", setup32, "-o", dir.file("k.img")], dir: dir, inputs: [k, setup32],
-                          ["--five-level was given with --setup32 \(setup32)", "no page tables",
-                           "expected kimage's own 32-bit setup for --five-level", "drop --setup32"])
+        let named = found.components(separatedBy: " w").first!
+        try expectRefusal(["--kernel", k, "--setup32", setup32, "-o", dir.file("k.img")] + extra, dir: dir, inputs: [k, setup32],
+                          ["\(found) with --setup32 \(setup32)", "no load plan, no boot info and no page tables",
+                           "expected kimage's own 32-bit setup for \(named)", "drop --setup32"])
     }
 
     @Test func aVaddrOnlyCanonicalWith57BitsIsRefusedWithoutTheFlagAndSuggestsIt() throws {

@@ -13,7 +13,7 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case paeNeedsELF32(path: String)
     case fiveLevelNeedsELF64(path: String)
     case fiveLevelWithPAE
-    case fiveLevelWithOwnSetup32(path: String)
+    case optionsNeedKimageSetup32(path: String, options: [String])
     case segmentNotCanonical(path: String, segment: Int, start: UInt64, end: UInt64, mode: PagingMode, canonicalWithFiveLevel: Bool)
     case commandLineTooLong(length: Int, maximum: Int)
     case stubRejected(path: String, part: String, found: String, loader: String)
@@ -53,8 +53,10 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
                 ? "it is canonical with 5-level paging (57-bit addresses): pack with --five-level (the CPU needs LA57), or link the kernel at 0xFFFF800000000000 or above"
                 : "link the kernel at a canonical address (the linker script's . = or the section's address)"
             return "\(path): segment \(segment) is at virtual \(hex(start))..\(hex(end)), which is not canonical with \(levels) paging (\(rule)); expected every PT_LOAD at canonical addresses: \(fix)"
-        case .fiveLevelWithOwnSetup32(let path):
-            return "--five-level was given with --setup32 \(path): with an own 32-bit setup kimage writes no load plan and no page tables, so it has no tables to make 5-level; expected kimage's own 32-bit setup for --five-level: drop --setup32, or drop --five-level and have your setup build 5-level tables and set CR4.LA57"
+        case .optionsNeedKimageSetup32(let path, let options):
+            let list = options.joined(separator: ", ")
+            let these = options.count == 1 ? "it" : "they"
+            return "\(list) \(options.count == 1 ? "was" : "were") given with --setup32 \(path): with an own 32-bit setup kimage writes no load plan, no boot info and no page tables, so \(these) would be ignored; expected kimage's own 32-bit setup for \(list): drop --setup32, or drop \(list) and have your setup do \(options.count == 1 ? "its" : "their") work (a kimage.toml [pack] key counts as the flag)"
         case .fiveLevelWithPAE:
             return "--five-level and --pae were both given; expected at most one paging choice (--pae: PAE tables for an ELF32 kernel, --five-level: 5-level tables for an ELF64 kernel): drop one of them"
         case .commandLineTooLong(let length, let maximum):

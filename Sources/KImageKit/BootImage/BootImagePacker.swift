@@ -11,7 +11,13 @@ public enum BootImagePacker {
         if let loaderPath = options.loaderPath { loader = try ELFFile(path: loaderPath) }
         let stubs = try OwnStubs(options: options)
         if let setup32 = stubs.setup32 {
-            if options.fiveLevel { throw KImageError.bootImage(.fiveLevelWithOwnSetup32(path: options.setup32Path ?? "")) }
+            // Each of these is carried out by the load plan, which an own setup does not read.
+            let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
+                           ("--recursive", options.recursiveSlot != nil), ("--cmdline", !options.commandLine.isEmpty)]
+                .filter(\.1).map(\.0)
+            if !ignored.isEmpty {
+                throw KImageError.bootImage(.optionsNeedKimageSetup32(path: options.setup32Path ?? "", options: ignored))
+            }
             return try packWithOwnSetup32(options: options, stubs: stubs, setup32: setup32, kernel: kernel, loader: loader)
         }
         let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,

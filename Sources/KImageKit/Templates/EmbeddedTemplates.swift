@@ -125,7 +125,7 @@ struct kimage_part_table {
 ; Entry contract:
 ;   ELF32: eax = KIMAGE_ENTRY_MAGIC, ebx = physical address of the boot info
 ;   ELF64: rsi = KIMAGE_ENTRY_MAGIC, rdi = physical address of the boot info (identity-mapped)
-;   esp/rsp = KIMAGE_BOOTINFO stack_top (a 4 KiB stack, identity-mapped), interrupts off.
+;   esp/rsp = KIMAGE_BOOTINFO stack_top (a 16 KiB stack, identity-mapped), interrupts off.
 
 %ifndef KIMAGE_BOOTINFO_INC
 %define KIMAGE_BOOTINFO_INC
