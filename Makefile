@@ -30,8 +30,9 @@ bench: release
 	@scripts/bench $(CURDIR)/$(RELEASE_BIN)
 
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 fuzz: bootstrap
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kimage
