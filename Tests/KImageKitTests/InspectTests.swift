@@ -263,6 +263,20 @@ import TestSupport
 
     // MARK: Page tables
 
+    @Test func rangesEndingAt2To64ShowTheirTrueEnd() throws {
+        #expect(hexEnd(start: 0xFFFF_FFFF_FFE0_0000, size: 0x20_0000, digits: 16) == "0x10000000000000000")
+        #expect(hexEnd(start: 0x1000, size: 0x1000, digits: 8) == "0x00002000")
+        #expect(hexEnd(start: 0, size: 0) == "0x0")
+        var b = try PageTableBuilder(mode: .fourLevel)
+        try b.add(Mapping(virtualStart: 0xFFFF_FFFF_FFE0_0000, physicalStart: 0, size: 0x20_0000))
+        let tables = try b.build(base: 0x20_0000)
+        guard case .pageTables(let r) = try Inspector.inspect(file: FileBytes(bytes: tables.bytes, name: "t.bin"), mode: .fourLevel, base: 0x20_0000) else {
+            Issue.record("not a blob"); return
+        }
+        #expect(r.text(style: .ascii).contains(" 0xffffffffffe00000-0x10000000000000000 0x0000000000000000-0x0000000000200000 2M "),
+                "\(r.text(style: .ascii))")
+    }
+
     @Test func pageTableBlobWalksBackIntoTheAddressSpaceDiagram() throws {
         var b = try PageTableBuilder(mode: .fourLevel, recursiveSlot: 510)
         try b.add(Mapping(virtualStart: 0, physicalStart: 0, size: 0x80_0000, flags: MappingFlags(writable: true, executable: false)))

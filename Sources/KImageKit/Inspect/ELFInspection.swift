@@ -199,13 +199,11 @@ public struct ELFInspection: Sendable {
     /// The segments, highest address at the top (address increases upward, as in Jinue's
     /// layout.md), gaps between them sized.
     public func diagram() -> BoxDiagram {
-        func addr(_ v: UInt64, end: Bool = false) -> String {
-            end && v == 0 ? "0x1" + String(repeating: "0", count: bits / 4) : fullHex(v, bits: bits)
-        }
+        func addr(_ v: UInt64) -> String { fullHex(v, bits: bits) }
         let descending = Array(loadSegments.reversed())
         let top = descending[0].segment
-        var d = BoxDiagram(top: .init(left: addr(top.virtualAddress &+ top.memorySize, end: true),
-                                      right: addr(top.physicalAddress &+ top.memorySize, end: true)))
+        var d = BoxDiagram(top: .init(left: hexEnd(start: top.virtualAddress, size: top.memorySize, digits: bits / 4),
+                                      right: hexEnd(start: top.physicalAddress, size: top.memorySize, digits: bits / 4)))
         d.headerLeft = "virtual"
         d.headerRight = "physical"
         for (i, l) in descending.enumerated() {

@@ -113,7 +113,7 @@ public struct PageTableInspection: Sendable {
             // One leading space: with 64-bit ranges and every flag the row is exactly 100 columns.
             out += trimmedRight(" " + padded("virtual", 2 * w + 1) + " " + padded("physical", 2 * w + 1) + " page flags") + "\n"
             for r in runs {
-                let v = fullHex(r.virtualStart, bits: bits) + "-" + endHex(r.virtualStart, r.size)
+                let v = fullHex(r.virtualStart, bits: bits) + "-" + hexEnd(start: r.virtualStart, size: r.size, digits: bits / 4)
                 let p = fullHex(r.physicalStart, bits: bits) + "-" + fullHex(r.physicalStart &+ r.size, bits: bits)
                 out += " " + v + " " + p + " " + padded(PageSize.name(r.pageSize), 4) + " " + r.flags.effective(in: mode).description + "\n"
             }
@@ -124,11 +124,6 @@ public struct PageTableInspection: Sendable {
             out += "\n" + warningText(warnings)
         }
         return out
-    }
-
-    func endHex(_ start: UInt64, _ size: UInt64) -> String {
-        let end = start &+ size
-        return end == 0 && size != 0 ? "0x1" + String(repeating: "0", count: bits / 4) : fullHex(end, bits: bits)
     }
 
     func boundary(_ address: UInt64?) -> String {
