@@ -45,14 +45,11 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
         case .fiveLevelNeedsELF64(let path):
             return "--five-level was given but \(path) is ELF32, which runs in protected mode (2-level or PAE tables); expected an ELF64 x86-64 kernel for 5-level paging: drop --five-level, or link the kernel with -m elf_x86_64"
         case .segmentNotCanonical(let path, let segment, let start, let end, let mode, let fiveLevel):
-            let rule = mode == .fiveLevel
-                ? "bits 63:56 must all equal bit 56: the low half ends 0x00FFFFFFFFFFFFFF, the high half starts 0xFF00000000000000"
-                : "bits 63:47 must all equal bit 47: the low half ends 0x00007FFFFFFFFFFF, the high half starts 0xFFFF800000000000"
             let levels = mode == .fiveLevel ? "5-level" : "4-level"
             let fix = fiveLevel
                 ? "it is canonical with 5-level paging (57-bit addresses): pack with --five-level (the CPU needs LA57), or link the kernel at 0xFFFF800000000000 or above"
                 : "link the kernel at a canonical address (the linker script's . = or the section's address)"
-            return "\(path): segment \(segment) is at virtual \(hex(start))..\(hex(end)), which is not canonical with \(levels) paging (\(rule)); expected every PT_LOAD at canonical addresses: \(fix)"
+            return "\(path): segment \(segment) is at virtual \(hex(start))..\(hex(end)), which is not canonical with \(levels) paging (\(mode.canonicalRule)); expected every PT_LOAD at canonical addresses: \(fix)"
         case .optionsNeedKimageSetup32(let path, let options):
             let list = options.joined(separator: ", ")
             let these = options.count == 1 ? "it" : "they"

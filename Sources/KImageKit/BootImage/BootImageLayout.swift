@@ -238,15 +238,12 @@ public struct BootImageLayout: Sendable {
     /// Long mode: every segment's vaddr range canonical, within one half (the builder would refuse
     /// its mapping too, but only the segment names what to relink, and whether --five-level helps).
     static func checkCanonical(_ segments: [ELFSegment], path: String, mode: PagingMode) throws {
-        func fits(_ m: PagingMode, _ first: UInt64, _ last: UInt64) -> Bool {
-            m.isCanonical(first) && m.isCanonical(last) && (first >> 63) == (last >> 63)
-        }
         for s in segments {
             let last = s.virtualAddress &+ (s.memorySize - 1)
-            guard !fits(mode, s.virtualAddress, last) else { continue }
+            guard !mode.isCanonical(first: s.virtualAddress, last: last) else { continue }
             throw KImageError.bootImage(.segmentNotCanonical(
                 path: path, segment: s.index, start: s.virtualAddress, end: s.virtualAddress &+ s.memorySize, mode: mode,
-                canonicalWithFiveLevel: mode == .fourLevel && fits(.fiveLevel, s.virtualAddress, last)))
+                canonicalWithFiveLevel: mode == .fourLevel && PagingMode.fiveLevel.isCanonical(first: s.virtualAddress, last: last)))
         }
     }
 

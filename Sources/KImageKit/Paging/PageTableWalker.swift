@@ -18,16 +18,12 @@ public enum PageTableWalker {
     }
 
     public static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) throws -> PageTableWalk {
-        try walkDetailed(raw: raw, mode: mode, base: base, entryLimit: entryLimit(blobBytes: raw.count, mode: mode))
-    }
-
-    static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64, entryLimit: Int) throws -> PageTableWalk {
         let topSize = mode.entries(atDepth: 0) * mode.entrySize
         guard raw.count >= topSize else {
             throw KImageError.paging(.blobTooSmall(size: raw.count, needed: topSize, mode: mode))
         }
         guard base & 0xFFF == 0 else { throw KImageError.paging(.unalignedWalkBase(base)) }
-        var state = State(raw: raw, mode: mode, base: base, entryLimit: entryLimit)
+        var state = State(raw: raw, mode: mode, base: base, entryLimit: entryLimit(blobBytes: raw.count, mode: mode))
         try state.visit(tableOffset: 0, depth: 0, va: 0, path: "", writable: true, user: true, noExecute: false)
         var walk = PageTableWalk()
         walk.runs = state.runs

@@ -54,17 +54,12 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
         case .rangeWraps(let m):
             return "mapping \(m) runs past the end of the 64-bit address space; shorten it"
         case .nonCanonical(let m, let mode, let address):
-            let hint = mode == .fiveLevel
-                ? "bits 63:56 must all equal bit 56 (low half ends 0x00FFFFFFFFFFFFFF, high half starts 0xFF00000000000000)"
-                : "bits 63:47 must all equal bit 47 (low half ends 0x00007FFFFFFFFFFF, high half starts 0xFFFF800000000000)"
             // A 4-level range that 57-bit addresses cover whole: the user may have meant LA57.
-            let lowEnd57: UInt64 = 1 << 56
-            let fitsFiveLevel = mode == .fourLevel && PagingMode.fiveLevel.isCanonical(m.virtualStart)
-                && PagingMode.fiveLevel.isCanonical(m.virtualLast) && (m.virtualStart >= lowEnd57) == (m.virtualLast >= lowEnd57)
+            let fitsFiveLevel = mode == .fourLevel && PagingMode.fiveLevel.isCanonical(first: m.virtualStart, last: m.virtualLast)
             let fix = fitsFiveLevel
                 ? "move or shorten it, or, since it is canonical with 5-level paging (57-bit addresses), use 5-level tables: kimage pack --five-level, kimage pagetables --mode 5level (the CPU needs LA57)"
                 : "move or shorten it"
-            return "mapping \(m) covers the non-canonical address \(hex(address)) in mode \(mode.rawValue): \(hint); \(fix)"
+            return "mapping \(m) covers the non-canonical address \(hex(address)) in mode \(mode.rawValue) (\(mode.canonicalRule)); \(fix)"
         case .virtualBeyondReach(let m, let mode):
             return "mapping \(m) reaches beyond 4 GiB of virtual address space, the limit of mode \(mode.rawValue); use 4level for a 64-bit kernel, or shorten it"
         case .physicalBeyondReach(let m, let mode):

@@ -108,6 +108,19 @@ public enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Cod
         }
     }
 
+    /// Whether every address from `first` to `last` is: both ends are, and the range stays in one
+    /// half (a range from the low half to the high one crosses the non-canonical hole).
+    public func isCanonical(first: UInt64, last: UInt64) -> Bool {
+        isCanonical(first) && isCanonical(last) && first >> 63 == last >> 63
+    }
+
+    /// The canonical-address rule of the long modes, for messages that refuse an address.
+    public var canonicalRule: String {
+        self == .fiveLevel
+            ? "bits 63:56 must all equal bit 56: the low half ends 0x00FFFFFFFFFFFFFF, the high half starts 0xFF00000000000000"
+            : "bits 63:47 must all equal bit 47: the low half ends 0x00007FFFFFFFFFFF, the high half starts 0xFFFF800000000000"
+    }
+
     /// Sign-extends an address assembled from table indices (long mode), or returns it as is.
     public func canonicalize(_ address: UInt64) -> UInt64 {
         switch self {
