@@ -221,6 +221,13 @@ import TestSupport
         try Data(count: 4096).write(to: URL(fileURLWithPath: blob))
         try expectRefusal(["inspect", blob, "--mode", "32", "--base", "0x100800"], input: blob, in: dir, message: "0x100800")
         try expectRefusal(["inspect", blob, "--mode", "32", "--base", "0x10zz"], input: blob, in: dir, message: "0x10zz")
+        // Four tables, each entry pointing at the next and nothing at the bottom: 2^36 reads.
+        var shared = [UInt8](repeating: 0, count: 4 * 4096)
+        for t in 0..<3 { for i in 0..<512 { shared.storeLE(UInt64((t + 1) * 0x1000 + 3), at: t * 4096 + i * 8) } }
+        let sharedBlob = dir.file("shared.bin")
+        try Data(shared).write(to: URL(fileURLWithPath: sharedBlob))
+        try expectRefusal(["inspect", sharedBlob, "--mode", "4level", "--base", "0"], input: sharedBlob, in: dir,
+                          message: "walking the tables reads more than 4227072 entries, though the blob holds 2048")
         // An all-zero blob maps nothing: a report with a warning, not an error.
         let empty = try kimage(["inspect", blob, "--mode", "32", "--base", "0x100000"])
         #expect(empty.status == 0, "\(empty.stderr)")
