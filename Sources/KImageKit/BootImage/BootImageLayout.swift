@@ -2,8 +2,9 @@
 /// time from the kernel ELF: the load plan, the boot info template and the page tables.
 ///
 /// Protected-mode part (loaded at 0x100000, moved to `runtimeBase` when the kernel overlaps it):
-/// setup32 stub | load plan | boot info | page tables (4 KiB-aligned) | segment bytes |
-/// whole kernel ELF (--embed-elf) | loader ELF. Above everything: a 16 KiB boot stack.
+/// setup32 stub | load plan | boot info | EFI stub (unless --no-efi) | page tables (4 KiB-aligned) |
+/// segment bytes | whole kernel ELF (--embed-elf) | loader ELF. Above everything: a 16 KiB boot
+/// stack. With the EFI stub the part is padded to 512 bytes, the PE FileAlignment.
 public struct BootImageLayout: Sendable {
     public static let loadAddress: UInt64 = 0x10_0000
     public static let stackSize: UInt64 = 16 * 1024
@@ -24,6 +25,9 @@ public struct BootImageLayout: Sendable {
     public let plan: LoadPlan
     public let bootInfoOffset: Int
     public let bootInfo: BootInfo
+    /// Offset of the EFI stub in the protected-mode part; nil for --no-efi.
+    public let efiOffset: Int?
+    public let efiStub: [UInt8]
     public let tablesOffset: Int
     public let tables: PageTables?
     /// Bytes reserved for the tables (at least tables.byteCount).
@@ -46,7 +50,8 @@ public struct BootImageLayout: Sendable {
     public var initSize: UInt64 { firstFree - Self.loadAddress }
 
     /// Checks the kernel, places everything, builds the tables.
-    public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8]) throws -> BootImageLayout {
+    public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
+                            efi: Bool = false) throws -> BootImageLayout {
         let path = kernel.path
         let segments = kernel.loadSegments.filter { $0.memorySize > 0 }
         guard !segments.isEmpty else { throw KImageError.bootImage(.noLoadSegments(path: path)) }
@@ -109,7 +114,10 @@ public struct BootImageLayout: Sendable {
         let planOffset = setup32.count
         // The boot info gets pages of its own: the stub's pages are mapped read-only and executable.
         let bootInfoOffset = alignUp(planOffset + plan.encodedSize, Int(pageSize))
-        let tablesOffset = alignUp(bootInfoOffset + bootInfo.size, Int(pageSize))
+        // The EFI stub with room for one range per step plus the image's own.
+        let efiSize = efi ? alignUp(EFIStub.size(rangeCount: stepCount + 1), 16) : 0
+        let efiOffset = efi ? alignUp(bootInfoOffset + bootInfo.size, 16) : nil
+        let tablesOffset = alignUp((efiOffset ?? bootInfoOffset + bootInfo.size) + efiSize, Int(pageSize))
         let kernelStart = segments.map(\.physicalAddress).min()!
         let kernelEnd = segments.map { $0.physicalAddress + $0.memorySize }.max()!
         let kernelELFSize = kernel.bytes.count
@@ -137,7 +145,7 @@ public struct BootImageLayout: Sendable {
                 loaderELFOffset = cursor
                 cursor = alignUp(cursor + loaderSize, 16)
             }
-            let pmSize = alignUp(cursor, 16)
+            let pmSize = alignUp(cursor, efi ? 512 : 16)
             let imageEnd = loadAddress + UInt64(pmSize)
             let overlaps = segments.contains { $0.physicalAddress < imageEnd && $0.physicalAddress + $0.memorySize > loadAddress }
             let runtimeBase = overlaps ? alignUp(max(kernelEnd, imageEnd), pageSize) : loadAddress
@@ -201,11 +209,18 @@ public struct BootImageLayout: Sendable {
             bootInfo.firstFree = stackTop
             bootInfo.entry = kernel.entry
             bootInfo.stackTop = stackTop
+            let efiStub = efiOffset.map {
+                EFIStub(entry: Int(StubBytes.efi64.loadLE(UInt32.self, at: 4)!), pmOffset: $0, pmSize: pmSize,
+                        runtimeBase: runtimeBase, bootInfo: plan.bootInfo,
+                        ranges: EFIStub.ranges(steps: plan.steps, runtimeBase: runtimeBase, stackTop: stackTop))
+                    .encode(padTo: efiSize)
+            }
 
             return BootImageLayout(
                 kernelPath: path, elfClass: kernel.elfClass, entry: kernel.entry, segments: placements,
                 setup32: setup32, planOffset: planOffset, plan: plan, bootInfoOffset: bootInfoOffset,
-                bootInfo: bootInfo, tablesOffset: tablesOffset, tables: tables, tablesReserved: reserved,
+                bootInfo: bootInfo, efiOffset: efiOffset, efiStub: efiStub ?? [],
+                tablesOffset: tablesOffset, tables: tables, tablesReserved: reserved,
                 kernelELFOffset: kernelELFOffset, kernelELFSize: kernelELFSize,
                 loaderELFOffset: loaderELFOffset, loaderELFSize: loaderSize ?? 0,
                 protectedModeSize: pmSize, runtimeBase: runtimeBase, kernelStart: kernelStart,
@@ -220,6 +235,10 @@ public struct BootImageLayout: Sendable {
         b += plan.encode(at: planOffset)
         b += [UInt8](repeating: 0, count: bootInfoOffset - b.count)
         b += bootInfo.encode()
+        if let efiOffset {
+            b += [UInt8](repeating: 0, count: efiOffset - b.count)
+            b += efiStub
+        }
         b += [UInt8](repeating: 0, count: tablesOffset - b.count)
         if let tables { b += tables.bytes }
         b += [UInt8](repeating: 0, count: tablesOffset + tablesReserved - b.count)

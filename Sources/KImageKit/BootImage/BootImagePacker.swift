@@ -20,8 +20,11 @@ public enum BootImagePacker {
             }
             return try packWithOwnSetup32(options: options, stubs: stubs, setup32: setup32, kernel: kernel, loader: loader)
         }
+        // The PE header shares kimage's boot sector; an own boot sector or setup leaves it out.
+        let efi = options.efi && options.bootSectorPath == nil && options.setup16Path == nil
         let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,
-                                              options: options, setup32: StubBytes.setup32)
+                                              options: options, setup32: StubBytes.setup32,
+                                              efi: efi)
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         let head = layout.protectedModeHead()
 
@@ -81,6 +84,15 @@ public enum BootImagePacker {
         return h
     }
 
+    /// The PE32+ header of `layout`'s image, nil for --no-efi. The EFI stub's first words are
+    /// "KEFI" and the offset of its entry point.
+    static func peHeader(layout: BootImageLayout, realModeSize: Int) -> PEHeader? {
+        guard let efiOffset = layout.efiOffset else { return nil }
+        let entry = Int(layout.efiStub.loadLE(UInt32.self, at: 4)!)
+        return PEHeader.kimage(realModeSize: realModeSize, protectedModeSize: layout.protectedModeSize,
+                               codeSize: layout.tablesOffset, entryPoint: realModeSize + efiOffset + entry)
+    }
+
     /// Boot sector, 16-bit setup and the kernel_version string, with the header filled in.
     static func realModePart(layout: BootImageLayout, options: PackOptions, stubs: OwnStubs) throws -> [UInt8] {
         if let setup16 = stubs.setup16 {
@@ -90,15 +102,19 @@ public enum BootImagePacker {
             if bytes.loadLE(UInt16.self, at: 0x206)! >= 0x020A { bytes.storeLE(UInt32(layout.initSize), at: 0x260) }
             return bytes
         }
-        var bytes = stubs.bootSector + StubBytes.setup16
+        let efi = layout.efiOffset != nil
+        var bytes = (efi ? StubBytes.bootsectorEFI : stubs.bootSector) + StubBytes.setup16
         let versionOffset = bytes.count
         let base = options.kernelPath.split(separator: "/").last.map(String.init) ?? options.kernelPath
         bytes += Array("kimage \(KImageVersion.string) \(base)".utf8.prefix(200)) + [0]
-        let setupSects = max(4, (bytes.count - 512 + 511) / 512)
+        var setupSects = max(4, (bytes.count - 512 + 511) / 512)
+        // PE sections start at file offset = RVA on a 4 KiB boundary: the setup fills 8n-1 sectors.
+        if efi { setupSects = alignUp(setupSects + 1, 8) - 1 }
         precondition((setupSects + 1) * 512 <= setup16BootParams, "the 16-bit setup overlaps its boot_params page")
         bytes += [UInt8](repeating: 0, count: (setupSects + 1) * 512 - bytes.count)
         let h = header(layout: layout, options: options, setupSects: setupSects, kernelVersionOffset: versionOffset)
         h.encode(into: &bytes)
+        if let pe = peHeader(layout: layout, realModeSize: bytes.count) { pe.encode(into: &bytes) }
         return bytes
     }
 }
@@ -139,6 +155,8 @@ public struct PackReport: Sendable, Codable, Equatable {
     public let segments: [Segment]
     public let parts: [Part]
     public let inputs: [String]
+    /// RVA (= file offset) of the PE entry point, the EFI stub; nil without a PE header.
+    public let efiEntry: UInt64?
 
     init(layout: BootImageLayout, header: SetupHeader, options: PackOptions) {
         image = options.outputPath
@@ -170,6 +188,10 @@ public struct PackReport: Sendable, Codable, Equatable {
             Part(name: "boot info", fileOffset: pmStart + UInt64(layout.bootInfoOffset), size: UInt64(layout.bootInfo.size),
                  physical: layout.bootInfo.address),
         ]
+        if let o = layout.efiOffset {
+            parts.append(Part(name: "EFI stub", fileOffset: pmStart + UInt64(o), size: UInt64(layout.efiStub.count),
+                              physical: base + UInt64(o)))
+        }
         if let tables = layout.tables {
             parts.append(Part(name: "page tables", fileOffset: pmStart + UInt64(layout.tablesOffset),
                               size: UInt64(tables.byteCount), physical: tables.base))
@@ -187,6 +209,7 @@ public struct PackReport: Sendable, Codable, Equatable {
             parts.append(Part(name: "loader ELF", fileOffset: pmStart + UInt64(o), size: UInt64(layout.loaderELFSize), physical: base + UInt64(o)))
         }
         self.parts = parts
+        efiEntry = BootImagePacker.peHeader(layout: layout, realModeSize: header.realModeSize).map { $0["AddressOfEntryPoint"] }
         inputs = [options.kernelPath] + [options.loaderPath, options.bootSectorPath, options.setup16Path].compactMap { $0 }
     }
 }
@@ -216,6 +239,9 @@ extension PackReport {
             lines.append("boot info at \(hex(bootInfo)), stack top \(hex(stackTop)), first free \(hex(firstFree))")
         } else {
             lines.append("\(pagingMode) at 0x100000; the part table follows it")
+        }
+        if let efiEntry {
+            lines.append("PE32+ EFI application (x86-64): entry point RVA \(hex(efiEntry)) (the EFI stub)")
         }
         lines.append("  file offset  size        physical            part")
         for p in parts {

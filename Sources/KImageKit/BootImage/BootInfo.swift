@@ -1,4 +1,4 @@
-/// The boot info kimage's 32-bit setup hands to the kernel (layout version 1), described for
+/// The boot info kimage's 32-bit setup hands to the kernel (layout version 2), described for
 /// kernels by templates/include/kimage/bootinfo.h and bootinfo.inc. kimage writes a template
 /// with everything known at pack time into the image; the stub fills in what only the boot
 /// loader knows (boot_params, initrd, E820 map, command line, loader type) before the entry.
@@ -7,7 +7,8 @@ public struct BootInfo: Sendable, Equatable, Codable {
     public static let magic: UInt32 = 0x474D_494B
     /// In eax (ELF32) or rsi (ELF64) at the kernel's entry point.
     public static let entryMagic: UInt32 = 0x6B69_6D67
-    public static let version: UInt32 = 1
+    /// 2: version 1's fields unchanged, plus the UEFI extension after the command line buffer.
+    public static let version: UInt32 = 2
     public static let e820EntriesOffset = 0xC0
     public static let e820MaxEntries = 128
     public static let e820EntrySize = 24
@@ -35,8 +36,11 @@ public struct BootInfo: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// Bytes the boot info occupies: header, E820 array, command line buffer.
-    public var size: Int { Self.cmdlineBufferOffset + Int(cmdlineCapacity) }
+    /// Bytes the boot info occupies: header, E820 array, command line buffer, UEFI extension.
+    public var size: Int { extensionOffset + UEFIExtension.size }
+
+    /// Offset of the UEFI extension (version 2): right after the command line buffer.
+    public var extensionOffset: Int { Self.cmdlineBufferOffset + Int(cmdlineCapacity) }
 
     public var cmdlineAddress: UInt64 { address + UInt64(Self.cmdlineBufferOffset) }
     public var e820Address: UInt64 { address + UInt64(Self.e820EntriesOffset) }

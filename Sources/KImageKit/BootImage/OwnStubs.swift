@@ -175,6 +175,7 @@ extension PackReport {
         firstFree = 0
         segments = []
         self.parts = parts
+        efiEntry = nil
         inputs = [options.kernelPath] + [options.loaderPath, options.bootSectorPath, options.setup16Path, options.setup32Path].compactMap { $0 }
     }
 }

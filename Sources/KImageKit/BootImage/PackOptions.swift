@@ -16,6 +16,9 @@ public struct PackOptions: Sendable {
     public var fiveLevel = false
     /// Declared boot-protocol version, 0x020C by default.
     public var protocolVersion: UInt16 = 0x020C
+    /// Make the image also a PE32+ EFI application (`--no-efi` clears it). Own boot sector or
+    /// 16-bit setup: no PE header, the first sector is theirs.
+    public var efi = true
     /// Own stubs (Jinue style); nil means kimage's built-in ones.
     public var bootSectorPath: String?
     public var setup16Path: String?

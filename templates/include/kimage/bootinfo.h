@@ -1,5 +1,5 @@
 /* kimage boot info: what kimage's setup stub hands to a kernel packed with `kimage pack`.
- * Layout version 1, little-endian, identical for 32- and 64-bit kernels. nasm: bootinfo.inc.
+ * Layout version 2 (version 1's fields unchanged, plus the UEFI extension), little-endian, identical for 32- and 64-bit kernels. nasm: bootinfo.inc.
  *
  * Entry state:
  *   ELF64: long mode, 4-level paging (5-level with CR4.LA57=1: kimage pack --five-level;
@@ -21,7 +21,7 @@
 
 #define KIMAGE_ENTRY_MAGIC        0x6B696D67u  /* eax (ELF32) / rsi (ELF64) at entry */
 #define KIMAGE_BOOTINFO_MAGIC     0x474D494Bu  /* "KIMG" */
-#define KIMAGE_BOOTINFO_VERSION   1u
+#define KIMAGE_BOOTINFO_VERSION   2u
 #define KIMAGE_BOOTINFO_E820_MAX  128
 
 /* paging_mode */
@@ -35,6 +35,8 @@
 #define KIMAGE_BIF_CMDLINE_FROM_LOADER  1u  /* the boot loader passed a non-empty command line */
 #define KIMAGE_BIF_CMDLINE_FROM_PACK    2u  /* it did not: this is kimage pack --cmdline */
 #define KIMAGE_BIF_CMDLINE_TRUNCATED    4u  /* the loader's line did not fit in cmdline_capacity */
+#define KIMAGE_BIF_UEFI                 8u  /* started by UEFI firmware through the EFI stub:
+                                               kimage_bootinfo_uefi(bi) is filled */
 
 /* E820 types: 1 usable RAM, 2 reserved, 3 ACPI reclaimable, 4 ACPI NVS, 5 unusable. */
 struct kimage_e820_entry {
@@ -81,6 +83,37 @@ struct kimage_bootinfo {
     char cmdline_buffer[];       /* 0xCC0, cmdline_capacity bytes */
 };
 
+/* Version 2: what the EFI stub learnt from the firmware, right after the command line buffer.
+ * All zero unless flags & KIMAGE_BIF_UEFI. Boot services are gone (the stub called
+ * ExitBootServices); runtime services stay reachable through the system table. The memory map
+ * and boot_params live in one EfiLoaderData allocation that E820 reports as RAM: copy what you
+ * need before reusing that memory. */
+struct kimage_bootinfo_uefi {
+    uint64_t efi_system_table;   /* 0x00 EFI_SYSTEM_TABLE */
+    uint64_t efi_memmap;         /* 0x08 the EFI memory map ExitBootServices was called with */
+    uint32_t efi_memmap_size;    /* 0x10 bytes */
+    uint32_t efi_memdesc_size;   /* 0x14 bytes per descriptor: step by this, not by 40 */
+    uint32_t efi_memdesc_version;/* 0x18 */
+    uint32_t reserved;           /* 0x1C */
+    uint64_t acpi_rsdp;          /* 0x20 ACPI RSDP (the ACPI 2.0 table when present), else 0 */
+    uint64_t smbios;             /* 0x28 SMBIOS 2.x entry point, else 0 */
+    uint64_t smbios3;            /* 0x30 SMBIOS 3.x entry point, else 0 */
+    uint64_t framebuffer;        /* 0x38 GOP linear framebuffer, else 0 */
+    uint64_t framebuffer_size;   /* 0x40 bytes */
+    uint32_t fb_width;           /* 0x48 pixels */
+    uint32_t fb_height;          /* 0x4C pixels */
+    uint32_t fb_pitch;           /* 0x50 bytes per line */
+    uint32_t fb_bpp;             /* 0x54 32 */
+    uint32_t fb_format;          /* 0x58 EFI pixel format: 0 RGBX8, 1 BGRX8, 2 fb_masks */
+    uint32_t fb_masks[4];        /* 0x5C red, green, blue, reserved */
+    uint32_t pad;                /* 0x6C */
+};
+
+static inline struct kimage_bootinfo_uefi *kimage_bootinfo_uefi(struct kimage_bootinfo *bi) {
+    return (struct kimage_bootinfo_uefi *)(uintptr_t)((uintptr_t)bi + 0xCC0 + bi->cmdline_capacity);
+}
+
+_Static_assert(sizeof(struct kimage_bootinfo_uefi) == 0x70, "kimage_bootinfo_uefi layout");
 _Static_assert(sizeof(struct kimage_e820_entry) == 24, "kimage_e820_entry is 24 bytes");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo, first_free) == 0xA0, "boot info layout");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo, e820_entries) == 0xC0, "boot info layout");

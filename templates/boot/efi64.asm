@@ -1,0 +1,615 @@
+; kimage EFI stub: the PE32+ entry point of a kimage image (AddressOfEntryPoint), entered by UEFI
+; firmware in long mode with the Microsoft x64 ABI (rcx = image handle, rdx = system table;
+; UEFI 2.3.4). It sits in the protected-mode part after the boot info and is position-independent:
+; firmware maps the image anywhere (shared/reference/uefi.md §1.4).
+; What it does, all decided at pack time and read from the parameters below:
+;   allocates every physical range the load plan writes (AllocatePages at fixed addresses) and,
+;   when one is taken, says which on ConOut and COM1 and returns the EFI error;
+;   copies the protected-mode part to where the plan expects it to run;
+;   takes LoadOptions (UTF-16) as the command line, records the ACPI RSDP, SMBIOS and the GOP
+;   framebuffer, gets the memory map and exits boot services (retrying once on a stale map key,
+;   as the spec requires and Linux's efi_exit_boot_services does);
+;   turns the EFI map into E820 entries in a boot_params page (the type table of Linux's
+;   drivers/firmware/efi/libstub/x86-stub.c setup_e820), fills efi_info and the boot info's
+;   UEFI fields, leaves long mode (Intel SDM 3A "Switching Out of IA-32e Mode") and enters the
+;   32-bit setup at the start of the protected-mode part with esi = boot_params, as a 32-bit
+;   boot-protocol loader would: the same load plan and handoff run as on BIOS.
+; Assemble: nasm -f bin -I ../include/ efi64.asm
+
+bits 64
+default rel
+org 0
+
+%include "kimage/bootinfo.inc"
+
+; The parameter block kimage pack fills (EFIStub.swift declares the same offsets).
+P_MAGIC             equ 0x00        ; "KEFI"
+P_ENTRY             equ 0x04        ; offset of efi_main from the stub's start (assembled)
+P_PM_OFFSET         equ 0x08        ; offset of this stub in the protected-mode part
+P_PM_SIZE           equ 0x0C        ; bytes of the protected-mode part
+P_RUNTIME_BASE      equ 0x10        ; physical address the protected-mode part runs at
+P_BOOT_INFO         equ 0x14        ; physical address of the boot info (in that copy)
+P_RANGE_COUNT       equ 0x18        ; ranges to allocate
+P_RANGES            equ 0x1C        ; offset from the stub's start of {u32 start, u32 pages} pairs
+
+EFI_INVALID_PARAMETER equ 0x8000000000000002
+
+ST_CONOUT           equ 0x40        ; EFI_SYSTEM_TABLE (UEFI 4.3)
+ST_BOOT_SERVICES    equ 0x60
+ST_TABLE_COUNT      equ 0x68
+ST_TABLES           equ 0x70
+BS_ALLOCATE_PAGES   equ 0x28        ; EFI_BOOT_SERVICES (UEFI 4.4)
+BS_FREE_PAGES       equ 0x30
+BS_GET_MEMORY_MAP   equ 0x38
+BS_HANDLE_PROTOCOL  equ 0x98
+BS_EXIT_BOOT_SERVICES equ 0xE8
+BS_LOCATE_PROTOCOL  equ 0x140
+CONOUT_OUTPUT_STRING equ 0x08
+LI_LOAD_OPTIONS_SIZE equ 0x30       ; EFI_LOADED_IMAGE_PROTOCOL (UEFI 9.1)
+LI_LOAD_OPTIONS     equ 0x38
+GOP_MODE            equ 0x18        ; EFI_GRAPHICS_OUTPUT_PROTOCOL (UEFI 12.9)
+MODE_INFO           equ 0x08
+MODE_FB_BASE        equ 0x18
+MODE_FB_SIZE        equ 0x20
+INFO_WIDTH          equ 0x04
+INFO_HEIGHT         equ 0x08
+INFO_FORMAT         equ 0x0C
+INFO_MASKS          equ 0x10
+INFO_PIXELS_PER_LINE equ 0x20
+
+ALLOCATE_MAX_ADDRESS equ 1
+ALLOCATE_ADDRESS    equ 2
+LOADER_DATA         equ 2
+
+; The work area: one allocation below 4 GiB that outlives boot services.
+WORK_PAGES          equ 8
+W_BOOT_PARAMS       equ 0x0000
+W_CMDLINE           equ 0x1000
+CMDLINE_MAX         equ 2047
+W_MAP_SIZE          equ 0x1C00
+W_MAP_KEY           equ 0x1C08
+W_DESC_SIZE         equ 0x1C10
+W_DESC_VERSION      equ 0x1C18
+W_STACK_TOP         equ 0x2000      ; the 32-bit switch's stack grows down from here
+W_MAP               equ 0x2000
+W_MAP_BYTES         equ 0x6000
+
+BP_ACPI_RSDP        equ 0x070       ; boot_params (Linux arch/x86/include/uapi/asm/bootparam.h)
+BP_EFI_INFO         equ 0x1C0
+BP_E820_ENTRIES     equ 0x1E8
+BP_TYPE_OF_LOADER   equ 0x210
+BP_CMD_LINE_PTR     equ 0x228
+BP_E820_TABLE       equ 0x2D0
+E820_MAX            equ 128
+
+; Frame of efi_main: shadow space, 5th argument, locals, a message buffer.
+F_ARG5              equ 0x20
+F_LOADED_IMAGE      equ 0x30
+F_ADDRESS           equ 0x38
+F_STATUS            equ 0x40
+F_MESSAGE           equ 0x48
+FRAME               equ 0x148       ; after 8 pushes rsp is 8 mod 16: this realigns it
+
+header:
+    dd 0x4946454B                   ; "KEFI"
+    dd efi_main
+    times 0x20 - ($ - $$) db 0      ; parameters, filled by kimage pack
+
+efi_main:
+    push rbp
+    push rbx
+    push rsi
+    push rdi
+    push r12
+    push r13
+    push r14
+    push r15
+    sub rsp, FRAME
+    cld
+    mov r12, rcx                    ; image handle
+    mov r13, rdx                    ; system table
+    mov r14, [r13 + ST_BOOT_SERVICES]
+    lea r15, [header]
+
+    mov rcx, r12
+    lea rdx, [guid_loaded_image]
+    lea r8, [rsp + F_LOADED_IMAGE]
+    call [r14 + BS_HANDLE_PROTOCOL]
+    lea rsi, [msg_loaded_image]
+    test rax, rax
+    jnz fail
+
+    ; Every destination of the plan, at its address, before anything else can take it.
+    xor esi, esi
+.range:
+    cmp esi, [r15 + P_RANGE_COUNT]
+    jae .ranges_done
+    mov eax, [r15 + P_RANGES]
+    lea rdi, [r15 + rax]
+    mov eax, [rdi + rsi * 8]
+    mov [rsp + F_ADDRESS], rax
+    mov ecx, ALLOCATE_ADDRESS
+    mov edx, LOADER_DATA
+    mov r8d, [rdi + rsi * 8 + 4]
+    lea r9, [rsp + F_ADDRESS]
+    call [r14 + BS_ALLOCATE_PAGES]
+    test rax, rax
+    jnz range_failed
+    inc esi
+    jmp .range
+.ranges_done:
+
+    mov eax, 0xFFFFFFFF                 ; highest address the work area may end at
+    mov [rsp + F_ADDRESS], rax
+    mov ecx, ALLOCATE_MAX_ADDRESS
+    mov edx, LOADER_DATA
+    mov r8d, WORK_PAGES
+    lea r9, [rsp + F_ADDRESS]
+    call [r14 + BS_ALLOCATE_PAGES]
+    lea rsi, [msg_work]
+    test rax, rax
+    jnz fail
+    mov rbx, [rsp + F_ADDRESS]
+    mov rdi, rbx
+    mov ecx, WORK_PAGES * 4096
+    xor eax, eax
+    rep stosb
+
+    ; The protected-mode part, to where its plan, boot info and tables expect it.
+    mov rsi, r15
+    mov eax, [r15 + P_PM_OFFSET]
+    sub rsi, rax
+    mov edi, [r15 + P_RUNTIME_BASE]
+    mov ecx, [r15 + P_PM_SIZE]
+    rep movsb
+    mov ebp, [r15 + P_BOOT_INFO]    ; rbp = boot info for the rest of the stub
+
+    ; LoadOptions, UTF-16 and not always NUL-terminated, as an ASCII command line.
+    mov rdx, [rsp + F_LOADED_IMAGE]
+    mov ecx, [rdx + LI_LOAD_OPTIONS_SIZE]
+    shr ecx, 1
+    mov rsi, [rdx + LI_LOAD_OPTIONS]
+    lea rdi, [rbx + W_CMDLINE]
+    xor edx, edx
+    test rsi, rsi
+    jz .cmdline_done
+.utf16:
+    test ecx, ecx
+    jz .cmdline_done
+    cmp edx, CMDLINE_MAX
+    jae .cmdline_done
+    movzx eax, word [rsi]
+    test eax, eax
+    jz .cmdline_done
+    cmp eax, 0x7F
+    jbe .ascii
+    mov eax, '?'
+.ascii:
+    mov [rdi + rdx], al
+    inc edx
+    add rsi, 2
+    dec ecx
+    jmp .utf16
+.cmdline_done:
+    mov byte [rdi + rdx], 0
+    test edx, edx
+    jz .no_cmdline
+    mov [rbx + W_BOOT_PARAMS + BP_CMD_LINE_PTR], edi
+.no_cmdline:
+
+    ; ACPI and SMBIOS from the configuration table (ACPI 2.0 preferred over 1.0).
+    call extension
+    mov rcx, [r13 + ST_TABLE_COUNT]
+    mov rsi, [r13 + ST_TABLES]
+.table:
+    test rcx, rcx
+    jz .tables_done
+    mov rax, [rsi]
+    mov rdx, [rsi + 8]
+    mov r8, [rsi + 0x10]
+    cmp rax, [guid_acpi20]
+    jne .not_acpi20
+    cmp rdx, [guid_acpi20 + 8]
+    jne .not_acpi20
+    mov [rdi + KIMAGE_BIX_ACPI_RSDP], r8
+    jmp .next_table
+.not_acpi20:
+    cmp rax, [guid_acpi10]
+    jne .not_acpi10
+    cmp rdx, [guid_acpi10 + 8]
+    jne .not_acpi10
+    cmp qword [rdi + KIMAGE_BIX_ACPI_RSDP], 0
+    jne .next_table
+    mov [rdi + KIMAGE_BIX_ACPI_RSDP], r8
+    jmp .next_table
+.not_acpi10:
+    cmp rax, [guid_smbios]
+    jne .not_smbios
+    cmp rdx, [guid_smbios + 8]
+    jne .not_smbios
+    mov [rdi + KIMAGE_BIX_SMBIOS], r8
+    jmp .next_table
+.not_smbios:
+    cmp rax, [guid_smbios3]
+    jne .next_table
+    cmp rdx, [guid_smbios3 + 8]
+    jne .next_table
+    mov [rdi + KIMAGE_BIX_SMBIOS3], r8
+.next_table:
+    add rsi, 0x18
+    dec rcx
+    jmp .table
+.tables_done:
+    mov rax, [rdi + KIMAGE_BIX_ACPI_RSDP]
+    mov [rbx + W_BOOT_PARAMS + BP_ACPI_RSDP], rax
+
+    ; The GOP framebuffer, when there is one with a linear framebuffer (not Blt-only).
+    lea rcx, [guid_gop]
+    xor edx, edx
+    lea r8, [rsp + F_ADDRESS]
+    call [r14 + BS_LOCATE_PROTOCOL]
+    test rax, rax
+    jnz .no_gop
+    call extension
+    mov rax, [rsp + F_ADDRESS]
+    mov rax, [rax + GOP_MODE]
+    mov rdx, [rax + MODE_INFO]
+    mov ecx, [rdx + INFO_FORMAT]
+    cmp ecx, 3
+    jae .no_gop
+    mov [rdi + KIMAGE_BIX_FB_FORMAT], ecx
+    mov rcx, [rax + MODE_FB_BASE]
+    mov [rdi + KIMAGE_BIX_FB], rcx
+    mov rcx, [rax + MODE_FB_SIZE]
+    mov [rdi + KIMAGE_BIX_FB_SIZE], rcx
+    mov ecx, [rdx + INFO_WIDTH]
+    mov [rdi + KIMAGE_BIX_FB_WIDTH], ecx
+    mov ecx, [rdx + INFO_HEIGHT]
+    mov [rdi + KIMAGE_BIX_FB_HEIGHT], ecx
+    mov ecx, [rdx + INFO_PIXELS_PER_LINE]
+    shl ecx, 2
+    mov [rdi + KIMAGE_BIX_FB_PITCH], ecx
+    mov dword [rdi + KIMAGE_BIX_FB_BPP], 32
+    mov rcx, [rdx + INFO_MASKS]
+    mov [rdi + KIMAGE_BIX_FB_MASKS], rcx
+    mov rcx, [rdx + INFO_MASKS + 8]
+    mov [rdi + KIMAGE_BIX_FB_MASKS + 8], rcx
+.no_gop:
+
+    ; Memory map, then ExitBootServices; a stale key means the map changed: once more.
+    xor esi, esi
+.map:
+    mov qword [rbx + W_MAP_SIZE], W_MAP_BYTES
+    lea rcx, [rbx + W_MAP_SIZE]
+    lea rdx, [rbx + W_MAP]
+    lea r8, [rbx + W_MAP_KEY]
+    lea r9, [rbx + W_DESC_SIZE]
+    lea rax, [rbx + W_DESC_VERSION]
+    mov [rsp + F_ARG5], rax
+    call [r14 + BS_GET_MEMORY_MAP]
+    test rax, rax
+    jnz map_failed
+    mov rcx, r12
+    mov rdx, [rbx + W_MAP_KEY]
+    call [r14 + BS_EXIT_BOOT_SERVICES]
+    test rax, rax
+    jz .exited
+    mov rdx, EFI_INVALID_PARAMETER
+    cmp rax, rdx
+    jne exit_failed
+    test esi, esi
+    jnz exit_failed
+    inc esi
+    jmp .map
+.exited:
+    cli                             ; only runtime services from here: no console, no allocation
+
+    ; boot_params: efi_info as Linux's stub fills it, loader type, E820 from the EFI map.
+    lea rdi, [rbx + W_BOOT_PARAMS]
+    mov dword [rdi + BP_EFI_INFO], 0x34364C45   ; "EL64"
+    mov [rdi + BP_EFI_INFO + 0x04], r13d
+    mov rax, r13
+    shr rax, 32
+    mov [rdi + BP_EFI_INFO + 0x18], eax
+    mov eax, [rbx + W_DESC_SIZE]
+    mov [rdi + BP_EFI_INFO + 0x08], eax
+    mov eax, [rbx + W_DESC_VERSION]
+    mov [rdi + BP_EFI_INFO + 0x0C], eax
+    lea rax, [rbx + W_MAP]
+    mov [rdi + BP_EFI_INFO + 0x10], eax
+    shr rax, 32
+    mov [rdi + BP_EFI_INFO + 0x1C], eax
+    mov eax, [rbx + W_MAP_SIZE]
+    mov [rdi + BP_EFI_INFO + 0x14], eax
+    mov byte [rdi + BP_TYPE_OF_LOADER], 0x21    ; as Linux's EFI stub
+
+    lea rsi, [rbx + W_MAP]
+    mov ecx, [rbx + W_MAP_SIZE]
+    mov r8d, [rbx + W_DESC_SIZE]
+    lea rdi, [rbx + W_BOOT_PARAMS + BP_E820_TABLE]
+    xor edx, edx
+.descriptor:
+    cmp ecx, r8d
+    jb .descriptors_done
+    cmp r8d, 0x28
+    jb .descriptors_done
+    mov eax, [rsi]
+    cmp eax, 16
+    jae .skip
+    lea r9, [e820_type]
+    movzx eax, byte [r9 + rax]
+    test eax, eax
+    jz .skip
+    mov r10, [rsi + 0x08]           ; PhysicalStart
+    mov r11, [rsi + 0x18]           ; NumberOfPages
+    shl r11, 12
+    test edx, edx
+    jz .new
+    cmp [rdi - 20 + 16], eax        ; same type and contiguous: grow the previous entry
+    jne .new
+    mov r9, [rdi - 20]
+    add r9, [rdi - 20 + 8]
+    cmp r9, r10
+    jne .new
+    add [rdi - 20 + 8], r11
+    jmp .skip
+.new:
+    cmp edx, E820_MAX
+    jae .skip
+    mov [rdi], r10
+    mov [rdi + 8], r11
+    mov [rdi + 16], eax
+    add rdi, 20
+    inc edx
+.skip:
+    add rsi, r8
+    sub ecx, r8d
+    jmp .descriptor
+.descriptors_done:
+    mov [rbx + W_BOOT_PARAMS + BP_E820_ENTRIES], dl
+
+    ; The boot info's UEFI fields (the 32-bit setup fills the rest and keeps these).
+    or dword [rbp + KIMAGE_BI_FLAGS], KIMAGE_BIF_UEFI
+    call extension
+    mov [rdi + KIMAGE_BIX_EFI_SYSTEM_TABLE], r13
+    lea rax, [rbx + W_MAP]
+    mov [rdi + KIMAGE_BIX_EFI_MEMMAP], rax
+    mov eax, [rbx + W_MAP_SIZE]
+    mov [rdi + KIMAGE_BIX_EFI_MEMMAP_SIZE], eax
+    mov eax, [rbx + W_DESC_SIZE]
+    mov [rdi + KIMAGE_BIX_EFI_MEMDESC_SIZE], eax
+    mov eax, [rbx + W_DESC_VERSION]
+    mov [rdi + KIMAGE_BIX_EFI_MEMDESC_VERSION], eax
+
+    ; Continue in the copy of this stub: below 4 GiB and identity-mapped, as leaving long
+    ; mode needs. ebp = the 32-bit setup (the start of the protected-mode part).
+    mov eax, [r15 + P_RUNTIME_BASE]
+    mov ebp, eax
+    add eax, [r15 + P_PM_OFFSET]
+    add rax, leave64 - header
+    jmp rax
+
+leave64:
+    lea rsp, [rbx + W_STACK_TOP]
+    lea rax, [gdt]
+    mov [gdtr + 2], rax
+    lgdt [gdtr]
+    push qword 0x10
+    lea rax, [compat32]
+    push rax
+    o64 retf
+
+bits 32
+compat32:
+    mov eax, cr0                    ; paging off: this leaves IA-32e mode
+    and eax, 0x7FFFFFFF
+    mov cr0, eax
+    mov ecx, 0xC0000080             ; EFER.LME off
+    rdmsr
+    and eax, ~0x100
+    wrmsr
+    mov eax, cr4                    ; PAE, PGE, LA57 off: the setup enables what its plan needs
+    and eax, ~(0x20 | 0x80 | 0x1000)
+    mov cr4, eax
+    mov ax, 0x18
+    mov ds, ax
+    mov es, ax
+    mov fs, ax
+    mov gs, ax
+    mov ss, ax
+    lea esi, [ebx + W_BOOT_PARAMS]
+    xor ebx, ebx
+    xor edi, edi
+    jmp ebp
+
+bits 64
+; rdi = the boot info's UEFI extension, after the command line buffer.
+extension:
+    mov edi, [rbp + KIMAGE_BI_CMDLINE_CAPACITY]
+    lea rdi, [rbp + rdi + KIMAGE_BI_CMDLINE_BUFFER]
+    ret
+
+; AllocatePages at a fixed range failed (rax = status, esi = index): name the range, free the
+; ranges already taken, return the status to the firmware.
+range_failed:
+    mov [rsp + F_STATUS], rax
+    lea rdi, [rsp + F_MESSAGE]
+    push rsi
+    lea rsi, [msg_range]
+    call put_string
+    pop rsi
+    mov eax, [r15 + P_RANGES]
+    lea r8, [r15 + rax]
+    mov eax, [r8 + rsi * 8]
+    mov ecx, 8
+    call put_hex
+    mov word [rdi], '..'
+    add rdi, 2
+    mov eax, [r8 + rsi * 8 + 4]
+    shl rax, 12
+    add eax, [r8 + rsi * 8]
+    mov ecx, 8
+    call put_hex
+    push rsi
+    lea rsi, [msg_range_status]
+    call put_string
+    mov rax, [rsp + 8 + F_STATUS]
+    mov ecx, 16
+    call put_hex
+    lea rsi, [msg_range_end]
+    call put_string
+    mov byte [rdi], 0
+    lea rsi, [rsp + 8 + F_MESSAGE]
+    call say
+    pop rsi
+.free:
+    test esi, esi
+    jz .freed
+    dec esi
+    mov eax, [r15 + P_RANGES]
+    lea rdi, [r15 + rax]
+    mov ecx, [rdi + rsi * 8]
+    mov edx, [rdi + rsi * 8 + 4]
+    call [r14 + BS_FREE_PAGES]
+    jmp .free
+.freed:
+    mov rax, [rsp + F_STATUS]
+    jmp leave
+
+map_failed:
+    lea rsi, [msg_map]
+    jmp fail
+exit_failed:
+    lea rsi, [msg_exit]
+; rsi = message, rax = status: say it and return the status.
+fail:
+    mov [rsp + F_STATUS], rax
+    call say
+    mov rax, [rsp + F_STATUS]
+leave:
+    add rsp, FRAME
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rdi
+    pop rsi
+    pop rbx
+    pop rbp
+    ret
+
+; Copies the NUL-terminated rsi to rdi (without the NUL); rdi ends after it.
+put_string:
+    lodsb
+    test al, al
+    jz .done
+    stosb
+    jmp put_string
+.done:
+    ret
+
+; Writes "0x" and the low ecx hex digits of rax at rdi; rdi ends after them.
+put_hex:
+    mov word [rdi], '0x'
+    add rdi, 2
+    add rdi, rcx
+    push rdi
+.digit:
+    dec rdi
+    mov edx, eax
+    and edx, 15
+    add edx, '0'
+    cmp edx, '9'
+    jbe .store
+    add edx, 'a' - '9' - 1
+.store:
+    mov [rdi], dl
+    shr rax, 4
+    dec ecx
+    jnz .digit
+    pop rdi
+    ret
+
+; Prints the NUL-terminated ASCII at rsi (lines end in CR LF) on ConOut and on COM1.
+say:
+    push rbp
+    push rsi
+    push rdi
+    mov rbp, rsp
+    sub rsp, 0x440
+    and rsp, -16
+    lea rdi, [rsp + 0x20]
+    mov ecx, 0x200
+.char:
+    lodsb
+    test al, al
+    jz .end
+    mov r8b, al
+    mov dx, 0x3FD                   ; COM1 line status: wait for an empty transmitter
+.busy:
+    in al, dx
+    test al, 0x20
+    jz .busy
+    mov al, r8b
+    mov dx, 0x3F8
+    out dx, al
+    movzx eax, r8b
+    stosw
+    dec ecx
+    jnz .char
+.end:
+    xor eax, eax
+    stosw
+    mov rcx, [r13 + ST_CONOUT]
+    lea rdx, [rsp + 0x20]
+    call [rcx + CONOUT_OUTPUT_STRING]
+    mov rsp, rbp
+    pop rdi
+    pop rsi
+    pop rbp
+    ret
+
+msg_loaded_image:  db "kimage EFI stub: the firmware gave no loaded-image protocol for this image", 13, 10, 0
+msg_work:          db "kimage EFI stub: no 32 KiB below 4 GiB for boot_params and the memory map", 13, 10, 0
+msg_map:           db "kimage EFI stub: GetMemoryMap failed (more than 512 descriptors?)", 13, 10, 0
+msg_exit:          db "kimage EFI stub: ExitBootServices failed twice", 13, 10, 0
+msg_range:         db "kimage EFI stub: cannot allocate ", 0
+msg_range_status:  db " for the kernel (EFI status ", 0
+msg_range_end:     db "): that memory is taken or is not RAM; give the machine more memory or link the kernel elsewhere", 13, 10, 0
+
+; E820 type per EFI memory type 0..15 (0: dropped), as Linux's setup_e820.
+e820_type:         db 2, 1, 1, 1, 1, 2, 2, 1, 5, 3, 4, 2, 2, 2, 7, 0
+
+align 8
+guid_loaded_image: dd 0x5B1B31A1
+                   dw 0x9562, 0x11D2
+                   db 0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
+guid_gop:          dd 0x9042A9DE
+                   dw 0x23DC, 0x4A38
+                   db 0x96, 0xFB, 0x7A, 0xDE, 0xD0, 0x80, 0x51, 0x6A
+guid_acpi20:       dd 0x8868E871
+                   dw 0xE4F1, 0x11D3
+                   db 0xBC, 0x22, 0x00, 0x80, 0xC7, 0x3C, 0x88, 0x81
+guid_acpi10:       dd 0xEB9D2D30
+                   dw 0x2D88, 0x11D3
+                   db 0x9A, 0x16, 0x00, 0x90, 0x27, 0x3F, 0xC1, 0x4D
+guid_smbios:       dd 0xEB9D2D31
+                   dw 0x2D88, 0x11D3
+                   db 0x9A, 0x16, 0x00, 0x90, 0x27, 0x3F, 0xC1, 0x4D
+guid_smbios3:      dd 0xF2FD1544
+                   dw 0x9794, 0x4A2C
+                   db 0x99, 0x2E, 0xE5, 0xBB, 0xCF, 0x20, 0xE3, 0x94
+
+align 8
+gdt:
+    dq 0
+    dq 0
+    dq 0x00CF9A000000FFFF           ; 0x10: flat 32-bit code, as the boot protocol's __BOOT_CS
+    dq 0x00CF92000000FFFF           ; 0x18: flat data
+gdt_end:
+gdtr:
+    dw gdt_end - gdt - 1
+    dq 0                            ; linear base, set at run time
+
+align 8
+ranges:                             ; kimage pack appends the ranges here
