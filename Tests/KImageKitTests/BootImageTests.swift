@@ -6,13 +6,15 @@ import TestSupport
 @Suite struct BootImageTests {
     // MARK: stubs
 
-    @Test(arguments: ["bootsector", "setup16", "setup32"])
+    @Test(arguments: ["bootsector", "bootsector_efi", "setup16", "setup32", "efi64"])
     func committedStubBytesAreWhatNasmAssemblesFromTheTemplates(stub: String) throws {
         let dir = try TemporaryDirectory()
         let out = dir.file(stub + ".bin")
         try mustRun("nasm", ["-f", "bin", "-I", Paths.templates + "/include/", "-I", Paths.templates + "/boot/",
                              "-o", out, Paths.templates + "/boot/\(stub).asm"])
-        let expected: [UInt8] = stub == "bootsector" ? StubBytes.bootsector : stub == "setup16" ? StubBytes.setup16 : StubBytes.setup32
+        let stubs = ["bootsector": StubBytes.bootsector, "bootsector_efi": StubBytes.bootsectorEFI, "setup16": StubBytes.setup16,
+                     "setup32": StubBytes.setup32, "efi64": StubBytes.efi64]
+        let expected = try #require(stubs[stub])
         #expect(try contentsOf(out) == expected, "templates/boot/\(stub).asm changed: run scripts/gen-stubs")
     }
 
@@ -63,9 +65,10 @@ import TestSupport
         bi.firstFree = 0x12_0000
         bi.cr3 = 0x10_F000
         let b = bi.encode()
-        #expect(b.count == 0xCC0 + 2048)
+        #expect(b.count == 0xCC0 + 2048 + 0x70, "version 2: the UEFI extension follows the command line buffer")
         #expect(b.loadLE(UInt32.self, at: 0) == 0x474D_494B && Array(b[0..<4]) == Array("KIMG".utf8))
-        #expect(b.loadLE(UInt32.self, at: 4) == 1)
+        #expect(b.loadLE(UInt32.self, at: 4) == 2)
+        #expect(b[(0xCC0 + 2048)...].allSatisfy { $0 == 0 }, "the EFI stub fills the extension at boot")
         #expect(b.loadLE(UInt32.self, at: 8) == UInt32(b.count))
         #expect(b.loadLE(UInt32.self, at: 0x0C) == 2)
         #expect(b.loadLE(UInt64.self, at: 0x70) == 0x10_F000)
@@ -81,10 +84,21 @@ import TestSupport
             #define AT(f, o) _Static_assert(__builtin_offsetof(struct kimage_bootinfo, f) == o, #f);
             AT(initrd, 0x50) AT(initrd_size, 0x58) AT(boot_params, 0x78) AT(cmdline_length, 0x88)
             AT(e820_count, 0x98) AT(loader_type, 0xB8) AT(flags, 0xBC) AT(stack_top, 0xB0) AT(entry, 0xA8)
+            #define UX(f, o) _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, f) == o, #f);
+            \(UEFIExtension.fields.map { "UX(\($0.name), \($0.offset))" }.joined(separator: " "))
+            _Static_assert(sizeof(struct kimage_bootinfo_uefi) == \(UEFIExtension.size), "size");
+            _Static_assert(KIMAGE_BIF_UEFI == \(UEFIExtension.flag), "flag");
             """)
         for bits in ["-m32", "-m64"] {
             try mustRun("gcc", ["-ffreestanding", bits, "-fsyntax-only", "-I", Paths.templates + "/include", src])
         }
+        // And the nasm include, which the EFI stub assembles against.
+        let asm = try dir.write("offsets.asm", "%include \"kimage/bootinfo.inc\"\n"
+            + UEFIExtension.fields.map { "dd KIMAGE_BIX_\($0.name.uppercased())\n" }.joined() + "dd KIMAGE_BIX_SIZE, KIMAGE_BIF_UEFI\n")
+        try mustRun("nasm", ["-f", "bin", "-I", Paths.templates + "/include/", "-o", dir.file("offsets.bin"), asm])
+        let values = try contentsOf(dir.file("offsets.bin"))
+        #expect((0..<values.count / 4).map { values.loadLE(UInt32.self, at: $0 * 4)! }
+                == UEFIExtension.fields.map { UInt32($0.offset) } + [UInt32(UEFIExtension.size), UEFIExtension.flag])
     }
 
     @Test func protocolOptionAcceptsOnlyVersionsWhoseHeaderEndsAt0x268() throws {
@@ -115,9 +129,9 @@ import TestSupport
         #expect(h.bootFlag == 0xAA55 && h.hasHeaderMagic)
         #expect(h.version == 0x020C)
         #expect(h.jump == 0x66EB && h.headerEnd == 0x268)
-        #expect(h.setupSects >= 4 && h.setupSects <= 6)
+        #expect(h.setupSects == 7, "PE sections start on a 4 KiB boundary: 8n-1 setup sectors")
         let pm = image.count - h.realModeSize
-        #expect(pm % 16 == 0 && Int(h.syssize) * 16 == pm, "syssize is exact")
+        #expect(pm % 512 == 0 && Int(h.syssize) * 16 == pm, "syssize is exact, the part padded to the PE FileAlignment")
         #expect(h.loadflags == SetupHeader.loadedHigh)
         #expect(h.xloadflags == 0, "no XLF_KERNEL_64: there is no 64-bit entry at +0x200")
         #expect(h.code32Start == 0x10_0000 && h.prefAddress == 0x10_0000 && h.relocatableKernel == 0)
@@ -283,5 +297,83 @@ import TestSupport
         let back = try #require(bytes.withUnsafeBytes { BootInfo(decodingTemplate: $0, at: 16) })
         #expect(back == info)
         #expect(bytes.withUnsafeBytes { BootInfo(decodingTemplate: $0, at: 0) } == nil)
+    }
+}
+
+@Suite struct PEHeaderTests {
+    func packed(efi: Bool) throws -> (PackReport, [UInt8]) {
+        let dir = try TemporaryDirectory()
+        let elf = try PackFixture.build(BootImageTests.c, in: dir)
+        var options = PackOptions(kernelPath: elf, outputPath: dir.file("k.img"))
+        options.efi = efi
+        let report = try BootImagePacker.pack(options)
+        return (report, try contentsOf(dir.file("k.img")))
+    }
+
+    @Test func peHeaderSharesTheBootSectorAndDescribesTheImage() throws {
+        let (report, image) = try packed(efi: true)
+        let pe = try #require(PEHeader(decoding: image))
+        #expect(Array(image[0..<2]) == Array("MZ".utf8) && pe.peOffset == 0x40)
+        #expect(pe["Machine"] == 0x8664 && pe["Magic"] == 0x20B && pe["Subsystem"] == 10)
+        #expect(pe["Characteristics"] & 1 == 0, "relocations not stripped: firmware may load it anywhere")
+        #expect(pe["SizeOfOptionalHeader"] == 0x70 + 8 * pe["NumberOfRvaAndSizes"])
+        #expect(pe["NumberOfRvaAndSizes"] >= 5, "sbsign needs the certificate directory")
+        #expect(pe.headersEnd <= 0x1EF, "the setup header at 0x1F1 is intact")
+        let h = try SetupHeader(decoding: image)
+        #expect(h.bootFlag == 0xAA55 && h.hasHeaderMagic)
+        #expect(pe["SizeOfHeaders"] == UInt64(h.realModeSize))
+        var end: UInt64 = pe["SizeOfHeaders"]
+        for s in pe.sections {
+            #expect(s.virtualAddress == s.pointerToRawData, "\(s.name): file offset = RVA")
+            #expect(s.virtualAddress == end, "\(s.name): contiguous, in file order")
+            #expect(s.virtualAddress % pe["SectionAlignment"] == 0 && s.sizeOfRawData % pe["FileAlignment"] == 0)
+            #expect(s.sizeOfRawData <= s.virtualSize)
+            end = s.virtualAddress + s.sizeOfRawData
+        }
+        #expect(end == UInt64(image.count), "the sections cover the file")
+        #expect(pe["SizeOfImage"] >= end && pe["SizeOfImage"] % pe["SectionAlignment"] == 0)
+        let entry = Int(pe["AddressOfEntryPoint"])
+        #expect(UInt64(entry) == report.efiEntry)
+        let stubPart = try #require(report.parts.first { $0.name == "EFI stub" })
+        let stub = try image.withUnsafeBytes { try #require(EFIStub(decoding: $0, at: Int(stubPart.fileOffset))) }
+        #expect(entry == Int(stubPart.fileOffset) + stub.entry)
+        #expect(stub.pmSize == image.count - h.realModeSize)
+        #expect(UInt64(stub.pmOffset) == stubPart.fileOffset - UInt64(h.realModeSize))
+        #expect(stub.runtimeBase == report.movedTo ?? 0x10_0000)
+        #expect(stub.bootInfo == report.bootInfo)
+        // Every byte the plan writes lies in a range the stub allocates.
+        for s in report.segments {
+            #expect(stub.ranges.contains { $0.start <= s.physicalAddress && s.physicalAddress + s.memorySize <= $0.end }, "segment \(s.index)")
+        }
+        #expect(stub.ranges.contains { $0.start <= report.stackTop - 16384 && report.stackTop <= $0.end })
+        for (a, b) in zip(stub.ranges, stub.ranges.dropFirst()) { #expect(a.end < b.start, "sorted, disjoint, not touching") }
+    }
+
+    @Test func noEFILeavesTheBootSectorAndLayoutAsBefore() throws {
+        let (report, image) = try packed(efi: false)
+        #expect(PEHeader(decoding: image) == nil)
+        #expect(Array(image[0..<512]) == Array(StubBytes.bootsector[0..<0x1F1]) + Array(image[0x1F1..<0x1FE]) + [0x55, 0xAA])
+        #expect(report.efiEntry == nil && !report.parts.contains { $0.name == "EFI stub" })
+        let h = try SetupHeader(decoding: image)
+        #expect(h.setupSects >= 4 && h.setupSects <= 6)
+        #expect((image.count - h.realModeSize) % 16 == 0)
+    }
+
+    @Test func rangesAreWholePagesMergedWhereTheyTouch() {
+        let ranges = EFIStub.ranges(steps: [.copy(destination: 0x20_0010, sourceOffset: 0, size: 0x10),
+                                            .zero(destination: 0x20_1000, size: 0x1800),
+                                            .copy(destination: 0x40_0000, sourceOffset: 0, size: 0x1000)],
+                                    runtimeBase: 0x10_0000, imageSize: 0x8200, stackTop: 0x50_4000)
+        #expect(ranges == [.init(start: 0x10_0000, pages: 9), .init(start: 0x20_0000, pages: 3),
+                           .init(start: 0x40_0000, pages: 1), .init(start: 0x50_0000, pages: 4)])
+    }
+
+    @Test func espSizesParse() throws {
+        #expect(try ESPImage.parseSize("32M") == 32 << 20)
+        #expect(try ESPImage.parseSize("1g") == 1 << 30)
+        #expect(try ESPImage.parseSize("4194304") == 4 << 20)
+        for bad in ["", "M", "1M", "3G", "-4M", "32MB"] {
+            #expect(throws: KImageError.self, "\(bad)") { try ESPImage.parseSize(bad) }
+        }
     }
 }

@@ -30,6 +30,9 @@ public enum PackFixture {
         public var mappedPhysical: UInt64? = nil
         /// ELF64: the value CR4.LA57 (bit 12) must have, read by the kernel (nil: not checked).
         public var expectLA57: Bool? = nil
+        /// Started by UEFI through the EFI stub: the flag, the system table, the EFI memory map,
+        /// the ACPI RSDP and the GOP framebuffer in the boot info's UEFI extension.
+        public var expectUEFI = false
 
         public init(name: String, bits64: Bool, virtualBase: UInt64, codeModel: String? = nil, expectedCmdline: String,
                     ramMB: Int = 128, paging: Int, initrdSize: Int? = nil, loaderSize: Int? = nil, checkFault: Bool = false) {
@@ -52,6 +55,7 @@ public enum PackFixture {
         if spec.embeddedELFSize != nil { defines.append("CHECK_EMBEDDED_ELF") }
         if let slot = spec.recursiveSlot { defines.append("CHECK_RECURSIVE_SLOT=\(slot)ull") }
         if let la57 = spec.expectLA57 { defines.append("CHECK_LA57=\(la57 ? 1 : 0)") }
+        if spec.expectUEFI { defines.append("CHECK_UEFI") }
         if let v = spec.mappedVirtual, let p = spec.mappedPhysical {
             defines += [String(format: "CHECK_MAP_VA=0x%llxull", v), String(format: "CHECK_MAP_PA=0x%llxull", p)]
         }
@@ -235,6 +239,25 @@ void kmain(struct kimage_bootinfo *bi, uintptr_t magic) {
         identity[0] = 0x6B6D6170u;
         check(mapped[0] == 0x6B6D6170u, "--map mapping reaches its physical page");
     }
+#endif
+#ifdef CHECK_UEFI
+    {
+        struct kimage_bootinfo_uefi *u = kimage_bootinfo_uefi(bi);
+        check(bi->flags & KIMAGE_BIF_UEFI, "booted by UEFI");
+        check(u->efi_system_table && *(volatile uint64_t *)(uintptr_t)u->efi_system_table == 0x5453595320494249ull,
+              "EFI system table signature");
+        const volatile char *rsdp = (const volatile char *)(uintptr_t)u->acpi_rsdp;
+        check(rsdp && rsdp[0] == 'R' && rsdp[1] == 'S' && rsdp[2] == 'D' && rsdp[3] == ' ' && rsdp[4] == 'P', "ACPI RSDP");
+        puts_("  rsdp "); puthex(u->acpi_rsdp); puts_(" smbios "); puthex(u->smbios); putc_('\\n');
+        check(u->efi_memmap && u->efi_memdesc_size >= 40 && u->efi_memmap_size >= u->efi_memdesc_size
+              && u->efi_memmap_size % u->efi_memdesc_size == 0, "EFI memory map");
+        puts_("  framebuffer "); puthex(u->framebuffer); puts_(" "); puthex(u->fb_width); puts_("x"); puthex(u->fb_height);
+        putc_('\\n');
+        check(u->framebuffer && u->fb_width && u->fb_height && u->fb_pitch >= u->fb_width * 4
+              && u->framebuffer_size >= (uint64_t)u->fb_pitch * u->fb_height, "GOP framebuffer");
+    }
+#else
+    check(!(bi->flags & KIMAGE_BIF_UEFI), "not booted by UEFI");
 #endif
 #ifdef EXPECT_INITRD_SIZE
     const uint8_t *r = (const uint8_t *)(uintptr_t)bi->initrd;

@@ -192,6 +192,38 @@ efi_main:
     jmp .utf16
 .cmdline_done:
     mov byte [rdi + rdx], 0
+    ; The EFI shell passes its whole command line, the image's own path first: drop a first
+    ; word that ends in ".efi" (any case) and the spaces after it.
+    xor ecx, ecx
+.word:
+    cmp ecx, edx
+    jae .word_end
+    cmp byte [rdi + rcx], ' '
+    je .word_end
+    inc ecx
+    jmp .word
+.word_end:
+    cmp ecx, 4
+    jb .keep
+    mov eax, [rdi + rcx - 4]
+    or eax, 0x20202000
+    cmp eax, 0x6966652E             ; ".efi"
+    jne .keep
+.spaces:
+    cmp ecx, edx
+    jae .shift
+    cmp byte [rdi + rcx], ' '
+    jne .shift
+    inc ecx
+    jmp .spaces
+.shift:
+    lea rsi, [rdi + rcx]
+    sub edx, ecx
+    lea ecx, [edx + 1]              ; with the NUL
+    push rdi
+    rep movsb
+    pop rdi
+.keep:
     test edx, edx
     jz .no_cmdline
     mov [rbx + W_BOOT_PARAMS + BP_CMD_LINE_PTR], edi
@@ -259,9 +291,9 @@ efi_main:
     jae .no_gop
     mov [rdi + KIMAGE_BIX_FB_FORMAT], ecx
     mov rcx, [rax + MODE_FB_BASE]
-    mov [rdi + KIMAGE_BIX_FB], rcx
+    mov [rdi + KIMAGE_BIX_FRAMEBUFFER], rcx
     mov rcx, [rax + MODE_FB_SIZE]
-    mov [rdi + KIMAGE_BIX_FB_SIZE], rcx
+    mov [rdi + KIMAGE_BIX_FRAMEBUFFER_SIZE], rcx
     mov ecx, [rdx + INFO_WIDTH]
     mov [rdi + KIMAGE_BIX_FB_WIDTH], ecx
     mov ecx, [rdx + INFO_HEIGHT]

@@ -212,7 +212,8 @@ public struct BootImageLayout: Sendable {
             let efiStub = efiOffset.map {
                 EFIStub(entry: Int(StubBytes.efi64.loadLE(UInt32.self, at: 4)!), pmOffset: $0, pmSize: pmSize,
                         runtimeBase: runtimeBase, bootInfo: plan.bootInfo,
-                        ranges: EFIStub.ranges(steps: plan.steps, runtimeBase: runtimeBase, stackTop: stackTop))
+                        ranges: EFIStub.ranges(steps: plan.steps, runtimeBase: runtimeBase, imageSize: UInt64(pmSize),
+                                               stackTop: stackTop))
                     .encode(padTo: efiSize)
             }
 

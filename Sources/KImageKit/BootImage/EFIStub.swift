@@ -23,6 +23,11 @@ public struct EFIStub: Sendable, Equatable {
         public let start: UInt64
         public let pages: UInt64
         public var end: UInt64 { start + pages * 4096 }
+
+        public init(start: UInt64, pages: UInt64) {
+            self.start = start
+            self.pages = pages
+        }
     }
 
     public var entry: Int
@@ -32,10 +37,11 @@ public struct EFIStub: Sendable, Equatable {
     public var bootInfo: UInt64
     public var ranges: [Range]
 
-    /// The page ranges a plan writes: every step's destination and the running copy of the
-    /// protected-mode part with its stack, widened to pages, merged where they touch.
-    public static func ranges(steps: [LoadStep], runtimeBase: UInt64, stackTop: UInt64) -> [Range] {
-        var spans: [(UInt64, UInt64)] = [(runtimeBase, stackTop)]
+    /// The page ranges a plan writes: every step's destination, the running copy of the
+    /// protected-mode part and the boot stack, widened to pages, merged where they touch.
+    public static func ranges(steps: [LoadStep], runtimeBase: UInt64, imageSize: UInt64, stackTop: UInt64,
+                              stackSize: UInt64 = BootImageLayout.stackSize) -> [Range] {
+        var spans: [(UInt64, UInt64)] = [(runtimeBase, runtimeBase + imageSize), (stackTop - stackSize, stackTop)]
         for step in steps {
             switch step {
             case .copy(let dst, _, let size), .zero(let dst, let size):

@@ -5,7 +5,7 @@ enum EmbeddedTemplates {
     static let files: [String: String] = [
         "include/kimage/bootinfo.h": #"""
 /* kimage boot info: what kimage's setup stub hands to a kernel packed with `kimage pack`.
- * Layout version 1, little-endian, identical for 32- and 64-bit kernels. nasm: bootinfo.inc.
+ * Layout version 2 (version 1's fields unchanged, plus the UEFI extension), little-endian, identical for 32- and 64-bit kernels. nasm: bootinfo.inc.
  *
  * Entry state:
  *   ELF64: long mode, 4-level paging (5-level with CR4.LA57=1: kimage pack --five-level;
@@ -27,7 +27,7 @@ enum EmbeddedTemplates {
 
 #define KIMAGE_ENTRY_MAGIC        0x6B696D67u  /* eax (ELF32) / rsi (ELF64) at entry */
 #define KIMAGE_BOOTINFO_MAGIC     0x474D494Bu  /* "KIMG" */
-#define KIMAGE_BOOTINFO_VERSION   1u
+#define KIMAGE_BOOTINFO_VERSION   2u
 #define KIMAGE_BOOTINFO_E820_MAX  128
 
 /* paging_mode */
@@ -41,6 +41,8 @@ enum EmbeddedTemplates {
 #define KIMAGE_BIF_CMDLINE_FROM_LOADER  1u  /* the boot loader passed a non-empty command line */
 #define KIMAGE_BIF_CMDLINE_FROM_PACK    2u  /* it did not: this is kimage pack --cmdline */
 #define KIMAGE_BIF_CMDLINE_TRUNCATED    4u  /* the loader's line did not fit in cmdline_capacity */
+#define KIMAGE_BIF_UEFI                 8u  /* started by UEFI firmware through the EFI stub:
+                                               kimage_bootinfo_uefi(bi) is filled */
 
 /* E820 types: 1 usable RAM, 2 reserved, 3 ACPI reclaimable, 4 ACPI NVS, 5 unusable. */
 struct kimage_e820_entry {
@@ -87,6 +89,37 @@ struct kimage_bootinfo {
     char cmdline_buffer[];       /* 0xCC0, cmdline_capacity bytes */
 };
 
+/* Version 2: what the EFI stub learnt from the firmware, right after the command line buffer.
+ * All zero unless flags & KIMAGE_BIF_UEFI. Boot services are gone (the stub called
+ * ExitBootServices); runtime services stay reachable through the system table. The memory map
+ * and boot_params live in one EfiLoaderData allocation that E820 reports as RAM: copy what you
+ * need before reusing that memory. */
+struct kimage_bootinfo_uefi {
+    uint64_t efi_system_table;   /* 0x00 EFI_SYSTEM_TABLE */
+    uint64_t efi_memmap;         /* 0x08 the EFI memory map ExitBootServices was called with */
+    uint32_t efi_memmap_size;    /* 0x10 bytes */
+    uint32_t efi_memdesc_size;   /* 0x14 bytes per descriptor: step by this, not by 40 */
+    uint32_t efi_memdesc_version;/* 0x18 */
+    uint32_t reserved;           /* 0x1C */
+    uint64_t acpi_rsdp;          /* 0x20 ACPI RSDP (the ACPI 2.0 table when present), else 0 */
+    uint64_t smbios;             /* 0x28 SMBIOS 2.x entry point, else 0 */
+    uint64_t smbios3;            /* 0x30 SMBIOS 3.x entry point, else 0 */
+    uint64_t framebuffer;        /* 0x38 GOP linear framebuffer, else 0 */
+    uint64_t framebuffer_size;   /* 0x40 bytes */
+    uint32_t fb_width;           /* 0x48 pixels */
+    uint32_t fb_height;          /* 0x4C pixels */
+    uint32_t fb_pitch;           /* 0x50 bytes per line */
+    uint32_t fb_bpp;             /* 0x54 32 */
+    uint32_t fb_format;          /* 0x58 EFI pixel format: 0 RGBX8, 1 BGRX8, 2 fb_masks */
+    uint32_t fb_masks[4];        /* 0x5C red, green, blue, reserved */
+    uint32_t pad;                /* 0x6C */
+};
+
+static inline struct kimage_bootinfo_uefi *kimage_bootinfo_uefi(struct kimage_bootinfo *bi) {
+    return (struct kimage_bootinfo_uefi *)(uintptr_t)((uintptr_t)bi + 0xCC0 + bi->cmdline_capacity);
+}
+
+_Static_assert(sizeof(struct kimage_bootinfo_uefi) == 0x70, "kimage_bootinfo_uefi layout");
 _Static_assert(sizeof(struct kimage_e820_entry) == 24, "kimage_e820_entry is 24 bytes");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo, first_free) == 0xA0, "boot info layout");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo, e820_entries) == 0xC0, "boot info layout");
@@ -121,7 +154,7 @@ struct kimage_part_table {
 """#,
         "include/kimage/bootinfo.inc": #"""
 ; kimage boot info, for nasm kernels and for kimage's own 32-bit setup stub.
-; Layout version 1; every field little-endian. See bootinfo.h for the meaning of each field.
+; Layout version 2 (version 1's fields unchanged, plus the UEFI extension); every field little-endian. See bootinfo.h for the meaning of each field.
 ; Entry contract:
 ;   ELF32: eax = KIMAGE_ENTRY_MAGIC, ebx = physical address of the boot info
 ;   ELF64: rsi = KIMAGE_ENTRY_MAGIC, rdi = physical address of the boot info (identity-mapped)
@@ -132,7 +165,7 @@ struct kimage_part_table {
 
 KIMAGE_ENTRY_MAGIC          equ 0x6B696D67  ; in eax (ELF32) or rsi (ELF64) at the entry point
 KIMAGE_BOOTINFO_MAGIC       equ 0x474D494B  ; "KIMG" at offset 0 of the boot info
-KIMAGE_BOOTINFO_VERSION     equ 1
+KIMAGE_BOOTINFO_VERSION     equ 2
 
 KIMAGE_BI_MAGIC             equ 0x00        ; u32
 KIMAGE_BI_VERSION           equ 0x04        ; u32
@@ -170,6 +203,27 @@ KIMAGE_BI_CMDLINE_BUFFER    equ 0xCC0       ; command line buffer (capacity at K
 KIMAGE_BIF_CMDLINE_FROM_LOADER  equ 1       ; the boot loader passed a non-empty command line
 KIMAGE_BIF_CMDLINE_FROM_PACK    equ 2       ; it did not; this is kimage pack --cmdline
 KIMAGE_BIF_CMDLINE_TRUNCATED    equ 4       ; the loader's line was longer than the buffer
+KIMAGE_BIF_UEFI                 equ 8       ; started by UEFI firmware through the EFI stub
+
+; Version 2: the UEFI extension, right after the command line buffer (at KIMAGE_BI_CMDLINE_BUFFER
+; + the capacity, 8-aligned); zero unless KIMAGE_BIF_UEFI.
+KIMAGE_BIX_EFI_SYSTEM_TABLE     equ 0x00    ; u64 EFI_SYSTEM_TABLE (runtime services stay usable)
+KIMAGE_BIX_EFI_MEMMAP           equ 0x08    ; u64 the EFI memory map as ExitBootServices saw it
+KIMAGE_BIX_EFI_MEMMAP_SIZE      equ 0x10    ; u32 bytes
+KIMAGE_BIX_EFI_MEMDESC_SIZE     equ 0x14    ; u32 bytes per descriptor (step by this, not 40)
+KIMAGE_BIX_EFI_MEMDESC_VERSION  equ 0x18    ; u32
+KIMAGE_BIX_ACPI_RSDP            equ 0x20    ; u64 ACPI RSDP (2.0 table preferred), else 0
+KIMAGE_BIX_SMBIOS               equ 0x28    ; u64 SMBIOS 2.x entry point, else 0
+KIMAGE_BIX_SMBIOS3              equ 0x30    ; u64 SMBIOS 3 entry point, else 0
+KIMAGE_BIX_FRAMEBUFFER          equ 0x38    ; u64 GOP framebuffer base, else 0
+KIMAGE_BIX_FRAMEBUFFER_SIZE     equ 0x40    ; u64 bytes
+KIMAGE_BIX_FB_WIDTH             equ 0x48    ; u32 pixels
+KIMAGE_BIX_FB_HEIGHT            equ 0x4C    ; u32 pixels
+KIMAGE_BIX_FB_PITCH             equ 0x50    ; u32 bytes per line
+KIMAGE_BIX_FB_BPP               equ 0x54    ; u32 bits per pixel (32)
+KIMAGE_BIX_FB_FORMAT            equ 0x58    ; u32 EFI pixel format: 0 RGBX8, 1 BGRX8, 2 masks below
+KIMAGE_BIX_FB_MASKS             equ 0x5C    ; u32 red, green, blue, reserved masks (format 2)
+KIMAGE_BIX_SIZE                 equ 0x70
 
 KIMAGE_PAGING_NONE          equ 0           ; protected mode, paging off (ELF32 identity)
 KIMAGE_PAGING_32BIT         equ 1           ; 2-level tables, CR4.PSE

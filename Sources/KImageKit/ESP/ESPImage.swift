@@ -1,0 +1,139 @@
+import Foundation
+
+/// `kimage esp`: a FAT EFI system partition image (a "superfloppy", no partition table, which
+/// OVMF and GRUB accept) holding a kimage image where firmware looks for it. The FAT comes from
+/// mtools, not from kimage: it is the well-kept implementation.
+///
+/// Without a command line the image is the removable-media boot file \EFI\BOOT\BOOTX64.EFI (UEFI
+/// 3.5.1.1): firmware starts it with empty LoadOptions, so the kernel gets `kimage pack
+/// --cmdline`. With one, the image is \EFI\kimage\kernel.efi and startup.nsh starts it with the
+/// line: only a UEFI shell passes a command line from a disk (and BOOTX64.EFI would run before
+/// the shell), so this needs firmware with a shell, as OVMF has (5 s countdown first).
+public enum ESPImage {
+    public struct Options: Sendable {
+        public var imagePath: String
+        public var outputPath: String
+        public var commandLine: String?
+        public var size: UInt64 = 32 << 20
+
+        public init(imagePath: String, outputPath: String) {
+            self.imagePath = imagePath
+            self.outputPath = outputPath
+        }
+    }
+
+    public struct Report: Sendable, Codable, Equatable {
+        public let output: String
+        public let size: UInt64
+        public let files: [String]
+        public let commandLine: String?
+
+        public var text: String {
+            var lines = ["\(output): \(size) bytes, FAT EFI system partition"]
+            lines += files.map { "  \($0)" }
+            if let commandLine { lines.append("startup.nsh passes the command line \"\(commandLine)\" (needs a firmware with a UEFI shell)") }
+            else { lines.append("the firmware starts \\EFI\\BOOT\\BOOTX64.EFI with no command line: the kernel gets kimage pack --cmdline") }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static let bootPath = "::/EFI/BOOT/BOOTX64.EFI"
+    static let shellPath = "::/EFI/kimage/kernel.efi"
+
+    /// "32M", "64m", "1G", "4096K" or plain bytes.
+    public static func parseSize(_ text: String) throws -> UInt64 {
+        let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = Substring(text)
+        var unit: UInt64 = 1
+        if let last = text.uppercased().last, let u = units[last] {
+            unit = u
+            digits = digits.dropLast()
+        }
+        guard let n = UInt64(digits), n <= (2 << 30) / unit else { throw KImageError.esp(.badSize(text: text)) }
+        let size = n * unit
+        guard size >= 2 << 20, size <= 2 << 30 else { throw KImageError.esp(.badSize(text: text)) }
+        return size
+    }
+
+    public static func write(_ options: Options) throws -> Report {
+        let file = try FileBytes(path: options.imagePath)
+        let imageSize = UInt64(file.count)
+        try withExtendedLifetime(file) {
+            guard let pe = PEHeader(decoding: file.bytes) else {
+                throw KImageError.esp(.notEFIApplication(path: options.imagePath, found: "it has no \"MZ\" and \"PE\\0\\0\" header"))
+            }
+            guard pe["Machine"] == PEHeader.machineX64, pe["Subsystem"] == PEHeader.subsystemEFIApplication else {
+                throw KImageError.esp(.notEFIApplication(path: options.imagePath,
+                                                         found: "machine \(hex(pe["Machine"], digits: 4)), subsystem \(pe["Subsystem"]) (expected 0x8664 and 10)"))
+            }
+        }
+        if let line = options.commandLine, line.utf8.contains(where: { $0 < 0x20 || $0 > 0x7E }) {
+            throw KImageError.esp(.commandLineNotASCII)
+        }
+        let size = options.size / 512 * 512
+        guard size >= imageSize + 1 << 20 else { throw KImageError.esp(.tooSmall(size: size, imageSize: imageSize)) }
+
+        // Built in a private directory beside the output, then written like every other output.
+        let directory = (options.outputPath as NSString).deletingLastPathComponent
+        let template = (directory.isEmpty ? "." : directory) + "/.esp.kimage-tmp.XXXXXX"
+        var chars = Array(template.utf8CString)
+        guard let made = mkdtemp(&chars) else {
+            throw KImageError.file(.cannotCreateTemporary(directory: directory.isEmpty ? "." : directory, reason: String(cString: strerror(errno))))
+        }
+        let work = String(cString: made)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let fat = work + "/esp.img"
+        let image = work + "/image.efi"
+        // A copy: mcopy reads it after the checks above, so a file changed meanwhile cannot slip in.
+        try withExtendedLifetime(file) {
+            try Data(bytes: file.bytes.baseAddress!, count: file.count).write(to: URL(fileURLWithPath: image))
+        }
+        // 64 heads x 32 sectors, as mkfs tools default for disks without geometry.
+        try run("mformat", ["-i", fat, "-C", "-T", String(size / 512), "-h", "64", "-s", "32", "-v", "KIMAGE", "-N", "4B494D47", "::"])
+        var files: [String]
+        if let line = options.commandLine {
+            try run("mmd", ["-i", fat, "::/EFI", "::/EFI/kimage"])
+            try run("mcopy", ["-i", fat, image, shellPath])
+            let script = work + "/startup.nsh"
+            // The shell maps the boot disk as FS0: (the only file system here); CR LF lines.
+            try Data("fs0:\r\n\\EFI\\kimage\\kernel.efi \(line)\r\n".utf8).write(to: URL(fileURLWithPath: script))
+            try run("mcopy", ["-i", fat, script, "::/startup.nsh"])
+            files = ["\\EFI\\kimage\\kernel.efi", "\\startup.nsh"]
+        } else {
+            try run("mmd", ["-i", fat, "::/EFI", "::/EFI/BOOT"])
+            try run("mcopy", ["-i", fat, image, bootPath])
+            files = ["\\EFI\\BOOT\\BOOTX64.EFI"]
+        }
+        let bytes = try FileBytes(path: fat)
+        try withExtendedLifetime(bytes) {
+            try OutputFile.write(bytes.bytes, to: options.outputPath)
+        }
+        return Report(output: options.outputPath, size: size, files: files, commandLine: options.commandLine)
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) throws {
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        guard let executable = paths.map({ "\($0)/\(tool)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw KImageError.esp(.toolMissing(tool: tool))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["MTOOLS_SKIP_CHECK"] = "1"
+        // Same inputs, same bytes: fixed timestamps (1980-01-01, FAT's epoch) and serial (-N).
+        environment["SOURCE_DATE_EPOCH"] = "315532800"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw KImageError.esp(.toolFailed(command: ([tool] + arguments).joined(separator: " "), status: process.terminationStatus,
+                                              output: String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+    }
+}
