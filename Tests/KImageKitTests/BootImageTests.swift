@@ -85,7 +85,7 @@ import TestSupport
             AT(initrd, 0x50) AT(initrd_size, 0x58) AT(boot_params, 0x78) AT(cmdline_length, 0x88)
             AT(e820_count, 0x98) AT(loader_type, 0xB8) AT(flags, 0xBC) AT(stack_top, 0xB0) AT(entry, 0xA8)
             #define UX(f, o) _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, f) == o, #f);
-            \(UEFIExtension.fields.map { "UX(\($0.name), \($0.offset))" }.joined(separator: " "))
+            \(UEFIExtension.layout.fields.map { "UX(\($0.name), \($0.offset))" }.joined(separator: " "))
             _Static_assert(sizeof(struct kimage_bootinfo_uefi) == \(UEFIExtension.size), "size");
             _Static_assert(KIMAGE_BIF_UEFI == \(UEFIExtension.flag), "flag");
             """)
@@ -94,11 +94,11 @@ import TestSupport
         }
         // And the nasm include, which the EFI stub assembles against.
         let asm = try dir.write("offsets.asm", "%include \"kimage/bootinfo.inc\"\n"
-            + UEFIExtension.fields.map { "dd KIMAGE_BIX_\($0.name.uppercased())\n" }.joined() + "dd KIMAGE_BIX_SIZE, KIMAGE_BIF_UEFI\n")
+            + UEFIExtension.layout.fields.map { "dd KIMAGE_BIX_\($0.name.uppercased())\n" }.joined() + "dd KIMAGE_BIX_SIZE, KIMAGE_BIF_UEFI\n")
         try mustRun("nasm", ["-f", "bin", "-I", Paths.templates + "/include/", "-o", dir.file("offsets.bin"), asm])
         let values = try contentsOf(dir.file("offsets.bin"))
         #expect((0..<values.count / 4).map { values.loadLE(UInt32.self, at: $0 * 4)! }
-                == UEFIExtension.fields.map { UInt32($0.offset) } + [UInt32(UEFIExtension.size), UEFIExtension.flag])
+                == UEFIExtension.layout.fields.map { UInt32($0.offset) } + [UInt32(UEFIExtension.size), UEFIExtension.flag])
     }
 
     @Test func protocolOptionAcceptsOnlyVersionsWhoseHeaderEndsAt0x268() throws {
@@ -336,17 +336,18 @@ import TestSupport
         #expect(UInt64(entry) == report.efiEntry)
         let stubPart = try #require(report.parts.first { $0.name == "EFI stub" })
         let stub = try image.withUnsafeBytes { try #require(EFIStub(decoding: $0, at: Int(stubPart.fileOffset))) }
-        #expect(entry == Int(stubPart.fileOffset) + stub.entry)
-        #expect(stub.pmSize == image.count - h.realModeSize)
+        #expect(entry == Int(stubPart.fileOffset) + Int(stub.entry))
+        #expect(Int(stub.pmSize) == image.count - h.realModeSize)
         #expect(UInt64(stub.pmOffset) == stubPart.fileOffset - UInt64(h.realModeSize))
-        #expect(stub.runtimeBase == report.movedTo ?? 0x10_0000)
-        #expect(stub.bootInfo == report.bootInfo)
+        #expect(UInt64(stub.runtimeBase) == report.movedTo ?? 0x10_0000)
+        #expect(UInt64(stub.bootInfo) == report.bootInfo)
         // Every byte the plan writes lies in a range the stub allocates.
         for s in report.segments {
-            #expect(stub.ranges.contains { $0.start <= s.physicalAddress && s.physicalAddress + s.memorySize <= $0.end }, "segment \(s.index)")
+            #expect(stub.ranges.contains { UInt64($0.start) <= s.physicalAddress && s.physicalAddress + s.memorySize <= $0.end },
+                    "segment \(s.index)")
         }
-        #expect(stub.ranges.contains { $0.start <= report.stackTop - 16384 && report.stackTop <= $0.end })
-        for (a, b) in zip(stub.ranges, stub.ranges.dropFirst()) { #expect(a.end < b.start, "sorted, disjoint, not touching") }
+        #expect(stub.ranges.contains { UInt64($0.start) <= report.stackTop - 16384 && report.stackTop <= $0.end })
+        for (a, b) in zip(stub.ranges, stub.ranges.dropFirst()) { #expect(a.end < UInt64(b.start), "sorted, disjoint, not touching") }
     }
 
     @Test func noEFILeavesTheBootSectorAndLayoutAsBefore() throws {

@@ -21,16 +21,8 @@ default rel
 org 0
 
 %include "kimage/bootinfo.inc"
-
-; The parameter block kimage pack fills (EFIStub.swift declares the same offsets).
-P_MAGIC             equ 0x00        ; "KEFI"
-P_ENTRY             equ 0x04        ; offset of efi_main from the stub's start (assembled)
-P_PM_OFFSET         equ 0x08        ; offset of this stub in the protected-mode part
-P_PM_SIZE           equ 0x0C        ; bytes of the protected-mode part
-P_RUNTIME_BASE      equ 0x10        ; physical address the protected-mode part runs at
-P_BOOT_INFO         equ 0x14        ; physical address of the boot info (in that copy)
-P_RANGE_COUNT       equ 0x18        ; ranges to allocate
-P_RANGES            equ 0x1C        ; offset from the stub's start of {u32 start, u32 pages} pairs
+%include "bootparams.inc"
+%include "efistub.inc"
 
 EFI_INVALID_PARAMETER equ 0x8000000000000002
 
@@ -74,13 +66,6 @@ W_STACK_TOP         equ 0x2000      ; the 32-bit switch's stack grows down from 
 W_MAP               equ 0x2000
 W_MAP_BYTES         equ 0x6000
 
-BP_ACPI_RSDP        equ 0x070       ; boot_params (Linux arch/x86/include/uapi/asm/bootparam.h)
-BP_EFI_INFO         equ 0x1C0
-BP_E820_ENTRIES     equ 0x1E8
-BP_TYPE_OF_LOADER   equ 0x210
-BP_CMD_LINE_PTR     equ 0x228
-BP_E820_TABLE       equ 0x2D0
-E820_MAX            equ 128
 
 ; Frame of efi_main: shadow space, 5th argument, locals, a message buffer.
 F_ARG5              equ 0x20
@@ -91,9 +76,9 @@ F_MESSAGE           equ 0x48
 FRAME               equ 0x148       ; after 8 pushes rsp is 8 mod 16: this realigns it
 
 header:
-    dd 0x4946454B                   ; "KEFI"
+    dd EFI_STUB_MAGIC
     dd efi_main
-    times 0x20 - ($ - $$) db 0      ; parameters, filled by kimage pack
+    times EFI_P_SIZE - ($ - $$) db 0    ; the rest of the parameters: kimage pack fills them
 
 efi_main:
     push rbp
@@ -122,15 +107,15 @@ efi_main:
     ; Every destination of the plan, at its address, before anything else can take it.
     xor esi, esi
 .range:
-    cmp esi, [r15 + P_RANGE_COUNT]
+    cmp esi, [r15 + EFI_P_RANGE_COUNT]
     jae .ranges_done
-    mov eax, [r15 + P_RANGES]
+    mov eax, [r15 + EFI_P_RANGES]
     lea rdi, [r15 + rax]
-    mov eax, [rdi + rsi * 8]
+    mov eax, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_START]
     mov [rsp + F_ADDRESS], rax
     mov ecx, ALLOCATE_ADDRESS
     mov edx, LOADER_DATA
-    mov r8d, [rdi + rsi * 8 + 4]
+    mov r8d, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_PAGES]
     lea r9, [rsp + F_ADDRESS]
     call [r14 + BS_ALLOCATE_PAGES]
     test rax, rax
@@ -157,12 +142,12 @@ efi_main:
 
     ; The protected-mode part, to where its plan, boot info and tables expect it.
     mov rsi, r15
-    mov eax, [r15 + P_PM_OFFSET]
+    mov eax, [r15 + EFI_P_PM_OFFSET]
     sub rsi, rax
-    mov edi, [r15 + P_RUNTIME_BASE]
-    mov ecx, [r15 + P_PM_SIZE]
+    mov edi, [r15 + EFI_P_RUNTIME_BASE]
+    mov ecx, [r15 + EFI_P_PM_SIZE]
     rep movsb
-    mov ebp, [r15 + P_BOOT_INFO]    ; rbp = boot info for the rest of the stub
+    mov ebp, [r15 + EFI_P_BOOT_INFO]    ; rbp = boot info for the rest of the stub
 
     ; LoadOptions, UTF-16 and not always NUL-terminated, as an ASCII command line.
     mov rdx, [rsp + F_LOADED_IMAGE]
@@ -273,7 +258,7 @@ efi_main:
     jmp .table
 .tables_done:
     mov rax, [rdi + KIMAGE_BIX_ACPI_RSDP]
-    mov [rbx + W_BOOT_PARAMS + BP_ACPI_RSDP], rax
+    mov [rbx + W_BOOT_PARAMS + BP_ACPI_RSDP_ADDR], rax
 
     ; The GOP framebuffer, when there is one with a linear framebuffer (not Blt-only).
     lea rcx, [guid_gop]
@@ -338,21 +323,21 @@ efi_main:
 
     ; boot_params: efi_info as Linux's stub fills it, loader type, E820 from the EFI map.
     lea rdi, [rbx + W_BOOT_PARAMS]
-    mov dword [rdi + BP_EFI_INFO], 0x34364C45   ; "EL64"
-    mov [rdi + BP_EFI_INFO + 0x04], r13d
+    mov dword [rdi + BP_EFI_LOADER_SIGNATURE], 0x34364C45   ; "EL64"
+    mov [rdi + BP_EFI_SYSTAB], r13d
     mov rax, r13
     shr rax, 32
-    mov [rdi + BP_EFI_INFO + 0x18], eax
+    mov [rdi + BP_EFI_SYSTAB_HI], eax
     mov eax, [rbx + W_DESC_SIZE]
-    mov [rdi + BP_EFI_INFO + 0x08], eax
+    mov [rdi + BP_EFI_MEMDESC_SIZE], eax
     mov eax, [rbx + W_DESC_VERSION]
-    mov [rdi + BP_EFI_INFO + 0x0C], eax
+    mov [rdi + BP_EFI_MEMDESC_VERSION], eax
     lea rax, [rbx + W_MAP]
-    mov [rdi + BP_EFI_INFO + 0x10], eax
+    mov [rdi + BP_EFI_MEMMAP], eax
     shr rax, 32
-    mov [rdi + BP_EFI_INFO + 0x1C], eax
+    mov [rdi + BP_EFI_MEMMAP_HI], eax
     mov eax, [rbx + W_MAP_SIZE]
-    mov [rdi + BP_EFI_INFO + 0x14], eax
+    mov [rdi + BP_EFI_MEMMAP_SIZE], eax
     mov byte [rdi + BP_TYPE_OF_LOADER], 0x21    ; as Linux's EFI stub
 
     lea rsi, [rbx + W_MAP]
@@ -377,21 +362,21 @@ efi_main:
     shl r11, 12
     test edx, edx
     jz .new
-    cmp [rdi - 20 + 16], eax        ; same type and contiguous: grow the previous entry
+    cmp [rdi - BP_E820_ENTRY_SIZE + 16], eax    ; same type and contiguous: grow the previous entry
     jne .new
-    mov r9, [rdi - 20]
-    add r9, [rdi - 20 + 8]
+    mov r9, [rdi - BP_E820_ENTRY_SIZE]
+    add r9, [rdi - BP_E820_ENTRY_SIZE + 8]
     cmp r9, r10
     jne .new
-    add [rdi - 20 + 8], r11
+    add [rdi - BP_E820_ENTRY_SIZE + 8], r11
     jmp .skip
 .new:
-    cmp edx, E820_MAX
+    cmp edx, BP_E820_MAX
     jae .skip
     mov [rdi], r10
     mov [rdi + 8], r11
     mov [rdi + 16], eax
-    add rdi, 20
+    add rdi, BP_E820_ENTRY_SIZE
     inc edx
 .skip:
     add rsi, r8
@@ -415,9 +400,9 @@ efi_main:
 
     ; Continue in the copy of this stub: below 4 GiB and identity-mapped, as leaving long
     ; mode needs. ebp = the 32-bit setup (the start of the protected-mode part).
-    mov eax, [r15 + P_RUNTIME_BASE]
+    mov eax, [r15 + EFI_P_RUNTIME_BASE]
     mov ebp, eax
-    add eax, [r15 + P_PM_OFFSET]
+    add eax, [r15 + EFI_P_PM_OFFSET]
     add rax, leave64 - header
     jmp rax
 
@@ -470,16 +455,16 @@ range_failed:
     lea rsi, [msg_range]
     call put_string
     pop rsi
-    mov eax, [r15 + P_RANGES]
+    mov eax, [r15 + EFI_P_RANGES]
     lea r8, [r15 + rax]
-    mov eax, [r8 + rsi * 8]
+    mov eax, [r8 + rsi * EFI_RANGE_SIZE + EFI_RANGE_START]
     mov ecx, 8
     call put_hex
     mov word [rdi], '..'
     add rdi, 2
-    mov eax, [r8 + rsi * 8 + 4]
+    mov eax, [r8 + rsi * EFI_RANGE_SIZE + EFI_RANGE_PAGES]
     shl rax, 12
-    add eax, [r8 + rsi * 8]
+    add eax, [r8 + rsi * EFI_RANGE_SIZE + EFI_RANGE_START]
     mov ecx, 8
     call put_hex
     push rsi
@@ -498,10 +483,10 @@ range_failed:
     test esi, esi
     jz .freed
     dec esi
-    mov eax, [r15 + P_RANGES]
+    mov eax, [r15 + EFI_P_RANGES]
     lea rdi, [r15 + rax]
-    mov ecx, [rdi + rsi * 8]
-    mov edx, [rdi + rsi * 8 + 4]
+    mov ecx, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_START]
+    mov edx, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_PAGES]
     call [r14 + BS_FREE_PAGES]
     jmp .free
 .freed:

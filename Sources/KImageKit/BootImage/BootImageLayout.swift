@@ -210,7 +210,7 @@ public struct BootImageLayout: Sendable {
             bootInfo.entry = kernel.entry
             bootInfo.stackTop = stackTop
             let efiStub = efiOffset.map {
-                EFIStub(entry: Int(StubBytes.efi64.loadLE(UInt32.self, at: 4)!), pmOffset: $0, pmSize: pmSize,
+                EFIStub(pmOffset: $0, pmSize: pmSize,
                         runtimeBase: runtimeBase, bootInfo: plan.bootInfo,
                         ranges: EFIStub.ranges(steps: plan.steps, runtimeBase: runtimeBase, imageSize: UInt64(pmSize),
                                                stackTop: stackTop))

@@ -88,7 +88,7 @@ public enum BootImagePacker {
     /// "KEFI" and the offset of its entry point.
     static func peHeader(layout: BootImageLayout, realModeSize: Int) -> PEHeader? {
         guard let efiOffset = layout.efiOffset else { return nil }
-        let entry = Int(layout.efiStub.loadLE(UInt32.self, at: 4)!)
+        let entry = Int(EFIStub.assembledEntry)
         return PEHeader.kimage(realModeSize: realModeSize, protectedModeSize: layout.protectedModeSize,
                                codeSize: layout.tablesOffset, entryPoint: realModeSize + efiOffset + entry)
     }
@@ -98,8 +98,9 @@ public enum BootImagePacker {
         if let setup16 = stubs.setup16 {
             // The user's header: kimage fills only what it alone knows.
             var bytes = stubs.realModePart(setup16: setup16)
-            bytes.storeLE(UInt32(layout.protectedModeSize / 16), at: 0x1F4)
-            if bytes.loadLE(UInt16.self, at: 0x206)! >= 0x020A { bytes.storeLE(UInt32(layout.initSize), at: 0x260) }
+            let fields = SetupHeader.layout
+            fields[\SetupHeader.syssize].store(UInt64(layout.protectedModeSize / 16), into: &bytes)
+            if try SetupHeader(decoding: bytes).version >= 0x020A { fields[\SetupHeader.initSize].store(UInt64(layout.initSize), into: &bytes) }
             return bytes
         }
         let efi = layout.efiOffset != nil

@@ -4,38 +4,61 @@
 public struct EFIStub: Sendable, Equatable {
     public static let magic: UInt32 = 0x4946_454B  // "KEFI"
     public static let headerSize = 0x20
-    /// The parameter block, declared once: (name, offset, width); efi64.asm's P_* equs match.
-    public static let fields: [(name: String, offset: Int, width: Int)] = [
-        ("magic", 0x00, 4),
-        ("entry", 0x04, 4),
-        ("pm_offset", 0x08, 4),
-        ("pm_size", 0x0C, 4),
-        ("runtime_base", 0x10, 4),
-        ("boot_info", 0x14, 4),
-        ("range_count", 0x18, 4),
-        ("ranges", 0x1C, 4),
-    ]
-    static func offset(_ name: String) -> Int { fields.first { $0.name == name }!.offset }
 
     /// A physical range the stub allocates with AllocatePages(AllocateAddress) before anything
     /// else: 4 KiB pages from `start`.
     public struct Range: Sendable, Equatable {
-        public let start: UInt64
-        public let pages: UInt64
-        public var end: UInt64 { start + pages * 4096 }
+        public var start: UInt32
+        public var pages: UInt32
+        public var end: UInt64 { UInt64(start) + UInt64(pages) * 4096 }
 
         public init(start: UInt64, pages: UInt64) {
-            self.start = start
-            self.pages = pages
+            self.start = UInt32(start)
+            self.pages = UInt32(pages)
         }
+
+        public static let layout = BinaryLayout<Range>(
+            cName: "kimage_efi_range", nasmPrefix: "EFI_RANGE_", size: 8, sizeName: "EFI_RANGE_SIZE", [
+            .field("start", at: 0x00, \.start, writer: "kimage pack", "physical, page-aligned"),
+            .field("pages", at: 0x04, \.pages, writer: "kimage pack", "4 KiB pages"),
+        ])
     }
 
-    public var entry: Int
-    public var pmOffset: Int
-    public var pmSize: Int
-    public var runtimeBase: UInt64
-    public var bootInfo: UInt64
+    /// Offset of efi_main from the stub's start (assembled into the stub).
+    public var entry: UInt32
+    /// Offset of the stub in the protected-mode part.
+    public var pmOffset: UInt32
+    public var pmSize: UInt32
+    public var runtimeBase: UInt32
+    public var bootInfo: UInt32
     public var ranges: [Range]
+
+    public init(entry: UInt32 = EFIStub.assembledEntry, pmOffset: Int, pmSize: Int, runtimeBase: UInt64, bootInfo: UInt64, ranges: [Range]) {
+        self.entry = entry
+        self.pmOffset = UInt32(pmOffset)
+        self.pmSize = UInt32(pmSize)
+        self.runtimeBase = UInt32(runtimeBase)
+        self.bootInfo = UInt32(bootInfo)
+        self.ranges = ranges
+    }
+
+    /// The entry offset nasm put in the template's header.
+    public static var assembledEntry: UInt32 { StubBytes.efi64.loadLE(UInt32.self, at: 4)! }
+
+    /// The parameter block's one declaration; templates/boot/efistub.inc is generated from it.
+    public static let layout = BinaryLayout<EFIStub>(
+        cName: "kimage_efi_stub", nasmPrefix: "EFI_P_", size: headerSize, sizeName: "EFI_P_SIZE", [
+        .constant("magic", at: 0x00, width: 4, UInt64(magic), writer: "nasm", "\"KEFI\""),
+        .field("entry", at: 0x04, \.entry, writer: "nasm", "offset of efi_main from the stub's start"),
+        .field("pm_offset", at: 0x08, \.pmOffset, writer: "kimage pack", "offset of the stub in the protected-mode part"),
+        .field("pm_size", at: 0x0C, \.pmSize, writer: "kimage pack", "bytes of the protected-mode part"),
+        .field("runtime_base", at: 0x10, \.runtimeBase, writer: "kimage pack", "physical address the protected-mode part runs at"),
+        .field("boot_info", at: 0x14, \.bootInfo, writer: "kimage pack", "physical address of the boot info there"),
+        .derived("range_count", at: 0x18, width: 4, writer: "kimage pack", "ranges to allocate",
+                 get: { UInt64($0.ranges.count) }),
+        .derived("ranges", at: 0x1C, width: 4, writer: "kimage pack", "offset of the ranges from the stub's start",
+                 get: { _ in UInt64(StubBytes.efi64.count) }),
+    ])
 
     /// The page ranges a plan writes: every step's destination, the running copy of the
     /// protected-mode part and the boot stack, widened to pages, merged where they touch.
@@ -60,43 +83,28 @@ public struct EFIStub: Sendable, Equatable {
     }
 
     /// Bytes of the stub with room for `rangeCount` ranges.
-    public static func size(rangeCount: Int) -> Int { StubBytes.efi64.count + rangeCount * 8 }
+    public static func size(rangeCount: Int) -> Int { StubBytes.efi64.count + rangeCount * Range.layout.size }
 
     /// The stub as it goes into the image: the assembled bytes, the parameters, the ranges.
     public func encode(padTo size: Int) -> [UInt8] {
         var b = StubBytes.efi64
-        b.storeLE(UInt32(pmOffset), at: Self.offset("pm_offset"))
-        b.storeLE(UInt32(pmSize), at: Self.offset("pm_size"))
-        b.storeLE(UInt32(runtimeBase), at: Self.offset("runtime_base"))
-        b.storeLE(UInt32(bootInfo), at: Self.offset("boot_info"))
-        b.storeLE(UInt32(ranges.count), at: Self.offset("range_count"))
-        b.storeLE(UInt32(b.count), at: Self.offset("ranges"))
-        for r in ranges {
-            b.appendLE(UInt32(r.start))
-            b.appendLE(UInt32(r.pages))
-        }
+        Self.layout.encode(self, into: &b)
+        for r in ranges { b += Range.layout.encode(r) }
         precondition(b.count <= size, "more ranges than reserved")
         return b + [UInt8](repeating: 0, count: size - b.count)
     }
 
     /// Reads the parameter block back from an image's protected-mode part (for inspect).
     public init?(decoding raw: UnsafeRawBufferPointer, at offset: Int) {
-        func u32(_ name: String) -> UInt32? { raw.loadLE(UInt32.self, at: offset + Self.offset(name)) }
-        guard u32("magic") == Self.magic, let entry = u32("entry"), let pmOffset = u32("pm_offset"), let pmSize = u32("pm_size"),
-              let base = u32("runtime_base"), let info = u32("boot_info"), let count = u32("range_count"),
-              let at = u32("ranges"), count <= 4096 else { return nil }
-        var ranges: [Range] = []
+        let empty = EFIStub(entry: 0, pmOffset: 0, pmSize: 0, runtimeBase: 0, bootInfo: 0, ranges: [])
+        guard var stub = Self.layout.decode(raw, at: offset, into: empty),
+              let count = Self.layout.field(named: "range_count")?.load(from: raw, base: offset),
+              let at = Self.layout.field(named: "ranges")?.load(from: raw, base: offset), count <= 4096 else { return nil }
         for i in 0..<Int(count) {
-            guard let s = raw.loadLE(UInt32.self, at: offset + Int(at) + i * 8),
-                  let p = raw.loadLE(UInt32.self, at: offset + Int(at) + i * 8 + 4) else { return nil }
-            ranges.append(Range(start: UInt64(s), pages: UInt64(p)))
+            guard let r = Range.layout.decode(raw, at: offset + Int(at) + i * Range.layout.size, into: Range(start: 0, pages: 0))
+            else { return nil }
+            stub.ranges.append(r)
         }
-        self.init(entry: Int(entry), pmOffset: Int(pmOffset), pmSize: Int(pmSize), runtimeBase: UInt64(base),
-                  bootInfo: UInt64(info), ranges: ranges)
-    }
-
-    public init(entry: Int, pmOffset: Int, pmSize: Int, runtimeBase: UInt64, bootInfo: UInt64, ranges: [Range]) {
-        self.entry = entry; self.pmOffset = pmOffset; self.pmSize = pmSize
-        self.runtimeBase = runtimeBase; self.bootInfo = bootInfo; self.ranges = ranges
+        self = stub
     }
 }

@@ -1,27 +1,41 @@
 /// The boot info's version-2 extension, right after the command line buffer: what the EFI stub
-/// learnt from the firmware (templates/include/kimage/bootinfo.h, struct kimage_bootinfo_uefi).
-/// All zero unless the flags hold KIMAGE_BIF_UEFI. The stub fills it at boot; nothing is known
-/// at pack time, so this is the declaration `inspect` and the includes follow.
+/// learnt from the firmware. All zero unless the flags hold KIMAGE_BIF_UEFI; the stub fills it at
+/// boot, nothing is known at pack time. bootinfo.h (struct kimage_bootinfo_uefi) and bootinfo.inc
+/// (KIMAGE_BIX_*) are generated from this declaration.
 public enum UEFIExtension {
     public static let flag: UInt32 = 8
     public static let size = 0x70
-    /// (name in bootinfo.h, offset from the extension's start, width)
-    public static let fields: [(name: String, offset: Int, width: Int)] = [
-        ("efi_system_table", 0x00, 8),
-        ("efi_memmap", 0x08, 8),
-        ("efi_memmap_size", 0x10, 4),
-        ("efi_memdesc_size", 0x14, 4),
-        ("efi_memdesc_version", 0x18, 4),
-        ("acpi_rsdp", 0x20, 8),
-        ("smbios", 0x28, 8),
-        ("smbios3", 0x30, 8),
-        ("framebuffer", 0x38, 8),
-        ("framebuffer_size", 0x40, 8),
-        ("fb_width", 0x48, 4),
-        ("fb_height", 0x4C, 4),
-        ("fb_pitch", 0x50, 4),
-        ("fb_bpp", 0x54, 4),
-        ("fb_format", 0x58, 4),
-        ("fb_masks", 0x5C, 16),
-    ]
+
+    public static let layout = BinaryLayout<Void>(
+        cName: "kimage_bootinfo_uefi", nasmPrefix: "KIMAGE_BIX_", size: size, sizeName: "KIMAGE_BIX_SIZE",
+        doc: "Version 2: what the EFI stub learnt from the firmware, at cmdline_buffer + cmdline_capacity\n"
+            + "(kimage_bootinfo_uefi(bi) below). All zero unless flags & KIMAGE_BIF_UEFI. Boot services are\n"
+            + "gone (the stub called ExitBootServices); runtime services stay reachable through the system\n"
+            + "table. The EFI memory map and boot_params sit in one EfiLoaderData allocation that E820 calls\n"
+            + "RAM: copy what you need before reusing that memory.", [
+        .runtime("efi_system_table", at: 0x00, width: 8, writer: "EFI stub", "EFI_SYSTEM_TABLE"),
+        .runtime("efi_memmap", at: 0x08, width: 8, writer: "EFI stub", "the EFI memory map ExitBootServices was called with"),
+        .runtime("efi_memmap_size", at: 0x10, width: 4, writer: "EFI stub", "bytes"),
+        .runtime("efi_memdesc_size", at: 0x14, width: 4, writer: "EFI stub", "bytes per descriptor: step by this, not by 40"),
+        .runtime("efi_memdesc_version", at: 0x18, width: 4, writer: "EFI stub", ""),
+        .runtime("acpi_rsdp", at: 0x20, width: 8, writer: "EFI stub", "ACPI RSDP (the ACPI 2.0 table when present), else 0"),
+        .runtime("smbios", at: 0x28, width: 8, writer: "EFI stub", "SMBIOS 2.x entry point, else 0"),
+        .runtime("smbios3", at: 0x30, width: 8, writer: "EFI stub", "SMBIOS 3.x entry point, else 0"),
+        .runtime("framebuffer", at: 0x38, width: 8, writer: "EFI stub", "GOP linear framebuffer, else 0"),
+        .runtime("framebuffer_size", at: 0x40, width: 8, writer: "EFI stub", "bytes"),
+        .runtime("fb_width", at: 0x48, width: 4, writer: "EFI stub", "pixels"),
+        .runtime("fb_height", at: 0x4C, width: 4, writer: "EFI stub", "pixels"),
+        .runtime("fb_pitch", at: 0x50, width: 4, writer: "EFI stub", "bytes per line"),
+        .runtime("fb_bpp", at: 0x54, width: 4, writer: "EFI stub", "bits per pixel (32)"),
+        .runtime("fb_format", at: 0x58, width: 4, writer: "EFI stub", "EFI pixel format: 0 RGBX8, 1 BGRX8, 2 fb_masks"),
+        .runtime("fb_masks", at: 0x5C, width: 4, count: 4, writer: "EFI stub", "red, green, blue, reserved"),
+    ])
+
+    /// The C accessor: the extension's place depends on cmdline_capacity.
+    static let accessor = """
+        static inline struct kimage_bootinfo_uefi *kimage_bootinfo_uefi(struct kimage_bootinfo *bi) {
+            return (struct kimage_bootinfo_uefi *)((uintptr_t)bi + 0xCC0 + bi->cmdline_capacity);
+        }
+
+        """
 }
