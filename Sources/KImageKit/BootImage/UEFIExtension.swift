@@ -29,6 +29,7 @@ public enum UEFIExtension {
         .runtime("fb_bpp", at: 0x54, width: 4, writer: "EFI stub", "bits per pixel (32)"),
         .runtime("fb_format", at: 0x58, width: 4, writer: "EFI stub", "EFI pixel format: 0 RGBX8, 1 BGRX8, 2 fb_masks"),
         .runtime("fb_masks", at: 0x5C, width: 4, count: 4, writer: "EFI stub", "red, green, blue, reserved"),
+        .runtime("reserved", at: 0x6C, width: 4, writer: "EFI stub", "zero; the size is 0x70 for -m32 and -m64 alike"),
     ])
 
     /// The C accessor: the extension's place depends on cmdline_capacity.

@@ -150,6 +150,7 @@ struct kimage_bootinfo_uefi {
     uint32_t fb_bpp;             /* 0x54 bits per pixel (32) */
     uint32_t fb_format;          /* 0x58 EFI pixel format: 0 RGBX8, 1 BGRX8, 2 fb_masks */
     uint32_t fb_masks[4];        /* 0x5C red, green, blue, reserved */
+    uint32_t reserved;           /* 0x6C zero; the size is 0x70 for -m32 and -m64 alike */
 };
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, efi_system_table) == 0x0, "kimage_bootinfo_uefi layout");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, efi_memmap) == 0x8, "kimage_bootinfo_uefi layout");
@@ -167,6 +168,7 @@ _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, fb_pitch) == 0x50
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, fb_bpp) == 0x54, "kimage_bootinfo_uefi layout");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, fb_format) == 0x58, "kimage_bootinfo_uefi layout");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, fb_masks) == 0x5C, "kimage_bootinfo_uefi layout");
+_Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, reserved) == 0x6C, "kimage_bootinfo_uefi layout");
 _Static_assert(sizeof(struct kimage_bootinfo_uefi) == 112, "kimage_bootinfo_uefi size");
 
 static inline struct kimage_bootinfo_uefi *kimage_bootinfo_uefi(struct kimage_bootinfo *bi) {
@@ -303,6 +305,7 @@ KIMAGE_BIX_FB_PITCH         equ 0x50        ; u32 bytes per line
 KIMAGE_BIX_FB_BPP           equ 0x54        ; u32 bits per pixel (32)
 KIMAGE_BIX_FB_FORMAT        equ 0x58        ; u32 EFI pixel format: 0 RGBX8, 1 BGRX8, 2 fb_masks
 KIMAGE_BIX_FB_MASKS         equ 0x5C        ; 4 x 4 bytes: red, green, blue, reserved
+KIMAGE_BIX_RESERVED         equ 0x6C        ; u32 zero; the size is 0x70 for -m32 and -m64 alike
 KIMAGE_BIX_SIZE             equ 0x70        ; bytes
 
 ; Own stubs (kimage pack --setup32 FILE, Jinue style): kimage loads no plan and builds no tables.

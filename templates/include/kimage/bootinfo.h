@@ -144,6 +144,7 @@ struct kimage_bootinfo_uefi {
     uint32_t fb_bpp;             /* 0x54 bits per pixel (32) */
     uint32_t fb_format;          /* 0x58 EFI pixel format: 0 RGBX8, 1 BGRX8, 2 fb_masks */
     uint32_t fb_masks[4];        /* 0x5C red, green, blue, reserved */
+    uint32_t reserved;           /* 0x6C zero; the size is 0x70 for -m32 and -m64 alike */
 };
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, efi_system_table) == 0x0, "kimage_bootinfo_uefi layout");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, efi_memmap) == 0x8, "kimage_bootinfo_uefi layout");
@@ -161,6 +162,7 @@ _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, fb_pitch) == 0x50
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, fb_bpp) == 0x54, "kimage_bootinfo_uefi layout");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, fb_format) == 0x58, "kimage_bootinfo_uefi layout");
 _Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, fb_masks) == 0x5C, "kimage_bootinfo_uefi layout");
+_Static_assert(__builtin_offsetof(struct kimage_bootinfo_uefi, reserved) == 0x6C, "kimage_bootinfo_uefi layout");
 _Static_assert(sizeof(struct kimage_bootinfo_uefi) == 112, "kimage_bootinfo_uefi size");
 
 static inline struct kimage_bootinfo_uefi *kimage_bootinfo_uefi(struct kimage_bootinfo *bi) {
