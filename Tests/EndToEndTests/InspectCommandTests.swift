@@ -327,6 +327,13 @@ import TestSupport
         #expect(pmOffset + syssize <= UInt64(size))
         // Debian's kernels are signed: what follows syssize is the PE certificate table, nothing else.
         #expect((doc["warnings"] as? [String])?.isEmpty == true, "\(doc["warnings"] ?? "")")
+        // Its EFI stub makes it a PE32+ application too: the PE view decodes Linux's header.
+        #expect(r.stdout.contains("PE32+ view (e_lfanew"), "\(r.stdout)")
+        #expect(r.stdout.contains("Subsystem               0xa           EFI application"))
+        let pe = try #require(b["pe"] as? [String: Any])
+        let sections = try #require(pe["sections"] as? [[String: Any]])
+        #expect(sections.contains { $0["name"] as? String == ".text" }, "\(sections)")
+        #expect((pe["warnings"] as? [String])?.isEmpty == true, "\(pe["warnings"] ?? "")")
         let layout = try #require(b["layout"] as? [[String: Any]])
         if pmOffset + syssize < UInt64(size) {
             #expect(layout.last?["name"] as? String == "PE signature (certificate table)")

@@ -20,6 +20,22 @@ import TestSupport
         #expect(boot.serial.contains("PASS") && !boot.serial.contains("FAIL"), "\(boot.serial)")
     }
 
+    /// sbsign with a throwaway key; sbverify checks the signature; inspect shows the table.
+    func sign(_ image: String, dir: TemporaryDirectory) throws -> String {
+        let key = dir.file("db.key"), cert = dir.file("db.crt"), signed = dir.file("signed.efi")
+        try mustRun(requireTool("openssl"), ["req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                                             "-subj", "/CN=kimage test/", "-days", "1"])
+        try mustRun(requireTool("sbsign"), ["--key", key, "--cert", cert, "--output", signed, image])
+        let verify = try run(requireTool("sbverify"), ["--cert", cert, signed])
+        #expect(verify.status == 0 && (verify.stdout + verify.stderr).contains("Signature verification OK"), "\(verify.stdout)\(verify.stderr)")
+        let inspect = try kimage(["inspect", signed])
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        #expect(inspect.stdout.contains("data directory 4 Certificate: file offset \(hex(UInt64(try contentsOf(image).count)))"),
+                "\(inspect.stdout)")
+        #expect(inspect.stdout.contains("PE signature (certificate table)"))
+        return signed
+    }
+
     @Test func fileObjdumpAndSbverifyReadThePEHeaderAndNoEFILeavesItOut() throws {
         let dir = try TemporaryDirectory()
         let spec = PackFixture.Spec(name: "pe", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "", paging: 3)
@@ -39,6 +55,15 @@ import TestSupport
         #expect(sbverify.stdout.contains("No signature table present") || sbverify.stderr.contains("No signature table present"),
                 "sbverify parsed the headers: \(sbverify.stdout)\(sbverify.stderr)")
 
+        let inspect = try kimage(["inspect", image])
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        for text in ["PE32+ view (e_lfanew 0x40", "Subsystem               0xa           EFI application",
+                     "AddressOfEntryPoint     \(hex(UInt64(entry)))", "the kimage EFI stub", ".text     0x00001000",
+                     "EFI stub at file offset", "allocates before anything else: "] {
+            #expect(inspect.stdout.contains(text), "\(text):\n\(inspect.stdout)")
+        }
+        #expect(!inspect.stdout.contains("warning"), "\(inspect.stdout)")
+
         let plain = dir.file("plain.img")
         #expect(try kimage(["pack", "--kernel", dir.file("pe.elf"), "-o", plain, "--no-efi"]).status == 0)
         let plainFile = try mustRun(requireTool("file"), ["-k", plain]).stdout
@@ -46,6 +71,7 @@ import TestSupport
         let bytes = try contentsOf(plain)
         #expect(bytes[0] != 0x4D || bytes[1] != 0x5A, "no MZ with --no-efi")
         #expect(bytes.count < (try contentsOf(image)).count, "no EFI stub, no 512-byte padding")
+        #expect(try !kimage(["inspect", plain]).stdout.contains("PE32+ view"))
     }
 
     @Test func espFromKimageEspBootsAnELF64KernelUnderOVMFWithTheUEFIFields() throws {
@@ -57,7 +83,9 @@ import TestSupport
                                     expectedCmdline: "packed for uefi", ramMB: 256, paging: 3,
                                     loaderSize: try contentsOf(loader).count, checkFault: true)
         spec.expectUEFI = true
-        let image = try pack(spec, dir: dir, extra: ["--cmdline", "packed for uefi", "--loader", loader])
+        let unsigned = try pack(spec, dir: dir, extra: ["--cmdline", "packed for uefi", "--loader", loader])
+        // Signed as for Secure Boot (sbsign appends the certificate table): it still boots.
+        let image = try sign(unsigned, dir: dir)
         let esp = dir.file("esp.img")
         let r = try kimage(["esp", "-o", esp, image])
         #expect(r.status == 0, "\(r.stderr)")

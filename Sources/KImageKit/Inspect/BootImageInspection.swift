@@ -56,6 +56,8 @@ public struct BootImageInspection: Sendable {
     public let syssizeBytes: UInt64
     /// The load plan, carried ELFs and walked page tables of an image kimage pack made.
     public let packed: PackedImageContents?
+    /// The PE32+ header of an image that is also an EFI application.
+    public let pe: PEInspection?
     public private(set) var warnings: [String] = []
 
     public init(file: FileBytes) throws {
@@ -198,6 +200,7 @@ public struct BootImageInspection: Sendable {
         self.parts = parts
         self.warnings = warnings
         packed = realMode < size ? PackedImageContents(raw: raw, protectedModeOffset: Int(realMode), path: path) : nil
+        pe = PEInspection(raw: raw, protectedModeOffset: Int(realMode))
     }
 
     /// The PE certificate table (a Secure Boot signature) of an EFI-stub kernel: the boot sector
@@ -334,6 +337,9 @@ public struct BootImageInspection: Sendable {
         if !warnings.isEmpty {
             out += "\n" + warningText(warnings)
         }
+        if let pe {
+            out += "\n" + pe.text()
+        }
         if let packed {
             out += "\n" + packed.text(style: style)
         }
@@ -386,6 +392,7 @@ public struct BootImageInspection: Sendable {
                 ])
             })),
             ("kimage", packed?.json() ?? .null),
+            ("pe", pe?.json() ?? .null),
         ])
     }
 }
