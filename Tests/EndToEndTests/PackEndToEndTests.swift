@@ -62,7 +62,9 @@ import TestSupport
         #expect(report.image == image && report.inputs == [elf])
         #expect(report.imageSize == UInt64(try contentsOf(image).count))
         #expect(report.movedTo != nil && report.cr3 != 0 && report.entry == 0xFFFF_8000_0010_0000)
-        #expect(report.parts.map(\.name).starts(with: ["boot sector", "16-bit setup", "32-bit setup", "load plan", "boot info", "page tables"]))
+        #expect(report.parts.map(\.name).starts(with: ["boot sector", "16-bit setup", "32-bit setup", "load plan", "boot info", "EFI stub",
+                                                         "page tables"]))
+        #expect(report.efiEntry != nil)
     }
 
     @Test func embedELFCarriesTheWholeKernelELF() throws {
