@@ -20,6 +20,7 @@ public struct LoadPlan: Sendable, Equatable {
     public static let headerSize = 0x40
     static let flagMove: UInt32 = 1
     static let flagNXE: UInt32 = 2
+    static let flagSSE: UInt32 = 4
 
     /// Where the protected-mode part moves before the steps run; nil when it stays at 1 MiB.
     public var moveDestination: UInt64?
@@ -27,6 +28,8 @@ public struct LoadPlan: Sendable, Equatable {
     public var pagingMode: BootPagingMode = .none
     /// The tables use execute-disable bits: EFER.NXE must be set.
     public var noExecute = false
+    /// Enter with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit): compiled code uses xmm registers.
+    public var sse = false
     public var cr3: UInt64 = 0
     public var bootInfo: UInt64 = 0
     public var stackTop: UInt64 = 0
@@ -49,7 +52,7 @@ public struct LoadPlan: Sendable, Equatable {
         let stepsOffset = offset + Self.headerSize
         let cmdlineOffset = stepsOffset + steps.count * LoadStep.encodedSize
         b.appendLE(Self.magic)
-        b.appendLE((moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0))
+        b.appendLE((moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0) | (sse ? Self.flagSSE : 0))
         b.appendLE(pagingMode.rawValue)
         b.appendLE(UInt32(moveDestination ?? 0))
         b.appendLE(UInt32(imageSize))
@@ -88,6 +91,7 @@ extension LoadPlan {
         self.init()
         moveDestination = flags & Self.flagMove != 0 ? UInt64(move) : nil
         noExecute = flags & Self.flagNXE != 0
+        sse = flags & Self.flagSSE != 0
         pagingMode = mode
         imageSize = UInt64(size)
         self.cr3 = UInt64(cr3)
