@@ -23,6 +23,7 @@ public enum ConfigTables {
         .init("kernel", .positional, path: true),
         .init("output", .value, short: "o", path: true),
         .init("section", .value),
+        .init("table-symbol", .value),
         .init("patch", .flag),
         .init("allow-spare", .flag),
         .init("dry-run", .flag),
