@@ -41,9 +41,7 @@ struct Esp: ParsableCommand {
             options.size = try ESPImage.parseSize(size)
             let report = try ESPImage.write(options)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                print(report.json().rendered())
             } else {
                 print(report.text)
             }

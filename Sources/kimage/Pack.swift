@@ -47,8 +47,11 @@ struct Pack: ParsableCommand {
     @Flag(name: .customLong("five-level"), help: "ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones; the CPU needs LA57.")
     var fiveLevel = false
 
-    @Flag(name: .customLong("no-efi"), help: "Leave out the PE32+ header and EFI stub: a plain boot-protocol image.")
-    var noEFI = false
+    @Flag(inversion: .prefixedNo, help: "Enter the kernel with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit); --no-sse leaves CR0/CR4 as they were for kernels that set them up themselves.")
+    var sse = true
+
+    @Flag(inversion: .prefixedNo, help: "Make the image also a PE32+ EFI application with kimage's EFI stub (UEFI firmware, GRUB linuxefi); --no-efi leaves the PE header out.")
+    var efi = true
 
     @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare: 2.11, 2.12 (default) or 2.13.")
     var protocolVersion: String = "2.12"
@@ -84,16 +87,15 @@ struct Pack: ParsableCommand {
             options.embedELF = embedELF
             options.pae = pae
             options.fiveLevel = fiveLevel
-            options.efi = !noEFI
+            options.sse = sse
+            options.efi = efi
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
             let report = try BootImagePacker.pack(options)
             if let depfile {
                 try BootImagePacker.writeDepfile(depfile, report: report)
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                print(report.json().rendered())
             } else {
                 print(report.text)
             }

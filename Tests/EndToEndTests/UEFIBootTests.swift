@@ -48,7 +48,7 @@ import TestSupport
         #expect(objdump.contains("(EFI application)"))
         let report = try #require(try kimage(["pack", "--kernel", dir.file("pe.elf"), "-o", dir.file("pe2.img"), "--json"]).stdout
             .data(using: .utf8).flatMap { try JSONSerialization.jsonObject(with: $0) as? [String: Any] })
-        let entry = try #require(report["efiEntry"] as? Int)
+        let entry = try #require((report["efiEntry"] as? String).flatMap { Int($0.dropFirst(2), radix: 16) })
         #expect(objdump.contains(String(format: "start address 0x%016llx", entry)), "the entry point is the EFI stub's: \(objdump)")
         for name in [".text", ".data"] { #expect(objdump.contains(name), "section \(name)") }
         let sbverify = try run(requireTool("sbverify"), ["--list", image])

@@ -33,6 +33,7 @@ import TestSupport
         plan.imageSize = 0x5000
         plan.pagingMode = .fourLevel
         plan.noExecute = true
+        plan.sse = true
         plan.cr3 = 0x20_3000
         plan.bootInfo = 0x20_0400
         plan.stackTop = 0x21_0000
@@ -42,7 +43,7 @@ import TestSupport
         let b = plan.encode(at: 0x300)
         #expect(b.count == plan.encodedSize && b.count % 16 == 0)
         #expect(b.loadLE(UInt32.self, at: 0x00) == 0x4E4C_504B)
-        #expect(b.loadLE(UInt32.self, at: 0x04) == 3)            // move | NXE
+        #expect(b.loadLE(UInt32.self, at: 0x04) == 7)            // move | NXE | SSE
         #expect(b.loadLE(UInt32.self, at: 0x08) == 3)            // 4-level
         #expect(b.loadLE(UInt32.self, at: 0x0C) == 0x20_0000)
         #expect(b.loadLE(UInt32.self, at: 0x10) == 0x5000)
@@ -237,6 +238,17 @@ import TestSupport
         func flags(_ va: UInt64) -> MappingFlags? { runs.first { va >= $0.virtualStart && va - $0.virtualStart < $0.size }?.flags }
         #expect(flags(0xFFFF_FFFF_8010_0000) == MappingFlags(writable: false, executable: true))
         #expect(flags(0xFFFF_FFFF_8010_1000) == MappingFlags(writable: true, executable: true), "the shared page")
+        // pagetables --from-elf maps the kernel exactly as pack did: one function for both.
+        let fromELF = try Mapping.fromLoadSegments(of: file)
+        #expect(fromELF.count == 2 && fromELF.last?.flags == MappingFlags(writable: true, executable: true))
+        for m in fromELF {
+            for page in stride(from: m.virtualStart, to: m.virtualEnd, by: 4096) {
+                #expect(flags(page) == m.flags, "\(hex(page)): pack \(String(describing: flags(page))), pagetables \(m.flags)")
+            }
+        }
+        var builder = try PageTableBuilder(mode: .fourLevel)
+        try builder.add(fromELF)
+        #expect(try builder.build(base: 0x20_0000).tableCount > 0)
     }
 
     @Test func depfileRuleNamesEveryInputAndEscapesSpaces() throws {
@@ -270,6 +282,7 @@ import TestSupport
         plan.imageSize = 0x1234_5000
         plan.pagingMode = .fourLevel
         plan.noExecute = true
+        plan.sse = true
         plan.cr3 = 0x0681_F000
         plan.bootInfo = 0x0681_D000
         plan.stackTop = 0x0CF3_C000

@@ -22,11 +22,16 @@ public enum ESPImage {
         }
     }
 
-    public struct Report: Sendable, Codable, Equatable {
+    public struct Report: Sendable, Equatable {
         public let output: String
         public let size: UInt64
         public let files: [String]
         public let commandLine: String?
+
+        public func json() -> JSONValue {
+            .object([("output", .string(output)), ("size", .address(size)), ("files", .array(files.map { .string($0) })),
+                     ("commandLine", .optional(commandLine))])
+        }
 
         public var text: String {
             var lines = ["\(output): \(size) bytes, FAT EFI system partition"]

@@ -58,6 +58,8 @@ public struct BootImageInspection: Sendable {
     public let packed: PackedImageContents?
     /// The PE32+ header of an image that is also an EFI application.
     public let pe: PEInspection?
+    /// The part table of an image packed with an own 32-bit setup.
+    public let partTable: PartTableInspection?
     public private(set) var warnings: [String] = []
 
     public init(file: FileBytes) throws {
@@ -201,6 +203,7 @@ public struct BootImageInspection: Sendable {
         self.warnings = warnings
         packed = realMode < size ? PackedImageContents(raw: raw, protectedModeOffset: Int(realMode), path: path) : nil
         pe = PEInspection(raw: raw, protectedModeOffset: Int(realMode))
+        partTable = realMode < size && packed == nil ? PartTableInspection(raw: raw, protectedModeOffset: Int(realMode)) : nil
     }
 
     /// The PE certificate table (a Secure Boot signature) of an EFI-stub kernel: the boot sector
@@ -343,6 +346,9 @@ public struct BootImageInspection: Sendable {
         if let packed {
             out += "\n" + packed.text(style: style)
         }
+        if let partTable {
+            out += "\n" + partTable.text()
+        }
         return out
     }
 
@@ -393,6 +399,7 @@ public struct BootImageInspection: Sendable {
             })),
             ("kimage", packed?.json() ?? .null),
             ("pe", pe?.json() ?? .null),
+            ("partTable", partTable?.json() ?? .null),
         ])
     }
 }

@@ -3,6 +3,8 @@
 public enum RedirectCount {
     public enum Format: String, Sendable, CaseIterable {
         case plain, nasm, gas, ld, c, json
+        /// Go assembly (`#include "redirects.h"`, then `$(NUM_REDIRECTS*16)`), Go source (a const).
+        case goAsm = "go-asm", go
     }
 
     public static let symbol = "NUM_REDIRECTS"
@@ -15,12 +17,16 @@ public enum RedirectCount {
         case .nasm: return "%define \(symbol) \(n)"
         case .gas: return ".set \(symbol), \(n)"
         case .ld: return "\(symbol) = \(n);"
-        case .c: return "#define \(symbol) \(n)"
+        case .c, .goAsm: return "#define \(symbol) \(n)"
+        case .go: return "const NumRedirects = \(n)"
         case .json:
-            let items = collection.sortedBySource.map { r in
-                "    {\"src\": \(RedirectJSON.string(r.source)), \"dst\": \(RedirectJSON.string(r.destination)), \"file\": \(RedirectJSON.string(r.origin.file)), \"line\": \(r.origin.line)}"
-            }
-            return "{\n  \"count\": \(n),\n  \"redirects\": [" + (items.isEmpty ? "]" : "\n" + items.joined(separator: ",\n") + "\n  ]") + "\n}"
+            return JSONValue.object([
+                ("count", .int(n)),
+                ("redirects", .array(collection.sortedBySource.map { r in
+                    .row([("src", .string(r.source)), ("dst", .string(r.destination)), ("file", .string(r.origin.file)),
+                          ("line", .int(r.origin.line))])
+                })),
+            ]).rendered()
         }
     }
 
@@ -44,13 +50,5 @@ public enum RedirectCount {
             }
         }
         return out
-    }
-}
-
-/// JSON string quoting for the JSON documents redirect and count print by hand (stable key order);
-/// one quoter for the whole package: JSONValue.quote.
-enum RedirectJSON {
-    static func string(_ s: String) -> String {
-        JSONValue.quote(s)
     }
 }

@@ -10,6 +10,7 @@ public enum KImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case inspect(InspectError)
     case config(ConfigError)
     case esp(ESPError)
+    case link(LinkError)
 
     public var description: String {
         switch self {
@@ -21,6 +22,7 @@ public enum KImageError: Error, CustomStringConvertible, Sendable, Equatable {
         case .inspect(let e): return e.description
         case .config(let e): return e.description
         case .esp(let e): return e.description
+        case .link(let e): return e.description
         }
     }
 }
