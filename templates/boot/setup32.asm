@@ -30,6 +30,7 @@ start:
 .here:
     pop ebp
     sub ebp, .here                  ; ebp = where this stub runs
+    call check_ram                  ; before the first copy: RAM behind every destination
 
     test dword [ebp + plan + PLAN_FLAGS], PLAN_F_MOVE
     jz moved
@@ -69,6 +70,8 @@ moved:
     test eax, eax
     jz .steps_done
     push eax
+    cmp dword [edx], STEP_NEED_RAM  ; checked before the move, nothing to run
+    je .next
     mov edi, [edx + 4]
     mov ecx, [edx + 12]
     cmp dword [edx], STEP_COPY
@@ -352,6 +355,8 @@ fill:
     and ecx, 3
     rep stosb
     ret
+
+%include "ramcheck.inc"
 
 align 8
 gdt:

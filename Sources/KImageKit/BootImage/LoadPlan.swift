@@ -5,9 +5,13 @@ public enum LoadStep: Sendable, Equatable {
     case copy(destination: UInt64, sourceOffset: UInt64, size: UInt64)
     /// Zero `size` bytes at the physical `destination` (bss).
     case zero(destination: UInt64, size: UInt64)
+    /// Not a step the loop runs: before anything moves, the setup checks that the E820 map has
+    /// RAM for `size` bytes at `destination`, and names `part` on COM1 when it has not.
+    case needRAM(destination: UInt64, size: UInt64, part: String)
 
     static let copyKind: UInt32 = 1
     static let zeroKind: UInt32 = 2
+    static let needRAMKind: UInt32 = 3
     static let encodedSize = 16
 }
 
@@ -37,9 +41,16 @@ public struct LoadPlan: Sendable, Equatable {
 
     public init() {}
 
-    /// Bytes of the encoded plan: header, steps, command line and its NUL, padded to 16.
+    /// The names of the parts the RAM checks name, each NUL-terminated, after the command line.
+    var partNames: [UInt8] {
+        steps.reduce(into: []) { b, step in
+            if case .needRAM(_, _, let part) = step { b += Array(part.utf8) + [0] }
+        }
+    }
+
+    /// Bytes of the encoded plan: header, steps, command line and its NUL, part names, padded to 16.
     public var encodedSize: Int {
-        alignUp(Self.headerSize + steps.count * LoadStep.encodedSize + defaultCommandLine.count + 1, 16)
+        alignUp(Self.headerSize + steps.count * LoadStep.encodedSize + defaultCommandLine.count + 1 + partNames.count, 16)
     }
 
     /// The plan as the stub reads it; `offset` is where it sits in the protected-mode part.
@@ -48,6 +59,7 @@ public struct LoadPlan: Sendable, Equatable {
         b.reserveCapacity(encodedSize)
         let stepsOffset = offset + Self.headerSize
         let cmdlineOffset = stepsOffset + steps.count * LoadStep.encodedSize
+        var nameOffset = cmdlineOffset + defaultCommandLine.count + 1
         b.appendLE(Self.magic)
         b.appendLE((moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0))
         b.appendLE(pagingMode.rawValue)
@@ -67,10 +79,14 @@ public struct LoadPlan: Sendable, Equatable {
                 b.appendLE(LoadStep.copyKind); b.appendLE(UInt32(dst)); b.appendLE(UInt32(src)); b.appendLE(UInt32(size))
             case .zero(let dst, let size):
                 b.appendLE(LoadStep.zeroKind); b.appendLE(UInt32(dst)); b.appendLE(UInt32(0)); b.appendLE(UInt32(size))
+            case .needRAM(let dst, let size, let part):
+                b.appendLE(LoadStep.needRAMKind); b.appendLE(UInt32(dst)); b.appendLE(UInt32(nameOffset)); b.appendLE(UInt32(size))
+                nameOffset += part.utf8.count + 1
             }
         }
         b += defaultCommandLine
         b.append(0)
+        b += partNames
         b += [UInt8](repeating: 0, count: encodedSize - b.count)
         return b
     }
@@ -105,6 +121,9 @@ extension LoadPlan {
             switch kind {
             case LoadStep.copyKind: steps.append(.copy(destination: UInt64(dst), sourceOffset: UInt64(src), size: UInt64(n)))
             case LoadStep.zeroKind: steps.append(.zero(destination: UInt64(dst), size: UInt64(n)))
+            case LoadStep.needRAMKind:
+                guard let part = Self.string(raw, at: pmStart + Int(src)) else { return nil }
+                steps.append(.needRAM(destination: UInt64(dst), size: UInt64(n), part: part))
             default: return nil
             }
         }
@@ -113,6 +132,15 @@ extension LoadPlan {
         var end = cmdline
         while end < raw.count && raw[end] != 0 { end += 1 }
         defaultCommandLine = Array(raw[cmdline..<end])
+    }
+
+    /// The NUL-terminated string at `at` of `raw`, nil when it is outside or unterminated.
+    static func string(_ raw: UnsafeRawBufferPointer, at: Int) -> String? {
+        guard at >= 0, at < raw.count else { return nil }
+        var end = at
+        while end < raw.count && raw[end] != 0 { end += 1 }
+        guard end < raw.count else { return nil }
+        return String(decoding: raw[at..<end], as: UTF8.self)
     }
 }
 
