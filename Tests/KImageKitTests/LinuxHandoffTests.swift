@@ -40,12 +40,9 @@ import TestSupport
         #expect(b[0x06] == 3 && b[0x07] == 80 && b[0x0E] == 25 && b[0x0F] == 1 && b.loadLE(UInt16.self, at: 0x10) == 16)
         // Every non-zero byte lies in a declared field.
         for (i, v) in b.enumerated() where v != 0 {
-            #expect(BootParams.fields.contains { i >= $0.offset && i < $0.offset + $0.width }, "byte \(i) is outside every field")
+            let f = BootParams.layout.fields.first { i >= $0.offset && i < $0.offset + $0.size }
+            #expect(f?.writer == "kimage pack (Linux handoff)" || i >= 4096, "byte \(i) is not a field kimage pack writes")
         }
-        // Fields are disjoint and inside the page.
-        let sorted = BootParams.fields.sorted { $0.offset < $1.offset }
-        for (a, c) in zip(sorted, sorted.dropFirst()) { #expect(a.offset + a.width <= c.offset, "\(a.name) overlaps \(c.name)") }
-        #expect(sorted.last.map { $0.offset + $0.width <= 4096 } == true)
     }
 
     @Test func linuxNotesAreFoundAmongOthers() {
