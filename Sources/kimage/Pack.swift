@@ -91,6 +91,9 @@ struct Pack: ParsableCommand {
             options.efi = efi
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
             let report = try BootImagePacker.pack(options)
+            for warning in report.warnings {
+                printError("kimage: warning: \(warning)")
+            }
             if let depfile {
                 try BootImagePacker.writeDepfile(depfile, report: report)
             }

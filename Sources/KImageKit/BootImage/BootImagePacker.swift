@@ -158,6 +158,10 @@ public struct PackReport: Sendable, Equatable {
     public let inputs: [String]
     /// RVA (= file offset) of the PE entry point, the EFI stub; nil without a PE header.
     public let efiEntry: UInt64?
+    /// What kimage decided on the kernel's behalf.
+    public var notes: [String] = []
+    /// What may keep the image from booting (the CLI prints these on stderr).
+    public var warnings: [String] = []
 
     init(layout: BootImageLayout, header: SetupHeader, options: PackOptions) {
         image = options.outputPath
@@ -212,6 +216,8 @@ public struct PackReport: Sendable, Equatable {
         self.parts = parts
         efiEntry = BootImagePacker.peHeader(layout: layout, realModeSize: header.realModeSize).map { $0["AddressOfEntryPoint"] }
         inputs = [options.kernelPath] + [options.loaderPath, options.bootSectorPath, options.setup16Path].compactMap { $0 }
+        notes = layout.notes
+        warnings = layout.warnings
     }
 }
 
@@ -252,6 +258,7 @@ extension PackReport {
         for s in segments {
             lines.append("  segment \(s.index): \(s.flags) vaddr \(hex(s.virtualAddress, digits: 8)) paddr \(hex(s.physicalAddress, digits: 8)) filesz \(hex(s.fileSize)) memsz \(hex(s.memorySize))")
         }
+        lines += notes.map { "note: " + $0 }
         return lines.joined(separator: "\n")
     }
 

@@ -28,6 +28,8 @@ extension PackReport {
             })),
             ("inputs", .array(inputs.map { .string($0) })),
             ("efiEntry", efiEntry.map { .address($0) } ?? .null),
+            ("notes", .array(notes.map { .string($0) })),
+            ("warnings", .array(warnings.map { .string($0) })),
         ])
     }
 }
