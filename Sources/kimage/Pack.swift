@@ -47,6 +47,9 @@ struct Pack: ParsableCommand {
     @Flag(name: .customLong("five-level"), help: "ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones; the CPU needs LA57.")
     var fiveLevel = false
 
+    @Option(help: "How the kernel is entered: auto (a multiboot2 header, else a multiboot header, else kimage), kimage, multiboot, multiboot2 or linux.")
+    var handoff: String = "auto"
+
     @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare: 2.11, 2.12 (default) or 2.13.")
     var protocolVersion: String = "2.12"
 
@@ -68,6 +71,10 @@ struct Pack: ParsableCommand {
     @Flag(help: "Print the layout as JSON.")
     var json = false
 
+    func validate() throws {
+        do { _ = try HandoffRequest.parse(handoff) } catch let error as KImageError { throw ValidationError(error.description) }
+    }
+
     func run() throws {
         try reportingErrors {
             var options = PackOptions(kernelPath: kernel, outputPath: output)
@@ -81,6 +88,7 @@ struct Pack: ParsableCommand {
             options.embedELF = embedELF
             options.pae = pae
             options.fiveLevel = fiveLevel
+            options.handoff = try HandoffRequest.parse(handoff)
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
             let report = try BootImagePacker.pack(options)
             if let depfile {

@@ -31,6 +31,8 @@ public struct LoadPlan: Sendable, Equatable {
     public var bootInfo: UInt64 = 0
     public var stackTop: UInt64 = 0
     public var entry: UInt64 = 0
+    /// How the setup enters the kernel (PLAN_HANDOFF); bootInfo is then that handoff's structure.
+    public var handoff: Handoff = .kimage
     public var steps: [LoadStep] = []
     /// The `--cmdline` default, used when the loader passes none.
     public var defaultCommandLine: [UInt8] = []
@@ -60,6 +62,7 @@ public struct LoadPlan: Sendable, Equatable {
         b.appendLE(UInt32(stepsOffset))
         b.appendLE(UInt32(steps.count))
         b.appendLE(UInt32(cmdlineOffset))
+        b.appendLE(handoff.planValue)
         b += [UInt8](repeating: 0, count: Self.headerSize - b.count)
         for step in steps {
             switch step {
@@ -84,7 +87,7 @@ extension LoadPlan {
         guard offset >= 0, u32(0) == Self.magic, let flags = u32(0x04), let mode = u32(0x08).flatMap(BootPagingMode.init(rawValue:)),
               let move = u32(0x0C), let size = u32(0x10), let cr3 = u32(0x14), let info = u32(0x18), let stack = u32(0x1C),
               let entry = raw.loadLE(UInt64.self, at: offset + 0x20), let stepsAt = u32(0x28), let count = u32(0x2C),
-              let cmdlineAt = u32(0x30) else { return nil }
+              let cmdlineAt = u32(0x30), let handoff = u32(0x34).flatMap(Handoff.init(planValue:)) else { return nil }
         self.init()
         moveDestination = flags & Self.flagMove != 0 ? UInt64(move) : nil
         noExecute = flags & Self.flagNXE != 0
@@ -94,6 +97,7 @@ extension LoadPlan {
         bootInfo = UInt64(info)
         stackTop = UInt64(stack)
         self.entry = entry
+        self.handoff = handoff
         guard count <= 4096, Int(stepsAt) >= Self.headerSize else { return nil }
         // The plan's offsets count from the start of the protected-mode part; its steps follow
         // its header, which places that start.

@@ -14,6 +14,8 @@ public struct PackOptions: Sendable {
     public var pae = false
     /// ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones.
     public var fiveLevel = false
+    /// How the setup enters the kernel; `auto` chooses from the kernel's headers.
+    public var handoff: HandoffRequest = .auto
     /// Declared boot-protocol version, 0x020C by default.
     public var protocolVersion: UInt16 = 0x020C
     /// Own stubs (Jinue style); nil means kimage's built-in ones.

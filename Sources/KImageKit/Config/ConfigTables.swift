@@ -54,6 +54,7 @@ public enum ConfigTables {
         .init("protocol", .value),
         .init("pae", .flag),
         .init("five-level", .flag),
+        .init("handoff", .value),
         .init("bootsector", .value, path: true),
         .init("setup16", .value, path: true),
         .init("setup32", .value, path: true),
