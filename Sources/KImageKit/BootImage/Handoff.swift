@@ -20,6 +20,16 @@ public enum Handoff: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// HANDOFF_* in plan.inc.
+    static var constants: [LayoutConstant] {
+        [
+            LayoutConstant("HANDOFF_KIMAGE", UInt64(Handoff.kimage.planValue), "kimage boot info; the paging mode in PLAN_MODE"),
+            LayoutConstant("HANDOFF_MULTIBOOT", UInt64(Handoff.multiboot.planValue), "protected mode, paging off, eax 0x2BADB002, ebx MBI"),
+            LayoutConstant("HANDOFF_MULTIBOOT2", UInt64(Handoff.multiboot2.planValue), "protected mode, paging off, eax 0x36D76289, ebx MBI2"),
+            LayoutConstant("HANDOFF_LINUX", UInt64(Handoff.linux.planValue), "Linux 64-bit boot protocol, rsi boot_params"),
+        ]
+    }
+
     public init?(planValue: UInt32) {
         guard let h = Self.allCases.first(where: { $0.planValue == planValue }) else { return nil }
         self = h
