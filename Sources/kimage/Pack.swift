@@ -50,6 +50,9 @@ struct Pack: ParsableCommand {
     @Option(help: "How the kernel is entered: auto (a multiboot2 header, else a multiboot header, else kimage), kimage, multiboot, multiboot2 or linux.")
     var handoff: String = "auto"
 
+    @Flag(inversion: .prefixedNo, help: "Enter the kernel with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit); --no-sse leaves CR0/CR4 as they were for kernels that set them up themselves.")
+    var sse = true
+
     @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare: 2.11, 2.12 (default) or 2.13.")
     var protocolVersion: String = "2.12"
 
@@ -89,6 +92,7 @@ struct Pack: ParsableCommand {
             options.pae = pae
             options.fiveLevel = fiveLevel
             options.handoff = try HandoffRequest.parse(handoff)
+            options.sse = sse
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
             let report = try BootImagePacker.pack(options)
             if let depfile {

@@ -16,6 +16,9 @@ public struct PackOptions: Sendable {
     public var fiveLevel = false
     /// How the setup enters the kernel; `auto` chooses from the kernel's headers.
     public var handoff: HandoffRequest = .auto
+    /// Enter the kernel with SSE usable (`--no-sse` turns it off): Go, and C or Rust built without
+    /// -mgeneral-regs-only, use xmm registers in ordinary code.
+    public var sse = true
     /// Declared boot-protocol version, 0x020C by default.
     public var protocolVersion: UInt16 = 0x020C
     /// Own stubs (Jinue style); nil means kimage's built-in ones.
