@@ -32,6 +32,7 @@ start:
 .here:
     pop ebp
     sub ebp, .here                  ; ebp = where this stub runs
+    call check_ram                  ; before the first copy: RAM behind every destination
 
     test dword [ebp + plan + PLAN_FLAGS], PLAN_F_MOVE
     jz moved
@@ -72,6 +73,8 @@ moved:
     test eax, eax
     jz .steps_done
     push eax
+    cmp dword [edx + STEP_KIND], STEP_NEED_RAM  ; checked before the move, nothing to run
+    je .next
     mov edi, [edx + STEP_DEST]
     mov ecx, [edx + STEP_LENGTH]
     cmp dword [edx + STEP_KIND], STEP_COPY
@@ -367,6 +370,7 @@ fill:
     rep stosb
     ret
 
+%include "ramcheck.inc"
 %include "cpu_state.inc"
 %include "handoff.inc"
 
