@@ -13,6 +13,14 @@ import TestSupport
         }
     }
 
+    /// Reviewers and GitHub fold generated files; a new one must be marked too.
+    @Test func gitattributesMarkEveryGeneratedFile() throws {
+        let attributes = try String(contentsOfFile: Paths.packageRoot + "/.gitattributes", encoding: .utf8)
+        let marked = Set(attributes.split(separator: "\n").filter { $0.hasSuffix("linguist-generated=true") }.compactMap { $0.split(separator: " ").first.map(String.init) })
+        let generated = GeneratedIncludes.all.map(\.path) + ["Sources/KImageKit/BootImage/StubBytes.swift", "Sources/KImageKit/Templates/EmbeddedTemplates.swift"]
+        #expect(Set(generated).isSubset(of: marked), "unmarked: \(Set(generated).subtracting(marked).sorted())")
+    }
+
     @Test func everyDeclarationIsConsistent() {
         for layout in [BootInfo.layout.description, BootInfo.e820EntryLayout.description, LoadPlan.layout.description,
                        LoadStep.layout.description, SetupHeader.layout.description, PartTable.layout.description,
