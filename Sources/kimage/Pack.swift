@@ -91,9 +91,7 @@ struct Pack: ParsableCommand {
                 try BootImagePacker.writeDepfile(depfile, report: report)
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                print(report.json().rendered())
             } else {
                 print(report.text)
             }
