@@ -87,6 +87,9 @@ struct Pack: ParsableCommand {
             options.sse = sse
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
             let report = try BootImagePacker.pack(options)
+            for warning in report.warnings {
+                printError("kimage: warning: \(warning)")
+            }
             if let depfile {
                 try BootImagePacker.writeDepfile(depfile, report: report)
             }
