@@ -62,8 +62,8 @@ public struct BootImageLayout: Sendable {
         }
         let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head)
         var notes: [String] = []
-        var segments: [ELFSegment] = multiboot.map(\.segments) ?? []
-        for s in kernel.loadSegments where s.memorySize > 0 && multiboot == nil {
+        var segments: [ELFSegment] = []
+        for s in multiboot == nil ? kernel.loadSegments.filter({ $0.memorySize > 0 }) : [] {
             if let trimmed = try headerPageTrimmed(s, kernel: kernel) {
                 notes.append("segment \(s.index): its \(hex(loadAddress - s.physicalAddress)) bytes below 1 MiB (\(hex(s.physicalAddress))..0x100000) hold only the ELF and program headers\(trimmed.notes), as the Go linker's header page does: loaded from 0x100000 on")
                 segments.append(trimmed.segment)
@@ -71,6 +71,7 @@ public struct BootImageLayout: Sendable {
                 segments.append(s)
             }
         }
+        if let multiboot { segments = multiboot.segments }
         guard !segments.isEmpty else { throw KImageError.bootImage(.noLoadSegments(path: path)) }
         switch (kernel.elfClass, kernel.machine) {
         case (.elf32, .i386), (.elf64, .x86_64): break
