@@ -54,7 +54,7 @@ ALLOCATE_ADDRESS    equ 2
 LOADER_DATA         equ 2
 
 ; The work area: one allocation below 4 GiB that outlives boot services.
-WORK_PAGES          equ 8
+WORK_PAGES          equ 10
 W_BOOT_PARAMS       equ 0x0000
 W_CMDLINE           equ 0x1000
 CMDLINE_MAX         equ 2047
@@ -65,6 +65,7 @@ W_DESC_VERSION      equ 0x1C18
 W_STACK_TOP         equ 0x2000      ; the 32-bit switch's stack grows down from here
 W_MAP               equ 0x2000
 W_MAP_BYTES         equ 0x6000
+W_NO_BOOT_INFO      equ 0x8000      ; stands in for the boot info when the plan has none
 
 
 ; Frame of efi_main: shadow space, 5th argument, locals, a message buffer.
@@ -148,6 +149,10 @@ efi_main:
     mov ecx, [r15 + EFI_P_PM_SIZE]
     rep movsb
     mov ebp, [r15 + EFI_P_BOOT_INFO]    ; rbp = boot info for the rest of the stub
+    cmp dword [rbp + KIMAGE_BI_MAGIC], KIMAGE_BOOTINFO_MAGIC
+    je .boot_info
+    lea rbp, [rbx + W_NO_BOOT_INFO]     ; a handoff without kimage's boot info (Linux): a blank one
+.boot_info:
 
     ; LoadOptions, UTF-16 and not always NUL-terminated, as an ASCII command line.
     mov rdx, [rsp + F_LOADED_IMAGE]
@@ -587,7 +592,7 @@ say:
     ret
 
 msg_loaded_image:  db "kimage EFI stub: the firmware gave no loaded-image protocol for this image", 13, 10, 0
-msg_work:          db "kimage EFI stub: no 32 KiB below 4 GiB for boot_params and the memory map", 13, 10, 0
+msg_work:          db "kimage EFI stub: no 40 KiB below 4 GiB for boot_params and the memory map", 13, 10, 0
 msg_map:           db "kimage EFI stub: GetMemoryMap failed (more than 512 descriptors?)", 13, 10, 0
 msg_exit:          db "kimage EFI stub: ExitBootServices failed twice", 13, 10, 0
 msg_range:         db "kimage EFI stub: cannot allocate ", 0
