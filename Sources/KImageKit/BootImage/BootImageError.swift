@@ -18,6 +18,13 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case segmentNotCanonical(path: String, segment: Int, start: UInt64, end: UInt64, mode: PagingMode, canonicalWithFiveLevel: Bool)
     case commandLineTooLong(length: Int, maximum: Int)
     case stubRejected(path: String, part: String, found: String, loader: String)
+    case unknownHandoff(text: String)
+    case handoffNeedsHeader(path: String, handoff: Handoff)
+    case handoffNotSupported(path: String, handoff: Handoff, reason: String)
+    case handoffWithOwnSetup32(path: String, handoff: Handoff, reason: String)
+    case multibootRequestUnsupported(path: String, handoff: Handoff, what: String, fix: String)
+    case entryNotInSegment(path: String, entry: UInt64, handoff: Handoff)
+    case optionsNeedPaging(path: String, reason: String, options: [String])
 
     public var description: String {
         switch self {
@@ -66,6 +73,23 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "--cmdline is \(length) bytes; expected at most \(maximum) (cmdline_size): shorten it"
         case .stubRejected(let path, let part, let found, let loader):
             return "\(part) \(path): \(found); \(loader): fix the stub's source"
+        case .unknownHandoff(let text):
+            return "--handoff \(text) is not a handoff; expected one of \(HandoffRequest.choices.joined(separator: ", ")): use auto to choose from the kernel's headers"
+        case .handoffNeedsHeader(let path, let handoff):
+            let header = handoff == .multiboot2 ? "a multiboot2 header (magic 0xE85250D6, architecture 0, 8-byte aligned in the first 32 KiB)"
+                                                : "a multiboot header (magic 0x1BADB002, 4-byte aligned in the first 8 KiB)"
+            return "--handoff \(handoff.rawValue) was given but \(path) has no valid \(handoff.rawValue) header; expected \(header) whose checksum is right: fix the header, or use --handoff auto"
+        case .handoffNotSupported(let path, let handoff, let reason):
+            return "\(path): the \(handoff.rawValue) handoff (\(reason)) is not one this kimage can carry out yet; expected a kernel for the kimage handoff: pass --handoff kimage to enter it with kimage's boot info"
+        case .handoffWithOwnSetup32(let path, let handoff, let reason):
+            return "the \(handoff.rawValue) handoff (\(reason)) needs kimage's own 32-bit setup, but --setup32 \(path) was given: an own setup reads no load plan; expected kimage's setup for any handoff but kimage: drop --setup32, or pass --handoff kimage"
+        case .multibootRequestUnsupported(let path, let handoff, let what, let fix):
+            return "\(path): its \(handoff.rawValue) header: \(what); expected a header kimage can honour: \(fix) (or pass --handoff kimage)"
+        case .optionsNeedPaging(let path, let reason, let options):
+            let list = options.joined(separator: ", ")
+            return "\(path): \(reason), so \(list) would be ignored; expected \(list) only for a kernel kimage enters with its own page tables: drop \(list) (a kimage.toml [pack] key counts as the flag)"
+        case .entryNotInSegment(let path, let entry, let handoff):
+            return "\(path): entry point \(hex(entry)) lies in no PT_LOAD segment's virtual or physical range, so the \(handoff.rawValue) handoff cannot tell where to jump; expected e_entry inside a segment, or an entry address in the header: check ENTRY() in the linker script"
         }
     }
 }

@@ -18,6 +18,7 @@ public struct BootImageLayout: Sendable {
     public let kernelPath: String
     public let elfClass: ELFClass
     public let entry: UInt64
+    public let handoff: HandoffChoice
     public let segments: [SegmentPlacement]
     public let setup32: [UInt8]
     public let planOffset: Int
@@ -50,11 +51,17 @@ public struct BootImageLayout: Sendable {
     public var initSize: UInt64 { firstFree - Self.loadAddress }
 
     /// Checks the kernel, places everything, builds the tables.
-    public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8]) throws -> BootImageLayout {
+    public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
+                            handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
+                            head: [UInt8] = []) throws -> BootImageLayout {
         let path = kernel.path
+        if handoff.handoff == .multiboot || handoff.handoff == .multiboot2 {
+            throw KImageError.bootImage(.handoffNotSupported(path: path, handoff: handoff.handoff, reason: handoff.reason))
+        }
+        let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head)
         var notes: [String] = []
         var segments: [ELFSegment] = []
-        for s in kernel.loadSegments where s.memorySize > 0 {
+        for s in multiboot == nil ? kernel.loadSegments.filter({ $0.memorySize > 0 }) : [] {
             if let trimmed = try headerPageTrimmed(s, kernel: kernel) {
                 notes.append("segment \(s.index): its \(hex(loadAddress - s.physicalAddress)) bytes below 1 MiB (\(hex(s.physicalAddress))..0x100000) hold only the ELF and program headers\(trimmed.notes), as the Go linker's header page does: loaded from 0x100000 on")
                 segments.append(trimmed.segment)
@@ -62,6 +69,7 @@ public struct BootImageLayout: Sendable {
                 segments.append(s)
             }
         }
+        if let multiboot { segments = multiboot.segments }
         guard !segments.isEmpty else { throw KImageError.bootImage(.noLoadSegments(path: path)) }
         switch (kernel.elfClass, kernel.machine) {
         case (.elf32, .i386), (.elf64, .x86_64): break
@@ -81,16 +89,36 @@ public struct BootImageLayout: Sendable {
         try checkDisjoint(segments, path: path, space: "physical", start: \.physicalAddress)
         try checkDisjoint(segments, path: path, space: "virtual", start: \.virtualAddress)
         let executable = segments.filter(\.isExecutable)
-        guard executable.contains(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) else {
-            throw KImageError.bootImage(.entryNotExecutable(path: path, entry: kernel.entry, executable: executable.map {
-                "segment \($0.index) \(hex($0.virtualAddress))..\(hex($0.virtualAddress + $0.memorySize))"
-            }))
+        // The kimage handoff enters at a virtual e_entry with the tables on; an e_entry in the
+        // physical range of an executable segment linked elsewhere is entered there, paging off,
+        // as QEMU's multiboot loader does (hw/i386/multiboot.c loads by p_paddr).
+        var entry = kernel.entry
+        var pagingOffReason: String?
+        if let multiboot {
+            entry = multiboot.entry
+            pagingOffReason = "the \(handoff.handoff.rawValue) handoff enters with paging off"
+        } else if !executable.contains(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) {
+            guard executable.contains(where: { $0.virtualAddress != $0.physicalAddress && kernel.entry >= $0.physicalAddress
+                                               && kernel.entry - $0.physicalAddress < $0.memorySize }) else {
+                throw KImageError.bootImage(.entryNotExecutable(path: path, entry: kernel.entry, executable: executable.map {
+                    "segment \($0.index) \(hex($0.virtualAddress))..\(hex($0.virtualAddress + $0.memorySize))"
+                }))
+            }
+            pagingOffReason = "the entry point \(hex(kernel.entry)) is physical, so the kernel is entered with paging off"
         }
 
         // Paging mode: ELF64 always long mode; ELF32 only when it needs tables.
         let userMaps = try options.maps.map { try MappingSpec.parse($0, as: .map) }
         if options.pae && options.fiveLevel { throw KImageError.bootImage(.fiveLevelWithPAE) }
         let mode: BootPagingMode
+        if let pagingOffReason {
+            let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
+                           ("--recursive", options.recursiveSlot != nil)].filter(\.1).map(\.0)
+            if !ignored.isEmpty {
+                throw KImageError.bootImage(.optionsNeedPaging(path: path, reason: pagingOffReason, options: ignored))
+            }
+            mode = .none
+        } else {
         switch kernel.elfClass {
         case .elf64:
             if options.pae { throw KImageError.bootImage(.paeNeedsELF32(path: path)) }
@@ -102,6 +130,7 @@ public struct BootImageLayout: Sendable {
             else if identity && userMaps.isEmpty && options.recursiveSlot == nil { mode = .none }
             else { mode = .bits32 }
         }
+        }
         if let pagingMode = mode.pagingMode, pagingMode.virtualBits > 32 {
             try checkCanonical(segments, path: path, mode: pagingMode)
         }
@@ -109,7 +138,8 @@ public struct BootImageLayout: Sendable {
 
         var plan = LoadPlan()
         plan.pagingMode = mode
-        plan.entry = kernel.entry
+        plan.entry = entry
+        plan.handoff = handoff.handoff
         plan.defaultCommandLine = Array(options.commandLine.utf8)
         var bootInfo = BootInfo()
         if plan.defaultCommandLine.count > Int(bootInfo.cmdlineCapacity) - 1 {
@@ -217,11 +247,11 @@ public struct BootImageLayout: Sendable {
                 bootInfo.cr3 = tables.cr3
             }
             bootInfo.firstFree = stackTop
-            bootInfo.entry = kernel.entry
+            bootInfo.entry = entry
             bootInfo.stackTop = stackTop
 
             var layout = BootImageLayout(
-                kernelPath: path, elfClass: kernel.elfClass, entry: kernel.entry, segments: placements,
+                kernelPath: path, elfClass: kernel.elfClass, entry: entry, handoff: handoff, segments: placements,
                 setup32: setup32, planOffset: planOffset, plan: plan, bootInfoOffset: bootInfoOffset,
                 bootInfo: bootInfo, tablesOffset: tablesOffset, tables: tables, tablesReserved: reserved,
                 kernelELFOffset: kernelELFOffset, kernelELFSize: kernelELFSize,

@@ -10,7 +10,14 @@ public enum BootImagePacker {
         var loader: ELFFile?
         if let loaderPath = options.loaderPath { loader = try ELFFile(path: loaderPath) }
         let stubs = try OwnStubs(options: options)
+        // Loaders look for multiboot headers in the first 8 KiB (MB1) or 32 KiB (MB2).
+        try kernel.file.load(offset: 0, count: UInt64(Multiboot2Header.searchLimit))
+        let firstBytes = Array(kernel.bytes.prefix(Multiboot2Header.searchLimit))
         if let setup32 = stubs.setup32 {
+            // An own setup enters the kernel its own way; only an explicit other handoff is an error.
+            if case .explicit(let h) = options.handoff, h != .kimage {
+                throw KImageError.bootImage(.handoffWithOwnSetup32(path: options.setup32Path ?? "", handoff: h, reason: "--handoff \(h.rawValue)"))
+            }
             // Each of these is carried out by the load plan, which an own setup does not read.
             let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
                            ("--recursive", options.recursiveSlot != nil), ("--cmdline", !options.commandLine.isEmpty)]
@@ -20,8 +27,9 @@ public enum BootImagePacker {
             }
             return try packWithOwnSetup32(options: options, stubs: stubs, setup32: setup32, kernel: kernel, loader: loader)
         }
+        let handoff = try HandoffChoice.choose(options.handoff, kernel: kernel, head: firstBytes)
         let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,
-                                              options: options, setup32: StubBytes.setup32)
+                                              options: options, setup32: StubBytes.setup32, handoff: handoff, head: firstBytes)
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         let head = layout.protectedModeHead()
 
@@ -130,6 +138,9 @@ public struct PackReport: Sendable, Equatable {
     public let syssize: UInt32
     public let initSize: UInt32
     public let pagingMode: String
+    /// How the setup enters the kernel and why; nil with an own 32-bit setup.
+    public let handoff: Handoff?
+    public let handoffReason: String?
     public let entry: UInt64
     public let cr3: UInt64
     public let tableCount: Int
@@ -154,6 +165,8 @@ public struct PackReport: Sendable, Equatable {
         syssize = header.syssize
         initSize = header.initSize
         pagingMode = layout.plan.pagingMode.name
+        handoff = layout.handoff.handoff
+        handoffReason = layout.handoff.reason
         entry = layout.entry
         cr3 = layout.plan.cr3
         tableCount = layout.tables?.tableCount ?? 0
@@ -215,6 +228,9 @@ extension PackReport {
     public var text: String {
         var lines: [String] = []
         lines.append("\(image): \(imageSize) bytes, boot protocol \(protocolVersion), setup_sects \(setupSects), syssize \(syssize), init_size \(hex(initSize))")
+        if let handoff, let handoffReason {
+            lines.append("handoff \(handoff.rawValue): \(handoffReason)")
+        }
         if bootInfo != 0 {
             var mode = "\(pagingMode), entry \(hex(entry))"
             if cr3 != 0 { mode += ", CR3 \(hex(cr3)) (\(tableCount) tables)" }
