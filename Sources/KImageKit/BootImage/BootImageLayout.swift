@@ -51,6 +51,8 @@ public struct BootImageLayout: Sendable {
     public var notes: [String] = []
     /// What may keep the image from booting on a typical machine (RAM it may not have).
     public var warnings: [String] = []
+    /// The Linux handoff's boot_params template, written where the boot info would be.
+    public var linuxBootParams: BootParams?
 
     public var moved: Bool { runtimeBase != Self.loadAddress }
     /// Bytes from 0x100000 the stub touches: the header's init_size.
@@ -97,9 +99,12 @@ public struct BootImageLayout: Sendable {
         // as QEMU's multiboot loader does (hw/i386/multiboot.c loads by p_paddr).
         var entry = kernel.entry
         var pagingOffReason: String?
+        let linux = handoff.handoff == .linux
         if let multiboot {
             entry = multiboot.entry
             pagingOffReason = "the \(handoff.handoff.rawValue) handoff enters with paging off"
+        } else if linux {
+            try checkLinuxHandoff(kernel: kernel, executable: executable, options: options)
         } else if !executable.contains(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) {
             guard executable.contains(where: { $0.virtualAddress != $0.physicalAddress && kernel.entry >= $0.physicalAddress
                                                && kernel.entry - $0.physicalAddress < $0.memorySize }) else {
@@ -114,7 +119,9 @@ public struct BootImageLayout: Sendable {
         let userMaps = try options.maps.map { try MappingSpec.parse($0, as: .map) }
         if options.pae && options.fiveLevel { throw KImageError.bootImage(.fiveLevelWithPAE) }
         let mode: BootPagingMode
-        if let pagingOffReason {
+        if linux {
+            mode = .fourLevel
+        } else if let pagingOffReason {
             let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
                            ("--recursive", options.recursiveSlot != nil)].filter(\.1).map(\.0)
             if !ignored.isEmpty {
@@ -137,7 +144,8 @@ public struct BootImageLayout: Sendable {
         if let pagingMode = mode.pagingMode, pagingMode.virtualBits > 32 {
             try checkCanonical(segments, path: path, mode: pagingMode)
         }
-        let kernelMappings = try Mapping.fromLoadSegments(segments, path: path)
+        // The Linux handoff maps no segment at its vaddr: startup_64 runs identity-mapped.
+        let kernelMappings = linux ? [] : try Mapping.fromLoadSegments(segments, path: path)
 
         var plan = LoadPlan()
         plan.pagingMode = mode
@@ -160,7 +168,7 @@ public struct BootImageLayout: Sendable {
             MultibootInfoTemplate(handoff: handoff.handoff, framebuffer: $0.wantsFramebuffer, sections: $0.sections,
                                   cmdlineCapacity: Int(bootInfo.cmdlineCapacity))
         }
-        let handoffDataOffset = alignUp(bootInfoOffset + bootInfo.size, 16)
+        let handoffDataOffset = alignUp(bootInfoOffset + (linux ? BootParams.regionSize : bootInfo.size), 16)
         let handoffDataSize = template?.encode(base: 0, sectionAddresses: [:]).count ?? 0
         let tablesOffset = alignUp(handoffDataOffset + handoffDataSize, Int(pageSize))
         let kernelStart = segments.map(\.physicalAddress).min()!
@@ -210,7 +218,9 @@ public struct BootImageLayout: Sendable {
             }
 
             var tables: PageTables?
-            if let pagingMode = mode.pagingMode {
+            if linux {
+                tables = try linuxIdentityTables(base: runtimeBase + UInt64(tablesOffset))
+            } else if let pagingMode = mode.pagingMode {
                 let stubRange = (runtimeBase, runtimeBase + alignUp(UInt64(setup32.count), pageSize))
                 tables = try buildTables(mode: pagingMode, kernel: kernelMappings, user: userMaps,
                                          recursiveSlot: options.recursiveSlot, stub: stubRange,
@@ -235,7 +245,7 @@ public struct BootImageLayout: Sendable {
             }
             plan.moveDestination = overlaps ? runtimeBase : nil
             plan.imageSize = UInt64(pmSize)
-            plan.noExecute = mode.pagingMode?.hasNoExecute ?? false
+            plan.noExecute = linux ? false : mode.pagingMode?.hasNoExecute ?? false
             plan.sse = options.sse
             plan.cr3 = tables?.cr3 ?? 0
             plan.bootInfo = runtimeBase + UInt64(bootInfoOffset)
@@ -281,10 +291,43 @@ public struct BootImageLayout: Sendable {
                 protectedModeSize: pmSize, runtimeBase: runtimeBase, kernelStart: kernelStart,
                 kernelEnd: kernelEnd, stackTop: stackTop, firstFree: stackTop)
             layout.notes = notes
+            if linux {
+                var params = BootParams()
+                params.address = plan.bootInfo
+                params.version = options.protocolVersion
+                layout.linuxBootParams = params
+            }
             layout.warnings = ramWarnings(top: stackTop, kernelStart: kernelStart, kernelEnd: kernelEnd)
             return layout
         }
         fatalError("page table size did not settle")  // it only grows, and is bounded by the mappings
+    }
+
+    /// The Linux handoff's demands on the kernel: ELF64 x86-64 entered at a physical e_entry
+    /// inside an executable segment (phys_startup_64), and none of the options that shape
+    /// kimage's own tables, which this handoff does not use.
+    static func checkLinuxHandoff(kernel: ELFFile, executable: [ELFSegment], options: PackOptions) throws {
+        let path = kernel.path
+        guard kernel.elfClass == .elf64, kernel.machine == .x86_64 else {
+            throw KImageError.bootImage(.linuxHandoffNeedsVmlinux(path: path, detail: "it is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue), not ELF64 x86-64"))
+        }
+        guard executable.contains(where: { kernel.entry >= $0.physicalAddress && kernel.entry - $0.physicalAddress < $0.memorySize }) else {
+            throw KImageError.bootImage(.linuxHandoffNeedsVmlinux(path: path, detail: "its entry point \(hex(kernel.entry)) lies in no executable segment's physical range (a vmlinux's e_entry is phys_startup_64)"))
+        }
+        let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
+                       ("--recursive", options.recursiveSlot != nil)].filter(\.1).map(\.0)
+        if !ignored.isEmpty {
+            throw KImageError.bootImage(.optionsNeedPaging(path: path, reason: "the linux handoff enters on an identity map of the first 4 GiB, as Linux's 64-bit boot protocol asks, and the kernel builds its own tables", options: ignored))
+        }
+    }
+
+    /// The Linux handoff's tables: the first 4 GiB identity-mapped, writable and executable, with
+    /// 2 MiB pages. That covers the kernel (min p_paddr .. max p_paddr + p_memsz), boot_params, the
+    /// command line, the initrd and this stub; startup_64 builds its own tables at once (head64.c).
+    static func linuxIdentityTables(base: UInt64) throws -> PageTables {
+        var builder = try PageTableBuilder(mode: .fourLevel, maxPageSize: PageSize.size2M, recursiveSlot: nil)
+        try builder.add(Mapping(virtualStart: 0, physicalStart: 0, size: 1 << 32, flags: MappingFlags(writable: true, executable: true)))
+        return try builder.build(base: base)
     }
 
     /// What the setup checks against the E820 map before its first copy: every segment, the
@@ -342,7 +385,7 @@ public struct BootImageLayout: Sendable {
         var b = setup32
         b += plan.encode(at: planOffset)
         b += [UInt8](repeating: 0, count: bootInfoOffset - b.count)
-        b += bootInfo.encode()
+        b += linuxBootParams?.encode() ?? bootInfo.encode()
         b += [UInt8](repeating: 0, count: handoffDataOffset - b.count)
         b += handoffData
         b += [UInt8](repeating: 0, count: tablesOffset - b.count)

@@ -190,8 +190,11 @@ public struct PackReport: Sendable, Equatable {
             Part(name: "32-bit setup", fileOffset: pmStart, size: UInt64(layout.setup32.count), physical: base),
             Part(name: "load plan", fileOffset: pmStart + UInt64(layout.planOffset), size: UInt64(layout.plan.encodedSize),
                  physical: base + UInt64(layout.planOffset)),
-            Part(name: "boot info", fileOffset: pmStart + UInt64(layout.bootInfoOffset), size: UInt64(layout.bootInfo.size),
-                 physical: layout.bootInfo.address),
+            layout.linuxBootParams == nil
+                ? Part(name: "boot info", fileOffset: pmStart + UInt64(layout.bootInfoOffset), size: UInt64(layout.bootInfo.size),
+                       physical: layout.bootInfo.address)
+                : Part(name: "boot_params + command line", fileOffset: pmStart + UInt64(layout.bootInfoOffset),
+                       size: UInt64(BootParams.regionSize), physical: layout.bootInfo.address),
         ]
         if layout.plan.handoffData != 0 {
             let name = layout.handoff.handoff == .multiboot2 ? "multiboot2 information" : "multiboot information"
@@ -250,7 +253,7 @@ extension PackReport {
             if cr3 != 0 { mode += ", CR3 \(hex(cr3)) (\(tableCount) tables)" }
             lines.append(mode)
             if let movedTo { lines.append("the kernel overlaps the image at 0x100000: the image moves to \(hex(movedTo)) first") }
-            lines.append("boot info at \(hex(bootInfo)), stack top \(hex(stackTop)), first free \(hex(firstFree))")
+            lines.append("\(handoff == .linux ? "boot_params (rsi)" : "boot info") at \(hex(bootInfo)), stack top \(hex(stackTop)), first free \(hex(firstFree))")
         } else {
             lines.append("\(pagingMode) at 0x100000; the part table follows it")
         }

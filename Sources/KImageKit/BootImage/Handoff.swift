@@ -77,7 +77,10 @@ public struct HandoffChoice: Sendable, Equatable, Codable {
                 guard let found = mb1 else { throw KImageError.bootImage(.handoffNeedsHeader(path: kernel.path, handoff: h)) }
                 return HandoffChoice(handoff: h, reason: "--handoff multiboot; the multiboot header is at file offset \(hex(UInt64(found.fileOffset)))")
             case .linux:
-                throw KImageError.bootImage(.handoffNotSupported(path: kernel.path, handoff: h, reason: "--handoff linux"))
+                if let markers = VmlinuxDetector.markers(of: kernel) {
+                    return HandoffChoice(handoff: h, reason: "--handoff linux; a Linux vmlinux (\(markers))")
+                }
+                return HandoffChoice(handoff: h, reason: "--handoff linux")
             case .kimage:
                 return HandoffChoice(handoff: h, reason: "--handoff kimage")
             }
