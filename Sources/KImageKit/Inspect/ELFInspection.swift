@@ -164,7 +164,7 @@ public struct ELFInspection: Sendable {
                     fields = " " + kind.fields.enumerated().map { "\($0.element) \(hex(UInt64(tag.word($0.offset))))" }.joined(separator: ", ")
                 }
                 let optional = tag.type == 0 ? "" : tag.isOptional ? " (optional)" : " (required)"
-                out += "  tag \(tag.type) \(tag.name)\(optional), size \(tag.size)\(fields): \(Multiboot2Header.meaning(of: tag))\n"
+                out += "  tag \(tag.type) \(tag.name)\(optional), size \(tag.size)\(fields)\n      \(Multiboot2Header.meaning(of: tag))\n"
             }
             if let problem = h.tagProblem { out += "  tags end early: \(problem)\n" }
             for r in h.unsupportedRequests { out += "  kimage cannot honour: \(r.what) (\(r.fix))\n" }
@@ -178,7 +178,7 @@ public struct ELFInspection: Sendable {
             for r in h.unsupportedRequests { out += "  kimage cannot honour: \(r.what) (\(r.fix))\n" }
         }
         if let handoff {
-            out += "\nhandoff:  kimage pack --handoff auto picks \(handoff.handoff.rawValue): \(handoff.reason)\n"
+            out += "\nhandoff:  kimage pack --handoff auto picks \(handoff.handoff.rawValue):\n          \(handoff.reason)\n"
         }
         return out
     }
