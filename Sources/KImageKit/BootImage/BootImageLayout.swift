@@ -246,7 +246,8 @@ public struct BootImageLayout: Sendable {
             plan.moveDestination = overlaps ? runtimeBase : nil
             plan.imageSize = UInt64(pmSize)
             plan.noExecute = linux ? false : mode.pagingMode?.hasNoExecute ?? false
-            plan.sse = options.sse
+            // Only kimage's own handoff enables SSE; the others keep their specifications' state.
+            plan.sse = options.sse && handoff.handoff == .kimage
             plan.cr3 = tables?.cr3 ?? 0
             plan.bootInfo = runtimeBase + UInt64(bootInfoOffset)
             var handoffData: [UInt8] = []
