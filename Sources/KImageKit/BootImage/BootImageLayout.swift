@@ -317,6 +317,10 @@ public struct BootImageLayout: Sendable {
         }
         let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
                        ("--recursive", options.recursiveSlot != nil)].filter(\.1).map(\.0)
+        let unfindable = [("--loader", options.loaderPath != nil), ("--embed-elf", options.embedELF)].filter(\.1).map(\.0)
+        if !unfindable.isEmpty {
+            throw KImageError.bootImage(.linuxHandoffHasNoBootInfo(path: path, options: unfindable))
+        }
         if !ignored.isEmpty {
             throw KImageError.bootImage(.optionsNeedPaging(path: path, reason: "the linux handoff enters on an identity map of the first 4 GiB, as Linux's 64-bit boot protocol asks, and the kernel builds its own tables", options: ignored))
         }
