@@ -1,7 +1,7 @@
 /// Every include generated from the layout declarations. `kimage generate-includes` (run by
 /// `make generate`) writes them; LayoutTests fails when a file on disk differs.
 public enum GeneratedIncludes {
-    public static var all: [IncludeFile] { [bootInfoHeader, bootInfoInclude, planInclude, bootParamsInclude, efiStubInclude] }
+    public static var all: [IncludeFile] { [bootInfoHeader, bootInfoInclude, planInclude, bootParamsInclude, multibootInclude, efiStubInclude] }
 
     static let entryState: [String] = [
         "Entry state:",
@@ -118,6 +118,20 @@ public enum GeneratedIncludes {
                 .constants([.hex("EFI_STUB_MAGIC", UInt64(EFIStub.magic), "\"KEFI\"")]),
                 .structure(EFIStub.layout.description),
                 .structure(EFIStub.Range.layout.description),
+            ])
+    }
+
+    static var multibootInclude: IncludeFile {
+        IncludeFile(
+            path: "templates/boot/multiboot.inc", language: .nasm, guardName: "KIMAGE_MULTIBOOT_INC",
+            preamble: ["The multiboot handoffs' structures as kimage's setup fills them (handoff_multiboot.inc):",
+                       "the fill table kimage pack writes at PLAN_HANDOFF_DATA, the Multiboot 1 information (MBI,",
+                       "GRUB 2.06's 120-byte layout) and the Multiboot 2 information tags the setup appends."],
+            sections: [
+                .constants(MultibootInfo.constants),
+                .structure(MultibootInfoTemplate.fillLayout.description),
+                .structure(MultibootInfo.layout.description),
+                .constants(Multiboot2Info.constants),
             ])
     }
 
