@@ -82,16 +82,14 @@ struct Pack: ParsableCommand {
             options.pae = pae
             options.fiveLevel = fiveLevel
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
+            options.depfilePath = depfile
             let report = try BootImagePacker.pack(options)
-            if let depfile {
-                try BootImagePacker.writeDepfile(depfile, report: report)
-            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try StandardOutput.line(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                print(report.text)
+                try StandardOutput.line(report.text)
             }
         }
     }
