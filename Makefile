@@ -4,7 +4,7 @@ PREFIX  ?= /usr/local
 DEBUG_BIN   := .build/debug/kimage
 RELEASE_BIN := .build/release/kimage
 
-.PHONY: all bootstrap build release test demo bench fuzz install clean
+.PHONY: all bootstrap build release test demo bench fuzz install clean generate
 
 all: build
 
@@ -22,6 +22,13 @@ release: bootstrap
 test: build
 	$(SWIFT) build --build-tests
 	KIMAGE_BIN=$(CURDIR)/$(DEBUG_BIN) $(SWIFT) test --skip-build
+
+# Every generated file, in dependency order: the includes come from the layout declarations, the
+# stubs include them, the embedded templates carry bootinfo.h. Tests fail when one is stale.
+generate: build
+	$(DEBUG_BIN) generate-includes $(CURDIR)
+	scripts/gen-stubs
+	scripts/gen-templates
 
 demo: build
 	@scripts/demo $(CURDIR)/$(DEBUG_BIN)

@@ -117,7 +117,7 @@ import TestSupport
         #expect(b["setupSects"] as? Int == 27)
         #expect(b["syssizeBytes"] as? String == "0x10000")
         let fields = try #require(b["fields"] as? [[String: Any]])
-        #expect(fields.count == SetupHeaderField.all.count)
+        #expect(fields.count == SetupHeader.layout.fields.count)
         #expect(fields.first { $0["name"] as? String == "pref_address" }?["raw"] as? String == "0x1000000")
         let layout = try #require(b["layout"] as? [[String: Any]])
         #expect(layout.map { $0["name"] as? String } == ["boot sector", "16-bit setup", "protected-mode part: head", "payload (xz)", "protected-mode part: tail"])

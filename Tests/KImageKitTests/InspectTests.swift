@@ -160,7 +160,7 @@ import TestSupport
         #expect(field("version")?.meaning == "protocol 2.15")
         #expect(field("min_alignment")?.meaning == "2^21 = 2 MiB at least")
         #expect(r.fields.allSatisfy { $0.present })
-        #expect(r.fields.count == SetupHeaderField.all.count)
+        #expect(r.fields.count == SetupHeader.layout.fields.count)
     }
 
     @Test func bzImageLayoutDiagram() throws {

@@ -26,7 +26,7 @@ import KImageKit
         #expect(back.versionString == "2.12")
         #expect(back.headerEnd == 0x268)
         #expect(back.realModeSize == 5 * 512)
-        #expect(back.value(of: SetupHeaderField.named("syssize")!) == 0x1234)
+        #expect(back.value(of: SetupHeader.layout.field(named: "syssize")!) == 0x1234)
         #expect(back.loadflagNames == ["LOADED_HIGH"])
     }
 
@@ -44,7 +44,7 @@ import KImageKit
 
     @Test func fieldTableCoversTheHeaderWithoutGapsOrOverlaps() {
         var next = SetupHeader.start
-        for f in SetupHeaderField.all {
+        for f in SetupHeader.layout.fields {
             #expect(f.offset == next, "\(f.name) at \(hex(f.offset)), expected \(hex(next))")
             next = f.offset + f.size
         }

@@ -4,15 +4,16 @@
 ; protected mode with the GDT a 32-bit loader would give (0x10 code, 0x18 data) and jumps to
 ; code32_start with esi = boot_params, exactly like GRUB linux does.
 ; Offsets below are from X (the boot sector's load address). kimage pack fills the header.
-; Assemble: nasm -f bin setup16.asm
+; Assemble: nasm -f bin -I . setup16.asm
 
 bits 16
 org 0x200
 
+%include "bootparams.inc"
+
 BOOT_PARAMS     equ 0x1000          ; boot_params page, after the setup (setup_sects <= 6)
 STACK_TOP       equ 0x9000          ; GRUB linux16's SP; QEMU puts the command line at X+0x10000
 E820_MAGIC      equ 0x534D4150      ; "SMAP"
-E820_MAX        equ 128
 
     jmp short header_end            ; 0x200: EB 66, the header ends at 0x268 (2.11 .. 2.13)
     db "HdrS"                       ; 0x202
@@ -35,39 +36,39 @@ normalised:
     ; boot_params: zeroed, then the header as the loader left it (0x1F1 .. 0x202 + byte[0x201]).
     xor eax, eax
     mov di, BOOT_PARAMS
-    mov cx, 1024
+    mov cx, BP_SIZE / 4
     rep stosd
-    mov si, 0x1F1
-    mov di, BOOT_PARAMS + 0x1F1
+    mov si, BP_SETUP_SECTS
+    mov di, BOOT_PARAMS + BP_SETUP_SECTS
     xor cx, cx
-    mov cl, [0x201]
-    add cx, 0x202 - 0x1F1
+    mov cl, [BP_JUMP + 1]
+    add cx, BP_HEADER - BP_SETUP_SECTS
     rep movsb
 
     ; E820: the entry returned with EBX = 0 is valid; some BIOSes end with CF = 1 instead.
     xor ebx, ebx
     xor bp, bp
-    mov di, BOOT_PARAMS + 0x2D0
+    mov di, BOOT_PARAMS + BP_E820_TABLE
 .e820:
     mov eax, 0xE820
     mov edx, E820_MAGIC
-    mov ecx, 20
+    mov ecx, BP_E820_ENTRY_SIZE
     int 0x15
     jc .e820_done
     cmp eax, E820_MAGIC
     jne .e820_bad
     inc bp
-    add di, 20
+    add di, BP_E820_ENTRY_SIZE
     test ebx, ebx
     jz .e820_done
-    cmp bp, E820_MAX
+    cmp bp, BP_E820_MAX
     jb .e820
     jmp .e820_done
 .e820_bad:
     xor bp, bp                      ; a BIOS that stops answering 'SMAP' gives nothing usable
 .e820_done:
     mov ax, bp
-    mov [BOOT_PARAMS + 0x1E8], al
+    mov [BOOT_PARAMS + BP_E820_ENTRIES], al
 
     ; A20: only touch the hardware when the wrap-around test says it is off.
     call a20_enabled
@@ -128,7 +129,7 @@ pm32:
     mov ss, ax
     lea esp, [ebx + STACK_TOP]
     lea esi, [ebx + BOOT_PARAMS]
-    mov eax, [esi + 0x214]          ; code32_start, as the loader may have changed it
+    mov eax, [esi + BP_CODE32_START] ; as the loader may have changed it
     xor ebx, ebx
     xor ecx, ecx
     xor edx, edx

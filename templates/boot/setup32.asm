@@ -12,6 +12,7 @@ org 0
 
 %include "kimage/bootinfo.inc"
 %include "plan.inc"
+%include "bootparams.inc"
 
 CR0_PG      equ 0x80000000
 CR0_WP      equ 0x00010000
@@ -69,11 +70,11 @@ moved:
     test eax, eax
     jz .steps_done
     push eax
-    mov edi, [edx + 4]
-    mov ecx, [edx + 12]
-    cmp dword [edx], STEP_COPY
+    mov edi, [edx + STEP_DEST]
+    mov ecx, [edx + STEP_LENGTH]
+    cmp dword [edx + STEP_KIND], STEP_COPY
     jne .zero
-    mov esi, [edx + 8]
+    mov esi, [edx + STEP_SOURCE]
     add esi, ebp
     call copy
     jmp .next
@@ -89,40 +90,40 @@ moved:
 
     ; setup_data that a loader put right after the image (QEMU 7.2 did, with an RNG seed) may
     ; now lie under what the steps wrote: unlink the list rather than hand the kernel garbage.
-    cmp dword [ebx + 0x254], 0
+    cmp dword [ebx + BP_SETUP_DATA + 4], 0
     jne .setup_data_ok
-    mov eax, [ebx + 0x250]
+    mov eax, [ebx + BP_SETUP_DATA]
     cmp eax, 0x100000
     jb .setup_data_ok
     cmp eax, [ebp + plan + PLAN_STACK_TOP]
     jae .setup_data_ok
-    mov dword [ebx + 0x250], 0
+    mov dword [ebx + BP_SETUP_DATA], 0
 .setup_data_ok:
 
     ; Boot info: what only the boot loader knows.
     mov edi, [ebp + plan + PLAN_BOOTINFO]
     mov [edi + KIMAGE_BI_BOOT_PARAMS], ebx
-    mov eax, [ebx + 0x21C]          ; ramdisk_size
+    mov eax, [ebx + BP_RAMDISK_SIZE]
     test eax, eax
     jz .no_initrd
     mov [edi + KIMAGE_BI_INITRD_SIZE], eax
-    mov eax, [ebx + 0xC4]           ; ext_ramdisk_size
+    mov eax, [ebx + BP_EXT_RAMDISK_SIZE]
     mov [edi + KIMAGE_BI_INITRD_SIZE + 4], eax
-    mov eax, [ebx + 0x218]          ; ramdisk_image
+    mov eax, [ebx + BP_RAMDISK_IMAGE]
     mov [edi + KIMAGE_BI_INITRD], eax
-    mov eax, [ebx + 0xC0]           ; ext_ramdisk_image
+    mov eax, [ebx + BP_EXT_RAMDISK_IMAGE]
     mov [edi + KIMAGE_BI_INITRD + 4], eax
 .no_initrd:
-    movzx eax, byte [ebx + 0x210]   ; type_of_loader
+    movzx eax, byte [ebx + BP_TYPE_OF_LOADER]
     mov [edi + KIMAGE_BI_LOADER_TYPE], eax
 
-    movzx ecx, byte [ebx + 0x1E8]   ; e820_entries
+    movzx ecx, byte [ebx + BP_E820_ENTRIES]
     cmp ecx, KIMAGE_BI_E820_MAX
     jbe .e820_count
     mov ecx, KIMAGE_BI_E820_MAX
 .e820_count:
     mov [edi + KIMAGE_BI_E820_COUNT], ecx
-    lea esi, [ebx + 0x2D0]          ; packed 20-byte entries become 24-byte ones
+    lea esi, [ebx + BP_E820_TABLE]   ; packed 20-byte entries become 24-byte ones
     lea edx, [edi + KIMAGE_BI_E820_ENTRIES]
 .e820:
     test ecx, ecx
@@ -130,18 +131,18 @@ moved:
     push ecx
     push edi
     mov edi, edx
-    mov ecx, 5
+    mov ecx, BP_E820_ENTRY_SIZE / 4
     rep movsd
     mov dword [edi], 0
     pop edi
     pop ecx
-    add edx, 24
+    add edx, KIMAGE_E820_ENTRY_SIZE
     dec ecx
     jmp .e820
 .e820_done:
 
     ; Command line: the loader's when it gave a non-empty one, else kimage pack --cmdline.
-    mov esi, [ebx + 0x228]          ; cmd_line_ptr (ext_cmd_line_ptr above 4 GiB is unreachable here)
+    mov esi, [ebx + BP_CMD_LINE_PTR] ; ext_cmd_line_ptr above 4 GiB is unreachable here
     mov edx, KIMAGE_BIF_CMDLINE_FROM_LOADER
     test esi, esi
     jz .default_cmdline

@@ -89,8 +89,9 @@ public enum BootImagePacker {
         if let setup16 = stubs.setup16 {
             // The user's header: kimage fills only what it alone knows.
             var bytes = stubs.realModePart(setup16: setup16)
-            bytes.storeLE(UInt32(layout.protectedModeSize / 16), at: 0x1F4)
-            if bytes.loadLE(UInt16.self, at: 0x206)! >= 0x020A { bytes.storeLE(UInt32(layout.initSize), at: 0x260) }
+            let fields = SetupHeader.layout
+            fields[\SetupHeader.syssize].store(UInt64(layout.protectedModeSize / 16), into: &bytes)
+            if try SetupHeader(decoding: bytes).version >= 0x020A { fields[\SetupHeader.initSize].store(UInt64(layout.initSize), into: &bytes) }
             return bytes
         }
         var bytes = stubs.bootSector + StubBytes.setup16

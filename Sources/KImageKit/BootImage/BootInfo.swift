@@ -44,55 +44,72 @@ public struct BootInfo: Sendable, Equatable, Codable {
     /// Reads back the pack-time fields of a template at `offset` of `raw` (the inverse of
     /// `encode()`, for `inspect`); nil without the "KIMG" magic or when it runs past `raw`.
     public init?(decodingTemplate raw: UnsafeRawBufferPointer, at offset: Int) {
-        func u64(_ o: Int) -> UInt64? { raw.loadLE(UInt64.self, at: offset + o) }
-        guard raw.loadLE(UInt32.self, at: offset) == Self.magic,
-              let mode = raw.loadLE(UInt32.self, at: offset + 0x0C).flatMap(BootPagingMode.init(rawValue:)),
-              let image = u64(0x10), let imageSize = u64(0x18), let kernelStart = u64(0x20), let kernelEnd = u64(0x28),
-              let kernelELF = u64(0x30), let kernelELFSize = u64(0x38), let loaderELF = u64(0x40), let loaderELFSize = u64(0x48),
-              let pageTables = u64(0x60), let pageTablesSize = u64(0x68), let cr3 = u64(0x70),
-              let capacity = raw.loadLE(UInt32.self, at: offset + 0x8C), let firstFree = u64(0xA0),
-              let entry = u64(0xA8), let stackTop = u64(0xB0) else { return nil }
-        self.init()
-        pagingMode = mode
-        self.image = image; self.imageSize = imageSize; self.kernelStart = kernelStart; self.kernelEnd = kernelEnd
-        self.kernelELF = kernelELF; self.kernelELFSize = kernelELFSize; self.loaderELF = loaderELF; self.loaderELFSize = loaderELFSize
-        self.pageTables = pageTables; self.pageTablesSize = pageTablesSize; self.cr3 = cr3
-        cmdlineCapacity = capacity; self.firstFree = firstFree; self.entry = entry; self.stackTop = stackTop
-        address = (u64(0x80) ?? UInt64(Self.cmdlineBufferOffset)) &- UInt64(Self.cmdlineBufferOffset)
+        guard let info = Self.layout.decode(raw, at: offset, into: BootInfo()) else { return nil }
+        self = info
     }
 
     /// The template kimage writes into the image; runtime fields stay zero for the stub to fill.
     public func encode() -> [UInt8] {
         var b = [UInt8](repeating: 0, count: size)
-        b.storeLE(Self.magic, at: 0x00)
-        b.storeLE(Self.version, at: 0x04)
-        b.storeLE(UInt32(size), at: 0x08)
-        b.storeLE(pagingMode.rawValue, at: 0x0C)
-        b.storeLE(image, at: 0x10)
-        b.storeLE(imageSize, at: 0x18)
-        b.storeLE(kernelStart, at: 0x20)
-        b.storeLE(kernelEnd, at: 0x28)
-        b.storeLE(kernelELF, at: 0x30)
-        b.storeLE(kernelELFSize, at: 0x38)
-        b.storeLE(loaderELF, at: 0x40)
-        b.storeLE(loaderELFSize, at: 0x48)
-        // 0x50 initrd, 0x58 initrd size: from boot_params at run time.
-        b.storeLE(pageTables, at: 0x60)
-        b.storeLE(pageTablesSize, at: 0x68)
-        b.storeLE(cr3, at: 0x70)
-        // 0x78 boot_params: at run time.
-        b.storeLE(cmdlineAddress, at: 0x80)
-        // 0x88 command line length: at run time.
-        b.storeLE(cmdlineCapacity, at: 0x8C)
-        b.storeLE(e820Address, at: 0x90)
-        // 0x98 E820 count: at run time.
-        b.storeLE(UInt32(Self.e820EntrySize), at: 0x9C)
-        b.storeLE(firstFree, at: 0xA0)
-        b.storeLE(entry, at: 0xA8)
-        b.storeLE(stackTop, at: 0xB0)
-        // 0xB8 loader type, 0xBC flags: at run time.
+        Self.layout.encode(self, into: &b)
         return b
     }
+}
+
+extension BootInfo {
+    /// The boot info's one declaration: bootinfo.h, bootinfo.inc, the encoder, the decoder and
+    /// inspect all come from it. "pack" fields are written by kimage pack into the template,
+    /// "boot" fields by the setup stub from what the boot loader passed.
+    public static let layout = BinaryLayout<BootInfo>(
+        cName: "kimage_bootinfo", nasmPrefix: "KIMAGE_BI_", size: cmdlineBufferOffset, doc: "Every address is physical.", [
+        .constant("magic", at: 0x00, width: 4, UInt64(magic), writer: "pack", "KIMAGE_BOOTINFO_MAGIC"),
+        .constant("version", at: 0x04, width: 4, UInt64(version), checked: false, writer: "pack", "KIMAGE_BOOTINFO_VERSION"),
+        .derived("size", at: 0x08, width: 4, writer: "pack", "bytes of this structure, buffers included", get: { UInt64($0.size) }),
+        .field("paging_mode", at: 0x0C, \.pagingMode, writer: "pack", "KIMAGE_PAGING_*"),
+        .field("image", at: 0x10, \.image, writer: "pack", "protected-mode part of the image (after any move)"),
+        .field("image_size", at: 0x18, \.imageSize, writer: "pack", ""),
+        .field("kernel_start", at: 0x20, \.kernelStart, writer: "pack", "lowest byte of the kernel's segments"),
+        .field("kernel_end", at: 0x28, \.kernelEnd, writer: "pack", "one past the highest (bss included)"),
+        .field("kernel_elf", at: 0x30, \.kernelELF, writer: "pack", "the whole kernel ELF (kimage pack --embed-elf), else 0"),
+        .field("kernel_elf_size", at: 0x38, \.kernelELFSize, writer: "pack", ""),
+        .field("loader_elf", at: 0x40, \.loaderELF, writer: "pack", "the loader ELF (kimage pack --loader), else 0"),
+        .field("loader_elf_size", at: 0x48, \.loaderELFSize, writer: "pack", ""),
+        .runtime("initrd", at: 0x50, width: 8, writer: "boot", "the initrd the boot loader loaded, else 0"),
+        .runtime("initrd_size", at: 0x58, width: 8, writer: "boot", ""),
+        .field("page_tables", at: 0x60, \.pageTables, writer: "pack", "the tables built at pack time, else 0"),
+        .field("page_tables_size", at: 0x68, \.pageTablesSize, writer: "pack", ""),
+        .field("cr3", at: 0x70, \.cr3, writer: "pack", "0 when paging is off"),
+        .runtime("boot_params", at: 0x78, width: 8, writer: "boot", "the Linux boot_params page (zero page)"),
+        .derived("cmdline", at: 0x80, width: 8, writer: "pack", "NUL-terminated copy of the command line (cmdline_buffer)",
+                 get: { $0.cmdlineAddress }, set: { $0.address = $1 &- UInt64(cmdlineBufferOffset); return true }),
+        .runtime("cmdline_length", at: 0x88, width: 4, writer: "boot", "without the NUL"),
+        .field("cmdline_capacity", at: 0x8C, \.cmdlineCapacity, writer: "pack", "buffer bytes, NUL included"),
+        .derived("e820", at: 0x90, width: 8, writer: "pack", "address of e820_entries", get: { $0.e820Address }),
+        .runtime("e820_count", at: 0x98, width: 4, writer: "boot", ""),
+        .constant("e820_entry_size", at: 0x9C, width: 4, UInt64(e820EntrySize), checked: false, writer: "pack",
+                  "sizeof(struct kimage_e820_entry) = 24"),
+        .field("first_free", at: 0xA0, \.firstFree, writer: "pack",
+               "first free address above everything kimage placed (image, kernel, tables, boot info, stack); "
+                   + "the loader's boot_params, command line and initrd are elsewhere"),
+        .field("entry", at: 0xA8, \.entry, writer: "pack", "the kernel's entry point"),
+        .field("stack_top", at: 0xB0, \.stackTop, writer: "pack", "top of the 16 KiB boot stack"),
+        .runtime("loader_type", at: 0xB8, width: 4, writer: "boot", "boot_params type_of_loader: QEMU 0xB0, GRUB 0x72"),
+        .runtime("flags", at: 0xBC, width: 4, writer: "boot", "KIMAGE_BIF_*"),
+        .runtime("e820_entries", at: e820EntriesOffset, width: e820EntrySize, count: e820MaxEntries,
+                 cType: "struct kimage_e820_entry", writer: "boot", "from boot_params' E820 table"),
+        .runtime("cmdline_buffer", at: cmdlineBufferOffset, width: 1, count: 0, cType: "char", writer: "boot",
+                 "cmdline_capacity bytes"),
+    ])
+
+    /// One entry of the boot info's memory map: boot_params' 20-byte E820 entry padded to 24.
+    public static let e820EntryLayout = BinaryLayout<Void>(
+        cName: "kimage_e820_entry", nasmPrefix: "KIMAGE_E820_", size: e820EntrySize, sizeName: "KIMAGE_E820_ENTRY_SIZE",
+        doc: "E820 types: 1 usable RAM, 2 reserved, 3 ACPI reclaimable, 4 ACPI NVS, 5 unusable.", [
+        .runtime("addr", at: 0x00, width: 8, ""),
+        .runtime("size", at: 0x08, width: 8, ""),
+        .runtime("type", at: 0x10, width: 4, ""),
+        .runtime("zero", at: 0x14, width: 4, ""),
+    ])
 }
 
 /// How the 32-bit setup leaves the CPU at the kernel's entry (KIMAGE_PAGING_* in bootinfo.h).
@@ -122,4 +139,31 @@ public enum BootPagingMode: UInt32, Sendable, Equatable, Codable {
         case .fiveLevel: return "long mode, 5-level paging"
         }
     }
+}
+
+extension BootPagingMode {
+    /// KIMAGE_PAGING_* in bootinfo.h and bootinfo.inc.
+    static let constants: [LayoutConstant] = [
+        LayoutConstant("KIMAGE_PAGING_NONE", UInt64(none.rawValue), "protected mode, paging off"),
+        LayoutConstant("KIMAGE_PAGING_32BIT", UInt64(bits32.rawValue), "2-level tables, CR4.PSE"),
+        LayoutConstant("KIMAGE_PAGING_PAE", UInt64(pae.rawValue)),
+        LayoutConstant("KIMAGE_PAGING_4LEVEL", UInt64(fourLevel.rawValue), "long mode"),
+        LayoutConstant("KIMAGE_PAGING_5LEVEL", UInt64(fiveLevel.rawValue), "long mode, CR4.LA57"),
+    ]
+}
+
+extension BootInfo {
+    static let constants: [LayoutConstant] = [
+        .hex("KIMAGE_ENTRY_MAGIC", UInt64(entryMagic), "eax (ELF32) / rsi (ELF64) at entry"),
+        .hex("KIMAGE_BOOTINFO_MAGIC", UInt64(magic), "\"KIMG\" at offset 0 of the boot info"),
+        LayoutConstant("KIMAGE_BOOTINFO_VERSION", UInt64(version)),
+        LayoutConstant("KIMAGE_BOOTINFO_E820_MAX", UInt64(e820MaxEntries), nasm: "KIMAGE_BI_E820_MAX", "entries in e820_entries"),
+    ]
+
+    /// KIMAGE_BIF_*: the boot info's flags, set by the setup stub.
+    static let flagConstants: [LayoutConstant] = [
+        LayoutConstant("KIMAGE_BIF_CMDLINE_FROM_LOADER", 1, "the boot loader passed a non-empty command line"),
+        LayoutConstant("KIMAGE_BIF_CMDLINE_FROM_PACK", 2, "it did not: this is kimage pack --cmdline"),
+        LayoutConstant("KIMAGE_BIF_CMDLINE_TRUNCATED", 4, "the loader's line did not fit in cmdline_capacity"),
+    ]
 }

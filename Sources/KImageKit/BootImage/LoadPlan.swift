@@ -8,7 +8,38 @@ public enum LoadStep: Sendable, Equatable {
 
     static let copyKind: UInt32 = 1
     static let zeroKind: UInt32 = 2
-    static let encodedSize = 16
+    static var encodedSize: Int { layout.size }
+
+    /// A step as the stub reads it (plan.inc's STEP_*).
+    struct Wire: Sendable, Equatable {
+        var kind: UInt32 = 0
+        var destination: UInt32 = 0
+        var sourceOffset: UInt32 = 0
+        var size: UInt32 = 0
+    }
+
+    var wire: Wire {
+        switch self {
+        case .copy(let dst, let src, let size): Wire(kind: Self.copyKind, destination: UInt32(dst), sourceOffset: UInt32(src), size: UInt32(size))
+        case .zero(let dst, let size): Wire(kind: Self.zeroKind, destination: UInt32(dst), sourceOffset: 0, size: UInt32(size))
+        }
+    }
+
+    init?(_ w: Wire) {
+        switch w.kind {
+        case Self.copyKind: self = .copy(destination: UInt64(w.destination), sourceOffset: UInt64(w.sourceOffset), size: UInt64(w.size))
+        case Self.zeroKind: self = .zero(destination: UInt64(w.destination), size: UInt64(w.size))
+        default: return nil
+        }
+    }
+
+    static let layout = BinaryLayout<Wire>(
+        cName: "kimage_plan_step", nasmPrefix: "STEP_", size: 16, sizeName: "STEP_SIZE", [
+        .field("kind", at: 0x00, \.kind, "STEP_COPY or STEP_ZERO"),
+        .field("dest", at: 0x04, \.destination, "physical destination"),
+        .field("source", at: 0x08, \.sourceOffset, "copy: offset of the bytes in the protected-mode part"),
+        .field("length", at: 0x0C, \.size, "bytes"),
+    ])
 }
 
 /// What the table-driven 32-bit setup does (templates/boot/plan.inc): optionally move the
@@ -17,7 +48,7 @@ public enum LoadStep: Sendable, Equatable {
 /// 32-bit protected mode without paging).
 public struct LoadPlan: Sendable, Equatable {
     public static let magic: UInt32 = 0x4E4C_504B  // "KPLN"
-    public static let headerSize = 0x40
+    public static var headerSize: Int { layout.size }
     static let flagMove: UInt32 = 1
     static let flagNXE: UInt32 = 2
 
@@ -44,71 +75,79 @@ public struct LoadPlan: Sendable, Equatable {
 
     /// The plan as the stub reads it; `offset` is where it sits in the protected-mode part.
     public func encode(at offset: Int) -> [UInt8] {
-        var b = [UInt8]()
-        b.reserveCapacity(encodedSize)
+        var b = [UInt8](repeating: 0, count: encodedSize)
         let stepsOffset = offset + Self.headerSize
         let cmdlineOffset = stepsOffset + steps.count * LoadStep.encodedSize
-        b.appendLE(Self.magic)
-        b.appendLE((moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0))
-        b.appendLE(pagingMode.rawValue)
-        b.appendLE(UInt32(moveDestination ?? 0))
-        b.appendLE(UInt32(imageSize))
-        b.appendLE(UInt32(cr3))
-        b.appendLE(UInt32(bootInfo))
-        b.appendLE(UInt32(stackTop))
-        b.appendLE(entry)
-        b.appendLE(UInt32(stepsOffset))
-        b.appendLE(UInt32(steps.count))
-        b.appendLE(UInt32(cmdlineOffset))
-        b += [UInt8](repeating: 0, count: Self.headerSize - b.count)
-        for step in steps {
-            switch step {
-            case .copy(let dst, let src, let size):
-                b.appendLE(LoadStep.copyKind); b.appendLE(UInt32(dst)); b.appendLE(UInt32(src)); b.appendLE(UInt32(size))
-            case .zero(let dst, let size):
-                b.appendLE(LoadStep.zeroKind); b.appendLE(UInt32(dst)); b.appendLE(UInt32(0)); b.appendLE(UInt32(size))
-            }
+        let header = Header(flags: (moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0),
+                            mode: pagingMode, moveDestination: UInt32(moveDestination ?? 0), imageSize: UInt32(imageSize),
+                            cr3: UInt32(cr3), bootInfo: UInt32(bootInfo), stackTop: UInt32(stackTop), entry: entry,
+                            stepsOffset: UInt32(stepsOffset), stepCount: UInt32(steps.count), cmdlineOffset: UInt32(cmdlineOffset))
+        Self.layout.encode(header, into: &b)
+        for (i, step) in steps.enumerated() {
+            LoadStep.layout.encode(step.wire, into: &b, at: Self.headerSize + i * LoadStep.encodedSize)
         }
-        b += defaultCommandLine
-        b.append(0)
-        b += [UInt8](repeating: 0, count: encodedSize - b.count)
+        let cmdlineAt = Self.headerSize + steps.count * LoadStep.encodedSize
+        b.replaceSubrange(cmdlineAt..<cmdlineAt + defaultCommandLine.count, with: defaultCommandLine)
         return b
     }
+
+    /// The plan header as the stub reads it (plan.inc's PLAN_*): offsets count from the start of
+    /// the protected-mode part.
+    struct Header: Sendable, Equatable {
+        var flags: UInt32 = 0
+        var mode: BootPagingMode = .none
+        var moveDestination: UInt32 = 0
+        var imageSize: UInt32 = 0
+        var cr3: UInt32 = 0
+        var bootInfo: UInt32 = 0
+        var stackTop: UInt32 = 0
+        var entry: UInt64 = 0
+        var stepsOffset: UInt32 = 0
+        var stepCount: UInt32 = 0
+        var cmdlineOffset: UInt32 = 0
+    }
+
+    static let layout = BinaryLayout<Header>(
+        cName: "kimage_plan", nasmPrefix: "PLAN_", size: 0x40, sizeName: "PLAN_HEADER_SIZE", [
+        .constant("magic", at: 0x00, width: 4, UInt64(magic), "PLAN_MAGIC_VALUE"),
+        .field("flags", at: 0x04, \.flags, "PLAN_F_*"),
+        .field("mode", at: 0x08, \.mode, "KIMAGE_PAGING_*"),
+        .field("move_dest", at: 0x0C, \.moveDestination, "physical address the whole protected-mode part moves to"),
+        .field("image_size", at: 0x10, \.imageSize, "bytes of the protected-mode part"),
+        .field("cr3", at: 0x14, \.cr3, ""),
+        .field("bootinfo", at: 0x18, \.bootInfo, "physical address of the boot info"),
+        .field("stack_top", at: 0x1C, \.stackTop, "physical top of the boot stack"),
+        .field("entry", at: 0x20, \.entry, "the kernel's entry point"),
+        .field("steps", at: 0x28, \.stepsOffset, "offset of the first step"),
+        .field("step_count", at: 0x2C, \.stepCount, ""),
+        .field("cmdline", at: 0x30, \.cmdlineOffset, "offset of the --cmdline default (NUL-terminated)"),
+    ])
 }
 
 extension LoadPlan {
     /// Decodes a plan from `raw` at `offset` (the inverse of `encode(at:)`, for `inspect`).
     /// nil when there is no "KPLN" there or a count or offset points outside `raw`.
     public init?(decoding raw: UnsafeRawBufferPointer, at offset: Int) {
-        func u32(_ o: Int) -> UInt32? { raw.loadLE(UInt32.self, at: offset + o) }
-        guard offset >= 0, u32(0) == Self.magic, let flags = u32(0x04), let mode = u32(0x08).flatMap(BootPagingMode.init(rawValue:)),
-              let move = u32(0x0C), let size = u32(0x10), let cr3 = u32(0x14), let info = u32(0x18), let stack = u32(0x1C),
-              let entry = raw.loadLE(UInt64.self, at: offset + 0x20), let stepsAt = u32(0x28), let count = u32(0x2C),
-              let cmdlineAt = u32(0x30) else { return nil }
+        guard offset >= 0, let h = Self.layout.decode(raw, at: offset, into: Header()) else { return nil }
         self.init()
-        moveDestination = flags & Self.flagMove != 0 ? UInt64(move) : nil
-        noExecute = flags & Self.flagNXE != 0
-        pagingMode = mode
-        imageSize = UInt64(size)
-        self.cr3 = UInt64(cr3)
-        bootInfo = UInt64(info)
-        stackTop = UInt64(stack)
-        self.entry = entry
-        guard count <= 4096, Int(stepsAt) >= Self.headerSize else { return nil }
+        moveDestination = h.flags & Self.flagMove != 0 ? UInt64(h.moveDestination) : nil
+        noExecute = h.flags & Self.flagNXE != 0
+        pagingMode = h.mode
+        imageSize = UInt64(h.imageSize)
+        cr3 = UInt64(h.cr3)
+        bootInfo = UInt64(h.bootInfo)
+        stackTop = UInt64(h.stackTop)
+        entry = h.entry
+        guard h.stepCount <= 4096, Int(h.stepsOffset) >= Self.headerSize else { return nil }
         // The plan's offsets count from the start of the protected-mode part; its steps follow
         // its header, which places that start.
-        let pmStart = offset + Self.headerSize - Int(stepsAt)
-        for i in 0..<Int(count) {
+        let pmStart = offset + Self.headerSize - Int(h.stepsOffset)
+        for i in 0..<Int(h.stepCount) {
             let at = offset + Self.headerSize + i * LoadStep.encodedSize
-            guard let kind = raw.loadLE(UInt32.self, at: at), let dst = raw.loadLE(UInt32.self, at: at + 4),
-                  let src = raw.loadLE(UInt32.self, at: at + 8), let n = raw.loadLE(UInt32.self, at: at + 12) else { return nil }
-            switch kind {
-            case LoadStep.copyKind: steps.append(.copy(destination: UInt64(dst), sourceOffset: UInt64(src), size: UInt64(n)))
-            case LoadStep.zeroKind: steps.append(.zero(destination: UInt64(dst), size: UInt64(n)))
-            default: return nil
-            }
+            guard let wire = LoadStep.layout.decode(raw, at: at, into: LoadStep.Wire()), let step = LoadStep(wire) else { return nil }
+            steps.append(step)
         }
-        let cmdline = pmStart + Int(cmdlineAt)
+        let cmdline = pmStart + Int(h.cmdlineOffset)
         guard cmdline >= 0, cmdline < raw.count else { return nil }
         var end = cmdline
         while end < raw.count && raw[end] != 0 { end += 1 }

@@ -3,11 +3,6 @@
 /// syssize, and lays the parts out; with an own 32-bit setup it appends the kernel and loader
 /// ELFs whole behind a part table (see templates/include/kimage/bootinfo.h, "own stubs").
 public struct OwnStubs: Sendable {
-    /// Magic of the part table kimage writes right after an own 32-bit setup (16-byte aligned).
-    public static let partTableMagic: UInt32 = 0x5452_504B  // "KPRT"
-    public static let partKernelELF: UInt32 = 1
-    public static let partLoaderELF: UInt32 = 2
-
     public let bootSector: [UInt8]
     public let bootSectorPath: String?
     public let setup16: [UInt8]?
@@ -92,18 +87,14 @@ extension BootImagePacker {
     static func packWithOwnSetup32(options: PackOptions, stubs: OwnStubs, setup32: [UInt8], kernel: ELFFile, loader: ELFFile?) throws -> PackReport {
         let tableOffset = alignUp(setup32.count, 16)
         let entries = 1 + (loader == nil ? 0 : 1)
-        let kernelOffset = alignUp(tableOffset + 16 + 16 * entries, 4096)
+        let kernelOffset = alignUp(tableOffset + PartTable.layout.size + PartTable.partLayout.size * entries, 4096)
         let loaderOffset = alignUp(kernelOffset + kernel.bytes.count, 16)
         let end = loader.map { loaderOffset + $0.bytes.count } ?? kernelOffset + kernel.bytes.count
         let pmSize = alignUp(end, 16)
         var head = setup32 + [UInt8](repeating: 0, count: tableOffset - setup32.count)
-        head.appendLE(OwnStubs.partTableMagic)
-        head.appendLE(UInt32(1))
-        head.appendLE(UInt32(entries))
-        head.appendLE(UInt32(16))
-        for (kind, offset, size) in [(OwnStubs.partKernelELF, kernelOffset, kernel.bytes.count), (OwnStubs.partLoaderELF, loaderOffset, loader?.bytes.count ?? 0)].prefix(entries) {
-            head.appendLE(kind); head.appendLE(UInt32(offset)); head.appendLE(UInt32(size)); head.appendLE(UInt32(0))
-        }
+        var table = PartTable(parts: [PartTable.Part(kind: .kernelELF, offset: UInt32(kernelOffset), size: UInt32(kernel.bytes.count))])
+        if let loader { table.parts.append(PartTable.Part(kind: .loaderELF, offset: UInt32(loaderOffset), size: UInt32(loader.bytes.count))) }
+        head += table.encode()
         head += [UInt8](repeating: 0, count: kernelOffset - head.count)
 
         var realMode: [UInt8]
@@ -121,7 +112,7 @@ extension BootImagePacker {
             h.initSize = UInt32(alignUp(pmSize, 4096))
             h.encode(into: &realMode)
         }
-        realMode.storeLE(UInt32(pmSize / 16), at: 0x1F4)
+        SetupHeader.layout[\SetupHeader.syssize].store(UInt64(pmSize / 16), into: &realMode)
         let header = try SetupHeader(decoding: realMode)
 
         let kernelSource = PayloadSource(file: kernel.file)
@@ -147,7 +138,7 @@ extension BootImagePacker {
             .init(name: "boot sector", fileOffset: 0, size: 512, physical: 0),
             .init(name: "16-bit setup", fileOffset: 512, size: UInt64(header.realModeSize - 512), physical: 0),
             .init(name: "32-bit setup", fileOffset: pmStart, size: UInt64(setup32.count), physical: 0x10_0000),
-            .init(name: "part table", fileOffset: pmStart + UInt64(tableOffset), size: UInt64(16 + 16 * entries), physical: 0x10_0000 + UInt64(tableOffset)),
+            .init(name: "part table", fileOffset: pmStart + UInt64(tableOffset), size: UInt64(PartTable.layout.size + PartTable.partLayout.size * entries), physical: 0x10_0000 + UInt64(tableOffset)),
             .init(name: "kernel ELF", fileOffset: pmStart + UInt64(kernelOffset), size: UInt64(kernel.bytes.count), physical: 0x10_0000 + UInt64(kernelOffset)),
         ]
         if let loader {

@@ -65,22 +65,7 @@ public struct SetupHeader: Sendable, Equatable {
         guard image.count >= Self.end else {
             throw KImageError.bootImage(.headerTruncated(path: path, size: UInt64(image.count), needed: UInt64(Self.end)))
         }
-        func u8(_ o: Int) -> UInt8 { image[o] }
-        func u16(_ o: Int) -> UInt16 { image.loadLE(at: o)! }
-        func u32(_ o: Int) -> UInt32 { image.loadLE(at: o)! }
-        func u64(_ o: Int) -> UInt64 { image.loadLE(at: o)! }
-        setupSects = u8(0x1F1); rootFlags = u16(0x1F2); syssize = u32(0x1F4); ramSize = u16(0x1F8)
-        vidMode = u16(0x1FA); rootDev = u16(0x1FC); bootFlag = u16(0x1FE); jump = u16(0x200)
-        header = u32(0x202); version = u16(0x206); realmodeSwtch = u32(0x208); startSysSeg = u16(0x20C)
-        kernelVersion = u16(0x20E); typeOfLoader = u8(0x210); loadflags = u8(0x211)
-        setupMoveSize = u16(0x212); code32Start = u32(0x214); ramdiskImage = u32(0x218)
-        ramdiskSize = u32(0x21C); bootsectKludge = u32(0x220); heapEndPtr = u16(0x224)
-        extLoaderVer = u8(0x226); extLoaderType = u8(0x227); cmdLinePtr = u32(0x228)
-        initrdAddrMax = u32(0x22C); kernelAlignment = u32(0x230); relocatableKernel = u8(0x234)
-        minAlignment = u8(0x235); xloadflags = u16(0x236); cmdlineSize = u32(0x238)
-        hardwareSubarch = u32(0x23C); hardwareSubarchData = u64(0x240); payloadOffset = u32(0x248)
-        payloadLength = u32(0x24C); setupData = u64(0x250); prefAddress = u64(0x258)
-        initSize = u32(0x260); handoverOffset = u32(0x264); kernelInfoOffset = u32(0x268)
+        self = Self.layout.decode(image, into: SetupHeader())!
     }
 
     public init(decoding image: [UInt8], path: String = "<image>") throws {
@@ -95,23 +80,7 @@ public struct SetupHeader: Sendable, Equatable {
         let declaredEnd = jump & 0xFF == 0xEB ? min(headerEnd, Self.end) : Self.end
         let preserved = Array(image[declaredEnd..<Self.end])
         defer { image.replaceSubrange(declaredEnd..<Self.end, with: preserved) }
-        image[0x1F1] = setupSects; image.storeLE(rootFlags, at: 0x1F2); image.storeLE(syssize, at: 0x1F4)
-        image.storeLE(ramSize, at: 0x1F8); image.storeLE(vidMode, at: 0x1FA); image.storeLE(rootDev, at: 0x1FC)
-        image.storeLE(bootFlag, at: 0x1FE); image.storeLE(jump, at: 0x200); image.storeLE(header, at: 0x202)
-        image.storeLE(version, at: 0x206); image.storeLE(realmodeSwtch, at: 0x208)
-        image.storeLE(startSysSeg, at: 0x20C); image.storeLE(kernelVersion, at: 0x20E)
-        image[0x210] = typeOfLoader; image[0x211] = loadflags; image.storeLE(setupMoveSize, at: 0x212)
-        image.storeLE(code32Start, at: 0x214); image.storeLE(ramdiskImage, at: 0x218)
-        image.storeLE(ramdiskSize, at: 0x21C); image.storeLE(bootsectKludge, at: 0x220)
-        image.storeLE(heapEndPtr, at: 0x224); image[0x226] = extLoaderVer; image[0x227] = extLoaderType
-        image.storeLE(cmdLinePtr, at: 0x228); image.storeLE(initrdAddrMax, at: 0x22C)
-        image.storeLE(kernelAlignment, at: 0x230); image[0x234] = relocatableKernel
-        image[0x235] = minAlignment; image.storeLE(xloadflags, at: 0x236); image.storeLE(cmdlineSize, at: 0x238)
-        image.storeLE(hardwareSubarch, at: 0x23C); image.storeLE(hardwareSubarchData, at: 0x240)
-        image.storeLE(payloadOffset, at: 0x248); image.storeLE(payloadLength, at: 0x24C)
-        image.storeLE(setupData, at: 0x250); image.storeLE(prefAddress, at: 0x258)
-        image.storeLE(initSize, at: 0x260); image.storeLE(handoverOffset, at: 0x264)
-        image.storeLE(kernelInfoOffset, at: 0x268)
+        Self.layout.encode(self, into: &image)
     }
 
     // MARK: Derived facts
@@ -166,67 +135,54 @@ public struct SetupHeader: Sendable, Equatable {
     }
 
     /// The raw value of one field, as stored at its offset.
-    public func value(of field: SetupHeaderField) -> UInt64 {
-        var bytes = [UInt8](repeating: 0, count: Self.end)
-        encode(into: &bytes)
-        var v: UInt64 = 0
-        for i in (0..<field.size).reversed() { v = (v << 8) | UInt64(bytes[field.offset + i]) }
-        return v
+    public func value(of field: LayoutField) -> UInt64 {
+        Self.layout.encode(self).withUnsafeBytes { field.load(from: $0) } ?? 0
     }
 }
 
-/// One field of the setup header: where it is, how wide, and from which protocol version loaders
-/// honour it. `inspect` walks `SetupHeaderField.all` to print every field.
-public struct SetupHeaderField: Sendable, Equatable {
-    public let offset: Int
-    public let size: Int
-    public let name: String
-    /// Protocol version that introduced it (0 = all versions).
-    public let since: UInt16
-    /// Who writes it: "kernel", "loader", "kernel, loader may change", "obsolete".
-    public let writer: String
-
-    public static let all: [SetupHeaderField] = [
-        .init(offset: 0x1F1, size: 1, name: "setup_sects", since: 0, writer: "kernel"),
-        .init(offset: 0x1F2, size: 2, name: "root_flags", since: 0, writer: "kernel, loader may change"),
-        .init(offset: 0x1F4, size: 4, name: "syssize", since: 0, writer: "kernel"),
-        .init(offset: 0x1F8, size: 2, name: "ram_size", since: 0, writer: "obsolete"),
-        .init(offset: 0x1FA, size: 2, name: "vid_mode", since: 0, writer: "kernel, loader may change"),
-        .init(offset: 0x1FC, size: 2, name: "root_dev", since: 0, writer: "kernel, loader may change"),
-        .init(offset: 0x1FE, size: 2, name: "boot_flag", since: 0, writer: "kernel"),
-        .init(offset: 0x200, size: 2, name: "jump", since: 0x0200, writer: "kernel"),
-        .init(offset: 0x202, size: 4, name: "header", since: 0x0200, writer: "kernel"),
-        .init(offset: 0x206, size: 2, name: "version", since: 0x0200, writer: "kernel"),
-        .init(offset: 0x208, size: 4, name: "realmode_swtch", since: 0x0200, writer: "loader"),
-        .init(offset: 0x20C, size: 2, name: "start_sys_seg", since: 0x0200, writer: "obsolete"),
-        .init(offset: 0x20E, size: 2, name: "kernel_version", since: 0x0200, writer: "kernel"),
-        .init(offset: 0x210, size: 1, name: "type_of_loader", since: 0x0200, writer: "loader"),
-        .init(offset: 0x211, size: 1, name: "loadflags", since: 0x0200, writer: "kernel, loader may change"),
-        .init(offset: 0x212, size: 2, name: "setup_move_size", since: 0x0200, writer: "loader"),
-        .init(offset: 0x214, size: 4, name: "code32_start", since: 0x0200, writer: "kernel, loader may change"),
-        .init(offset: 0x218, size: 4, name: "ramdisk_image", since: 0x0200, writer: "loader"),
-        .init(offset: 0x21C, size: 4, name: "ramdisk_size", since: 0x0200, writer: "loader"),
-        .init(offset: 0x220, size: 4, name: "bootsect_kludge", since: 0x0200, writer: "obsolete"),
-        .init(offset: 0x224, size: 2, name: "heap_end_ptr", since: 0x0201, writer: "loader"),
-        .init(offset: 0x226, size: 1, name: "ext_loader_ver", since: 0x0202, writer: "loader"),
-        .init(offset: 0x227, size: 1, name: "ext_loader_type", since: 0x0202, writer: "loader"),
-        .init(offset: 0x228, size: 4, name: "cmd_line_ptr", since: 0x0202, writer: "loader"),
-        .init(offset: 0x22C, size: 4, name: "initrd_addr_max", since: 0x0203, writer: "kernel"),
-        .init(offset: 0x230, size: 4, name: "kernel_alignment", since: 0x0205, writer: "kernel, loader may change"),
-        .init(offset: 0x234, size: 1, name: "relocatable_kernel", since: 0x0205, writer: "kernel"),
-        .init(offset: 0x235, size: 1, name: "min_alignment", since: 0x020A, writer: "kernel"),
-        .init(offset: 0x236, size: 2, name: "xloadflags", since: 0x020C, writer: "kernel"),
-        .init(offset: 0x238, size: 4, name: "cmdline_size", since: 0x0206, writer: "kernel"),
-        .init(offset: 0x23C, size: 4, name: "hardware_subarch", since: 0x0207, writer: "loader"),
-        .init(offset: 0x240, size: 8, name: "hardware_subarch_data", since: 0x0207, writer: "loader"),
-        .init(offset: 0x248, size: 4, name: "payload_offset", since: 0x0208, writer: "kernel"),
-        .init(offset: 0x24C, size: 4, name: "payload_length", since: 0x0208, writer: "kernel"),
-        .init(offset: 0x250, size: 8, name: "setup_data", since: 0x0209, writer: "loader"),
-        .init(offset: 0x258, size: 8, name: "pref_address", since: 0x020A, writer: "kernel"),
-        .init(offset: 0x260, size: 4, name: "init_size", since: 0x020A, writer: "kernel"),
-        .init(offset: 0x264, size: 4, name: "handover_offset", since: 0x020B, writer: "kernel"),
-        .init(offset: 0x268, size: 4, name: "kernel_info_offset", since: 0x020F, writer: "kernel"),
-    ]
-
-    public static func named(_ name: String) -> SetupHeaderField? { all.first { $0.name == name } }
+extension SetupHeader {
+    /// The setup header's one declaration, at file offsets (and boot_params offsets: the header
+    /// sits at the same place there). `since` is the protocol version from which loaders honour
+    /// a field (0: all); names and meanings follow Documentation/arch/x86/boot.rst.
+    public static let layout = BinaryLayout<SetupHeader>(cName: "setup_header", nasmPrefix: "SH_", size: end, [
+        .field("setup_sects", at: 0x1F1, \.setupSects, since: 0, writer: "kernel", "sectors of 16-bit setup after the boot sector (0 means 4)"),
+        .field("root_flags", at: 0x1F2, \.rootFlags, since: 0, writer: "kernel, loader may change", "nonzero: mount root read-only (deprecated)"),
+        .field("syssize", at: 0x1F4, \.syssize, since: 0, writer: "kernel", "protected-mode part in 16-byte units"),
+        .field("ram_size", at: 0x1F8, \.ramSize, since: 0, writer: "obsolete", ""),
+        .field("vid_mode", at: 0x1FA, \.vidMode, since: 0, writer: "kernel, loader may change", "video mode control"),
+        .field("root_dev", at: 0x1FC, \.rootDev, since: 0, writer: "kernel, loader may change", "default root device (deprecated)"),
+        .field("boot_flag", at: 0x1FE, \.bootFlag, since: 0, writer: "kernel", "0xAA55"),
+        .field("jump", at: 0x200, \.jump, since: 0x0200, writer: "kernel", "EB disp8: the header ends at 0x202 + disp8"),
+        .field("header", at: 0x202, \.header, since: 0x0200, writer: "kernel", "\"HdrS\""),
+        .field("version", at: 0x206, \.version, since: 0x0200, writer: "kernel", "boot protocol version"),
+        .field("realmode_swtch", at: 0x208, \.realmodeSwtch, since: 0x0200, writer: "loader", "boot loader hook"),
+        .field("start_sys_seg", at: 0x20C, \.startSysSeg, since: 0x0200, writer: "obsolete", ""),
+        .field("kernel_version", at: 0x20E, \.kernelVersion, since: 0x0200, writer: "kernel", "pointer to the kernel version string, minus 0x200"),
+        .field("type_of_loader", at: 0x210, \.typeOfLoader, since: 0x0200, writer: "loader", "boot loader identifier"),
+        .field("loadflags", at: 0x211, \.loadflags, since: 0x0200, writer: "kernel, loader may change", "boot protocol option flags"),
+        .field("setup_move_size", at: 0x212, \.setupMoveSize, since: 0x0200, writer: "loader", ""),
+        .field("code32_start", at: 0x214, \.code32Start, since: 0x0200, writer: "kernel, loader may change", "32-bit entry point of the protected-mode part"),
+        .field("ramdisk_image", at: 0x218, \.ramdiskImage, since: 0x0200, writer: "loader", "initrd load address"),
+        .field("ramdisk_size", at: 0x21C, \.ramdiskSize, since: 0x0200, writer: "loader", "initrd size"),
+        .field("bootsect_kludge", at: 0x220, \.bootsectKludge, since: 0x0200, writer: "obsolete", ""),
+        .field("heap_end_ptr", at: 0x224, \.heapEndPtr, since: 0x0201, writer: "loader", "free memory after the setup end, minus 0x200"),
+        .field("ext_loader_ver", at: 0x226, \.extLoaderVer, since: 0x0202, writer: "loader", "extended boot loader version"),
+        .field("ext_loader_type", at: 0x227, \.extLoaderType, since: 0x0202, writer: "loader", "extended boot loader type"),
+        .field("cmd_line_ptr", at: 0x228, \.cmdLinePtr, since: 0x0202, writer: "loader", "32-bit pointer to the command line"),
+        .field("initrd_addr_max", at: 0x22C, \.initrdAddrMax, since: 0x0203, writer: "kernel", "highest legal initrd address"),
+        .field("kernel_alignment", at: 0x230, \.kernelAlignment, since: 0x0205, writer: "kernel, loader may change", "physical alignment required for the kernel"),
+        .field("relocatable_kernel", at: 0x234, \.relocatableKernel, since: 0x0205, writer: "kernel", "whether the kernel may be loaded elsewhere"),
+        .field("min_alignment", at: 0x235, \.minAlignment, since: 0x020A, writer: "kernel", "minimum alignment, as a power of two"),
+        .field("xloadflags", at: 0x236, \.xloadflags, since: 0x020C, writer: "kernel", "boot protocol option flags"),
+        .field("cmdline_size", at: 0x238, \.cmdlineSize, since: 0x0206, writer: "kernel", "maximum size of the command line"),
+        .field("hardware_subarch", at: 0x23C, \.hardwareSubarch, since: 0x0207, writer: "loader", "hardware subarchitecture"),
+        .field("hardware_subarch_data", at: 0x240, \.hardwareSubarchData, since: 0x0207, writer: "loader", "subarchitecture-specific data"),
+        .field("payload_offset", at: 0x248, \.payloadOffset, since: 0x0208, writer: "kernel", "offset of the kernel payload"),
+        .field("payload_length", at: 0x24C, \.payloadLength, since: 0x0208, writer: "kernel", "length of the kernel payload"),
+        .field("setup_data", at: 0x250, \.setupData, since: 0x0209, writer: "loader", "64-bit physical pointer to a linked list of struct setup_data"),
+        .field("pref_address", at: 0x258, \.prefAddress, since: 0x020A, writer: "kernel", "preferred loading address"),
+        .field("init_size", at: 0x260, \.initSize, since: 0x020A, writer: "kernel", "linear memory required during initialisation"),
+        .field("handover_offset", at: 0x264, \.handoverOffset, since: 0x020B, writer: "kernel", "offset of the EFI handover entry point"),
+        .field("kernel_info_offset", at: 0x268, \.kernelInfoOffset, since: 0x020F, writer: "kernel", "offset of the kernel_info"),
+    ])
 }

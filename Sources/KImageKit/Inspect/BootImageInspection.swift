@@ -4,7 +4,7 @@
 /// GRUB's `linux` refuses) is a warning; only a header the file cannot hold is an error.
 public struct BootImageInspection: Sendable {
     public struct Field: Sendable, Equatable {
-        public let field: SetupHeaderField
+        public let field: LayoutField
         public let raw: UInt64
         public let meaning: String
         /// Inside the header the jump at 0x200 declares (0x202 + disp8).
@@ -153,11 +153,11 @@ public struct BootImageInspection: Sendable {
             }
         }
 
-        fields = SetupHeaderField.all.map { f in
+        fields = SetupHeader.layout.fields.map { f in
             let present = jumpOK ? f.offset + f.size <= h.headerEnd || f.offset < 0x202 : true
             // The bytes as they are in the file (past the header end they are setup code).
             var value: UInt64 = 0
-            for i in (0..<f.size).reversed() { value = value << 8 | UInt64(raw[f.offset + i]) }
+            value = f.load(from: raw) ?? 0
             return Field(field: f, raw: value, meaning: Self.meaning(of: f, value: value, in: h, realMode: realMode, fileSize: size,
                                                                             kernelVersion: kernelVersion, payload: payload),
                          present: present)
@@ -232,7 +232,7 @@ public struct BootImageInspection: Sendable {
         return "unknown format"
     }
 
-    static func meaning(of f: SetupHeaderField, value v: UInt64, in h: SetupHeader, realMode: UInt64, fileSize: UInt64,
+    static func meaning(of f: LayoutField, value v: UInt64, in h: SetupHeader, realMode: UInt64, fileSize: UInt64,
                         kernelVersion: String?, payload: Payload?) -> String {
         var text: String
         switch f.name {
@@ -302,8 +302,8 @@ public struct BootImageInspection: Sendable {
         case "kernel_info_offset": text = v == 0 ? "none" : "kernel_info at file offset \(hex(realMode + v))"
         default: text = ""
         }
-        if f.since > h.version && f.offset >= 0x202 {
-            text += " (ignored: needs protocol \(SetupHeader.versionString(f.since)))"
+        if f.since > Int(h.version) && f.offset >= 0x202 {
+            text += " (ignored: needs protocol \(SetupHeader.versionString(UInt16(f.since))))"
         }
         return text
     }

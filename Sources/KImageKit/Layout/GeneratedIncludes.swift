@@ -1,0 +1,105 @@
+/// Every include generated from the layout declarations. `kimage generate-includes` (run by
+/// `make generate`) writes them; LayoutTests fails when a file on disk differs.
+public enum GeneratedIncludes {
+    public static var all: [IncludeFile] { [bootInfoHeader, bootInfoInclude, planInclude, bootParamsInclude] }
+
+    static let entryState: [String] = [
+        "Entry state:",
+        "  ELF64: long mode, 4-level paging (5-level with CR4.LA57=1: kimage pack --five-level;",
+        "         CR3 = cr3 below), CR0.WP=1, EFER.NXE=1;",
+        "         rdi = physical address of struct kimage_bootinfo (identity-mapped), rsi = KIMAGE_ENTRY_MAGIC.",
+        "  ELF32: protected mode; paging off when every segment has vaddr == paddr, else 32-bit",
+        "         (or PAE, kimage pack --pae) paging with CR0.WP=1; eax = KIMAGE_ENTRY_MAGIC,",
+        "         ebx = physical address of struct kimage_bootinfo (identity-mapped).",
+        "  Both: interrupts off, CS = 0x08 (64-bit) or 0x10 (32-bit), data segments 0x18 in kimage's GDT",
+        "        (inside the image: load your own), esp/rsp = stack_top (16 KiB, identity-mapped).",
+        "Page tables (built at pack time): each PT_LOAD at its vaddr with its own rights (W^X unless",
+        "segments share a page), the first 4 GiB identity-mapped read/write, not executable (except the",
+        "setup stub's pages) wherever no segment, --map or recursive slot takes the address, plus --map.",
+    ]
+
+    static let ownStubs: [String] = [
+        "Own stubs (kimage pack --setup32 FILE, Jinue style): kimage loads no plan and builds no tables.",
+        "The protected-mode part is your 32-bit setup (at 0x100000 = code32_start), then, 16-byte",
+        "aligned right after its last byte, this part table; the kernel ELF (4 KiB aligned) and the",
+        "loader ELF follow whole. End your setup with `align 16` and a label to find the table.",
+        "Offsets count from the start of the protected-mode part (physical 0x100000 as loaded).",
+    ]
+
+    static var bootInfoHeader: IncludeFile {
+        IncludeFile(
+            path: "templates/include/kimage/bootinfo.h", language: .c, guardName: "KIMAGE_BOOTINFO_H",
+            preamble: ["kimage boot info: what kimage's setup stub hands to a kernel packed with `kimage pack`.",
+                       "Layout version \(BootInfo.version), little-endian, identical for 32- and 64-bit kernels. nasm: bootinfo.inc.",
+                       ""] + entryState,
+            sections: [
+                .constants(BootInfo.constants),
+                .comment(["paging_mode"]), .constants(BootPagingMode.constants),
+                .comment(["flags"]), .constants(BootInfo.flagConstants),
+                .structure(BootInfo.e820EntryLayout.description),
+                .structure(BootInfo.layout.description),
+                .comment(ownStubs), .constants(PartTable.constants),
+                .structure(PartTable.partLayout.description),
+                .structure(PartTable.layout.description),
+            ])
+    }
+
+    static var bootInfoInclude: IncludeFile {
+        IncludeFile(
+            path: "templates/include/kimage/bootinfo.inc", language: .nasm, guardName: "KIMAGE_BOOTINFO_INC",
+            preamble: ["kimage boot info, for nasm kernels and for kimage's own 32-bit setup stub.",
+                       "Layout version \(BootInfo.version); every field little-endian. See bootinfo.h for the entry state.",
+                       "Entry contract:",
+                       "  ELF32: eax = KIMAGE_ENTRY_MAGIC, ebx = physical address of the boot info",
+                       "  ELF64: rsi = KIMAGE_ENTRY_MAGIC, rdi = physical address of the boot info (identity-mapped)",
+                       "  esp/rsp = KIMAGE_BI_STACK_TOP's value (a 16 KiB stack, identity-mapped), interrupts off."],
+            sections: [
+                .constants(BootInfo.constants),
+                .structure(BootInfo.layout.description),
+                .comment(["flags"]), .constants(BootInfo.flagConstants),
+                .comment(["paging_mode"]), .constants(BootPagingMode.constants),
+                .structure(BootInfo.e820EntryLayout.description),
+                .comment(ownStubs), .constants(PartTable.constants),
+                .structure(PartTable.layout.description),
+                .structure(PartTable.partLayout.description),
+            ])
+    }
+
+    static var planInclude: IncludeFile {
+        IncludeFile(
+            path: "templates/boot/plan.inc", language: .nasm, guardName: "KIMAGE_PLAN_INC",
+            preamble: ["The load plan kimage pack writes right after the 32-bit setup stub (at the stub's `plan` label).",
+                       "The stub executes it and knows no ELF. Every field is little-endian; \"offset\" means an offset",
+                       "from the start of the protected-mode part, so it stays valid when the image moves."],
+            sections: [
+                .constants([.hex("PLAN_MAGIC_VALUE", UInt64(LoadPlan.magic), "\"KPLN\"")]),
+                .structure(LoadPlan.layout.description),
+                .constants([LayoutConstant("PLAN_F_MOVE", UInt64(LoadPlan.flagMove), "move the protected-mode part to PLAN_MOVE_DEST first"),
+                            LayoutConstant("PLAN_F_NXE", UInt64(LoadPlan.flagNXE), "the tables use XD: set EFER.NXE")]),
+                .comment(["Steps follow the header, PLAN_STEP_COUNT of them."]),
+                .structure(LoadStep.layout.description),
+                .constants([LayoutConstant("STEP_COPY", UInt64(LoadStep.copyKind), "copy STEP_LENGTH bytes from STEP_SOURCE to STEP_DEST"),
+                            LayoutConstant("STEP_ZERO", UInt64(LoadStep.zeroKind), "zero STEP_LENGTH bytes at STEP_DEST")]),
+            ])
+    }
+
+    static var bootParamsInclude: IncludeFile {
+        IncludeFile(
+            path: "templates/boot/bootparams.inc", language: .nasm, guardName: "KIMAGE_BOOTPARAMS_INC",
+            preamble: ["The Linux boot_params page (zero page) as kimage's stubs read and build it; the setup header",
+                       "sits at BP_SETUP_SECTS (0x1F1) with the same offsets as in the image file.",
+                       "See Documentation/arch/x86/zero-page.rst and boot.rst."],
+            sections: [
+                .structure(BootParams.layout.description),
+                .constants([LayoutConstant("BP_E820_MAX", UInt64(BootParams.e820MaxEntries), "entries in BP_E820_TABLE"),
+                            LayoutConstant("BP_E820_ENTRY_SIZE", UInt64(BootParams.e820EntrySize), "u64 addr, u64 size, u32 type")]),
+            ])
+    }
+
+    /// Writes every generated include under the package root `root`.
+    public static func write(root: String) throws {
+        for file in all {
+            try OutputFile.write(Array(file.text.utf8), to: root + "/" + file.path, mode: 0o644)
+        }
+    }
+}
