@@ -159,7 +159,7 @@ public enum OutputFile {
             // kill(-1) address process groups, never one dead writer.
             guard name.hasPrefix(prefix), !digits.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }),
                   let pid = Int32(digits), pid > 0 else { continue }
-            guard pid != getpid() else { continue }
+            guard pid != getpid(), kill(pid, 0) != 0 && errno == ESRCH else { continue }
             // The writer holds a lock on its temporary while it runs; a pid that does not exist
             // here may be a live run in another PID namespace (a container sharing the tree), so
             // only a temporary nobody has locked is dead.

@@ -90,7 +90,7 @@ public struct InitProject: Sendable {
                 throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: "it is a symbolic link to nothing"))
             }
             if code == ENOTDIR {
-                throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: "it is \(stat(directory, &st) == 0 ? FileKind.name(of: st.st_mode) : "not a directory")"))
+                throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: "it is \(stat(directory, &st) == 0 ? FileKind.name(of: st.st_mode) : "below a file, not a directory")"))
             }
             throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: String(cString: strerror(code))))
         }
