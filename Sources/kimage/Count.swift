@@ -57,7 +57,7 @@ struct Count: ParsableCommand {
 
     @OptionGroup var sources: RedirectSourceOptions
 
-    @Option(help: "plain (the number alone), nasm, gas, ld, c, or json (with every redirect and its file:line).")
+    @Option(help: "plain (the number alone), nasm, gas, ld, c, go-asm (`#define` for Go assembly's preprocessor), go (a const, after your package clause), or json (with every redirect and its file:line).")
     var format: RedirectCount.Format = .plain
 
     @Option(help: ArgumentHelp("Also write a make rule: TARGET depends on every source file read.", valueName: "file"))

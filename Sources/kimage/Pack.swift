@@ -47,6 +47,9 @@ struct Pack: ParsableCommand {
     @Flag(name: .customLong("five-level"), help: "ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones; the CPU needs LA57.")
     var fiveLevel = false
 
+    @Flag(inversion: .prefixedNo, help: "Enter the kernel with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit); --no-sse leaves CR0/CR4 as they were for kernels that set them up themselves.")
+    var sse = true
+
     @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare: 2.11, 2.12 (default) or 2.13.")
     var protocolVersion: String = "2.12"
 
@@ -81,6 +84,7 @@ struct Pack: ParsableCommand {
             options.embedELF = embedELF
             options.pae = pae
             options.fiveLevel = fiveLevel
+            options.sse = sse
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
             options.depfilePath = depfile
             let report = try BootImagePacker.pack(options)

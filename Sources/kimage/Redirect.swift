@@ -28,8 +28,11 @@ struct Redirect: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the result here instead of replacing KERNEL.", valueName: "file"))
     var output: String?
 
-    @Option(help: "The table section.")
-    var section: String = RedirectTable.defaultSectionName
+    @Option(help: "The table section (default .goredirectstbl).")
+    var section: String?
+
+    @Option(name: .customLong("table-symbol"), help: ArgumentHelp("The table is this data symbol's bytes (st_value, st_size), not a section: Go kernels (`GLOBL ·redirects(SB), NOPTR, $(NUM_REDIRECTS*16)`; name as `go tool nm` prints it).", valueName: "name"))
+    var tableSymbol: String?
 
     @Flag(help: "Also write each trampoline at its source, so the kernel needs no installer at boot.")
     var patch = false
@@ -43,12 +46,19 @@ struct Redirect: ParsableCommand {
     @Flag(help: "Accept a table with more slots than redirects and zero-fill the rest (the boot code must stop at a zero entry).")
     var allowSpare = false
 
+    func validate() throws {
+        if section != nil && tableSymbol != nil {
+            throw ValidationError("--section and --table-symbol both name the redirect table; give one: --section for a table section, --table-symbol for a data symbol (Go)")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             let redirectSources = try sources.sources()
             let collection = try redirectSources.collect()
             let elf = try ELFFile(path: kernel)
-            let plan = try RedirectPlan(elf: elf, redirects: collection.redirects, section: section,
+            let (location, impliedNone) = RedirectTableLocation.choose(section: section, symbol: tableSymbol, patch: patch, elf: elf)
+            let plan = try RedirectPlan(elf: elf, redirects: collection.redirects, table: location,
                                         patch: patch, allowSpare: allowSpare)
             let destination = output ?? kernel
             if !dryRun { try plan.write(to: destination, sources: redirectSources.namedInputs(collection)) }
@@ -58,7 +68,10 @@ struct Redirect: ParsableCommand {
                 for line in plan.lines { try StandardOutput.line(line) }
             }
             if plan.spareSlots > 0 {
-                printError("kimage: note: \(plan.spareSlots) spare slot\(plan.spareSlots == 1 ? "" : "s") of \(section) zero-filled; the boot code must stop at the first zero entry")
+                printError("kimage: note: \(plan.spareSlots) spare slot\(plan.spareSlots == 1 ? "" : "s") of \(plan.section) zero-filled; the boot code must stop at the first zero entry")
+            }
+            if impliedNone {
+                printError("kimage: note: \(kernel) has no \(RedirectTable.defaultSectionName) section: wrote the trampolines only, no table")
             }
         }
     }

@@ -55,7 +55,8 @@ import TestSupport
                 #expect(table.contains { $0.kind == .positional }, "kimage \(command)'s positional has no kimage.toml key")
                 continue
             }
-            let entry = table.first { $0.names == option.names }
+            // An invertible flag's entry (`sse`) covers its `--no-` spelling too.
+            let entry = table.first { $0.names == option.names || $0.inverseName.map { [$0] } == option.names }
             #expect(entry != nil, "kimage \(command) \(option.names) has no entry in ConfigTables")
             if let entry {
                 #expect(entry.kind == option.kind, "kimage \(command) \(option.names): table says \(entry.kind), the command \(option.kind)")

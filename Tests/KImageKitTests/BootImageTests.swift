@@ -31,6 +31,7 @@ import TestSupport
         plan.imageSize = 0x5000
         plan.pagingMode = .fourLevel
         plan.noExecute = true
+        plan.sse = true
         plan.cr3 = 0x20_3000
         plan.bootInfo = 0x20_0400
         plan.stackTop = 0x21_0000
@@ -40,7 +41,7 @@ import TestSupport
         let b = plan.encode(at: 0x300)
         #expect(b.count == plan.encodedSize && b.count % 16 == 0)
         #expect(b.loadLE(UInt32.self, at: 0x00) == 0x4E4C_504B)
-        #expect(b.loadLE(UInt32.self, at: 0x04) == 3)            // move | NXE
+        #expect(b.loadLE(UInt32.self, at: 0x04) == 7)            // move | NXE | SSE
         #expect(b.loadLE(UInt32.self, at: 0x08) == 3)            // 4-level
         #expect(b.loadLE(UInt32.self, at: 0x0C) == 0x20_0000)
         #expect(b.loadLE(UInt32.self, at: 0x10) == 0x5000)
@@ -256,6 +257,7 @@ import TestSupport
         plan.imageSize = 0x1234_5000
         plan.pagingMode = .fourLevel
         plan.noExecute = true
+        plan.sse = true
         plan.cr3 = 0x0681_F000
         plan.bootInfo = 0x0681_D000
         plan.stackTop = 0x0CF3_C000

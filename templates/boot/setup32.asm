@@ -178,6 +178,11 @@ moved:
     mov [edi + KIMAGE_BI_CMDLINE_LENGTH], eax
     or [edi + KIMAGE_BI_FLAGS], edx
 
+    test dword [ebp + plan + PLAN_FLAGS], PLAN_F_SSE
+    jz .no_sse
+    call enable_sse
+.no_sse:
+
     ; Paging, with the tables the plan's steps just put in place. First the CPU features the
     ; tables need: a CPU without them would fault with no word said.
     mov eax, [ebp + plan + PLAN_MODE]
@@ -330,6 +335,8 @@ msg_pae: db "kimage setup: this CPU has no PAE; the kernel's tables need it", 13
 msg_nx:  db "kimage setup: this CPU has no NX; the kernel's tables use execute-disable bits", 13, 10, 0
 msg_lm:  db "kimage setup: this CPU has no long mode; an ELF64 kernel needs an x86-64 CPU", 13, 10, 0
 msg_la57: db "kimage setup: this CPU has no LA57 (5-level paging); the image was packed with --five-level: boot it on a CPU with LA57 or pack it without the flag", 13, 10, 0
+
+%include "cpu_sse.inc"
 
 ; Copies ecx bytes from esi to edi (never overlapping: the plan guarantees it).
 copy:

@@ -175,6 +175,7 @@ public struct BootImageLayout: Sendable {
             plan.moveDestination = overlaps ? runtimeBase : nil
             plan.imageSize = UInt64(pmSize)
             plan.noExecute = mode.pagingMode?.hasNoExecute ?? false
+            plan.sse = options.sse
             plan.cr3 = tables?.cr3 ?? 0
             plan.bootInfo = runtimeBase + UInt64(bootInfoOffset)
             plan.stackTop = stackTop

@@ -51,6 +51,7 @@ public struct LoadPlan: Sendable, Equatable {
     public static var headerSize: Int { layout.size }
     static let flagMove: UInt32 = 1
     static let flagNXE: UInt32 = 2
+    static let flagSSE: UInt32 = 4
 
     /// Where the protected-mode part moves before the steps run; nil when it stays at 1 MiB.
     public var moveDestination: UInt64?
@@ -58,6 +59,8 @@ public struct LoadPlan: Sendable, Equatable {
     public var pagingMode: BootPagingMode = .none
     /// The tables use execute-disable bits: EFER.NXE must be set.
     public var noExecute = false
+    /// Enter with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit): compiled code uses xmm registers.
+    public var sse = false
     public var cr3: UInt64 = 0
     public var bootInfo: UInt64 = 0
     public var stackTop: UInt64 = 0
@@ -78,7 +81,7 @@ public struct LoadPlan: Sendable, Equatable {
         var b = [UInt8](repeating: 0, count: encodedSize)
         let stepsOffset = offset + Self.headerSize
         let cmdlineOffset = stepsOffset + steps.count * LoadStep.encodedSize
-        let header = Header(flags: (moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0),
+        let header = Header(flags: (moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0) | (sse ? Self.flagSSE : 0),
                             mode: pagingMode, moveDestination: UInt32(moveDestination ?? 0), imageSize: UInt32(imageSize),
                             cr3: UInt32(cr3), bootInfo: UInt32(bootInfo), stackTop: UInt32(stackTop), entry: entry,
                             stepsOffset: UInt32(stepsOffset), stepCount: UInt32(steps.count), cmdlineOffset: UInt32(cmdlineOffset))
@@ -132,6 +135,7 @@ extension LoadPlan {
         self.init()
         moveDestination = h.flags & Self.flagMove != 0 ? UInt64(h.moveDestination) : nil
         noExecute = h.flags & Self.flagNXE != 0
+        sse = h.flags & Self.flagSSE != 0
         pagingMode = h.mode
         imageSize = UInt64(h.imageSize)
         cr3 = UInt64(h.cr3)

@@ -14,6 +14,9 @@ public struct PackOptions: Sendable {
     public var pae = false
     /// ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones.
     public var fiveLevel = false
+    /// Enter the kernel with SSE usable (`--no-sse` turns it off): Go, and C or Rust built without
+    /// -mgeneral-regs-only, use xmm registers in ordinary code.
+    public var sse = true
     /// Declared boot-protocol version, 0x020C by default.
     public var protocolVersion: UInt16 = 0x020C
     /// Own stubs (Jinue style); nil means kimage's built-in ones.

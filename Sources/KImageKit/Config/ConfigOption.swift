@@ -20,15 +20,22 @@ public struct ConfigOption: Sendable, Equatable {
     /// A file or directory: relative values in a kimage.toml elsewhere than the working directory
     /// are taken relative to that file, as a Makefile beside it would mean them.
     public let isPath: Bool
+    /// A flag with a `--no-` form (`--sse`/`--no-sse`): in TOML `false` gives the `--no-` form.
+    public let isInvertible: Bool
 
     /// `shortOnly`: the command spells it only as `-short` (pagetables' `-o`); the key stays long.
-    public init(_ key: String, _ kind: Kind, short: String? = nil, shortOnly: Bool = false, path: Bool = false) {
+    public init(_ key: String, _ kind: Kind, short: String? = nil, shortOnly: Bool = false, path: Bool = false,
+                invertible: Bool = false) {
         self.key = key
         self.kind = kind
+        self.isInvertible = invertible
         let long = shortOnly ? [] : ["--" + key]
         self.names = kind == .positional ? [] : long + (short.map { ["-" + $0] } ?? [])
         self.isPath = path
     }
+
+    /// The `--no-` spelling of an invertible flag.
+    public var inverseName: String? { isInvertible ? "--no-" + key : nil }
 
     /// Whether the option consumes the next argument on the command line.
     public var takesValue: Bool { kind == .value || kind == .repeated }

@@ -85,6 +85,7 @@ public struct KImageConfig: Sendable, Equatable {
                 if !given.hasPositional { positionals += entry.values }
             case .flag:
                 if !given.options.contains(option.key) && entry.values == ["true"] { options.append(option.names[0]) }
+                if !given.options.contains(option.key) && entry.values == ["false"], let inverse = option.inverseName { options.append(inverse) }
             case .value, .repeated:
                 if !given.options.contains(option.key) {
                     for value in entry.values { options += [option.names[0], value] }
@@ -105,7 +106,7 @@ public struct KImageConfig: Sendable, Equatable {
             if arg == "--" { positional = positional || i < arguments.count; break }
             guard arg.hasPrefix("-"), arg != "-" else { positional = true; continue }
             let name = arg.split(separator: "=", maxSplits: 1).first.map(String.init) ?? arg
-            if let option = options.first(where: { $0.names.contains(name) }) {
+            if let option = options.first(where: { $0.names.contains(name) || $0.inverseName == name }) {
                 found.insert(option.key)
                 if option.takesValue && !arg.contains("=") { i += 1 }
             }

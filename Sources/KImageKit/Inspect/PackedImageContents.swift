@@ -100,6 +100,7 @@ public struct PackedImageContents: Sendable {
             }
         }
         out += "  then \(Self.modeText(plan.pagingMode))\(plan.noExecute ? " with EFER.NXE" : ""), CR3 \(fullHex(plan.cr3, bits: 32)), stack top \(fullHex(plan.stackTop, bits: 32))\n"
+        if plan.sse { out += "  SSE usable at entry: CR0.MP=1, CR0.EM=0, CR4.OSFXSR=1, CR4.OSXMMEXCPT=1, x87 initialised\n" }
         out += "  jump to \(hex(plan.entry, digits: 16)) with the boot info at \(fullHex(plan.bootInfo, bits: 32))\n"
         if !plan.defaultCommandLine.isEmpty {
             out += "  --cmdline default: \"\(String(decoding: plan.defaultCommandLine, as: UTF8.self))\"\n"
@@ -121,6 +122,7 @@ public struct PackedImageContents: Sendable {
             ("moveTo", plan.moveDestination.map { .address($0) } ?? .null),
             ("pagingMode", .string(Self.modeText(plan.pagingMode))),
             ("noExecute", .bool(plan.noExecute)),
+            ("sse", .bool(plan.sse)),
             ("cr3", .address(plan.cr3)),
             ("bootInfo", .address(plan.bootInfo)),
             ("stackTop", .address(plan.stackTop)),

@@ -3,6 +3,8 @@
 public enum RedirectCount {
     public enum Format: String, Sendable, CaseIterable {
         case plain, nasm, gas, ld, c, json
+        /// Go assembly (`#include "redirects.h"`, then `$(NUM_REDIRECTS*16)`), Go source (a const).
+        case goAsm = "go-asm", go
     }
 
     public static let symbol = "NUM_REDIRECTS"
@@ -15,7 +17,8 @@ public enum RedirectCount {
         case .nasm: return "%define \(symbol) \(n)"
         case .gas: return ".set \(symbol), \(n)"
         case .ld: return "\(symbol) = \(n);"
-        case .c: return "#define \(symbol) \(n)"
+        case .c, .goAsm: return "#define \(symbol) \(n)"
+        case .go: return "const NumRedirects = \(n)"
         case .json:
             let items = collection.sortedBySource.map { r in
                 "    {\"src\": \(RedirectJSON.string(r.source)), \"dst\": \(RedirectJSON.string(r.destination)), \"file\": \(RedirectJSON.string(r.origin.file)), \"line\": \(r.origin.line)}"

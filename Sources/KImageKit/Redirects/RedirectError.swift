@@ -35,6 +35,13 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     case tableSectionBadSize(section: String, size: UInt64, entrySize: Int)
     case tooFewSlots(section: String, slots: Int, needed: Int)
     case tooManySlots(section: String, slots: Int, needed: Int)
+    // The table as a data symbol (--table-symbol), or no table (--patch alone).
+    case tableSymbolMissing(kernel: String, symbol: String, suggestions: [String])
+    case tableSymbolAmbiguous(kernel: String, symbol: String, definitions: [String])
+    case tableSymbolNotData(kernel: String, symbol: String, found: String)
+    case tableSymbolNoBits(kernel: String, symbol: String, found: String)
+    case tableSymbolNotLoaded(kernel: String, symbol: String, found: String)
+    case noTableWithoutPatch(kernel: String)
 
     /// Which end of a redirect a symbol is.
     public enum Role: String, Sendable, Equatable {
@@ -98,13 +105,26 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
         case .several(let errors):
             return "\(errors.count) redirects are wrong:\n" + errors.map { "  " + $0.description }.joined(separator: "\n")
         case .tableSectionMissing(let kernel, let section):
-            return "\(kernel) has no section \(section); expected rt0 to reserve the redirect table there (nasm: `section \(section)` with `resq 2*NUM_REDIRECTS` as data, or --section NAME if it is named otherwise)"
+            return "\(kernel) has no section \(section); expected rt0 to reserve the redirect table there (nasm: `section \(section)` with `resq 2*NUM_REDIRECTS` as data, or --section NAME if it is named otherwise; a Go-linked kernel has no such section: --table-symbol NAME for a table in a data symbol, or --patch alone for no table)"
         case .tableSectionNoBits(let kernel, let section):
             return "\(kernel): \(section) is NOBITS (like .bss), so it has no bytes in the file to fill; reserve it with data (nasm `times 2*NUM_REDIRECTS dq 0`, GNU as `.fill`) or make the linker script keep it as PROGBITS"
         case .tableSectionBadSize(let section, let size, let entrySize):
             return "\(section) is \(size) bytes, not a whole number of \(entrySize)-byte entries (src, dst); reserve NUM_REDIRECTS * \(entrySize) bytes"
         case .tooFewSlots(let section, let slots, let needed):
             return "\(section) has room for \(slots) redirect\(slots == 1 ? "" : "s") but \(needed) were found; rebuild rt0 with NUM_REDIRECTS=\(needed) (kimage count gives it) and relink"
+        case .tableSymbolMissing(let kernel, let symbol, let suggestions):
+            let hint = suggestions.isEmpty ? "" : " (closest names in the kernel: \(suggestions.joined(separator: ", ")))"
+            return "\(kernel) has no symbol \(symbol) for the redirect table\(hint); expected a data symbol of NUM_REDIRECTS entries (Go assembly: `GLOBL ·redirects(SB), NOPTR, $(NUM_REDIRECTS*16)` with a DATA line; `go tool nm` shows the linker's name, e.g. main.redirects)"
+        case .tableSymbolAmbiguous(let kernel, let symbol, let definitions):
+            return "\(kernel) defines \(symbol) \(definitions.count) times (\(definitions.joined(separator: "; "))); expected one table symbol: rename all but one"
+        case .tableSymbolNotData(let kernel, let symbol, let found):
+            return "\(kernel): the redirect table \(symbol) is \(found); expected a data symbol (STT_OBJECT) in a section: declare it with GLOBL (Go assembly) or as data in rt0"
+        case .tableSymbolNoBits(let kernel, let symbol, let found):
+            return "\(kernel): the redirect table \(symbol) is \(found), a NOBITS section (bss) with no bytes in the file to fill; give it a DATA line (Go assembly: `DATA ·redirects+0(SB)/8, $0`) so the linker puts it in .noptrdata"
+        case .tableSymbolNotLoaded(let kernel, let symbol, let found):
+            return "\(kernel): the redirect table \(symbol) is \(found), whose bytes are not all in the file inside one loadable segment, so the boot code could not read what kimage writes; expected st_size > 0 and the table in a PT_LOAD with file bytes"
+        case .noTableWithoutPatch(let kernel):
+            return "\(kernel): no redirect table and no --patch: nothing would be written; expected --section NAME, --table-symbol NAME, or --patch to write the trampolines at build time"
         case .tooManySlots(let section, let slots, let needed):
             return "\(section) has room for \(slots) redirects but \(needed) were found; rebuild rt0 with NUM_REDIRECTS=\(needed) (kimage count gives it), or pass --allow-spare to zero-fill the \(slots - needed) spare slot\(slots - needed == 1 ? "" : "s") if the boot code stops at a zero entry"
         }

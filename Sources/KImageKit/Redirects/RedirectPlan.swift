@@ -11,7 +11,9 @@ public struct RedirectPlan: @unchecked Sendable {
     }
 
     public let elf: ELFFile
-    public let section: String
+    public let location: RedirectTableLocation
+    /// The table's name (section or symbol), empty when there is none.
+    public var section: String { location.name }
     /// Sorted by source name: the table's order.
     public let entries: [Entry]
     public let slotCount: Int
@@ -23,26 +25,47 @@ public struct RedirectPlan: @unchecked Sendable {
 
     public init(elf: ELFFile, redirects: [Redirect], section: String = RedirectTable.defaultSectionName,
                 patch: Bool = false, allowSpare: Bool = false) throws {
+        try self.init(elf: elf, redirects: redirects, table: .section(section), patch: patch, allowSpare: allowSpare)
+    }
+
+    /// `table` .none needs `patch`: with neither a table nor trampolines there is nothing to write.
+    public init(elf: ELFFile, redirects: [Redirect], table location: RedirectTableLocation,
+                patch: Bool = false, allowSpare: Bool = false) throws {
         self.elf = elf
-        self.section = section
+        self.location = location
         self.patchesCode = patch
         let kernel = elf.path
         let cls = elf.elfClass
         try RedirectSources.checkDuplicates(redirects)
         _ = try elf.symbolTableSection() // a stripped kernel says so before anything else
 
-        // The table section: present, with file bytes, a whole number of entries, the right size.
-        guard let tableSection = elf.section(named: section) else {
-            throw KImageError.redirect(.tableSectionMissing(kernel: kernel, section: section))
-        }
-        guard tableSection.holdsFileBytes else {
-            throw KImageError.redirect(.tableSectionNoBits(kernel: kernel, section: section))
-        }
+        // The table: present, with file bytes, a whole number of entries, the right size.
         let entrySize = RedirectTable.entrySize(for: cls)
-        guard tableSection.size % UInt64(entrySize) == 0 else {
-            throw KImageError.redirect(.tableSectionBadSize(section: section, size: tableSection.size, entrySize: entrySize))
+        let tableRange: (offset: UInt64, size: UInt64, address: UInt64)?
+        switch location {
+        case .section(let section):
+            guard let tableSection = elf.section(named: section) else {
+                throw KImageError.redirect(.tableSectionMissing(kernel: kernel, section: section))
+            }
+            guard tableSection.holdsFileBytes else {
+                throw KImageError.redirect(.tableSectionNoBits(kernel: kernel, section: section))
+            }
+            tableRange = (tableSection.offset, tableSection.size, tableSection.address)
+        case .symbol(let name):
+            tableRange = try Self.tableSymbol(name, in: elf)
+        case .none:
+            guard patch else { throw KImageError.redirect(.noTableWithoutPatch(kernel: kernel)) }
+            tableRange = nil
         }
-        slotCount = Int(tableSection.size) / entrySize
+        let section = location.name
+        if let tableRange {
+            guard tableRange.size % UInt64(entrySize) == 0 else {
+                throw KImageError.redirect(.tableSectionBadSize(section: section, size: tableRange.size, entrySize: entrySize))
+            }
+            slotCount = Int(tableRange.size) / entrySize
+        } else {
+            slotCount = redirects.count
+        }
         if redirects.count > slotCount {
             throw KImageError.redirect(.tooFewSlots(section: section, slots: slotCount, needed: redirects.count))
         }
@@ -121,21 +144,50 @@ public struct RedirectPlan: @unchecked Sendable {
                                        destinationAddress: $0.2.value, origin: $0.0.origin) }
         table = try RedirectTable(elfClass: cls, entries: entries.map { .init(source: $0.sourceAddress, destination: $0.destinationAddress) },
                                   slotCount: slotCount, allowSpare: allowSpare, section: section)
-        var patches = [BytePatch(offset: tableSection.offset, bytes: table.encoded())]
+        var patches: [BytePatch] = []
+        if let tableRange { patches.append(BytePatch(offset: tableRange.offset, bytes: table.encoded())) }
         if patch {
             for e in entries {
                 guard let offset = elf.fileOffset(ofVirtualAddress: e.sourceAddress, length: UInt64(trampolineSize)) else {
                     throw KImageError.redirect(.sourceNotInFile(kernel: kernel, name: e.source, address: e.sourceAddress))
                 }
-                let tableRange = tableSection.offset..<(tableSection.offset + tableSection.size)
-                if tableRange.overlaps(offset..<(offset + UInt64(trampolineSize))) {
+                if let tableRange, (tableRange.offset..<(tableRange.offset + tableRange.size)).overlaps(offset..<(offset + UInt64(trampolineSize))) {
                     throw KImageError.redirect(.trampolinesOverlap(first: e.source, firstAddress: e.sourceAddress, second: section,
-                                                                   secondAddress: tableSection.address, length: trampolineSize))
+                                                                   secondAddress: tableRange.address, length: trampolineSize))
                 }
                 patches.append(BytePatch(offset: offset, bytes: Trampoline.bytes(from: e.sourceAddress, to: e.destinationAddress, elfClass: cls)))
             }
         }
         self.patches = patches
+    }
+
+    /// A data symbol holding the table (`--table-symbol`): defined once, not a function, its
+    /// st_size bytes all in the file inside one PT_LOAD (the boot code reads them where loaded).
+    static func tableSymbol(_ name: String, in elf: ELFFile) throws -> (offset: UInt64, size: UInt64, address: UInt64) {
+        let kernel = elf.path
+        let resolver = try SymbolResolver(elf: elf, names: [name])
+        let defs = resolver.definitions[name] ?? []
+        guard !defs.isEmpty else {
+            throw KImageError.redirect(.tableSymbolMissing(kernel: kernel, symbol: name, suggestions: try resolver.suggestions(for: name)))
+        }
+        guard defs.count == 1 else {
+            throw KImageError.redirect(.tableSymbolAmbiguous(kernel: kernel, symbol: name, definitions: defs.map(resolver.describe)))
+        }
+        let s = defs[0]
+        guard s.kind == .object || s.kind == .notype, s.sectionIndex < 0xFF00, Int(s.sectionIndex) < elf.sections.count else {
+            throw KImageError.redirect(.tableSymbolNotData(kernel: kernel, symbol: name, found: resolver.describe(s)))
+        }
+        let section = elf.sections[Int(s.sectionIndex)]
+        guard section.holdsFileBytes else {
+            throw KImageError.redirect(.tableSymbolNoBits(kernel: kernel, symbol: name, found: resolver.describe(s)))
+        }
+        let inSegment = elf.segments.contains { seg in
+            seg.isLoad && s.value >= seg.virtualAddress && s.size <= seg.fileSize && s.value - seg.virtualAddress <= seg.fileSize - s.size
+        }
+        guard s.size > 0, inSegment, let offset = elf.fileOffset(ofVirtualAddress: s.value, length: s.size) else {
+            throw KImageError.redirect(.tableSymbolNotLoaded(kernel: kernel, symbol: name, found: resolver.describe(s)))
+        }
+        return (offset, s.size, s.value)
     }
 
     /// Writes the kernel with the plan applied: in place (atomically) or to `destination`.
@@ -168,7 +220,8 @@ extension RedirectPlan {
               "kernel": \(RedirectJSON.string(elf.path)),
               "output": \(output.map(RedirectJSON.string) ?? "null"),
               "class": "\(elf.elfClass.rawValue)",
-              "section": \(RedirectJSON.string(section)),
+              "section": \(location.isSection ? RedirectJSON.string(section) : "null"),
+              "tableSymbol": \(location.isSymbol ? RedirectJSON.string(section) : "null"),
               "slots": \(slotCount),
               "spareSlots": \(spareSlots),
               "patched": \(patchesCode),

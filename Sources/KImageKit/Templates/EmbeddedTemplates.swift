@@ -16,7 +16,9 @@ enum EmbeddedTemplates {
  *   ELF32: protected mode; paging off when every segment has vaddr == paddr, else 32-bit
  *          (or PAE, kimage pack --pae) paging with CR0.WP=1; eax = KIMAGE_ENTRY_MAGIC,
  *          ebx = physical address of struct kimage_bootinfo (identity-mapped).
- *   Both: interrupts off, CS = 0x08 (64-bit) or 0x10 (32-bit), data segments 0x18 in kimage's GDT
+ *   Both: SSE usable (CR0.EM=0, CR0.MP=1, CR4.OSFXSR=1, CR4.OSXMMEXCPT=1, fninit done) unless
+ *         packed with --no-sse (then CR0/CR4 as the setup found them);
+ *         interrupts off, CS = 0x08 (64-bit) or 0x10 (32-bit), data segments 0x18 in kimage's GDT
  *         (inside the image: load your own), esp/rsp = stack_top (16 KiB, identity-mapped).
  * Page tables (built at pack time): each PT_LOAD at its vaddr with its own rights (W^X unless
  * segments share a page), the first 4 GiB identity-mapped read/write, not executable (except the

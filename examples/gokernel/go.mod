@@ -1,0 +1,3 @@
+module example.org/gokernel
+
+go 1.19
