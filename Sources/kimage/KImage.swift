@@ -23,7 +23,7 @@ struct KImage: ParsableCommand {
         `kimage init DIR` writes a kernel project that uses all of this.
         """,
         version: KImageVersion.string,
-        subcommands: [Count.self, Redirect.self, Pagetables.self, Pack.self, Inspect.self, Init.self, GenerateIncludes.self]
+        subcommands: [Count.self, Redirect.self, Pagetables.self, Pack.self, Inspect.self, Init.self, Link.self, GenerateIncludes.self]
     )
 
     /// Options of count, redirect, pagetables and pack can also come from kimage.toml (or

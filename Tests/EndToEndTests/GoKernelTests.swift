@@ -10,7 +10,7 @@ import TestSupport
         let dir = try TemporaryDirectory("kimage-gokernel")
         let source = Paths.packageRoot + "/examples/gokernel"
         for name in try FileManager.default.subpathsOfDirectory(atPath: source) {
-            if name == "build" || name.hasPrefix("build/") || name == "redirects.h" { continue }
+            if name == "build" || name.hasPrefix("build/") || name == "kimage_redirects.h" { continue }
             var isDir: ObjCBool = false
             FileManager.default.fileExists(atPath: source + "/" + name, isDirectory: &isDir)
             if isDir.boolValue {

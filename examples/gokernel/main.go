@@ -105,7 +105,7 @@ func kmain() {
 }
 
 func main() {
-	// Never runs: the kernel starts at rt0, not at the Go runtime's entry. It keeps kmain
-	// reachable for the linker.
-	kmain()
+	// Never runs: the kernel starts at rt0, not at the Go runtime's entry. It keeps rt0 (and
+	// through it kmain) reachable, or an external link would drop them as dead code.
+	rt0()
 }

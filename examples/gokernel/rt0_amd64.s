@@ -3,7 +3,7 @@
 // a g0 describing the stack (every non-nosplit function compares SP with g.stackguard0) and the
 // FS base just past a word holding &g0 (the ABI wrappers load g from FS:-8).
 #include "textflag.h"
-#include "redirects.h"  // kimage count --go boot --format go-asm: NUM_REDIRECTS
+#include "kimage_redirects.h"  // NUM_REDIRECTS: kimage count --format go-asm, or kimage link
 
 // The redirect table `kimage redirect --table-symbol main.redirects` fills: NUM_REDIRECTS
 // (src, dst) u64 pairs. The DATA line gives it bytes in the file (.noptrdata); a GLOBL alone

@@ -9,6 +9,7 @@ public enum KImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case bootImage(BootImageError)
     case inspect(InspectError)
     case config(ConfigError)
+    case link(LinkError)
 
     public var description: String {
         switch self {
@@ -19,6 +20,7 @@ public enum KImageError: Error, CustomStringConvertible, Sendable, Equatable {
         case .bootImage(let e): return e.description
         case .inspect(let e): return e.description
         case .config(let e): return e.description
+        case .link(let e): return e.description
         }
     }
 }

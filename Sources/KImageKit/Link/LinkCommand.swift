@@ -1,0 +1,63 @@
+import Foundation
+
+/// One external command of `kimage link`: which step it is, what runs, where, with what extra
+/// environment. `shellLine` is how `--print-commands` shows it, ready for a Makefile recipe.
+public struct LinkCommand: Sendable, Equatable {
+    public let step: String
+    public let executable: String
+    public let arguments: [String]
+    public var directory: String?
+    public var environment: [String: String] = [:]
+
+    public init(step: String, _ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) {
+        self.step = step
+        self.executable = executable
+        self.arguments = arguments
+        self.directory = directory
+        self.environment = environment
+    }
+
+    public var shellLine: String {
+        var words: [String] = []
+        if let directory { words += ["cd", Self.quote(directory), "&&"] }
+        words += environment.keys.sorted().map { "\($0)=\(Self.quote(environment[$0]!))" }
+        words += ([executable] + arguments).map(Self.quote)
+        return words.joined(separator: " ")
+    }
+
+    /// Single-quotes a word unless it is plainly safe in sh.
+    public static func quote(_ word: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,+-@%")
+        if !word.isEmpty && word.allSatisfy({ safe.contains($0) }) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// Runs the command; stdout and stderr together, as a user would have seen them.
+    func run() throws -> (status: Int32, output: String) {
+        let path: String
+        if executable.contains("/") {
+            path = executable
+        } else {
+            let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            guard let found = dirs.map({ "\($0)/\(executable)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+                throw KImageError.link(.toolMissing(step: step, tool: executable))
+            }
+            path = found
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
