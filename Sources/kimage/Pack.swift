@@ -89,9 +89,7 @@ struct Pack: ParsableCommand {
             options.depfilePath = depfile
             let report = try BootImagePacker.pack(options)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                try StandardOutput.line(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try StandardOutput.line(report.json().rendered())
             } else {
                 try StandardOutput.line(report.text)
             }

@@ -166,8 +166,8 @@ import TestSupport
         #expect(p.status == 0, "\(p.stderr)")
         // pack's own account of what it built, read independently of inspect.
         let packed = try json(p)
-        let cr3 = try #require(packed["cr3"] as? Int)
-        let entry = try #require(packed["entry"] as? UInt64 ?? (packed["entry"] as? Int).map(UInt64.init))
+        let cr3 = try #require((packed["cr3"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) })
+        let entry = try #require((packed["entry"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) })
         let r = try kimage(["inspect", image])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("kimage load plan (file offset"))

@@ -105,6 +105,14 @@ import TestSupport
         let bytes = try contentsOf(image)
         let h = try SetupHeader(decoding: bytes)
         #expect(Int(h.syssize) * 16 == bytes.count - h.realModeSize)
+        // inspect reads the part table back, where the setup finds it.
+        let kernelSize = try contentsOf(kernel).count
+        let shown = try kimage(["inspect", image])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("kimage part table (file offset "), "\(shown.stdout)")
+        #expect(shown.stdout.contains("kernel ELF: \(HumanSize.text(UInt64(kernelSize))) at part offset "), "\(shown.stdout)")
+        #expect(shown.stdout.contains("loader ELF: "), "\(shown.stdout)")
+        #expect(!shown.stdout.contains("warning"), "\(shown.stdout)")
         let boot = try QEMU.boot(kernel: image)
         #expect(boot.debugExit == 0x10, "\(boot.serial)")
         #expect(boot.serial.contains("part table, kernel ELF and loader ELF found"))

@@ -90,6 +90,38 @@ import TestSupport
         #expect((maps.last?["flags"] as? [String: Any])?["executable"] as? Bool == false)
     }
 
+    /// Two segments sharing a 4 KiB page: the page gets both rights, as pack maps it (this was
+    /// refused with "disagrees (flags r-x versus rw-)").
+    @Test func fromELFAcceptsSegmentsSharingAPage() throws {
+        let dir = try TemporaryDirectory()
+        let obj = try Toolchain.nasm("""
+            bits 64
+            section .text
+            global _start
+            _start: jmp _start
+            section .data
+            value: dq 42
+            """, in: dir, name: "k", format: "elf64")
+        let elf = try Toolchain.ld([obj], script: """
+            ENTRY(_start)
+            PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }
+            SECTIONS {
+              .text 0xFFFFFFFF80100000 : AT(0x100000) { *(.text) . += 0x1800; } :text
+              .data : AT(ADDR(.data) - 0xFFFFFFFF80000000) { *(.data) } :data
+            }
+            """, in: dir, output: "k.elf", extra: ["-z", "max-page-size=4096"])
+        let r = try kimage(["pagetables", "--mode", "4level", "--from-elf", elf, "--base", "0x200000", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj2 = try JSONSerialization.jsonObject(with: Data(r.stdoutBytes)) as? [String: Any]
+        let maps = obj2?["mappings"] as? [[String: Any]] ?? []
+        #expect(maps.count == 2, "\(r.stdout)")
+        #expect(maps.first?["virtual"] as? String == "0xffffffff80100000")
+        #expect(maps.first?["size"] as? String == "0x1000")
+        #expect(maps.last?["virtual"] as? String == "0xffffffff80101000")
+        #expect((maps.last?["flags"] as? [String: Any])?["writable"] as? Bool == true)
+        #expect((maps.last?["flags"] as? [String: Any])?["executable"] as? Bool == true, "the shared page keeps .text executable")
+    }
+
     /// Every refusal: exit 1, the message, the existing output untouched, no temporary left.
     @Test(arguments: [
         (["--mode", "4level", "--identity", "0+8M", "--map", "0x200000=0x1000000+4K"], "disagrees (one maps it to physical 0x200000, the other to 0x1000000)"),

@@ -224,6 +224,17 @@ import TestSupport
         func flags(_ va: UInt64) -> MappingFlags? { runs.first { va >= $0.virtualStart && va - $0.virtualStart < $0.size }?.flags }
         #expect(flags(0xFFFF_FFFF_8010_0000) == MappingFlags(writable: false, executable: true))
         #expect(flags(0xFFFF_FFFF_8010_1000) == MappingFlags(writable: true, executable: true), "the shared page")
+        // pagetables --from-elf maps the kernel exactly as pack did: one function for both.
+        let fromELF = try Mapping.fromLoadSegments(of: file)
+        #expect(fromELF.count == 2 && fromELF.last?.flags == MappingFlags(writable: true, executable: true))
+        for m in fromELF {
+            for page in stride(from: m.virtualStart, to: m.virtualEnd, by: 4096) {
+                #expect(flags(page) == m.flags, "\(hex(page)): pack \(String(describing: flags(page))), pagetables \(m.flags)")
+            }
+        }
+        var builder = try PageTableBuilder(mode: .fourLevel)
+        try builder.add(fromELF)
+        #expect(try builder.build(base: 0x20_0000).tableCount > 0)
     }
 
     @Test func depfileRuleNamesEveryInputAndEscapesSpaces() throws {

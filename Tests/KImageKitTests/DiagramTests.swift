@@ -78,4 +78,20 @@ import KImageKit
             }
             """)
     }
+
+    /// Rows (one redirect, one mapping) stay on one line however long, so a list reads as a table:
+    /// the shape count, redirect and pagetables have always printed.
+    @Test func jsonRowsStayOnOneLine() {
+        let long = String(repeating: "x", count: 90)
+        let v = JSONValue.object([("rows", .array([.row([("name", .string(long)), ("flags", .object([("w", .bool(true))])),
+                                                          ("list", .array([.int(1), .int(2)]))])])), ("none", .array([]))])
+        #expect(v.rendered() == """
+            {
+              "rows": [
+                {"name": "\(long)", "flags": {"w": true}, "list": [1, 2]}
+              ],
+              "none": []
+            }
+            """)
+    }
 }

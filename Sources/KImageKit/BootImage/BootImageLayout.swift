@@ -98,7 +98,7 @@ public struct BootImageLayout: Sendable {
         if let pagingMode = mode.pagingMode, pagingMode.virtualBits > 32 {
             try checkCanonical(segments, path: path, mode: pagingMode)
         }
-        let kernelMappings = try segmentMappings(segments, path: path)
+        let kernelMappings = try Mapping.fromLoadSegments(segments, path: path)
 
         var plan = LoadPlan()
         plan.pagingMode = mode
@@ -254,56 +254,6 @@ public struct BootImageLayout: Sendable {
         }
     }
 
-    /// Each segment at its vaddr with its own permissions, widened to whole 4 KiB pages; a page
-    /// two segments share gets both their rights (the ELF does not allow W^X there).
-    static func segmentMappings(_ segments: [ELFSegment], path: String) throws -> [Mapping] {
-        var ranges: [Mapping] = []
-        var previous: ELFSegment?
-        for s in segments.sorted(by: { $0.virtualAddress < $1.virtualAddress }) {
-            defer { previous = s }
-            guard s.virtualAddress & 0xFFF == s.physicalAddress & 0xFFF else {
-                throw KImageError.paging(.segmentMisaligned(path: path, segment: s.index,
-                                                            virtualAddress: s.virtualAddress, physicalAddress: s.physicalAddress))
-            }
-            let vStart = s.virtualAddress & ~0xFFF
-            var next = Mapping(virtualStart: vStart, physicalStart: s.physicalAddress & ~0xFFF,
-                               size: alignUp(s.virtualAddress + s.memorySize, pageSize) - vStart,
-                               flags: MappingFlags(writable: s.isWritable, executable: s.isExecutable))
-            if var last = ranges.last, last.virtualEnd > next.virtualStart {
-                // Byte ranges are disjoint (checked), so only the boundary page is shared.
-                let shared = Mapping(virtualStart: next.virtualStart,
-                                     physicalStart: last.physicalStart + (next.virtualStart - last.virtualStart),
-                                     size: last.virtualEnd - next.virtualStart,
-                                     flags: MappingFlags(writable: last.flags.writable || next.flags.writable,
-                                                         executable: last.flags.executable || next.flags.executable))
-                guard shared.physicalStart == next.physicalStart else {
-                    throw KImageError.bootImage(.segmentsOverlap(
-                        path: path, space: "virtual page", first: previous?.index ?? 0,
-                        firstStart: last.virtualStart, firstEnd: last.virtualEnd,
-                        second: s.index, secondStart: next.virtualStart, secondEnd: next.virtualEnd))
-                }
-                last.size = next.virtualStart - last.virtualStart
-                ranges.removeLast()
-                if last.size > 0 { ranges.append(last) }
-                ranges.append(shared)
-                next.size -= shared.size
-                next.virtualStart += shared.size
-                next.physicalStart += shared.size
-                if next.size == 0 { continue }
-            }
-            ranges.append(next)
-        }
-        var out: [Mapping] = []
-        for m in ranges {
-            if var last = out.last, last.virtualEnd == m.virtualStart, last.physicalEnd == m.physicalStart, last.flags == m.flags {
-                last.size += m.size
-                out[out.count - 1] = last
-            } else {
-                out.append(m)
-            }
-        }
-        return out
-    }
 
     /// The kernel's segments, the user's --map, and an identity map of the first 4 GiB around
     /// them: everything the stub and the kernel's early code touch (boot_params, command line,

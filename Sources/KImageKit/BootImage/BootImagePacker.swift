@@ -108,8 +108,8 @@ public enum BootImagePacker {
 }
 
 /// What `kimage pack` built, for its text and JSON output.
-public struct PackReport: Sendable, Codable, Equatable {
-    public struct Part: Sendable, Codable, Equatable {
+public struct PackReport: Sendable, Equatable {
+    public struct Part: Sendable, Equatable {
         public let name: String
         public let fileOffset: UInt64
         public let size: UInt64
@@ -117,7 +117,7 @@ public struct PackReport: Sendable, Codable, Equatable {
         public let physical: UInt64
     }
 
-    public struct Segment: Sendable, Codable, Equatable {
+    public struct Segment: Sendable, Equatable {
         public let index: Int
         public let virtualAddress: UInt64
         public let physicalAddress: UInt64

@@ -7,6 +7,9 @@ public indirect enum JSONValue: Sendable, Equatable {
     case null
     case array([JSONValue])
     case object([(String, JSONValue)])
+    /// An object always written on one line, however long: a row of a listing (one redirect,
+    /// one mapping), so a list of them reads as a table.
+    case row([(String, JSONValue)])
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         a.rendered() == b.rendered()
@@ -32,6 +35,8 @@ public indirect enum JSONValue: Sendable, Equatable {
                 return "[" + items.map { $0.rendered() }.joined(separator: ", ") + "]"
             }
             return "[\n" + items.map { inner + $0.rendered(indent: indent + 2) }.joined(separator: ",\n") + "\n" + pad + "]"
+        case .row(let pairs):
+            return "{" + pairs.map { Self.quote($0.0) + ": " + $0.1.renderedOnOneLine() }.joined(separator: ", ") + "}"
         case .object(let pairs):
             if pairs.isEmpty { return "{}" }
             // Small all-scalar objects (flags, a layout part) stay on one line.
@@ -44,9 +49,18 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
+    func renderedOnOneLine() -> String {
+        switch self {
+        case .array(let items): return "[" + items.map { $0.renderedOnOneLine() }.joined(separator: ", ") + "]"
+        case .object(let pairs), .row(let pairs):
+            return "{" + pairs.map { Self.quote($0.0) + ": " + $0.1.renderedOnOneLine() }.joined(separator: ", ") + "}"
+        default: return rendered()
+        }
+    }
+
     var isScalar: Bool {
         switch self {
-        case .array, .object: return false
+        case .array, .object, .row: return false
         default: return true
         }
     }

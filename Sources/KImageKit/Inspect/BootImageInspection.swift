@@ -56,6 +56,8 @@ public struct BootImageInspection: Sendable {
     public let syssizeBytes: UInt64
     /// The load plan, carried ELFs and walked page tables of an image kimage pack made.
     public let packed: PackedImageContents?
+    /// The part table of an image packed with an own 32-bit setup.
+    public let partTable: PartTableInspection?
     public private(set) var warnings: [String] = []
 
     public init(file: FileBytes) throws {
@@ -198,6 +200,7 @@ public struct BootImageInspection: Sendable {
         self.parts = parts
         self.warnings = warnings
         packed = realMode < size ? PackedImageContents(raw: raw, protectedModeOffset: Int(realMode), path: path) : nil
+        partTable = realMode < size && packed == nil ? PartTableInspection(raw: raw, protectedModeOffset: Int(realMode)) : nil
     }
 
     /// The PE certificate table (a Secure Boot signature) of an EFI-stub kernel: the boot sector
@@ -337,6 +340,9 @@ public struct BootImageInspection: Sendable {
         if let packed {
             out += "\n" + packed.text(style: style)
         }
+        if let partTable {
+            out += "\n" + partTable.text()
+        }
         return out
     }
 
@@ -386,6 +392,7 @@ public struct BootImageInspection: Sendable {
                 ])
             })),
             ("kimage", packed?.json() ?? .null),
+            ("partTable", partTable?.json() ?? .null),
         ])
     }
 }

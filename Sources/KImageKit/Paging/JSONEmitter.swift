@@ -1,42 +1,38 @@
-/// The tables and mappings as JSON: addresses as "0x..." strings (JSON numbers lose 64-bit
-/// precision in most readers), keys in a fixed order.
+/// The tables and mappings as JSON through the one JSON writer: addresses as "0x..." strings
+/// (JSON numbers lose 64-bit precision in most readers), keys in a fixed order.
 struct JSONEmitter {
     let tables: PageTables
 
     func text() -> String {
         let mode = tables.mode
-        func q(_ s: String) -> String { "\"\(s)\"" }
-        func flagsJSON(_ f: MappingFlags) -> String {
-            "{\"writable\": \(f.writable), \"executable\": \(f.executable), \"user\": \(f.user), \"global\": \(f.global), \"cache\": \(q(f.cache.rawValue))}"
+        func flags(_ f: MappingFlags) -> JSONValue {
+            .object([("writable", .bool(f.writable)), ("executable", .bool(f.executable)), ("user", .bool(f.user)),
+                     ("global", .bool(f.global)), ("cache", .string(f.cache.rawValue))])
         }
-        var out = "{\n"
-        out += "  \"mode\": \(q(mode.rawValue)),\n"
-        out += "  \"base\": \(q(hex(tables.base))),\n"
-        out += "  \"cr3\": \(q(hex(tables.cr3))),\n"
-        out += "  \"tableCount\": \(tables.tableCount),\n"
-        out += "  \"bytes\": \(tables.byteCount),\n"
-        out += "  \"recursiveSlot\": \(tables.recursiveSlot.map(String.init) ?? "null"),\n"
-        out += "  \"mappings\": [\n"
-        out += tables.mappings.map {
-            "    {\"virtual\": \(q(hex($0.virtualStart))), \"physical\": \(q(hex($0.physicalStart))), \"size\": \(q(hex($0.size))), \"flags\": \(flagsJSON($0.flags))}"
-        }.joined(separator: ",\n")
-        out += "\n  ],\n  \"runs\": [\n"
-        out += tables.runs.map {
-            "    {\"virtual\": \(q(hex($0.virtualStart))), \"physical\": \(q(hex($0.physicalStart))), \"size\": \(q(hex($0.size))), \"pageSize\": \(q(PageSize.name($0.pageSize))), \"flags\": \(flagsJSON($0.flags))}"
-        }.joined(separator: ",\n")
-        out += "\n  ],\n  \"tables\": [\n"
-        var tableTexts: [String] = []
-        for t in 0..<tables.tableCount {
-            var entries: [String] = []
-            for i in 0..<mode.entriesPerTable {
+        let tableList: [JSONValue] = (0..<tables.tableCount).map { t in
+            let entries: [JSONValue] = (0..<mode.entriesPerTable).compactMap { i in
                 let raw = tables.entry(table: t, index: i)
-                if raw != 0 { entries.append("{\"index\": \(i), \"value\": \(q(hex(raw, digits: mode.entrySize * 2)))}") }
+                return raw == 0 ? nil : .row([("index", .int(i)), ("value", .string(hex(raw, digits: mode.entrySize * 2)))])
             }
-            tableTexts.append("    {\"index\": \(t), \"level\": \(q(mode.tableNames[tables.tableDepths[t]])), \"address\": \(q(hex(tables.address(ofTable: t)))), \"entries\": [\n      "
-                + entries.joined(separator: ",\n      ") + "\n    ]}")
+            return .object([("index", .int(t)), ("level", .string(mode.tableNames[tables.tableDepths[t]])),
+                            ("address", .address(tables.address(ofTable: t))), ("entries", .array(entries))])
         }
-        out += tableTexts.joined(separator: ",\n")
-        out += "\n  ]\n}\n"
-        return out
+        return JSONValue.object([
+            ("mode", .string(mode.rawValue)),
+            ("base", .address(tables.base)),
+            ("cr3", .address(tables.cr3)),
+            ("tableCount", .int(tables.tableCount)),
+            ("bytes", .int(tables.byteCount)),
+            ("recursiveSlot", tables.recursiveSlot.map { .int($0) } ?? .null),
+            ("mappings", .array(tables.mappings.map {
+                .row([("virtual", .address($0.virtualStart)), ("physical", .address($0.physicalStart)), ("size", .address($0.size)),
+                      ("flags", flags($0.flags))])
+            })),
+            ("runs", .array(tables.runs.map {
+                .row([("virtual", .address($0.virtualStart)), ("physical", .address($0.physicalStart)), ("size", .address($0.size)),
+                      ("pageSize", .string(PageSize.name($0.pageSize))), ("flags", flags($0.flags))])
+            })),
+            ("tables", .array(tableList)),
+        ]).rendered() + "\n"
     }
 }

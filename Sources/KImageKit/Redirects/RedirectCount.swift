@@ -20,10 +20,13 @@ public enum RedirectCount {
         case .c, .goAsm: return "#define \(symbol) \(n)"
         case .go: return "const NumRedirects = \(n)"
         case .json:
-            let items = collection.sortedBySource.map { r in
-                "    {\"src\": \(RedirectJSON.string(r.source)), \"dst\": \(RedirectJSON.string(r.destination)), \"file\": \(RedirectJSON.string(r.origin.file)), \"line\": \(r.origin.line)}"
-            }
-            return "{\n  \"count\": \(n),\n  \"redirects\": [" + (items.isEmpty ? "]" : "\n" + items.joined(separator: ",\n") + "\n  ]") + "\n}"
+            return JSONValue.object([
+                ("count", .int(n)),
+                ("redirects", .array(collection.sortedBySource.map { r in
+                    .row([("src", .string(r.source)), ("dst", .string(r.destination)), ("file", .string(r.origin.file)),
+                          ("line", .int(r.origin.line))])
+                })),
+            ]).rendered()
         }
     }
 
@@ -38,13 +41,5 @@ public enum RedirectCount {
     /// A make rule: `target` depends on every file read, each with an empty rule of its own.
     public static func depfile(target: String, prerequisites: [String]) throws -> String {
         try MakeRule.text(target: target, prerequisites: prerequisites, phony: true)
-    }
-}
-
-/// JSON string quoting for the JSON documents redirect and count print by hand (stable key order);
-/// one quoter for the whole package: JSONValue.quote.
-enum RedirectJSON {
-    static func string(_ s: String) -> String {
-        JSONValue.quote(s)
     }
 }

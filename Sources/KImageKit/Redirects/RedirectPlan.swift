@@ -208,25 +208,23 @@ extension RedirectPlan {
         entries.map { "\($0.source) \(hex($0.sourceAddress, digits: addressDigits)) -> \($0.destination) \(hex($0.destinationAddress, digits: addressDigits))" }
     }
 
-    /// The plan for tools; `output` is nil for --dry-run.
+    /// The plan for tools; `output` is nil for --dry-run. Addresses are zero-padded to the
+    /// class's width, as in the text lines.
     public func json(output: String?) -> String {
-        let items = entries.map { e in
-            "    {\"src\": \(RedirectJSON.string(e.source)), \"srcAddress\": \"\(hex(e.sourceAddress, digits: addressDigits))\", "
-                + "\"dst\": \(RedirectJSON.string(e.destination)), \"dstAddress\": \"\(hex(e.destinationAddress, digits: addressDigits))\", "
-                + "\"file\": \(RedirectJSON.string(e.origin.file)), \"line\": \(e.origin.line)}"
-        }
-        return """
-            {
-              "kernel": \(RedirectJSON.string(elf.path)),
-              "output": \(output.map(RedirectJSON.string) ?? "null"),
-              "class": "\(elf.elfClass.rawValue)",
-              "section": \(location.isSection ? RedirectJSON.string(section) : "null"),
-              "tableSymbol": \(location.isSymbol ? RedirectJSON.string(section) : "null"),
-              "slots": \(slotCount),
-              "spareSlots": \(spareSlots),
-              "patched": \(patchesCode),
-              "redirects": [\(items.isEmpty ? "]" : "\n" + items.joined(separator: ",\n") + "\n  ]")
-            }
-            """
+        JSONValue.object([
+            ("kernel", .string(elf.path)),
+            ("output", .optional(output)),
+            ("class", .string(elf.elfClass.rawValue)),
+            ("section", location.isSection ? .string(section) : .null),
+            ("tableSymbol", location.isSymbol ? .string(section) : .null),
+            ("slots", .int(slotCount)),
+            ("spareSlots", .int(spareSlots)),
+            ("patched", .bool(patchesCode)),
+            ("redirects", .array(entries.map { e in
+                .row([("src", .string(e.source)), ("srcAddress", .string(hex(e.sourceAddress, digits: addressDigits))),
+                      ("dst", .string(e.destination)), ("dstAddress", .string(hex(e.destinationAddress, digits: addressDigits))),
+                      ("file", .string(e.origin.file)), ("line", .int(e.origin.line))])
+            })),
+        ]).rendered()
     }
 }

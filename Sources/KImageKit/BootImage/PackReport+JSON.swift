@@ -1,0 +1,32 @@
+extension PackReport {
+    /// `pack --json`: the report through the one JSON writer, addresses and sizes as hex strings
+    /// (JSON numbers lose 64-bit precision in most readers), keys in a fixed order.
+    public func json() -> JSONValue {
+        .object([
+            ("image", .string(image)),
+            ("imageSize", .address(imageSize)),
+            ("protocolVersion", .string(protocolVersion)),
+            ("setupSects", .int(setupSects)),
+            ("syssize", .address(UInt64(syssize))),
+            ("initSize", .address(UInt64(initSize))),
+            ("pagingMode", .string(pagingMode)),
+            ("entry", .address(entry)),
+            ("cr3", .address(cr3)),
+            ("tableCount", .int(tableCount)),
+            ("bootInfo", .address(bootInfo)),
+            ("movedTo", movedTo.map { .address($0) } ?? .null),
+            ("stackTop", .address(stackTop)),
+            ("firstFree", .address(firstFree)),
+            ("segments", .array(segments.map { s in
+                .object([("index", .int(s.index)), ("virtualAddress", .address(s.virtualAddress)),
+                         ("physicalAddress", .address(s.physicalAddress)), ("fileSize", .address(s.fileSize)),
+                         ("memorySize", .address(s.memorySize)), ("flags", .string(s.flags))])
+            })),
+            ("parts", .array(parts.map { p in
+                .object([("name", .string(p.name)), ("fileOffset", .address(p.fileOffset)), ("size", .address(p.size)),
+                         ("physical", .address(p.physical))])
+            })),
+            ("inputs", .array(inputs.map { .string($0) })),
+        ])
+    }
+}
