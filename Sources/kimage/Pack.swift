@@ -88,6 +88,9 @@ struct Pack: ParsableCommand {
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
             options.depfilePath = depfile
             let report = try BootImagePacker.pack(options)
+            for warning in report.warnings {
+                printError("kimage: warning: \(warning)")
+            }
             if json {
                 try StandardOutput.line(report.json().rendered())
             } else {

@@ -31,6 +31,7 @@ start:
 .here:
     pop ebp
     sub ebp, .here                  ; ebp = where this stub runs
+    call check_ram                  ; before the first copy: RAM behind every destination
 
     test dword [ebp + plan + PLAN_FLAGS], PLAN_F_MOVE
     jz moved
@@ -70,6 +71,8 @@ moved:
     test eax, eax
     jz .steps_done
     push eax
+    cmp dword [edx + STEP_KIND], STEP_NEED_RAM  ; checked before the move, nothing to run
+    je .next
     mov edi, [edx + STEP_DEST]
     mov ecx, [edx + STEP_LENGTH]
     cmp dword [edx + STEP_KIND], STEP_COPY
@@ -360,6 +363,8 @@ fill:
     and ecx, 3
     rep stosb
     ret
+
+%include "ramcheck.inc"
 
 align 8
 gdt:

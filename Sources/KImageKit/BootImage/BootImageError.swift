@@ -3,7 +3,8 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case headerTruncated(path: String, size: UInt64, needed: UInt64)
     case noLoadSegments(path: String)
     case machineMismatch(path: String, detail: String)
-    case segmentBelow1MiB(path: String, segment: Int, start: UInt64, end: UInt64, holdsHeaders: Bool)
+    case segmentBelow1MiB(path: String, segment: Int, start: UInt64, end: UInt64, holdsHeaders: Bool, sectionsBelow: [String] = [])
+    case stackAbove4GiB(path: String, kernelEnd: UInt64, stackTop: UInt64)
     case segmentAbove4GiB(path: String, segment: Int, start: UInt64, end: UInt64)
     /// A segment reaching into the last 4 KiB page of the 64-bit address space (or past it).
     case segmentAtTopOfAddressSpace(path: String, segment: Int, field: String, start: UInt64, size: UInt64)
@@ -28,8 +29,11 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path) has no PT_LOAD segment with memory; expected a linked kernel ELF: check the linker script's PHDRS (readelf -l \(path))"
         case .machineMismatch(let path, let detail):
             return "\(path): \(detail)"
-        case .segmentBelow1MiB(let path, let segment, let start, let end, let holdsHeaders):
-            let why = holdsHeaders ? " (it holds the ELF and program headers, as ld does with -Ttext: link with a linker script)" : " (AT() in the linker script)"
+        case .segmentBelow1MiB(let path, let segment, let start, let end, let holdsHeaders, let sectionsBelow):
+            var why = holdsHeaders ? " (it holds the ELF and program headers, as ld does with -Ttext: link with a linker script)" : " (AT() in the linker script)"
+            if !sectionsBelow.isEmpty {
+                why = " (below 1 MiB it holds \(sectionsBelow.joined(separator: ", ")), not only the ELF and program headers and notes that kimage can leave out: move them to 0x100000 or above)"
+            }
             return "\(path): segment \(segment) is at physical \(hex(start))..\(hex(end)), below 1 MiB; expected every PT_LOAD at 0x100000 or above (low memory holds the BIOS, the loader and boot_params): link the kernel at 1 MiB or higher\(why)"
         case .segmentAtTopOfAddressSpace(let path, let segment, let field, let start, let size):
             return "\(path): segment \(segment) has \(field) \(hex(start)) and p_memsz \(hex(size)), which reach the last 4 KiB page of the 64-bit address space or wrap past it; expected it to end at or below 0xfffffffffffff000 (kimage keeps every range's end an address): link the kernel lower"
@@ -42,6 +46,8 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path): entry point \(hex(entry)) lies in no executable PT_LOAD segment (executable: \(list)); expected e_entry inside a segment with PF_X: check ENTRY() in the linker script"
         case .payloadCannotMoveClear(let path, let kernelStart, let kernelEnd, let imageSize, let needed):
             return "\(path): the kernel's physical range \(hex(kernelStart))..\(hex(kernelEnd)) overlaps where loaders put the image (0x100000, \(imageSize) bytes), and moving it clear needs memory up to \(hex(needed)), beyond 4 GiB; expected the kernel and a copy of the image to fit below 4 GiB: link the kernel lower, or make it smaller"
+        case .stackAbove4GiB(let path, let kernelEnd, let stackTop):
+            return "\(path): the kernel ends at physical \(hex(kernelEnd)), so the setup's boot stack above it would end at \(hex(stackTop)), beyond 4 GiB; expected the stack and the boot info below 4 GiB (the setup runs in 32-bit mode): link the kernel lower (AT() in the linker script)"
         case .unsupportedProtocol(let text):
             return "--protocol \(text) is not supported; expected 2.11, 2.12 or 2.13 (GRUB linux needs 2.03+, init_size is read from 2.10 on, the header ends at 0x268 from 2.11; 2.14 is burned and 2.15 needs a kernel_info kimage does not write): use the default, 2.12"
         case .paeNeedsELF32(let path):

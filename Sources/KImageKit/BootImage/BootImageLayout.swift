@@ -40,6 +40,10 @@ public struct BootImageLayout: Sendable {
     public let kernelEnd: UInt64
     public let stackTop: UInt64
     public let firstFree: UInt64
+    /// What kimage decided on the kernel's behalf (e.g. a header page loaded from 1 MiB on).
+    public var notes: [String] = []
+    /// What may keep the image from booting on a typical machine (RAM it may not have).
+    public var warnings: [String] = []
 
     public var moved: Bool { runtimeBase != Self.loadAddress }
     /// Bytes from 0x100000 the stub touches: the header's init_size.
@@ -48,7 +52,16 @@ public struct BootImageLayout: Sendable {
     /// Checks the kernel, places everything, builds the tables.
     public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8]) throws -> BootImageLayout {
         let path = kernel.path
-        let segments = kernel.loadSegments.filter { $0.memorySize > 0 }
+        var notes: [String] = []
+        var segments: [ELFSegment] = []
+        for s in kernel.loadSegments where s.memorySize > 0 {
+            if let trimmed = try headerPageTrimmed(s, kernel: kernel) {
+                notes.append("segment \(s.index): its \(hex(loadAddress - s.physicalAddress)) bytes below 1 MiB (\(hex(s.physicalAddress))..0x100000) hold only the ELF and program headers\(trimmed.notes), as the Go linker's header page does: loaded from 0x100000 on")
+                segments.append(trimmed.segment)
+            } else {
+                segments.append(s)
+            }
+        }
         guard !segments.isEmpty else { throw KImageError.bootImage(.noLoadSegments(path: path)) }
         switch (kernel.elfClass, kernel.machine) {
         case (.elf32, .i386), (.elf64, .x86_64): break
@@ -110,7 +123,8 @@ public struct BootImageLayout: Sendable {
         }
         // Steps are known before addresses are: their count fixes the plan's size.
         let stepCount = segments.reduce(0) { $0 + ($1.fileSize > 0 ? 1 : 0) + ($1.memorySize > $1.fileSize ? 1 : 0) }
-        plan.steps = Array(repeating: .zero(destination: 0, size: 0), count: stepCount)
+        plan.steps = ramChecks(segments: segments, image: (0, 0), stackTop: 0)
+            + Array(repeating: .zero(destination: 0, size: 0), count: stepCount)
 
         let planOffset = setup32.count
         // The boot info gets pages of its own: the stub's pages are mapped read-only and executable.
@@ -149,6 +163,9 @@ public struct BootImageLayout: Sendable {
             let runtimeBase = overlaps ? alignUp(max(kernelEnd, imageEnd), pageSize) : loadAddress
             let stackBottom = alignUp(max(runtimeBase + UInt64(pmSize), kernelEnd), pageSize)
             let stackTop = stackBottom + stackSize
+            if stackTop > 1 << 32 && !overlaps {
+                throw KImageError.bootImage(.stackAbove4GiB(path: path, kernelEnd: kernelEnd, stackTop: stackTop))
+            }
             if stackTop > 1 << 32 {
                 throw KImageError.bootImage(.payloadCannotMoveClear(path: path, kernelStart: kernelStart, kernelEnd: kernelEnd,
                                                                     imageSize: UInt64(pmSize), needed: stackTop))
@@ -167,7 +184,7 @@ public struct BootImageLayout: Sendable {
                 continue
             }
 
-            plan.steps = []
+            plan.steps = ramChecks(segments: segments, image: (runtimeBase, UInt64(pmSize)), stackTop: stackTop)
             for p in placements {
                 let s = p.segment
                 let copied = min(s.fileSize, s.memorySize)
@@ -209,7 +226,7 @@ public struct BootImageLayout: Sendable {
             bootInfo.entry = kernel.entry
             bootInfo.stackTop = stackTop
 
-            return BootImageLayout(
+            var layout = BootImageLayout(
                 kernelPath: path, elfClass: kernel.elfClass, entry: kernel.entry, segments: placements,
                 setup32: setup32, planOffset: planOffset, plan: plan, bootInfoOffset: bootInfoOffset,
                 bootInfo: bootInfo, tablesOffset: tablesOffset, tables: tables, tablesReserved: reserved,
@@ -217,8 +234,61 @@ public struct BootImageLayout: Sendable {
                 loaderELFOffset: loaderELFOffset, loaderELFSize: loaderSize ?? 0,
                 protectedModeSize: pmSize, runtimeBase: runtimeBase, kernelStart: kernelStart,
                 kernelEnd: kernelEnd, stackTop: stackTop, firstFree: stackTop)
+            layout.notes = notes
+            layout.warnings = ramWarnings(top: stackTop, kernelStart: kernelStart, kernelEnd: kernelEnd)
+            return layout
         }
         fatalError("page table size did not settle")  // it only grows, and is bounded by the mappings
+    }
+
+    /// What the setup checks against the E820 map before its first copy: every segment, the
+    /// protected-mode part where it runs, the boot stack. Labels are fixed so the plan's size is
+    /// known before the addresses are.
+    static func ramChecks(segments: [ELFSegment], image: (base: UInt64, size: UInt64), stackTop: UInt64) -> [LoadStep] {
+        segments.map { .needRAM(destination: $0.physicalAddress, size: $0.memorySize, part: "segment \($0.index)") }
+            + [.needRAM(destination: image.base, size: image.size, part: "the protected-mode part (setup, plan, tables)"),
+               .needRAM(destination: stackTop &- stackSize, size: stackSize, part: "the boot stack")]
+    }
+
+    /// RAM a typical machine (QEMU's default -m 128, up to -m 512) has: QEMU's E820 ends usable
+    /// RAM 128 KiB below the -m size (ACPI tables at the top, measured with -m 128).
+    public static let typicalRAM: UInt64 = 128 << 20
+    static let firmwareReserve: UInt64 = 128 << 10
+
+    /// A warning when the image needs RAM up to `top` beyond what -m 128 gives.
+    static func ramWarnings(top: UInt64, kernelStart: UInt64, kernelEnd: UInt64) -> [String] {
+        guard top + firmwareReserve > typicalRAM else { return [] }
+        let neededMiB = (top + firmwareReserve + (1 << 20) - 1) >> 20
+        let typical = neededMiB > 512 ? "a typical machine (-m 128 .. -m 512)" : "a machine with -m 128 (QEMU's default)"
+        return ["the image needs RAM up to \(hex(top)) (kernel \(hex(kernelStart))..\(hex(kernelEnd)), then the boot stack); \(typical) has none there and the setup will halt with a message: boot with -m \(neededMiB)M or more, or link the kernel lower (AT() in the linker script)"]
+    }
+
+    /// A PT_LOAD starting below 1 MiB whose bytes there are only the ELF and program headers
+    /// (and notes), as `go build -ldflags "-T 0x100000"` makes it (first PT_LOAD at 0xff000,
+    /// .text at 0x100000): the same segment from 1 MiB on. nil when the segment starts at 1 MiB
+    /// or above; throws when code or data lies below 1 MiB.
+    static func headerPageTrimmed(_ s: ELFSegment, kernel: ELFFile) throws -> (segment: ELFSegment, notes: String)? {
+        guard s.physicalAddress < loadAddress else { return nil }
+        let end = s.physicalAddress &+ s.memorySize
+        let below = loadAddress - s.physicalAddress
+        func refuse(_ held: [String]) -> KImageError {
+            .bootImage(.segmentBelow1MiB(path: kernel.path, segment: s.index, start: s.physicalAddress, end: end,
+                                         holdsHeaders: s.offset == 0 && s.fileSize > 0, sectionsBelow: held))
+        }
+        // Only a segment that starts with the file (the headers) and goes on past 1 MiB qualifies.
+        guard s.offset == 0, end > loadAddress, s.fileSize >= below, kernel.sections.count > 1 else { throw refuse([]) }
+        let headersEnd = kernel.headersEnd
+        guard headersEnd <= below else { throw refuse([]) }
+        let low = kernel.sections.filter {
+            $0.isAlloc && $0.size > 0 && $0.address < s.virtualAddress &+ below && $0.address &+ $0.size > s.virtualAddress
+        }
+        let held = low.filter { $0.type != ELFSection.typeNote }
+        guard held.isEmpty else { throw refuse(held.map(\.name)) }
+        let trimmed = ELFSegment(index: s.index, type: s.type, flags: s.flags, offset: s.offset + below,
+                                 virtualAddress: s.virtualAddress + below, physicalAddress: loadAddress,
+                                 fileSize: s.fileSize - below, memorySize: s.memorySize - below, alignment: s.alignment)
+        let noteNames = low.map(\.name)
+        return (trimmed, noteNames.isEmpty ? "" : " and notes (\(noteNames.joined(separator: ", ")))")
     }
 
     /// The protected-mode part's first bytes: stub, plan, boot info, tables (and their padding).

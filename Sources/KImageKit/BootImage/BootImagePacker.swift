@@ -143,6 +143,10 @@ public struct PackReport: Sendable, Equatable {
     public let segments: [Segment]
     public let parts: [Part]
     public let inputs: [String]
+    /// What kimage decided on the kernel's behalf.
+    public var notes: [String] = []
+    /// What may keep the image from booting (the CLI prints these on stderr).
+    public var warnings: [String] = []
 
     init(layout: BootImageLayout, header: SetupHeader, options: PackOptions) {
         image = options.outputPath
@@ -192,6 +196,8 @@ public struct PackReport: Sendable, Equatable {
         }
         self.parts = parts
         inputs = options.namedInputs.map(\.path)
+        notes = layout.notes
+        warnings = layout.warnings
     }
 }
 
@@ -236,6 +242,7 @@ extension PackReport {
         for s in segments {
             lines.append("  segment \(s.index): \(s.flags) vaddr \(hex(s.virtualAddress, digits: 8)) paddr \(hex(s.physicalAddress, digits: 8)) filesz \(hex(s.fileSize)) memsz \(hex(s.memorySize))")
         }
+        lines += notes.map { "note: " + $0 }
         return lines.joined(separator: "\n")
     }
 

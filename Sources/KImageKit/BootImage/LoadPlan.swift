@@ -5,9 +5,13 @@ public enum LoadStep: Sendable, Equatable {
     case copy(destination: UInt64, sourceOffset: UInt64, size: UInt64)
     /// Zero `size` bytes at the physical `destination` (bss).
     case zero(destination: UInt64, size: UInt64)
+    /// Not a step the loop runs: before anything moves, the setup checks that the E820 map has
+    /// RAM for `size` bytes at `destination`, and names `part` on COM1 when it has not.
+    case needRAM(destination: UInt64, size: UInt64, part: String)
 
     static let copyKind: UInt32 = 1
     static let zeroKind: UInt32 = 2
+    static let needRAMKind: UInt32 = 3
     static var encodedSize: Int { layout.size }
 
     /// A step as the stub reads it (plan.inc's STEP_*).
@@ -18,26 +22,32 @@ public enum LoadStep: Sendable, Equatable {
         var size: UInt32 = 0
     }
 
-    var wire: Wire {
+    /// The step as the stub reads it; `nameOffset` is where a RAM check's part name lies.
+    func wire(nameOffset: Int) -> Wire {
         switch self {
         case .copy(let dst, let src, let size): Wire(kind: Self.copyKind, destination: UInt32(dst), sourceOffset: UInt32(src), size: UInt32(size))
         case .zero(let dst, let size): Wire(kind: Self.zeroKind, destination: UInt32(dst), sourceOffset: 0, size: UInt32(size))
+        case .needRAM(let dst, let size, _): Wire(kind: Self.needRAMKind, destination: UInt32(dst), sourceOffset: UInt32(nameOffset), size: UInt32(size))
         }
     }
 
-    init?(_ w: Wire) {
+    /// `name` reads a RAM check's part name at an offset from the start of the protected-mode part.
+    init?(_ w: Wire, name: (UInt32) -> String?) {
         switch w.kind {
         case Self.copyKind: self = .copy(destination: UInt64(w.destination), sourceOffset: UInt64(w.sourceOffset), size: UInt64(w.size))
         case Self.zeroKind: self = .zero(destination: UInt64(w.destination), size: UInt64(w.size))
+        case Self.needRAMKind:
+            guard let part = name(w.sourceOffset) else { return nil }
+            self = .needRAM(destination: UInt64(w.destination), size: UInt64(w.size), part: part)
         default: return nil
         }
     }
 
     static let layout = BinaryLayout<Wire>(
         cName: "kimage_plan_step", nasmPrefix: "STEP_", size: 16, sizeName: "STEP_SIZE", [
-        .field("kind", at: 0x00, \.kind, "STEP_COPY or STEP_ZERO"),
+        .field("kind", at: 0x00, \.kind, "STEP_COPY, STEP_ZERO or STEP_NEED_RAM"),
         .field("dest", at: 0x04, \.destination, "physical destination"),
-        .field("source", at: 0x08, \.sourceOffset, "copy: offset of the bytes in the protected-mode part"),
+        .field("source", at: 0x08, \.sourceOffset, "copy: offset of the bytes in the protected-mode part; need RAM: of the part's name"),
         .field("length", at: 0x0C, \.size, "bytes"),
     ])
 }
@@ -71,9 +81,16 @@ public struct LoadPlan: Sendable, Equatable {
 
     public init() {}
 
-    /// Bytes of the encoded plan: header, steps, command line and its NUL, padded to 16.
+    /// The names of the parts the RAM checks name, each NUL-terminated, after the command line.
+    var partNames: [UInt8] {
+        steps.reduce(into: []) { b, step in
+            if case .needRAM(_, _, let part) = step { b += Array(part.utf8) + [0] }
+        }
+    }
+
+    /// Bytes of the encoded plan: header, steps, command line and its NUL, part names, padded to 16.
     public var encodedSize: Int {
-        alignUp(Self.headerSize + steps.count * LoadStep.encodedSize + defaultCommandLine.count + 1, 16)
+        alignUp(Self.headerSize + steps.count * LoadStep.encodedSize + defaultCommandLine.count + 1 + partNames.count, 16)
     }
 
     /// The plan as the stub reads it; `offset` is where it sits in the protected-mode part.
@@ -86,11 +103,15 @@ public struct LoadPlan: Sendable, Equatable {
                             cr3: UInt32(cr3), bootInfo: UInt32(bootInfo), stackTop: UInt32(stackTop), entry: entry,
                             stepsOffset: UInt32(stepsOffset), stepCount: UInt32(steps.count), cmdlineOffset: UInt32(cmdlineOffset))
         Self.layout.encode(header, into: &b)
+        var nameOffset = cmdlineOffset + defaultCommandLine.count + 1
         for (i, step) in steps.enumerated() {
-            LoadStep.layout.encode(step.wire, into: &b, at: Self.headerSize + i * LoadStep.encodedSize)
+            LoadStep.layout.encode(step.wire(nameOffset: nameOffset), into: &b, at: Self.headerSize + i * LoadStep.encodedSize)
+            if case .needRAM(_, _, let part) = step { nameOffset += part.utf8.count + 1 }
         }
         let cmdlineAt = Self.headerSize + steps.count * LoadStep.encodedSize
         b.replaceSubrange(cmdlineAt..<cmdlineAt + defaultCommandLine.count, with: defaultCommandLine)
+        let names = partNames
+        b.replaceSubrange(cmdlineAt + defaultCommandLine.count + 1..<cmdlineAt + defaultCommandLine.count + 1 + names.count, with: names)
         return b
     }
 
@@ -148,7 +169,8 @@ extension LoadPlan {
         let pmStart = offset + Self.headerSize - Int(h.stepsOffset)
         for i in 0..<Int(h.stepCount) {
             let at = offset + Self.headerSize + i * LoadStep.encodedSize
-            guard let wire = LoadStep.layout.decode(raw, at: at, into: LoadStep.Wire()), let step = LoadStep(wire) else { return nil }
+            guard let wire = LoadStep.layout.decode(raw, at: at, into: LoadStep.Wire()),
+                  let step = LoadStep(wire, name: { Self.string(raw, at: pmStart + Int($0)) }) else { return nil }
             steps.append(step)
         }
         let cmdline = pmStart + Int(h.cmdlineOffset)
@@ -156,6 +178,15 @@ extension LoadPlan {
         var end = cmdline
         while end < raw.count && raw[end] != 0 { end += 1 }
         defaultCommandLine = Array(raw[cmdline..<end])
+    }
+
+    /// The NUL-terminated string at `at` of `raw`, nil when it is outside or unterminated.
+    static func string(_ raw: UnsafeRawBufferPointer, at: Int) -> String? {
+        guard at >= 0, at < raw.count else { return nil }
+        var end = at
+        while end < raw.count && raw[end] != 0 { end += 1 }
+        guard end < raw.count else { return nil }
+        return String(decoding: raw[at..<end], as: UTF8.self)
     }
 }
 

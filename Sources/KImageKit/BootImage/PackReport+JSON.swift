@@ -27,6 +27,8 @@ extension PackReport {
                          ("physical", .address(p.physical))])
             })),
             ("inputs", .array(inputs.map { .string($0) })),
+            ("notes", .array(notes.map { .string($0) })),
+            ("warnings", .array(warnings.map { .string($0) })),
         ])
     }
 }

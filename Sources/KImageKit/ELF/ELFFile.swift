@@ -267,6 +267,14 @@ public final class ELFFile: @unchecked Sendable {
 
     public var loadSegments: [ELFSegment] { segments.filter(\.isLoad) }
 
+    /// File offset where the ELF header and the program header table end (they come first in
+    /// a file that loads its own headers).
+    public var headersEnd: UInt64 {
+        let header: UInt64 = elfClass == .elf64 ? 64 : 52
+        guard let t = ELFHeaderTables(bytes, is64: elfClass == .elf64) else { return header }
+        return max(header, t.phoff &+ t.phnum &* t.programHeaderSize)
+    }
+
     /// The file offset holding the `length` bytes at virtual `address`, or nil when they are not
     /// all backed by file bytes (bss, unmapped, or straddling the end of a section).
     public func fileOffset(ofVirtualAddress address: UInt64, length: UInt64 = 1) -> UInt64? {

@@ -34,6 +34,7 @@ public enum ELFMachine: String, Sendable, Equatable, Codable {
 /// One section header, decoded.
 public struct ELFSection: Sendable, Equatable {
     public static let typeNoBits: UInt32 = 8
+    public static let typeNote: UInt32 = 7
     public static let typeSymtab: UInt32 = 2
     public static let typeDynsym: UInt32 = 11
     public static let flagWrite: UInt64 = 0x1
@@ -65,6 +66,7 @@ public struct ELFSection: Sendable, Equatable {
 /// One program header, decoded.
 public struct ELFSegment: Sendable, Equatable {
     public static let typeLoad: UInt32 = 1
+    public static let typeNote: UInt32 = 4
     public static let flagX: UInt32 = 1
     public static let flagW: UInt32 = 2
     public static let flagR: UInt32 = 4

@@ -88,11 +88,15 @@ public struct PackedImageContents: Sendable {
 
     public func text(style: BoxDiagram.Style) -> String {
         var out = "kimage load plan (file offset \(hex(planOffset))), run by the 32-bit setup:\n"
+        for case .needRAM(let dst, let size, let part) in plan.steps {
+            out += "  check the E820 map has RAM at \(fullHex(dst, bits: 32))..\(fullHex(dst + size, bits: 32)) for \(part) (else halt with a message on COM1)\n"
+        }
         if let move = plan.moveDestination {
             out += "  move the protected-mode part (\(HumanSize.text(plan.imageSize))) from 0x00100000 to \(fullHex(move, bits: 32)) first\n"
         }
-        for (n, step) in plan.steps.enumerated() {
+        for (n, step) in plan.steps.filter({ if case .needRAM = $0 { return false } else { return true } }).enumerated() {
             switch step {
+            case .needRAM: break
             case .copy(let dst, let src, let size):
                 out += "  \(n + 1). copy \(HumanSize.text(size)) from part offset \(hex(src)) to \(fullHex(dst, bits: 32))\n"
             case .zero(let dst, let size):
@@ -133,6 +137,8 @@ public struct PackedImageContents: Sendable {
                     return .object([("kind", .string("copy")), ("destination", .address(dst)), ("sourceOffset", .address(src)), ("size", .address(size))])
                 case .zero(let dst, let size):
                     return .object([("kind", .string("zero")), ("destination", .address(dst)), ("size", .address(size))])
+                case .needRAM(let dst, let size, let part):
+                    return .object([("kind", .string("needRAM")), ("destination", .address(dst)), ("size", .address(size)), ("part", .string(part))])
                 }
             })),
             ("carried", .array(carried.map { c in

@@ -82,7 +82,9 @@ public enum GeneratedIncludes {
                 .comment(["Steps follow the header, PLAN_STEP_COUNT of them."]),
                 .structure(LoadStep.layout.description),
                 .constants([LayoutConstant("STEP_COPY", UInt64(LoadStep.copyKind), "copy STEP_LENGTH bytes from STEP_SOURCE to STEP_DEST"),
-                            LayoutConstant("STEP_ZERO", UInt64(LoadStep.zeroKind), "zero STEP_LENGTH bytes at STEP_DEST")]),
+                            LayoutConstant("STEP_ZERO", UInt64(LoadStep.zeroKind), "zero STEP_LENGTH bytes at STEP_DEST"),
+                            LayoutConstant("STEP_NEED_RAM", UInt64(LoadStep.needRAMKind),
+                                           "not run: checked against E820 before the first copy; STEP_SOURCE = offset of the part's name")]),
             ])
     }
 
@@ -95,7 +97,9 @@ public enum GeneratedIncludes {
             sections: [
                 .structure(BootParams.layout.description),
                 .constants([LayoutConstant("BP_E820_MAX", UInt64(BootParams.e820MaxEntries), "entries in BP_E820_TABLE"),
-                            LayoutConstant("BP_E820_ENTRY_SIZE", UInt64(BootParams.e820EntrySize), "u64 addr, u64 size, u32 type")]),
+                            LayoutConstant("BP_E820_ENTRY_SIZE", UInt64(BootParams.e820EntrySize), "u64 addr, u64 size, u32 type"),
+                            LayoutConstant("BP_COMMAND_LINE_SIZE", UInt64(BootParams.commandLineCapacity),
+                                           "bytes Linux copies from cmd_line_ptr, NUL included (Linux handoff: the buffer after the page)")]),
             ])
     }
 
