@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "kimage",
-    platforms: [.macOS(.v13)],
+    // Linux only (libelf, Glibc, QEMU-tested boot paths). SwiftPM's `platforms` can name only
+    // Apple platforms, so none is listed rather than a macOS kimage was never built for.
     products: [
         .executable(name: "kimage", targets: ["kimage"]),
         .library(name: "KImageKit", targets: ["KImageKit"]),

@@ -17,6 +17,7 @@ struct Init: ParsableCommand {
         Example:
           kimage init hello --arch x86_64 --layout kernel
           cd hello && make run
+          kimage init gohello --lang go          # a Go kernel, linked by kimage link
         """
     )
 
@@ -29,11 +30,20 @@ struct Init: ParsableCommand {
     @Option(help: "gopher, kernel or jinue (default: gopher for x86_64, jinue for i386).")
     var layout: String?
 
+    @Option(name: .customLong("lang"), help: "c (C and nasm, built by the Makefile) or go (an amd64 Go kernel built by kimage link; needs Go installed).")
+    var language: String = "c"
+
     @Flag(help: "Write into a directory that is not empty, overwriting the project's files.")
     var force = false
 
     func validate() throws {
-        _ = try choose()
+        let (arch, _) = try choose()
+        guard let lang = KernelLanguage(rawValue: language) else {
+            throw ValidationError("unknown --lang \(language); expected c or go")
+        }
+        if lang == .go && arch != .x86_64 {
+            throw ValidationError("--lang go writes an amd64 Go kernel: use --arch x86_64 (layout gopher or kernel)")
+        }
     }
 
     /// The arch and layout asked for; a mismatch or an unknown name is a usage error (exit 64).
@@ -65,9 +75,9 @@ struct Init: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (arch, layout) = try choose()
-            let project = try InitProject(arch: arch, layout: layout)
+            let project = try InitProject(arch: arch, layout: layout, language: KernelLanguage(rawValue: language) ?? .c)
             let (files, overwritten) = try project.write(to: directory, force: force)
-            try StandardOutput.line("kimage init: wrote an \(arch.rawValue) kernel (\(layout.rawValue) layout) in \(directory):")
+            try StandardOutput.line("kimage init: wrote an \(arch.rawValue) \(project.language == .go ? "Go " : "")kernel (\(layout.rawValue) layout) in \(directory):")
             for file in files { try StandardOutput.line("  \(file.path)") }
             if !overwritten.isEmpty {
                 try StandardOutput.line("replaced (--force): \(overwritten.joined(separator: " "))")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KImageKit
 import TestSupport
 
 /// `kimage link`: examples/gokernel built by kimage link (external Go link, gopher layout, higher
@@ -72,5 +73,23 @@ import TestSupport
         // A Go build error, with the compiler's own message.
         try dir.write("broken.go", "package main\n\nfunc broken() { undefinedThing() }\n")
         try expectLinkFailure(dir, Self.linkArgs, ["step go build . failed (exit status ", "undefined: undefinedThing"])
+    }
+
+    @Test func initLangGoWritesAProjectThatBootsWithMakeRun() throws {
+        let dir = try TemporaryDirectory("kimage-init-go")
+        let project = dir.file("gohello")
+        let r = try kimage(["init", project, "--lang", "go"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("wrote an x86_64 Go kernel (gopher layout)") && r.stdout.contains("  rt0_amd64.s"), "\(r.stdout)")
+        let made = try run("make", ["KIMAGE=\(Paths.kimage)", "run"], cwd: project, timeout: 600)
+        #expect(made.status == 0, "\(made.stdout)\(made.stderr)")
+        #expect(made.stdout.contains("hello from Go\nok runtime.nanotime -> main.nanotime\ncommand line: console=ttyS0 greeting=hello\nPASS"), "\(made.stdout)")
+        // The example and the template share one rt0.
+        #expect(try String(contentsOfFile: Paths.packageRoot + "/examples/gokernel/rt0_amd64.s", encoding: .utf8)
+                == Templates.text("project-go/rt0_amd64.s"))
+        // Go kernels are amd64: an i386 layout is a usage error, and nothing is written.
+        let i386 = try kimage(["init", dir.file("j"), "--lang", "go", "--layout", "jinue"])
+        #expect(i386.status == 64 && i386.stderr.contains("--lang go writes an amd64 Go kernel"), "\(i386.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("j")))
     }
 }

@@ -13,10 +13,20 @@ import TestSupport
         }
     }
 
+    /// Reviewers and GitHub fold generated files; a new one must be marked too.
+    @Test func gitattributesMarkEveryGeneratedFile() throws {
+        let attributes = try String(contentsOfFile: Paths.packageRoot + "/.gitattributes", encoding: .utf8)
+        let marked = Set(attributes.split(separator: "\n").filter { $0.hasSuffix("linguist-generated=true") }.compactMap { $0.split(separator: " ").first.map(String.init) })
+        let generated = GeneratedIncludes.all.map(\.path) + ["Sources/KImageKit/BootImage/StubBytes.swift", "Sources/KImageKit/Templates/EmbeddedTemplates.swift"]
+        #expect(Set(generated).isSubset(of: marked), "unmarked: \(Set(generated).subtracting(marked).sorted())")
+    }
+
     @Test func everyDeclarationIsConsistent() {
         for layout in [BootInfo.layout.description, BootInfo.e820EntryLayout.description, LoadPlan.layout.description,
                        LoadStep.layout.description, SetupHeader.layout.description, PartTable.layout.description,
-                       PartTable.partLayout.description, BootParams.layout.description] {
+                       PartTable.partLayout.description, BootParams.layout.description,
+                       RedirectTable.layout(for: .elf64).description, RedirectTable.layout(for: .elf32).description,
+                       Trampoline.layout(for: .elf64).description, Trampoline.layout(for: .elf32).description] {
             #expect(layout.problems.isEmpty, "\(layout.cName): \(layout.problems)")
         }
         // The setup header's fields follow one another from 0x1F1 to 0x26C.
@@ -78,6 +88,19 @@ import TestSupport
         for bits in ["-m32", "-m64"] {
             try mustRun("gcc", ["-ffreestanding", bits, "-fsyntax-only", "-Wall", "-Werror", "-I", Paths.templates + "/include", src])
         }
+    }
+
+    /// The trampolines read back through the same declaration that writes them; a wrong opcode
+    /// is no trampoline.
+    @Test func trampolinesRoundTripThroughTheirDeclaration() {
+        let t64 = Trampoline.bytes(from: 0x10_0000, to: 0xFFFF_FFFF_8000_1234, elfClass: .elf64)
+        #expect(t64 == [0xFF, 0x25, 0, 0, 0, 0, 0x34, 0x12, 0, 0x80, 0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(Trampoline.destination(in: t64, at: 0x10_0000, elfClass: .elf64) == 0xFFFF_FFFF_8000_1234)
+        let t32 = Trampoline.bytes(from: 0xC010_0000, to: 0xC000_0000, elfClass: .elf32)
+        #expect(t32 == [0xE9, 0xFB, 0xFF, 0xEF, 0xFF], "rel32 = dst - (src + 5), modulo 2^32")
+        #expect(Trampoline.destination(in: t32, at: 0xC010_0000, elfClass: .elf32) == 0xC000_0000)
+        #expect(Trampoline.destination(in: [0xE8] + t32.dropFirst(), at: 0xC010_0000, elfClass: .elf32) == nil)
+        #expect(Trampoline.size(for: .elf64) == 14 && Trampoline.size(for: .elf32) == 5)
     }
 
     @Test func partTableRoundTrips() throws {

@@ -1,5 +1,5 @@
 // rt0 of the Go kernel: kimage pack's handoff enters here in long mode, paging on, SSE usable,
-// rdi = boot info, rsp = a 16 KiB boot stack. Go code needs more than that (go-bare-metal.md):
+// rdi = boot info, rsp = a 16 KiB boot stack. Go code needs more than that (README, examples/gokernel):
 // a g0 describing the stack (every non-nosplit function compares SP with g.stackguard0) and the
 // FS base just past a word holding &g0 (the ABI wrappers load g from FS:-8).
 #include "textflag.h"

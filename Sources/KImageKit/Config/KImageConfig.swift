@@ -164,22 +164,7 @@ public struct KImageConfig: Sendable, Equatable {
 
     /// The known key nearest to a typo (edit distance at most 2), for "did you mean".
     static func closest(to key: String, among keys: [String]) -> String? {
-        let scored = keys.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= max(2, key.count / 3) }
+        let scored = keys.map { ($0, editDistance(Array(key.utf8), Array($0.utf8))!) }.filter { $0.1 <= max(2, key.count / 3) }
         return scored.min { ($0.1, $0.0) < ($1.1, $1.0) }?.0
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

@@ -126,11 +126,3 @@ func trimmedRight(_ s: String) -> String {
     while t.last == " " { t = t.dropLast() }
     return String(t)
 }
-
-func padded(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
-}
-
-func leftPadded(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
-}

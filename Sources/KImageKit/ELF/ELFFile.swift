@@ -398,12 +398,6 @@ public final class ELFFile: @unchecked Sendable {
     }
 }
 
-extension String {
-    func leftPadded(_ width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
-    }
-}
-
 /// The ELF header's fields that locate the program and section header tables, as stored (the
 /// counts before extended numbering is resolved). nil when the header is not all in `raw`.
 struct ELFHeaderTables {

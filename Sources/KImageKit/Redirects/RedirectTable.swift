@@ -5,8 +5,8 @@ public struct RedirectTable: Sendable, Equatable {
     public static let defaultSectionName = ".goredirectstbl"
 
     public struct Entry: Sendable, Equatable, Hashable {
-        public let source: UInt64
-        public let destination: UInt64
+        public var source: UInt64
+        public var destination: UInt64
 
         public init(source: UInt64, destination: UInt64) {
             self.source = source
@@ -25,7 +25,22 @@ public struct RedirectTable: Sendable, Equatable {
         self.slots = slots
     }
 
-    public static func entrySize(for elfClass: ELFClass) -> Int { 2 * elfClass.addressSize }
+    public static func entrySize(for elfClass: ELFClass) -> Int { layout(for: elfClass).size }
+
+    /// One slot as the boot code (the rt0 installer) reads it.
+    public static func layout(for elfClass: ELFClass) -> BinaryLayout<Entry> { elfClass == .elf64 ? layout64 : layout32 }
+
+    static let layout64 = BinaryLayout<Entry>(cName: "kimage_redirect64", nasmPrefix: "REDIRECT64_", size: 16, [
+        .field("src", at: 0, \.source, "address of the redirected function"),
+        .field("dst", at: 8, \.destination, "address calls to src must land at"),
+    ])
+
+    static let layout32 = BinaryLayout<Entry>(cName: "kimage_redirect32", nasmPrefix: "REDIRECT32_", size: 8, [
+        .derived("src", at: 0, width: 4, "address of the redirected function",
+                 get: { $0.source }, set: { $0.source = $1; return true }),
+        .derived("dst", at: 4, width: 4, "address calls to src must land at",
+                 get: { $0.destination }, set: { $0.destination = $1; return true }),
+    ])
 
     /// The entries the boot code acts on: the slots before the first zero entry.
     public var entries: [Entry] { Array(slots.prefix { !$0.isEnd }) }
@@ -45,18 +60,9 @@ public struct RedirectTable: Sendable, Equatable {
     }
 
     public func encoded() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(slots.count * Self.entrySize(for: elfClass))
-        for e in slots {
-            switch elfClass {
-            case .elf64:
-                out.appendLE(e.source)
-                out.appendLE(e.destination)
-            case .elf32:
-                out.appendLE(UInt32(truncatingIfNeeded: e.source))
-                out.appendLE(UInt32(truncatingIfNeeded: e.destination))
-            }
-        }
+        let layout = Self.layout(for: elfClass)
+        var out = [UInt8](repeating: 0, count: slots.count * layout.size)
+        for (i, e) in slots.enumerated() { layout.encode(e, into: &out, at: i * layout.size) }
         return out
     }
 
@@ -66,17 +72,9 @@ public struct RedirectTable: Sendable, Equatable {
         guard bytes.count % size == 0 else {
             throw KImageError.redirect(.tableSectionBadSize(section: section, size: UInt64(bytes.count), entrySize: size))
         }
-        var slots: [Entry] = []
-        slots.reserveCapacity(bytes.count / size)
-        var at = 0
-        while at < bytes.count {
-            switch elfClass {
-            case .elf64:
-                slots.append(Entry(source: bytes.loadLE(UInt64.self, at: at)!, destination: bytes.loadLE(UInt64.self, at: at + 8)!))
-            case .elf32:
-                slots.append(Entry(source: UInt64(bytes.loadLE(UInt32.self, at: at)!), destination: UInt64(bytes.loadLE(UInt32.self, at: at + 4)!)))
-            }
-            at += size
+        let layout = layout(for: elfClass)
+        let slots = stride(from: 0, to: bytes.count, by: size).map { at in
+            layout.decode(bytes, at: at, into: Entry(source: 0, destination: 0))!
         }
         return RedirectTable(elfClass: elfClass, slots: slots)
     }

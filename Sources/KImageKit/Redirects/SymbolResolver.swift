@@ -63,7 +63,7 @@ public struct SymbolResolver {
             let candidate = Array(sym.name.utf8)
             var score: Int?
             if abs(candidate.count - wanted.count) <= budget,
-               let d = Self.editDistance(wanted, candidate, limit: budget) {
+               let d = editDistance(wanted, candidate, limit: budget) {
                 score = d
             }
             if base.count >= 4, Self.lastElement(sym.name).contains(base) {
@@ -78,25 +78,6 @@ public struct SymbolResolver {
     static func lastElement(_ name: String) -> String {
         let afterSlash = name.split(separator: "/").last.map(String.init) ?? name
         return afterSlash.split(separator: ".").last.map(String.init) ?? afterSlash
-    }
-
-    /// Levenshtein distance, or nil once it exceeds `limit`.
-    static func editDistance(_ a: [UInt8], _ b: [UInt8], limit: Int) -> Int? {
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) <= limit ? max(a.count, b.count) : nil }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            var rowMin = i
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                rowMin = min(rowMin, current[j])
-            }
-            if rowMin > limit { return nil }
-            swap(&previous, &current)
-        }
-        return previous[b.count] <= limit ? previous[b.count] : nil
     }
 
     /// The symbol that starts after `s` and before `end` in the same section (what a too-long

@@ -28,6 +28,8 @@ public enum ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
     case unresolvableProjectDirectory(path: String, reason: String)
     /// A name init writes is a symbolic link, FIFO, device or directory inside the project.
     case projectNameInTheWay(path: String, kind: String)
+    /// `kimage init --lang go` for i386 (jinue): kimage's Go kernels are amd64.
+    case goNeedsX86_64(layout: String)
 
     public var description: String {
         switch self {
@@ -55,6 +57,8 @@ public enum ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path) is not empty (\(shown)); kimage init writes into an empty or new directory: pick another, or pass --force to overwrite the files it writes"
         case .layoutNeedsOtherArch(let layout, let layoutArch, let arch):
             return "layout \(layout) is for \(layoutArch), not \(arch); use --arch \(layoutArch), or a layout for \(arch)"
+        case .goNeedsX86_64(let layout):
+            return "--lang go writes an amd64 Go kernel, and layout \(layout) is i386; use --layout gopher or --layout kernel (x86_64)"
         case .cannotCreateDirectory(let path, let reason):
             return "cannot create directory \(path): \(reason)"
         case .emptyProjectDirectory:

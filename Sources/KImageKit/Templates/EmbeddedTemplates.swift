@@ -550,6 +550,232 @@ clean:
 .PHONY: run clean
 
 """#,
+        "project-go/Makefile": #"""
+# A Go kernel (x86_64, amd64) in the "{{layout}}" layout, made by `kimage init --lang go`.
+#   make        builds build/kernel.img: kimage link (go build into one object, ld, redirect),
+#               then kimage pack
+#   make run    boots it in QEMU with the serial port on this terminal
+#   make KIMAGE=/path/to/kimage run   uses another kimage binary
+# Go comes from the installed toolchain (Debian: apt-get install golang-go).
+KIMAGE ?= kimage
+BUILD = build
+QEMU = qemu-system-x86_64
+QEMU_FLAGS = -m 128M -serial stdio -display none -monitor none -no-reboot \
+             -device isa-debug-exit,iobase=0xf4,iosize=4
+QEMU_TIMEOUT = 60
+CMDLINE = console=ttyS0 greeting=hello
+
+all: $(BUILD)/kernel.img
+
+$(BUILD):
+	mkdir -p $@
+
+# kimage link's depfile names every Go source, so an edit relinks.
+-include $(BUILD)/kernel.elf.d
+
+# The redirect table is main.redirects (rt0_amd64.s); --patch also writes the jumps at build
+# time, so they hold even before rt0's installer runs.
+$(BUILD)/kernel.elf: | $(BUILD)
+	$(KIMAGE) link -o $@ --layout {{layout}} --go . --table-symbol main.redirects --patch --depfile $@.d
+
+$(BUILD)/kernel.img: $(BUILD)/kernel.elf
+	$(KIMAGE) pack --kernel $< --cmdline "$(CMDLINE)" -o $@
+
+# The kernel ends by writing 0x10 to port 0xf4; QEMU then exits with (0x10 << 1) | 1 = 33.
+run: $(BUILD)/kernel.img
+	@status=0; timeout $(QEMU_TIMEOUT) $(QEMU) $(QEMU_FLAGS) -kernel $< -append "$(CMDLINE)" || status=$$?; \
+	if [ $$status -ne 33 ]; then \
+	    echo "make run: the kernel did not report success (QEMU exit status $$status, expected 33)" >&2; \
+	    exit 1; \
+	fi
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all run clean
+
+"""#,
+        "project-go/gitignore": #"""
+/build/
+
+"""#,
+        "project-go/go.mod": #"""
+module example.org/kernel
+
+go 1.19
+
+"""#,
+        "project-go/main.go": #"""
+// A bare-metal Go kernel made by `kimage init --lang go`. rt0 (rt0_amd64.s) enters kmain in long
+// mode with SSE usable (kimage pack), a g0 and the FS base the Go ABI reads. Keep to code that
+// does not allocate: the Go runtime is not initialised (no heap, no goroutines, no maps).
+package main
+
+import "unsafe"
+
+// runtime.nanotime would ask Linux for the time; nanotime below replaces it (a redirect).
+//
+//go:linkname runtimeNanotime runtime.nanotime
+func runtimeNanotime() int64
+
+// nanotime replaces runtime.nanotime: every call to it jumps here.
+//
+//go:redirect-from runtime.nanotime
+//go:noinline
+func nanotime() int64 { return 42 }
+
+// Set by rt0: the physical address of kimage's boot info (include/kimage/bootinfo.h).
+var bootInfo uintptr
+
+// In rt0_amd64.s.
+func rt0()
+func installRedirects()
+func outb(port uint16, value uint8)
+func inb(port uint16) uint8
+func outl(port uint16, value uint32)
+
+func putc(c byte) {
+	for inb(0x3FD)&0x20 == 0 {
+	}
+	outb(0x3F8, c)
+}
+
+func puts(s string) {
+	for i := 0; i < len(s); i++ {
+		putc(s[i])
+	}
+}
+
+func kmain() {
+	installRedirects()
+	puts("hello from Go\n")
+	if runtimeNanotime() != nanotime() {
+		puts("FAIL runtime.nanotime was not redirected\n")
+		outl(0xF4, 0x11)
+	}
+	puts("ok runtime.nanotime -> main.nanotime\ncommand line: ")
+	bi := bootInfo
+	cmdline := uintptr(*(*uint64)(unsafe.Pointer(bi + 0x80)))
+	for i := uintptr(0); i < uintptr(*(*uint32)(unsafe.Pointer(bi + 0x88))); i++ {
+		putc(*(*byte)(unsafe.Pointer(cmdline + i)))
+	}
+	puts("\nPASS\n")
+	outl(0xF4, 0x10)
+	for {
+	}
+}
+
+func main() {
+	// Never runs (the kernel starts at rt0); it keeps rt0 and kmain in the link.
+	rt0()
+}
+
+"""#,
+        "project-go/rt0_amd64.s": #"""
+// rt0 of the Go kernel: kimage pack's handoff enters here in long mode, paging on, SSE usable,
+// rdi = boot info, rsp = a 16 KiB boot stack. Go code needs more than that (README, examples/gokernel):
+// a g0 describing the stack (every non-nosplit function compares SP with g.stackguard0) and the
+// FS base just past a word holding &g0 (the ABI wrappers load g from FS:-8).
+#include "textflag.h"
+#include "kimage_redirects.h"  // NUM_REDIRECTS: kimage count --format go-asm, or kimage link
+
+// The redirect table `kimage redirect --table-symbol main.redirects` fills: NUM_REDIRECTS
+// (src, dst) u64 pairs. The DATA line gives it bytes in the file (.noptrdata); a GLOBL alone
+// would land in .noptrbss, which has none to fill.
+DATA ·redirects+0(SB)/8, $0
+GLOBL ·redirects(SB), NOPTR, $(NUM_REDIRECTS*16)
+
+#define STACK_SIZE 65536
+GLOBL bootStack<>(SB), NOPTR, $STACK_SIZE
+// The thread-local block: one word holding &g0, the FS base points past it.
+GLOBL tls<>(SB), NOPTR, $16
+
+// Offsets in runtime.g and runtime.m (Go 1.19 runtime2.go).
+#define g_stack_lo 0
+#define g_stack_hi 8
+#define g_stackguard0 16
+#define g_stackguard1 24
+#define g_m 48
+#define m_g0 0
+// Room below stackguard0 for nosplit chains (the runtime's StackGuard is 928 on linux/amd64).
+#define STACK_GUARD 1024
+
+TEXT ·rt0(SB), NOSPLIT|NOFRAME, $0
+	MOVQ DI, ·bootInfo(SB)
+	LEAQ runtime·g0(SB), BX
+	LEAQ bootStack<>(SB), AX
+	MOVQ AX, g_stack_lo(BX)
+	ADDQ $STACK_GUARD, AX
+	MOVQ AX, g_stackguard0(BX)
+	MOVQ AX, g_stackguard1(BX)
+	ADDQ $(STACK_SIZE-STACK_GUARD), AX
+	MOVQ AX, g_stack_hi(BX)
+	MOVQ AX, SP
+	// m0 and g0 point at each other, as the runtime's own rt0_go sets them.
+	LEAQ runtime·m0(SB), CX
+	MOVQ CX, g_m(BX)
+	MOVQ BX, m_g0(CX)
+	// IA32_FS_BASE = &tls + 8, tls[0] = &g0. Go assembly has no WRMSR mnemonic.
+	LEAQ tls<>(SB), AX
+	MOVQ BX, 0(AX)
+	ADDQ $8, AX
+	MOVQ AX, DX
+	SHRQ $32, DX
+	MOVL $0xC0000100, CX
+	BYTE $0x0F; BYTE $0x30
+	CALL ·kmain(SB)
+halt:
+	CLI
+	HLT
+	JMP halt
+
+// Walks main.redirects and writes at each src the 14-byte trampoline `jmp [rip+0]; dq dst`
+// (FF 25 00 00 00 00 + dst); stops at the end or at a zero entry (--allow-spare). CR0.WP is
+// cleared while writing: kimage pack maps .text read-only.
+TEXT ·installRedirects(SB), NOSPLIT|NOFRAME, $0-0
+	LEAQ ·redirects(SB), SI
+	MOVQ $NUM_REDIRECTS, CX
+	MOVQ CR0, R8
+	MOVQ R8, DX
+	BTRQ $16, DX
+	MOVQ DX, CR0
+next:
+	TESTQ CX, CX
+	JZ done
+	MOVQ 0(SI), DI
+	MOVQ 8(SI), AX
+	MOVQ DI, DX
+	ORQ AX, DX
+	JZ done
+	MOVL $0x000025FF, 0(DI)
+	MOVW $0, 4(DI)
+	MOVQ AX, 6(DI)
+	ADDQ $16, SI
+	DECQ CX
+	JMP next
+done:
+	MOVQ R8, CR0
+	RET
+
+TEXT ·outb(SB), NOSPLIT, $0-3
+	MOVW port+0(FP), DX
+	MOVB value+2(FP), AL
+	OUTB
+	RET
+
+TEXT ·inb(SB), NOSPLIT, $0-9
+	MOVW port+0(FP), DX
+	INB
+	MOVB AL, ret+8(FP)
+	RET
+
+TEXT ·outl(SB), NOSPLIT, $0-8
+	MOVW port+0(FP), DX
+	MOVL value+4(FP), AX
+	OUTL
+	RET
+
+"""#,
         "project/Makefile": #"""
 # A {{arch}} kernel in the "{{layout}}" layout, made by `kimage init`.
 #   make        builds build/kernel.img (link, kimage redirect, kimage pack)

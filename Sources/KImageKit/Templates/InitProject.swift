@@ -15,13 +15,16 @@ public struct InitProject: Sendable {
 
     public let arch: KernelArch
     public let layout: KernelLayout
+    public let language: KernelLanguage
 
-    public init(arch: KernelArch, layout: KernelLayout) throws {
+    public init(arch: KernelArch, layout: KernelLayout, language: KernelLanguage = .c) throws {
         guard layout.arch == arch else {
             throw KImageError.config(.layoutNeedsOtherArch(layout: layout.rawValue, layoutArch: layout.arch.rawValue, arch: arch.rawValue))
         }
+        if language == .go && arch != .x86_64 { throw KImageError.config(.goNeedsX86_64(layout: layout.rawValue)) }
         self.arch = arch
         self.layout = layout
+        self.language = language
     }
 
     /// The values the project templates' placeholders take.
@@ -38,7 +41,17 @@ public struct InitProject: Sendable {
 
     /// (project path, template) pairs, in the order they are written.
     public var sources: [(path: String, template: String)] {
-        [
+        if language == .go {
+            return [
+                ("Makefile", "project-go/Makefile"),
+                ("go.mod", "project-go/go.mod"),
+                (".gitignore", "project-go/gitignore"),
+                ("main.go", "project-go/main.go"),
+                ("rt0_amd64.s", "project-go/rt0_amd64.s"),
+                ("include/kimage/bootinfo.h", "include/kimage/bootinfo.h"),
+            ]
+        }
+        return [
             ("Makefile", "project/Makefile"),
             ("kimage.mk", "make/kimage.mk"),
             ("kimage.toml", "project/kimage.toml"),

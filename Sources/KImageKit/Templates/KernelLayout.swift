@@ -36,3 +36,11 @@ public enum KernelLayout: String, CaseIterable, Sendable {
         }
     }
 }
+
+/// The language of the kernel `kimage init` writes.
+public enum KernelLanguage: String, CaseIterable, Sendable {
+    /// C and nasm, linked by the project's Makefile (kimage.mk).
+    case c
+    /// Go (amd64) with an rt0 in Go assembly, linked by `kimage link`.
+    case go
+}

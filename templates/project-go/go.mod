@@ -1,0 +1,3 @@
+module example.org/kernel
+
+go 1.19
