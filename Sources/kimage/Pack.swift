@@ -47,6 +47,9 @@ struct Pack: ParsableCommand {
     @Flag(name: .customLong("five-level"), help: "ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones; the CPU needs LA57.")
     var fiveLevel = false
 
+    @Option(help: "How the kernel is entered: auto (a multiboot2 header, else a multiboot header, else kimage), kimage, multiboot, multiboot2 or linux.")
+    var handoff: String = "auto"
+
     @Flag(inversion: .prefixedNo, help: "Enter the kernel with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit); --no-sse leaves CR0/CR4 as they were for kernels that set them up themselves.")
     var sse = true
 
@@ -71,6 +74,10 @@ struct Pack: ParsableCommand {
     @Flag(help: "Print the layout as JSON.")
     var json = false
 
+    func validate() throws {
+        do { _ = try HandoffRequest.parse(handoff) } catch let error as KImageError { throw ValidationError(error.description) }
+    }
+
     func run() throws {
         try reportingErrors {
             var options = PackOptions(kernelPath: kernel, outputPath: output)
@@ -84,6 +91,7 @@ struct Pack: ParsableCommand {
             options.embedELF = embedELF
             options.pae = pae
             options.fiveLevel = fiveLevel
+            options.handoff = try HandoffRequest.parse(handoff)
             options.sse = sse
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
             options.depfilePath = depfile

@@ -122,24 +122,7 @@ import TestSupport
     /// `linux16`/`initrd16`, serial output only.
     func bootWithGRUB(image: String, command: String, append: String, initrd: String, dir: TemporaryDirectory,
                       system: String = "qemu-system-x86_64") throws -> QEMU.Boot {
-        let root = dir.file("iso-\(command)")
-        try FileManager.default.createDirectory(atPath: root + "/boot/grub", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: image, toPath: root + "/boot/kernel.img")
-        try FileManager.default.copyItem(atPath: initrd, toPath: root + "/boot/initrd.bin")
-        let initrdCommand = command == "linux16" ? "initrd16" : "initrd"
-        try """
-            set timeout=0
-            set default=0
-            menuentry "kimage" {
-              \(command) /boot/kernel.img \(append)
-              \(initrdCommand) /boot/initrd.bin
-            }
-            """.write(toFile: root + "/boot/grub/grub.cfg", atomically: false, encoding: .utf8)
-        let iso = dir.file("\(command).iso")
-        try mustRun("grub-mkrescue", ["-o", iso, root])
-        return try QEMU.boot(arguments: ["-cdrom", iso, "-serial", "stdio", "-display", "none", "-monitor", "none",
-                                         "-no-reboot", "-m", "128M", "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
-                             system: system)
+        try GRUBBoot.boot(image: image, command: command, append: append, initrd: initrd, dir: dir, system: system)
     }
 
     @Test(arguments: ["a", "b", "c", "d"])

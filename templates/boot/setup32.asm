@@ -18,6 +18,7 @@ CR0_PG      equ 0x80000000
 CR0_WP      equ 0x00010000
 CR4_PSE     equ 0x00000010
 CR4_PAE     equ 0x00000020
+CR4_PGE     equ 0x00000080
 CR4_LA57    equ 0x00001000
 MSR_EFER    equ 0xC0000080
 EFER_LME    equ 0x00000100
@@ -62,6 +63,7 @@ moved:
     mov gs, ax
     mov ss, ax
     mov esp, [ebp + plan + PLAN_STACK_TOP]
+    call reset_cpu_state            ; the loader's CR4/EFER/IDT are not ours to trust (cpu_state.inc)
 
     ; Copy and zero steps: segments, page tables, the boot info template.
     mov edx, ebp
@@ -102,6 +104,10 @@ moved:
     jae .setup_data_ok
     mov dword [ebx + BP_SETUP_DATA], 0
 .setup_data_ok:
+
+    ; Every handoff but kimage's own builds its own structure and enters the kernel (handoff.inc).
+    cmp dword [ebp + plan + PLAN_HANDOFF], HANDOFF_KIMAGE
+    jne handoff
 
     ; Boot info: what only the boot loader knows.
     mov edi, [ebp + plan + PLAN_BOOTINFO]
@@ -197,7 +203,7 @@ moved:
     cmp eax, KIMAGE_PAGING_32BIT
     jne .not32
     mov edx, cr4
-    or edx, CR4_PSE
+    or edx, CR4_PSE                 ; PAE, PGE and LA57 were cleared by reset_cpu_state
     mov cr4, edx
     mov cr3, ecx
     jmp .paging_on
@@ -365,6 +371,8 @@ fill:
     ret
 
 %include "ramcheck.inc"
+%include "cpu_state.inc"
+%include "handoff.inc"
 
 align 8
 gdt:

@@ -5,6 +5,7 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case machineMismatch(path: String, detail: String)
     case segmentBelow1MiB(path: String, segment: Int, start: UInt64, end: UInt64, holdsHeaders: Bool, sectionsBelow: [String] = [])
     case stackAbove4GiB(path: String, kernelEnd: UInt64, stackTop: UInt64)
+    case linuxHandoffNeedsVmlinux(path: String, detail: String)
     case segmentAbove4GiB(path: String, segment: Int, start: UInt64, end: UInt64)
     /// A segment reaching into the last 4 KiB page of the 64-bit address space (or past it).
     case segmentAtTopOfAddressSpace(path: String, segment: Int, field: String, start: UInt64, size: UInt64)
@@ -20,6 +21,13 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case segmentNotCanonical(path: String, segment: Int, start: UInt64, end: UInt64, mode: PagingMode, canonicalWithFiveLevel: Bool)
     case commandLineTooLong(length: Int, maximum: Int)
     case stubRejected(path: String, part: String, found: String, loader: String)
+    case unknownHandoff(text: String)
+    case handoffNeedsHeader(path: String, handoff: Handoff)
+    case handoffNotSupported(path: String, handoff: Handoff, reason: String)
+    case handoffWithOwnSetup32(path: String, handoff: Handoff, reason: String)
+    case multibootRequestUnsupported(path: String, handoff: Handoff, what: String, fix: String)
+    case entryNotInSegment(path: String, entry: UInt64, handoff: Handoff)
+    case optionsNeedPaging(path: String, reason: String, options: [String])
 
     public var description: String {
         switch self {
@@ -46,6 +54,8 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path): entry point \(hex(entry)) lies in no executable PT_LOAD segment (executable: \(list)); expected e_entry inside a segment with PF_X: check ENTRY() in the linker script"
         case .payloadCannotMoveClear(let path, let kernelStart, let kernelEnd, let imageSize, let needed):
             return "\(path): the kernel's physical range \(hex(kernelStart))..\(hex(kernelEnd)) overlaps where loaders put the image (0x100000, \(imageSize) bytes), and moving it clear needs memory up to \(hex(needed)), beyond 4 GiB; expected the kernel and a copy of the image to fit below 4 GiB: link the kernel lower, or make it smaller"
+        case .linuxHandoffNeedsVmlinux(let path, let detail):
+            return "--handoff linux was given but \(path) is no vmlinux: \(detail); expected an ELF64 x86-64 kernel linked like Linux's vmlinux (vaddr != paddr, e_entry the physical address of its 64-bit start code): use --handoff auto, or link the kernel that way"
         case .stackAbove4GiB(let path, let kernelEnd, let stackTop):
             return "\(path): the kernel ends at physical \(hex(kernelEnd)), so the setup's boot stack above it would end at \(hex(stackTop)), beyond 4 GiB; expected the stack and the boot info below 4 GiB (the setup runs in 32-bit mode): link the kernel lower (AT() in the linker script)"
         case .unsupportedProtocol(let text):
@@ -70,6 +80,23 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "--cmdline is \(length) bytes; expected at most \(maximum) (cmdline_size): shorten it"
         case .stubRejected(let path, let part, let found, let loader):
             return "\(part) \(path): \(found); \(loader): fix the stub's source"
+        case .unknownHandoff(let text):
+            return "--handoff \(text) is not a handoff; expected one of \(HandoffRequest.choices.joined(separator: ", ")): use auto to choose from the kernel's headers"
+        case .handoffNeedsHeader(let path, let handoff):
+            let header = handoff == .multiboot2 ? "a multiboot2 header (magic 0xE85250D6, architecture 0, 8-byte aligned in the first 32 KiB)"
+                                                : "a multiboot header (magic 0x1BADB002, 4-byte aligned in the first 8 KiB)"
+            return "--handoff \(handoff.rawValue) was given but \(path) has no valid \(handoff.rawValue) header; expected \(header) whose checksum is right: fix the header, or use --handoff auto"
+        case .handoffNotSupported(let path, let handoff, let reason):
+            return "\(path): the \(handoff.rawValue) handoff (\(reason)) is not one this kimage can carry out yet; expected a kernel for the kimage handoff: pass --handoff kimage to enter it with kimage's boot info"
+        case .handoffWithOwnSetup32(let path, let handoff, let reason):
+            return "the \(handoff.rawValue) handoff (\(reason)) needs kimage's own 32-bit setup, but --setup32 \(path) was given: an own setup reads no load plan; expected kimage's setup for any handoff but kimage: drop --setup32, or pass --handoff kimage"
+        case .multibootRequestUnsupported(let path, let handoff, let what, let fix):
+            return "\(path): its \(handoff.rawValue) header: \(what); expected a header kimage can honour: \(fix) (or pass --handoff kimage)"
+        case .optionsNeedPaging(let path, let reason, let options):
+            let list = options.joined(separator: ", ")
+            return "\(path): \(reason), so \(list) would be ignored; expected \(list) only for a kernel kimage enters with its own page tables: drop \(list) (a kimage.toml [pack] key counts as the flag)"
+        case .entryNotInSegment(let path, let entry, let handoff):
+            return "\(path): entry point \(hex(entry)) lies in no PT_LOAD segment's virtual or physical range, so the \(handoff.rawValue) handoff cannot tell where to jump; expected e_entry inside a segment, or an entry address in the header: check ENTRY() in the linker script"
         }
     }
 }

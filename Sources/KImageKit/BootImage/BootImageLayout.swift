@@ -18,6 +18,7 @@ public struct BootImageLayout: Sendable {
     public let kernelPath: String
     public let elfClass: ELFClass
     public let entry: UInt64
+    public let handoff: HandoffChoice
     public let segments: [SegmentPlacement]
     public let setup32: [UInt8]
     public let planOffset: Int
@@ -44,17 +45,25 @@ public struct BootImageLayout: Sendable {
     public var notes: [String] = []
     /// What may keep the image from booting on a typical machine (RAM it may not have).
     public var warnings: [String] = []
+    /// The Linux handoff's boot_params template, written where the boot info would be.
+    public var linuxBootParams: BootParams?
 
     public var moved: Bool { runtimeBase != Self.loadAddress }
     /// Bytes from 0x100000 the stub touches: the header's init_size.
     public var initSize: UInt64 { firstFree - Self.loadAddress }
 
     /// Checks the kernel, places everything, builds the tables.
-    public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8]) throws -> BootImageLayout {
+    public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
+                            handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
+                            head: [UInt8] = []) throws -> BootImageLayout {
         let path = kernel.path
+        if handoff.handoff == .multiboot || handoff.handoff == .multiboot2 {
+            throw KImageError.bootImage(.handoffNotSupported(path: path, handoff: handoff.handoff, reason: handoff.reason))
+        }
+        let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head)
         var notes: [String] = []
         var segments: [ELFSegment] = []
-        for s in kernel.loadSegments where s.memorySize > 0 {
+        for s in multiboot == nil ? kernel.loadSegments.filter({ $0.memorySize > 0 }) : [] {
             if let trimmed = try headerPageTrimmed(s, kernel: kernel) {
                 notes.append("segment \(s.index): its \(hex(loadAddress - s.physicalAddress)) bytes below 1 MiB (\(hex(s.physicalAddress))..0x100000) hold only the ELF and program headers\(trimmed.notes), as the Go linker's header page does: loaded from 0x100000 on")
                 segments.append(trimmed.segment)
@@ -62,6 +71,7 @@ public struct BootImageLayout: Sendable {
                 segments.append(s)
             }
         }
+        if let multiboot { segments = multiboot.segments }
         guard !segments.isEmpty else { throw KImageError.bootImage(.noLoadSegments(path: path)) }
         switch (kernel.elfClass, kernel.machine) {
         case (.elf32, .i386), (.elf64, .x86_64): break
@@ -87,16 +97,41 @@ public struct BootImageLayout: Sendable {
         try checkDisjoint(segments, path: path, space: "physical", start: \.physicalAddress)
         try checkDisjoint(segments, path: path, space: "virtual", start: \.virtualAddress)
         let executable = segments.filter(\.isExecutable)
-        guard executable.contains(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) else {
-            throw KImageError.bootImage(.entryNotExecutable(path: path, entry: kernel.entry, executable: executable.map {
-                "segment \($0.index) \(hex($0.virtualAddress))..\(hex($0.virtualAddress &+ $0.memorySize))"
-            }))
+        // The kimage handoff enters at a virtual e_entry with the tables on; an e_entry in the
+        // physical range of an executable segment linked elsewhere is entered there, paging off,
+        // as QEMU's multiboot loader does (hw/i386/multiboot.c loads by p_paddr).
+        var entry = kernel.entry
+        var pagingOffReason: String?
+        let linux = handoff.handoff == .linux
+        if let multiboot {
+            entry = multiboot.entry
+            pagingOffReason = "the \(handoff.handoff.rawValue) handoff enters with paging off"
+        } else if linux {
+            try checkLinuxHandoff(kernel: kernel, executable: executable, options: options)
+        } else if !executable.contains(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) {
+            guard executable.contains(where: { $0.virtualAddress != $0.physicalAddress && kernel.entry >= $0.physicalAddress
+                                               && kernel.entry - $0.physicalAddress < $0.memorySize }) else {
+                throw KImageError.bootImage(.entryNotExecutable(path: path, entry: kernel.entry, executable: executable.map {
+                    "segment \($0.index) \(hex($0.virtualAddress))..\(hex($0.virtualAddress &+ $0.memorySize))"
+                }))
+            }
+            pagingOffReason = "the entry point \(hex(kernel.entry)) is physical, so the kernel is entered with paging off"
         }
 
         // Paging mode: ELF64 always long mode; ELF32 only when it needs tables.
         let userMaps = try options.maps.map { try MappingSpec.parse($0, as: .map) }
         if options.pae && options.fiveLevel { throw KImageError.bootImage(.fiveLevelWithPAE) }
         let mode: BootPagingMode
+        if linux {
+            mode = .fourLevel
+        } else if let pagingOffReason {
+            let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
+                           ("--recursive", options.recursiveSlot != nil)].filter(\.1).map(\.0)
+            if !ignored.isEmpty {
+                throw KImageError.bootImage(.optionsNeedPaging(path: path, reason: pagingOffReason, options: ignored))
+            }
+            mode = .none
+        } else {
         switch kernel.elfClass {
         case .elf64:
             if options.pae { throw KImageError.bootImage(.paeNeedsELF32(path: path)) }
@@ -108,14 +143,17 @@ public struct BootImageLayout: Sendable {
             else if identity && userMaps.isEmpty && options.recursiveSlot == nil { mode = .none }
             else { mode = .bits32 }
         }
+        }
         if let pagingMode = mode.pagingMode, pagingMode.virtualBits > 32 {
             try checkCanonical(segments, path: path, mode: pagingMode)
         }
-        let kernelMappings = try Mapping.fromLoadSegments(segments, path: path)
+        // The Linux handoff maps no segment at its vaddr: startup_64 runs identity-mapped.
+        let kernelMappings = linux ? [] : try Mapping.fromLoadSegments(segments, path: path)
 
         var plan = LoadPlan()
         plan.pagingMode = mode
-        plan.entry = kernel.entry
+        plan.entry = entry
+        plan.handoff = handoff.handoff
         plan.defaultCommandLine = Array(options.commandLine.utf8)
         var bootInfo = BootInfo()
         if plan.defaultCommandLine.count > Int(bootInfo.cmdlineCapacity) - 1 {
@@ -129,7 +167,7 @@ public struct BootImageLayout: Sendable {
         let planOffset = setup32.count
         // The boot info gets pages of its own: the stub's pages are mapped read-only and executable.
         let bootInfoOffset = alignUp(planOffset + plan.encodedSize, Int(pageSize))
-        let tablesOffset = alignUp(bootInfoOffset + bootInfo.size, Int(pageSize))
+        let tablesOffset = alignUp(bootInfoOffset + (linux ? BootParams.regionSize : bootInfo.size), Int(pageSize))
         let kernelStart = segments.map(\.physicalAddress).min()!
         let kernelEnd = segments.map { $0.physicalAddress + $0.memorySize }.max()!
         let kernelELFSize = kernel.bytes.count
@@ -172,7 +210,9 @@ public struct BootImageLayout: Sendable {
             }
 
             var tables: PageTables?
-            if let pagingMode = mode.pagingMode {
+            if linux {
+                tables = try linuxIdentityTables(base: runtimeBase + UInt64(tablesOffset))
+            } else if let pagingMode = mode.pagingMode {
                 let stubRange = (runtimeBase, runtimeBase + alignUp(UInt64(setup32.count), pageSize))
                 tables = try buildTables(mode: pagingMode, kernel: kernelMappings, user: userMaps,
                                          recursiveSlot: options.recursiveSlot, stub: stubRange,
@@ -197,7 +237,7 @@ public struct BootImageLayout: Sendable {
             }
             plan.moveDestination = overlaps ? runtimeBase : nil
             plan.imageSize = UInt64(pmSize)
-            plan.noExecute = mode.pagingMode?.hasNoExecute ?? false
+            plan.noExecute = linux ? false : mode.pagingMode?.hasNoExecute ?? false
             plan.sse = options.sse
             plan.cr3 = tables?.cr3 ?? 0
             plan.bootInfo = runtimeBase + UInt64(bootInfoOffset)
@@ -223,11 +263,11 @@ public struct BootImageLayout: Sendable {
                 bootInfo.cr3 = tables.cr3
             }
             bootInfo.firstFree = stackTop
-            bootInfo.entry = kernel.entry
+            bootInfo.entry = entry
             bootInfo.stackTop = stackTop
 
             var layout = BootImageLayout(
-                kernelPath: path, elfClass: kernel.elfClass, entry: kernel.entry, segments: placements,
+                kernelPath: path, elfClass: kernel.elfClass, entry: entry, handoff: handoff, segments: placements,
                 setup32: setup32, planOffset: planOffset, plan: plan, bootInfoOffset: bootInfoOffset,
                 bootInfo: bootInfo, tablesOffset: tablesOffset, tables: tables, tablesReserved: reserved,
                 kernelELFOffset: kernelELFOffset, kernelELFSize: kernelELFSize,
@@ -235,10 +275,43 @@ public struct BootImageLayout: Sendable {
                 protectedModeSize: pmSize, runtimeBase: runtimeBase, kernelStart: kernelStart,
                 kernelEnd: kernelEnd, stackTop: stackTop, firstFree: stackTop)
             layout.notes = notes
+            if linux {
+                var params = BootParams()
+                params.address = plan.bootInfo
+                params.version = options.protocolVersion
+                layout.linuxBootParams = params
+            }
             layout.warnings = ramWarnings(top: stackTop, kernelStart: kernelStart, kernelEnd: kernelEnd)
             return layout
         }
         fatalError("page table size did not settle")  // it only grows, and is bounded by the mappings
+    }
+
+    /// The Linux handoff's demands on the kernel: ELF64 x86-64 entered at a physical e_entry
+    /// inside an executable segment (phys_startup_64), and none of the options that shape
+    /// kimage's own tables, which this handoff does not use.
+    static func checkLinuxHandoff(kernel: ELFFile, executable: [ELFSegment], options: PackOptions) throws {
+        let path = kernel.path
+        guard kernel.elfClass == .elf64, kernel.machine == .x86_64 else {
+            throw KImageError.bootImage(.linuxHandoffNeedsVmlinux(path: path, detail: "it is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue), not ELF64 x86-64"))
+        }
+        guard executable.contains(where: { kernel.entry >= $0.physicalAddress && kernel.entry - $0.physicalAddress < $0.memorySize }) else {
+            throw KImageError.bootImage(.linuxHandoffNeedsVmlinux(path: path, detail: "its entry point \(hex(kernel.entry)) lies in no executable segment's physical range (a vmlinux's e_entry is phys_startup_64)"))
+        }
+        let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
+                       ("--recursive", options.recursiveSlot != nil)].filter(\.1).map(\.0)
+        if !ignored.isEmpty {
+            throw KImageError.bootImage(.optionsNeedPaging(path: path, reason: "the linux handoff enters on an identity map of the first 4 GiB, as Linux's 64-bit boot protocol asks, and the kernel builds its own tables", options: ignored))
+        }
+    }
+
+    /// The Linux handoff's tables: the first 4 GiB identity-mapped, writable and executable, with
+    /// 2 MiB pages. That covers the kernel (min p_paddr .. max p_paddr + p_memsz), boot_params, the
+    /// command line, the initrd and this stub; startup_64 builds its own tables at once (head64.c).
+    static func linuxIdentityTables(base: UInt64) throws -> PageTables {
+        var builder = try PageTableBuilder(mode: .fourLevel, maxPageSize: PageSize.size2M, recursiveSlot: nil)
+        try builder.add(Mapping(virtualStart: 0, physicalStart: 0, size: 1 << 32, flags: MappingFlags(writable: true, executable: true)))
+        return try builder.build(base: base)
     }
 
     /// What the setup checks against the E820 map before its first copy: every segment, the
@@ -296,7 +369,7 @@ public struct BootImageLayout: Sendable {
         var b = setup32
         b += plan.encode(at: planOffset)
         b += [UInt8](repeating: 0, count: bootInfoOffset - b.count)
-        b += bootInfo.encode()
+        b += linuxBootParams?.encode() ?? bootInfo.encode()
         b += [UInt8](repeating: 0, count: tablesOffset - b.count)
         if let tables { b += tables.bytes }
         b += [UInt8](repeating: 0, count: tablesOffset + tablesReserved - b.count)

@@ -11,7 +11,14 @@ public enum BootImagePacker {
         var loader: ELFFile?
         if let loaderPath = options.loaderPath { loader = try ELFFile(path: loaderPath) }
         let stubs = try OwnStubs(options: options)
+        // Loaders look for multiboot headers in the first 8 KiB (MB1) or 32 KiB (MB2).
+        try kernel.file.load(offset: 0, count: UInt64(Multiboot2Header.searchLimit))
+        let firstBytes = Array(kernel.bytes.prefix(Multiboot2Header.searchLimit))
         if let setup32 = stubs.setup32 {
+            // An own setup enters the kernel its own way; only an explicit other handoff is an error.
+            if case .explicit(let h) = options.handoff, h != .kimage {
+                throw KImageError.bootImage(.handoffWithOwnSetup32(path: options.setup32Path ?? "", handoff: h, reason: "--handoff \(h.rawValue)"))
+            }
             // Each of these is carried out by the load plan, which an own setup does not read.
             let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
                            ("--recursive", options.recursiveSlot != nil), ("--cmdline", !options.commandLine.isEmpty)]
@@ -21,8 +28,9 @@ public enum BootImagePacker {
             }
             return try packWithOwnSetup32(options: options, stubs: stubs, setup32: setup32, kernel: kernel, loader: loader)
         }
+        let handoff = try HandoffChoice.choose(options.handoff, kernel: kernel, head: firstBytes)
         let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,
-                                              options: options, setup32: StubBytes.setup32)
+                                              options: options, setup32: StubBytes.setup32, handoff: handoff, head: firstBytes)
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         let head = layout.protectedModeHead()
 
@@ -133,6 +141,9 @@ public struct PackReport: Sendable, Equatable {
     public let syssize: UInt32
     public let initSize: UInt32
     public let pagingMode: String
+    /// How the setup enters the kernel and why; nil with an own 32-bit setup.
+    public let handoff: Handoff?
+    public let handoffReason: String?
     public let entry: UInt64
     public let cr3: UInt64
     public let tableCount: Int
@@ -157,6 +168,8 @@ public struct PackReport: Sendable, Equatable {
         syssize = header.syssize
         initSize = header.initSize
         pagingMode = layout.plan.pagingMode.name
+        handoff = layout.handoff.handoff
+        handoffReason = layout.handoff.reason
         entry = layout.entry
         cr3 = layout.plan.cr3
         tableCount = layout.tables?.tableCount ?? 0
@@ -175,8 +188,11 @@ public struct PackReport: Sendable, Equatable {
             Part(name: "32-bit setup", fileOffset: pmStart, size: UInt64(layout.setup32.count), physical: base),
             Part(name: "load plan", fileOffset: pmStart + UInt64(layout.planOffset), size: UInt64(layout.plan.encodedSize),
                  physical: base + UInt64(layout.planOffset)),
-            Part(name: "boot info", fileOffset: pmStart + UInt64(layout.bootInfoOffset), size: UInt64(layout.bootInfo.size),
-                 physical: layout.bootInfo.address),
+            layout.linuxBootParams == nil
+                ? Part(name: "boot info", fileOffset: pmStart + UInt64(layout.bootInfoOffset), size: UInt64(layout.bootInfo.size),
+                       physical: layout.bootInfo.address)
+                : Part(name: "boot_params + command line", fileOffset: pmStart + UInt64(layout.bootInfoOffset),
+                       size: UInt64(BootParams.regionSize), physical: layout.bootInfo.address),
         ]
         if let tables = layout.tables {
             parts.append(Part(name: "page tables", fileOffset: pmStart + UInt64(layout.tablesOffset),
@@ -225,12 +241,15 @@ extension PackReport {
     public var text: String {
         var lines: [String] = []
         lines.append("\(image): \(imageSize) bytes, boot protocol \(protocolVersion), setup_sects \(setupSects), syssize \(syssize), init_size \(hex(initSize))")
+        if let handoff, let handoffReason {
+            lines.append("handoff \(handoff.rawValue): \(handoffReason)")
+        }
         if bootInfo != 0 {
             var mode = "\(pagingMode), entry \(hex(entry))"
             if cr3 != 0 { mode += ", CR3 \(hex(cr3)) (\(tableCount) tables)" }
             lines.append(mode)
             if let movedTo { lines.append("the kernel overlaps the image at 0x100000: the image moves to \(hex(movedTo)) first") }
-            lines.append("boot info at \(hex(bootInfo)), stack top \(hex(stackTop)), first free \(hex(firstFree))")
+            lines.append("\(handoff == .linux ? "boot_params (rsi)" : "boot info") at \(hex(bootInfo)), stack top \(hex(stackTop)), first free \(hex(firstFree))")
         } else {
             lines.append("\(pagingMode) at 0x100000; the part table follows it")
         }

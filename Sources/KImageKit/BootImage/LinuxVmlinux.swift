@@ -10,9 +10,12 @@ public struct LinuxVmlinux: Sendable, Equatable {
     public let noteTypes: [UInt32]
 
     /// Why auto-detection chose the Linux handoff, for pack's output.
-    public var reason: String {
+    public var reason: String { "a Linux vmlinux: " + markers }
+
+    /// The markers found, as pack names them.
+    public var markers: String {
         let types = noteTypes.map { hex(UInt64($0)) }.joined(separator: ", ")
-        return "a Linux vmlinux: ELF64 x86-64 with a \"Linux\" ELF note (type \(types)) and e_entry at the physical address of segment \(entrySegment) (phys_startup_64)"
+        return "ELF64 x86-64 with a \"Linux\" ELF note (type \(types)) and e_entry at the physical address of segment \(entrySegment) (phys_startup_64)"
     }
 
     /// Notes larger than this are not read: a vmlinux's PT_NOTE is well under a page.

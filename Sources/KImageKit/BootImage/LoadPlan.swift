@@ -75,6 +75,11 @@ public struct LoadPlan: Sendable, Equatable {
     public var bootInfo: UInt64 = 0
     public var stackTop: UInt64 = 0
     public var entry: UInt64 = 0
+    /// How the setup enters the kernel (PLAN_HANDOFF).
+    public var handoff: Handoff = .kimage
+    /// Physical address of the handoff's pack-time data (PLAN_HANDOFF_DATA; multiboot: the fill
+    /// table of MultibootInfoTemplate), 0 for none.
+    public var handoffData: UInt64 = 0
     public var steps: [LoadStep] = []
     /// The `--cmdline` default, used when the loader passes none.
     public var defaultCommandLine: [UInt8] = []
@@ -101,7 +106,8 @@ public struct LoadPlan: Sendable, Equatable {
         let header = Header(flags: (moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0) | (sse ? Self.flagSSE : 0),
                             mode: pagingMode, moveDestination: UInt32(moveDestination ?? 0), imageSize: UInt32(imageSize),
                             cr3: UInt32(cr3), bootInfo: UInt32(bootInfo), stackTop: UInt32(stackTop), entry: entry,
-                            stepsOffset: UInt32(stepsOffset), stepCount: UInt32(steps.count), cmdlineOffset: UInt32(cmdlineOffset))
+                            stepsOffset: UInt32(stepsOffset), stepCount: UInt32(steps.count), cmdlineOffset: UInt32(cmdlineOffset),
+                            handoff: handoff, handoffData: UInt32(handoffData))
         Self.layout.encode(header, into: &b)
         var nameOffset = cmdlineOffset + defaultCommandLine.count + 1
         for (i, step) in steps.enumerated() {
@@ -129,6 +135,8 @@ public struct LoadPlan: Sendable, Equatable {
         var stepsOffset: UInt32 = 0
         var stepCount: UInt32 = 0
         var cmdlineOffset: UInt32 = 0
+        var handoff: Handoff = .kimage
+        var handoffData: UInt32 = 0
     }
 
     static let layout = BinaryLayout<Header>(
@@ -145,6 +153,14 @@ public struct LoadPlan: Sendable, Equatable {
         .field("steps", at: 0x28, \.stepsOffset, "offset of the first step"),
         .field("step_count", at: 0x2C, \.stepCount, ""),
         .field("cmdline", at: 0x30, \.cmdlineOffset, "offset of the --cmdline default (NUL-terminated)"),
+        .derived("handoff", at: 0x34, width: 4, "HANDOFF_*: how the setup enters the kernel",
+                 get: { UInt64($0.handoff.planValue) },
+                 set: { m, v in
+                     guard let h = Handoff(planValue: UInt32(truncatingIfNeeded: v)) else { return false }
+                     m.handoff = h
+                     return true
+                 }),
+        .field("handoff_data", at: 0x38, \.handoffData, "physical address of the handoff's pack-time data, 0 for none"),
     ])
 }
 
@@ -163,6 +179,8 @@ extension LoadPlan {
         bootInfo = UInt64(h.bootInfo)
         stackTop = UInt64(h.stackTop)
         entry = h.entry
+        handoff = h.handoff
+        handoffData = UInt64(h.handoffData)
         guard h.stepCount <= 4096, Int(h.stepsOffset) >= Self.headerSize else { return nil }
         // The plan's offsets count from the start of the protected-mode part; its steps follow
         // its header, which places that start.

@@ -159,6 +159,8 @@ extension PackReport {
         syssize = header.syssize
         initSize = header.initSize
         pagingMode = "own 32-bit setup"
+        handoff = nil
+        handoffReason = nil
         entry = 0x10_0000
         cr3 = 0
         tableCount = 0

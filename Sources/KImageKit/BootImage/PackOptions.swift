@@ -14,6 +14,8 @@ public struct PackOptions: Sendable {
     public var pae = false
     /// ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones.
     public var fiveLevel = false
+    /// How the setup enters the kernel; `auto` chooses from the kernel's headers.
+    public var handoff: HandoffRequest = .auto
     /// Enter the kernel with SSE usable (`--no-sse` turns it off): Go, and C or Rust built without
     /// -mgeneral-regs-only, use xmm registers in ordinary code.
     public var sse = true

@@ -10,6 +10,8 @@ extension PackReport {
             ("syssize", .address(UInt64(syssize))),
             ("initSize", .address(UInt64(initSize))),
             ("pagingMode", .string(pagingMode)),
+            ("handoff", handoff.map { .string($0.rawValue) } ?? .null),
+            ("handoffReason", .optional(handoffReason)),
             ("entry", .address(entry)),
             ("cr3", .address(cr3)),
             ("tableCount", .int(tableCount)),

@@ -55,6 +55,7 @@ public enum ConfigTables {
         .init("protocol", .value),
         .init("pae", .flag),
         .init("five-level", .flag),
+        .init("handoff", .value),
         .init("sse", .flag, invertible: true),
         .init("bootsector", .value, path: true),
         .init("setup16", .value, path: true),

@@ -43,7 +43,13 @@ public struct PackedImageContents: Sendable {
         }
         var carried: [Carried] = []
         var tables: PageTableInspection?
-        if let at = fileOffset(plan.bootInfo, 0xC0), let info = BootInfo(decodingTemplate: raw, at: Int(at)) {
+        if plan.handoff == .linux {
+            // The Linux handoff hands a boot_params page, not a kimage boot info, and its tables
+            // are an identity map of the first 4 GiB.
+            if fileOffset(plan.bootInfo, UInt64(BootParams.regionSize)) == nil {
+                warnings.append("the load plan names boot_params at \(hex(plan.bootInfo)), outside the image")
+            }
+        } else if let at = fileOffset(plan.bootInfo, 0xC0), let info = BootInfo(decodingTemplate: raw, at: Int(at)) {
             for (name, addr, size) in [("kernel ELF", info.kernelELF, info.kernelELFSize), ("loader ELF", info.loaderELF, info.loaderELFSize)] where size > 0 {
                 if let o = fileOffset(addr, size) {
                     let magic = raw.loadLE(UInt32.self, at: Int(o)) == 0x464C_457F
@@ -105,7 +111,7 @@ public struct PackedImageContents: Sendable {
         }
         out += "  then \(Self.modeText(plan.pagingMode))\(plan.noExecute ? " with EFER.NXE" : ""), CR3 \(fullHex(plan.cr3, bits: 32)), stack top \(fullHex(plan.stackTop, bits: 32))\n"
         if plan.sse { out += "  SSE usable at entry: CR0.MP=1, CR0.EM=0, CR4.OSFXSR=1, CR4.OSXMMEXCPT=1, x87 initialised\n" }
-        out += "  jump to \(hex(plan.entry, digits: 16)) with the boot info at \(fullHex(plan.bootInfo, bits: 32))\n"
+        out += "  jump to \(hex(plan.entry, digits: 16)) with \(plan.handoff == .linux ? "rsi = boot_params" : "the boot info") at \(fullHex(plan.bootInfo, bits: 32))\n"
         if !plan.defaultCommandLine.isEmpty {
             out += "  --cmdline default: \"\(String(decoding: plan.defaultCommandLine, as: UTF8.self))\"\n"
         }

@@ -79,6 +79,8 @@ public enum GeneratedIncludes {
                 .constants([LayoutConstant("PLAN_F_MOVE", UInt64(LoadPlan.flagMove), "move the protected-mode part to PLAN_MOVE_DEST first"),
                             LayoutConstant("PLAN_F_NXE", UInt64(LoadPlan.flagNXE), "the tables use XD: set EFER.NXE"),
                             LayoutConstant("PLAN_F_SSE", UInt64(LoadPlan.flagSSE), "enter with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit)")]),
+                .comment(["PLAN_HANDOFF: how the setup enters the kernel (Handoff.planValue)."]),
+                .constants(Handoff.constants),
                 .comment(["Steps follow the header, PLAN_STEP_COUNT of them."]),
                 .structure(LoadStep.layout.description),
                 .constants([LayoutConstant("STEP_COPY", UInt64(LoadStep.copyKind), "copy STEP_LENGTH bytes from STEP_SOURCE to STEP_DEST"),

@@ -1,0 +1,93 @@
+/// Where a multiboot kernel's bytes go and where it is entered, decided the way GRUB 2.06
+/// (grub-core/loader/multiboot_elfxx.c, multiboot_mbi2.c) and QEMU (hw/i386/multiboot.c) decide:
+/// the header's address fields (MB1 flag 16, MB2 address tag) win over the ELF program headers;
+/// the header's entry address wins over e_entry; an e_entry inside a segment's virtual range is
+/// translated to its physical address (GRUB), one inside a physical range is taken as is (QEMU).
+struct MultibootLoading {
+    /// The ranges to load (address-field loading gives one synthetic segment).
+    let segments: [ELFSegment]
+    let entry: UInt64
+    /// How the entry was found, for pack's report.
+    let entryReason: String
+
+    init?(handoff: Handoff, kernel: ELFFile, head: [UInt8]) throws {
+        let path = kernel.path
+        let fileSize = UInt64(kernel.bytes.count)
+        var address: (headerOffset: Int, headerAddr: UInt32, loadAddr: UInt32, loadEnd: UInt32, bssEnd: UInt32)?
+        var entryOverride: (UInt64, String)?
+        switch handoff {
+        case .kimage, .linux:
+            return nil
+        case .multiboot:
+            guard let h = MultibootHeader.find(in: head) else { throw KImageError.bootImage(.handoffNeedsHeader(path: path, handoff: handoff)) }
+            if let first = h.unsupportedRequests.first {
+                throw KImageError.bootImage(.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix))
+            }
+            if h.hasAddressFields {
+                address = (h.fileOffset, h.value(.headerAddr), h.value(.loadAddr), h.value(.loadEndAddr), h.value(.bssEndAddr))
+                entryOverride = (UInt64(h.value(.entryAddr)), "the header's entry_addr (flag bit 16)")
+            }
+        case .multiboot2:
+            guard let h = Multiboot2Header.find(in: head) else { throw KImageError.bootImage(.handoffNeedsHeader(path: path, handoff: handoff)) }
+            if let first = h.unsupportedRequests.first {
+                throw KImageError.bootImage(.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix))
+            }
+            if let t = h.tag(2) {
+                address = (h.fileOffset, t.word(0), t.word(1), t.word(2), t.word(3))
+            }
+            if let t = h.tag(3) {
+                entryOverride = (UInt64(t.word(0)), "the header's entry address tag")
+            }
+        }
+
+        if let a = address {
+            // The header's address fields tie file offsets to physical addresses: the header at
+            // header_addr, so file offset (header offset - (header_addr - load_addr)) is loaded at load_addr.
+            let fromStart = a.loadAddr == 0xFFFF_FFFF
+            let loadAddr = fromStart ? UInt64(a.headerAddr) &- UInt64(a.headerOffset) : UInt64(a.loadAddr)
+            guard UInt64(a.headerAddr) >= loadAddr, UInt64(a.headerAddr) - loadAddr <= UInt64(a.headerOffset) else {
+                throw KImageError.bootImage(.multibootRequestUnsupported(
+                    path: path, handoff: handoff,
+                    what: "load_addr \(hex(loadAddr)) and header_addr \(hex(UInt64(a.headerAddr))) put the file's start before offset 0 (the header is at file offset \(hex(UInt64(a.headerOffset))))",
+                    fix: "make header_addr - load_addr at most the header's file offset"))
+            }
+            let fileStart = UInt64(a.headerOffset) - (UInt64(a.headerAddr) - loadAddr)
+            let loadEnd = a.loadEnd == 0 ? loadAddr + (fileSize - fileStart) : UInt64(a.loadEnd)
+            guard loadEnd >= loadAddr, fileStart + (loadEnd - loadAddr) <= fileSize else {
+                throw KImageError.bootImage(.multibootRequestUnsupported(
+                    path: path, handoff: handoff,
+                    what: "load_end_addr \(hex(loadEnd)) asks for \(hex(loadEnd &- loadAddr)) bytes from file offset \(hex(fileStart)), past the file's end (\(fileSize) bytes) or before load_addr",
+                    fix: "set load_end_addr between load_addr and load_addr + the bytes left in the file, or 0 for the whole file"))
+            }
+            let bssEnd = a.bssEnd == 0 ? loadEnd : UInt64(a.bssEnd)
+            guard bssEnd >= loadEnd else {
+                throw KImageError.bootImage(.multibootRequestUnsupported(
+                    path: path, handoff: handoff, what: "bss_end_addr \(hex(bssEnd)) lies below load_end_addr \(hex(loadEnd))",
+                    fix: "set bss_end_addr to the end of the bss, or 0 for none"))
+            }
+            try kernel.file.load(offset: fileStart, count: loadEnd - loadAddr)
+            segments = [ELFSegment(index: 0, type: ELFSegment.typeLoad, flags: ELFSegment.flagR | ELFSegment.flagW | ELFSegment.flagX,
+                                   offset: fileStart, virtualAddress: loadAddr, physicalAddress: loadAddr,
+                                   fileSize: loadEnd - loadAddr, memorySize: bssEnd - loadAddr, alignment: 1)]
+        } else {
+            segments = kernel.loadSegments.filter { $0.memorySize > 0 }
+        }
+
+        if let (e, why) = entryOverride {
+            entry = e
+            entryReason = why
+        } else if let s = kernel.segments.first(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) {
+            // GRUB: the first program header whose virtual range holds e_entry, whatever its type.
+            entry = kernel.entry - s.virtualAddress + s.physicalAddress
+            entryReason = s.virtualAddress == s.physicalAddress ? "e_entry" : "e_entry \(hex(kernel.entry)) translated through segment \(s.index) to its physical address"
+        } else if segments.contains(where: { kernel.entry >= $0.physicalAddress && kernel.entry - $0.physicalAddress < $0.memorySize }) {
+            entry = kernel.entry
+            entryReason = "e_entry, a physical address"
+        } else {
+            throw KImageError.bootImage(.entryNotInSegment(path: path, entry: kernel.entry, handoff: handoff))
+        }
+        guard entry < 1 << 32 else {
+            throw KImageError.bootImage(.entryNotInSegment(path: path, entry: entry, handoff: handoff))
+        }
+    }
+}
