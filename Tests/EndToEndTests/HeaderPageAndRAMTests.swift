@@ -57,3 +57,50 @@ import TestSupport
         #expect(big.debugExit == 0x10, "\(big.serial)")
     }
 }
+
+extension HeaderPageAndRAMTests {
+    @Test(arguments: ["linux", "linux16"])
+    func goHeaderPageBootsUnderGRUB(command: String) throws {
+        let dir = try TemporaryDirectory()
+        let elf = try LinuxFixture.goHeaderPage(in: dir)
+        let image = dir.file("gohp.img")
+        let r = try kimage(["pack", "--kernel", elf, "-o", image])
+        #expect(r.status == 0, "\(r.stderr)")
+        let initrd = try PackFixture.initrd(in: dir, size: 100)
+        let boot = try GRUBBoot.boot(image: image, command: command, append: "go", initrd: initrd, dir: dir)
+        #expect(boot.debugExit == 0x10 && boot.serial.contains("header page fixture: PASS"), "GRUB \(command):\n\(boot.serial)")
+    }
+
+    /// The real Go linker's layout (go build -ldflags "-T 0x100000"): its header page, with the
+    /// .note.go.buildid at its end, is left out and the rest packs.
+    @Test func realGoBuildHeaderPageIsLeftOut() throws {
+        let dir = try TemporaryDirectory()
+        _ = try dir.write("go.mod", "module hp\n\ngo 1.19\n")
+        _ = try dir.write("main.go", "package main\n\nfunc main() {\n\tfor {\n\t}\n}\n")
+        var env = ProcessInfo.processInfo.environment
+        env["GOOS"] = "linux"; env["GOARCH"] = "amd64"; env["CGO_ENABLED"] = "0"
+        env["GOCACHE"] = dir.file("gocache"); env["GOFLAGS"] = "-mod=mod"
+        let built = try run("go", ["build", "-ldflags", "-T 0x100000", "-o", dir.file("k.elf"), "."], cwd: dir.path, environment: env, timeout: 300)
+        try #require(built.status == 0, "go build failed: \(built.stderr)")
+        let headers = try mustRun("readelf", ["-lW", dir.file("k.elf")]).stdout
+        #expect(headers.contains("LOAD           0x000000 0x00000000000ff000 0x00000000000ff000"), "\(headers)")
+        let r = try kimage(["pack", "--kernel", dir.file("k.elf"), "-o", dir.file("k.img")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("bytes below 1 MiB (0xff000..0x100000) hold only the ELF and program headers and notes (.note.go.buildid)"), "\(r.stdout)")
+        #expect(r.stdout.contains("vaddr 0x00100000 paddr 0x00100000"), "\(r.stdout)")
+    }
+
+    @Test func aBootStackThatWouldEndAbove4GiBIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let obj = try Toolchain.nasm("bits 64\nsection .text\nglobal _start\n_start: jmp _start\nsection .bss\nresb 0x1000\n", in: dir, name: "top")
+        let elf = try Toolchain.ld([obj], script: "ENTRY(_start) SECTIONS { .text 0xFFFFC000 : { *(.text) } .bss : { *(.bss) } }",
+                                   in: dir, output: "top.elf")
+        let before = try contentsOf(elf)
+        let listing = try dir.contents()
+        let r = try kimage(["pack", "--kernel", elf, "-o", dir.file("top.img")])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("so the setup's boot stack above it would end at 0x100002000, beyond 4 GiB"), "\(r.stderr)")
+        #expect(try contentsOf(elf) == before)
+        #expect(try dir.contents() == listing, "output or temporary left behind")
+    }
+}
