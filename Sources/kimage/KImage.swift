@@ -20,7 +20,8 @@ struct KImage: ParsableCommand {
 
         Options of count, redirect, pagetables and pack can also be set in kimage.toml
         (read from the working directory, or named with --config FILE); flags override it.
-        `kimage init DIR` writes a kernel project that uses all of this.
+        `kimage init DIR` writes a kernel project that uses all of this; `kimage link` runs go
+        and ld itself (Go kernels: `kimage init DIR --lang go`).
         """,
         version: KImageVersion.string,
         subcommands: [Count.self, Redirect.self, Pagetables.self, Pack.self, Inspect.self, Init.self, Link.self, GenerateIncludes.self]

@@ -66,6 +66,7 @@ import TestSupport
             (["--kernel", vmlinux, "--five-level"], vmlinux, ["--five-level", "linux handoff enters on an identity map"]),
             (["--kernel", vmlinux, "--map", "0xFFFFC00000000000=0x7000+4K:rw"], vmlinux, ["--map", "builds its own tables"]),
             (["--kernel", kimageStyle, "--handoff", "linux"], kimageStyle, ["--handoff linux was given", "is no vmlinux", "ELF32"]),
+            (["--kernel", vmlinux, "--embed-elf"], vmlinux, ["hands the kernel boot_params, not kimage's boot info", "--embed-elf", "--handoff kimage"]),
         ] {
             let before = try contentsOf(input)
             let listing = try dir.contents()

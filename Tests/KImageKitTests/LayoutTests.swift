@@ -26,7 +26,9 @@ import TestSupport
                        LoadStep.layout.description, SetupHeader.layout.description, PartTable.layout.description,
                        PartTable.partLayout.description, BootParams.layout.description,
                        RedirectTable.layout(for: .elf64).description, RedirectTable.layout(for: .elf32).description,
-                       Trampoline.layout(for: .elf64).description, Trampoline.layout(for: .elf32).description] {
+                       Trampoline.layout(for: .elf64).description, Trampoline.layout(for: .elf32).description,
+                       ELFLayouts.header64.description, ELFLayouts.header32.description,
+                       ELFLayouts.sectionHeader64.description, ELFLayouts.sectionHeader32.description] {
             #expect(layout.problems.isEmpty, "\(layout.cName): \(layout.problems)")
         }
         // The setup header's fields follow one another from 0x1F1 to 0x26C.

@@ -6,6 +6,7 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case segmentBelow1MiB(path: String, segment: Int, start: UInt64, end: UInt64, holdsHeaders: Bool, sectionsBelow: [String] = [])
     case stackAbove4GiB(path: String, kernelEnd: UInt64, stackTop: UInt64)
     case linuxHandoffNeedsVmlinux(path: String, detail: String)
+    case linuxHandoffHasNoBootInfo(path: String, options: [String])
     case segmentAbove4GiB(path: String, segment: Int, start: UInt64, end: UInt64)
     /// A segment reaching into the last 4 KiB page of the 64-bit address space (or past it).
     case segmentAtTopOfAddressSpace(path: String, segment: Int, field: String, start: UInt64, size: UInt64)
@@ -54,6 +55,9 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path): entry point \(hex(entry)) lies in no executable PT_LOAD segment (executable: \(list)); expected e_entry inside a segment with PF_X: check ENTRY() in the linker script"
         case .payloadCannotMoveClear(let path, let kernelStart, let kernelEnd, let imageSize, let needed):
             return "\(path): the kernel's physical range \(hex(kernelStart))..\(hex(kernelEnd)) overlaps where loaders put the image (0x100000, \(imageSize) bytes), and moving it clear needs memory up to \(hex(needed)), beyond 4 GiB; expected the kernel and a copy of the image to fit below 4 GiB: link the kernel lower, or make it smaller"
+        case .linuxHandoffHasNoBootInfo(let path, let options):
+            let list = options.joined(separator: ", ")
+            return "\(path): the linux handoff hands the kernel boot_params, not kimage's boot info, so nothing would tell it where \(list) put their ELF; expected \(list) only with the kimage handoff: drop \(list), or pass --handoff kimage for a kernel that reads kimage's boot info (a kimage.toml [pack] key counts as the flag)"
         case .linuxHandoffNeedsVmlinux(let path, let detail):
             return "--handoff linux was given but \(path) is no vmlinux: \(detail); expected an ELF64 x86-64 kernel linked like Linux's vmlinux (vaddr != paddr, e_entry the physical address of its 64-bit start code): use --handoff auto, or link the kernel that way"
         case .stackAbove4GiB(let path, let kernelEnd, let stackTop):

@@ -238,7 +238,8 @@ public struct BootImageLayout: Sendable {
             plan.moveDestination = overlaps ? runtimeBase : nil
             plan.imageSize = UInt64(pmSize)
             plan.noExecute = linux ? false : mode.pagingMode?.hasNoExecute ?? false
-            plan.sse = options.sse
+            // Only kimage's own handoff enables SSE; the others keep their specifications' state.
+            plan.sse = options.sse && handoff.handoff == .kimage
             plan.cr3 = tables?.cr3 ?? 0
             plan.bootInfo = runtimeBase + UInt64(bootInfoOffset)
             plan.stackTop = stackTop
@@ -300,6 +301,10 @@ public struct BootImageLayout: Sendable {
         }
         let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
                        ("--recursive", options.recursiveSlot != nil)].filter(\.1).map(\.0)
+        let unfindable = [("--loader", options.loaderPath != nil), ("--embed-elf", options.embedELF)].filter(\.1).map(\.0)
+        if !unfindable.isEmpty {
+            throw KImageError.bootImage(.linuxHandoffHasNoBootInfo(path: path, options: unfindable))
+        }
         if !ignored.isEmpty {
             throw KImageError.bootImage(.optionsNeedPaging(path: path, reason: "the linux handoff enters on an identity map of the first 4 GiB, as Linux's 64-bit boot protocol asks, and the kernel builds its own tables", options: ignored))
         }

@@ -50,14 +50,9 @@ public final class ELFFile: @unchecked Sendable {
 
     /// sh_offset and sh_size of the section header at `at`, when it lies in the file.
     private static func offsetAndSize(_ raw: UnsafeRawBufferPointer, at: UInt64, is64: Bool) -> (UInt64, UInt64)? {
-        guard at < UInt64(raw.count) else { return nil }
-        let i = Int(at)
-        if is64 {
-            guard let o = raw.loadLE(UInt64.self, at: i + 24), let n = raw.loadLE(UInt64.self, at: i + 32) else { return nil }
-            return (o, n)
-        }
-        guard let o = raw.loadLE(UInt32.self, at: i + 16), let n = raw.loadLE(UInt32.self, at: i + 20) else { return nil }
-        return (UInt64(o), UInt64(n))
+        guard at < UInt64(raw.count),
+              let h = ELFLayouts.sectionHeader(is64: is64).decode(raw, at: Int(at), into: ELFSectionHeaderFields()) else { return nil }
+        return (h.offset, h.size)
     }
 
     public init(file: FileBytes) throws {
@@ -123,7 +118,7 @@ public final class ELFFile: @unchecked Sendable {
             }
             var count = shnumField
             if count == 0 {
-                count = cls == .elf64 ? raw.loadLE(UInt64.self, at: Int(shoff) + 32)! : UInt64(raw.loadLE(UInt32.self, at: Int(shoff) + 20)!)
+                count = ELFLayouts.sectionHeader(is64: cls == .elf64).decode(raw, at: Int(shoff), into: ELFSectionHeaderFields())!.size
             }
             let (product, o2) = count.multipliedReportingOverflow(by: wantSh)
             let (end, o3) = shoff.addingReportingOverflow(product)
@@ -136,7 +131,7 @@ public final class ELFFile: @unchecked Sendable {
         // shorten a table that runs off the end, so the whole table is checked here.
         var segmentCount = phnumField
         if phnumField == 0xFFFF && sectionCount > 0 {
-            segmentCount = UInt64(raw.loadLE(UInt32.self, at: Int(shoff) + (cls == .elf64 ? 44 : 28))!)
+            segmentCount = ELFLayouts.sectionHeader(is64: cls == .elf64).decode(raw, at: Int(shoff), into: ELFSectionHeaderFields())!.info
         }
         if segmentCount > 0 {
             let (end, overflow) = phoff.addingReportingOverflow(segmentCount * wantPh)
@@ -400,28 +395,28 @@ public final class ELFFile: @unchecked Sendable {
 
 /// The ELF header's fields that locate the program and section header tables, as stored (the
 /// counts before extended numbering is resolved). nil when the header is not all in `raw`.
-struct ELFHeaderTables {
-    let phoff: UInt64
-    let shoff: UInt64
-    let phentsize: UInt64
-    let phnum: UInt64
-    let shentsize: UInt64
-    let shnum: UInt64
-    let shstrndx: UInt64
+struct ELFHeaderTables: Sendable {
+    var phoff: UInt64 = 0
+    var shoff: UInt64 = 0
+    var phentsize: UInt64 = 0
+    var phnum: UInt64 = 0
+    var shentsize: UInt64 = 0
+    var shnum: UInt64 = 0
+    var shstrndx: UInt64 = 0
     /// What an entry of each table must measure in this class.
-    let programHeaderSize: UInt64
-    let sectionHeaderSize: UInt64
+    var programHeaderSize: UInt64 = 0
+    var sectionHeaderSize: UInt64 = 0
 
     init?(_ raw: UnsafeRawBufferPointer, is64: Bool) {
-        guard raw.count >= (is64 ? 64 : 52) else { return nil }
-        phoff = is64 ? raw.loadLE(UInt64.self, at: 32)! : UInt64(raw.loadLE(UInt32.self, at: 28)!)
-        shoff = is64 ? raw.loadLE(UInt64.self, at: 40)! : UInt64(raw.loadLE(UInt32.self, at: 32)!)
-        phentsize = UInt64(raw.loadLE(UInt16.self, at: is64 ? 54 : 42)!)
-        phnum = UInt64(raw.loadLE(UInt16.self, at: is64 ? 56 : 44)!)
-        shentsize = UInt64(raw.loadLE(UInt16.self, at: is64 ? 58 : 46)!)
-        shnum = UInt64(raw.loadLE(UInt16.self, at: is64 ? 60 : 48)!)
-        shstrndx = UInt64(raw.loadLE(UInt16.self, at: is64 ? 62 : 50)!)
-        programHeaderSize = is64 ? 56 : 32
-        sectionHeaderSize = is64 ? 64 : 40
+        let layout = is64 ? ELFLayouts.header64 : ELFLayouts.header32
+        guard let t = layout.decode(raw, into: ELFHeaderTables(
+            programHeaderSize: UInt64(is64 ? ELFLayouts.programHeader64Size : ELFLayouts.programHeader32Size),
+            sectionHeaderSize: UInt64((is64 ? ELFLayouts.sectionHeader64 : ELFLayouts.sectionHeader32).size))) else { return nil }
+        self = t
+    }
+
+    private init(programHeaderSize: UInt64, sectionHeaderSize: UInt64) {
+        self.programHeaderSize = programHeaderSize
+        self.sectionHeaderSize = sectionHeaderSize
     }
 }

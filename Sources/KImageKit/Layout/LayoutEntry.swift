@@ -34,6 +34,16 @@ public struct LayoutEntry<Model>: Sendable {
                            set: { m, v in m[keyPath: path] = V(truncatingIfNeeded: v); return true }), keyPath: path)
     }
 
+    /// A UInt64 property stored in a narrower field (an ELF32 address, a u16 count): written
+    /// truncated, read back zero-extended.
+    public static func field(
+        _ name: String, at offset: Int, width: Int, _ path: WritableKeyPath<Model, UInt64> & Sendable, since: Int = 0,
+        writer: String = "", _ meaning: String
+    ) -> LayoutEntry {
+        LayoutEntry(LayoutField(name: name, offset: offset, width: width, since: since, meaning: meaning, writer: writer),
+                    .value(get: { $0[keyPath: path] }, set: { m, v in m[keyPath: path] = v; return true }), keyPath: path)
+    }
+
     /// An enum stored property with an integer raw value; an unknown raw value fails decoding.
     public static func field<V: RawRepresentable & Sendable>(
         _ name: String, at offset: Int, _ path: WritableKeyPath<Model, V> & Sendable, since: Int = 0,
