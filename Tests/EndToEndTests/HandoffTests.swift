@@ -129,3 +129,269 @@ import TestSupport
         _ = toml
     }
 }
+
+/// The multiboot handoffs: fixtures (a), (b), (c) packed and booted under QEMU -kernel, GRUB
+/// linux and GRUB linux16; the refusals.
+@Suite struct MultibootHandoffTests {
+    static let initrdSize = 12345
+    let refusals = PackErrorTests()
+    let grub = PackEndToEndTests()
+
+    /// MBI flags kimage gives a multiboot1 kernel with ELF section headers: memory, cmdline,
+    /// modules, ELF sections, memory map, boot loader name (and framebuffer when asked).
+    static let mb1Flags: UInt32 = 0x1 | 0x4 | 0x8 | 0x20 | 0x40 | 0x200
+
+    func pack(_ elf: String, dir: TemporaryDirectory, output: String = "k.img", extra: [String] = []) throws -> (image: String, stdout: String) {
+        let image = dir.file(output)
+        let r = try kimage(["pack", "--kernel", elf, "-o", image] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        return (image, r.stdout)
+    }
+
+    @Test(arguments: [false, true])
+    func multiboot1KernelAt1MiBBootsUnderQEMU(framebuffer: Bool) throws {
+        let dir = try TemporaryDirectory()
+        var expect = MultibootFixture.Expect(cmdline: "mb1-cmdline", initrdSize: Self.initrdSize)
+        expect.flags = Self.mb1Flags | (framebuffer ? 0x1000 : 0)
+        expect.framebuffer = framebuffer
+        let elf = try MultibootFixture.multiboot1(expect, in: dir)
+        let (image, out) = try pack(elf, dir: dir)
+        #expect(out.contains("handoff multiboot: a valid multiboot header at file offset 0x"), "\(out)")
+        #expect(out.contains("multiboot information"), "\(out)")
+        let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
+        let boot = try QEMU.boot(kernel: image, append: "mb1-cmdline", initrd: initrd)
+        #expect(boot.debugExit == 0x10, "\(boot.serial)")
+        #expect(!boot.serial.contains("FAIL"), "\(boot.serial)")
+    }
+
+    @Test func multiboot1WithoutInitrdOrLoaderCommandLineUsesPackCmdline() throws {
+        let dir = try TemporaryDirectory()
+        var expect = MultibootFixture.Expect(cmdline: "from-pack")
+        expect.flags = Self.mb1Flags
+        let elf = try MultibootFixture.multiboot1(expect, in: dir)
+        let (image, _) = try pack(elf, dir: dir, extra: ["--cmdline", "from-pack"])
+        let boot = try QEMU.boot(kernel: image)
+        #expect(boot.debugExit == 0x10, "\(boot.serial)")
+    }
+
+    @Test func higherHalfMultiboot1KernelKeepsTheLoadersSelectors() throws {
+        let dir = try TemporaryDirectory()
+        let elf = try MultibootFixture.higherHalf(in: dir)
+        let (image, out) = try pack(elf, dir: dir)
+        #expect(out.contains("protected mode, paging off, entry 0x100010"), "\(out)")
+        let boot = try QEMU.boot(kernel: image)
+        #expect(boot.debugExit == 0x10, "\(boot.serial)")
+        #expect(boot.serial.contains("PASS"), "\(boot.serial)")
+        // The same ELF entered with kimage's own handoff (CS 0x10) faults at its first iret.
+        let (kimageImage, _) = try pack(elf, dir: dir, output: "k2.img", extra: ["--handoff", "kimage"])
+        let wrong = try QEMU.boot(kernel: kimageImage)
+        #expect(wrong.debugExit == nil && !wrong.serial.contains("PASS"), "\(wrong.serial)")
+    }
+
+    @Test func multiboot2ELF64With32BitStartCodeBootsUnderQEMU() throws {
+        let dir = try TemporaryDirectory()
+        let expect = MultibootFixture.Expect(cmdline: "mb2-cmdline", initrdSize: Self.initrdSize)
+        let elf = try MultibootFixture.multiboot2(expect, in: dir)
+        let (image, out) = try pack(elf, dir: dir)
+        #expect(out.contains("handoff multiboot2: a valid multiboot2 header"), "\(out)")
+        #expect(out.contains("protected mode, paging off"), "\(out)")
+        let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
+        let boot = try QEMU.boot(kernel: image, append: "mb2-cmdline", initrd: initrd)
+        #expect(boot.debugExit == 0x10, "\(boot.serial)")
+        #expect(boot.serial.contains("long mode reached"), "\(boot.serial)")
+        #expect(!boot.serial.contains("FAIL"), "\(boot.serial)")
+    }
+
+    @Test(arguments: ["a", "b", "c"])
+    func grubLinuxAndLinux16BootTheMultibootFixtures(fixture: String) throws {
+        let dir = try TemporaryDirectory()
+        let elf: String
+        switch fixture {
+        case "a":
+            var expect = MultibootFixture.Expect(cmdline: "grub-mb1", initrdSize: Self.initrdSize)
+            expect.flags = Self.mb1Flags
+            elf = try MultibootFixture.multiboot1(expect, in: dir)
+        case "b":
+            elf = try MultibootFixture.higherHalf(in: dir)
+        default:
+            elf = try MultibootFixture.multiboot2(MultibootFixture.Expect(cmdline: "grub-mb2", initrdSize: Self.initrdSize), in: dir)
+        }
+        let (image, _) = try pack(elf, dir: dir)
+        let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
+        for command in ["linux", "linux16"] {
+            let boot = try grub.bootWithGRUB(image: image, command: command, append: "grub-mb\(fixture == "c" ? 2 : 1)",
+                                             initrd: initrd, dir: dir)
+            #expect(boot.debugExit == 0x10, "GRUB \(command) did not boot fixture \(fixture):\n\(boot.serial)")
+            #expect(!boot.serial.contains("FAIL"), "\(boot.serial)")
+        }
+    }
+
+    @Test func theSetupClearsTheCPUStateALoaderLeft() throws {
+        // A loader that enters code32_start with CR4.PAE, CR4.PGE and EFER.NXE set (as SYSLINUX's
+        // EFI loader does), booting a kernel with 2-level paging: with PAE left on, its tables
+        // would take a reserved-bit fault at once.
+        let dir = try TemporaryDirectory()
+        let spec = PackFixture.Spec(name: "cpustate", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "leftover-state", paging: 1)
+        let elf = try PackFixture.build(spec, in: dir)
+        let (image, _) = try pack(elf, dir: dir)
+        let obj = try Toolchain.nasm(Self.chainloader, in: dir, name: "chain", format: "elf32")
+        let loader = try Toolchain.ld([obj], script: "ENTRY(_start) SECTIONS { . = 0x800000; .text : { *(.multiboot) *(.text) } .bss : { *(.bss) } }",
+                                      in: dir, output: "chain.elf", emulation: "elf_i386")
+        let boot = try QEMU.boot(kernel: loader, append: "leftover-state", initrd: image)
+        #expect(boot.debugExit == 0x10, "\(boot.serial)")
+        #expect(boot.serial.contains("PASS"), "\(boot.serial)")
+    }
+
+    static let chainloader = """
+        ; A boot-protocol loader that leaves CPU state behind, as SYSLINUX's EFI loader does: QEMU
+        ; -kernel loads it (multiboot), the kimage image comes as module 0 (-initrd). It builds
+        ; boot_params the way boot.rst says (setup header copied, E820 from the multiboot map,
+        ; command line), copies the protected-mode part to 0x100000, sets CR4.PAE, CR4.PGE and
+        ; EFER.NXE, and enters code32_start with esi = boot_params.
+        bits 32
+        BOOT_PARAMS equ 0x90000
+        section .multiboot
+        align 4
+            dd 0x1BADB002, 3, -(0x1BADB002 + 3)
+        section .text
+        global _start
+        _start:
+            mov esp, stack_top
+            mov ebp, ebx                        ; the MBI
+            mov edi, BOOT_PARAMS
+            xor eax, eax
+            mov ecx, 1024
+            rep stosd
+            mov edx, [ebp + 24]                 ; mods_addr
+            mov edx, [edx]                      ; the image
+            lea esi, [edx + 0x1F1]
+            mov edi, BOOT_PARAMS + 0x1F1
+            mov ecx, 0x268 - 0x1F1
+            rep movsb
+            mov byte [BOOT_PARAMS + 0x210], 0xFF    ; type_of_loader: undefined
+            mov eax, [ebp + 16]
+            mov [BOOT_PARAMS + 0x228], eax          ; cmd_line_ptr: the multiboot command line
+            ; E820: the multiboot map's entries without their size fields.
+            mov esi, [ebp + 48]
+            mov ecx, [ebp + 44]
+            add ecx, esi
+            mov edi, BOOT_PARAMS + 0x2D0
+            xor ebx, ebx
+        .e820:
+            cmp esi, ecx
+            jae .e820_done
+            push ecx
+            push esi
+            add esi, 4
+            mov ecx, 5
+            rep movsd
+            pop esi
+            pop ecx
+            add esi, [esi]
+            add esi, 4
+            inc ebx
+            jmp .e820
+        .e820_done:
+            mov [BOOT_PARAMS + 0x1E8], bl
+            ; The protected-mode part: after (setup_sects + 1) sectors, syssize * 16 bytes.
+            movzx eax, byte [edx + 0x1F1]
+            test eax, eax
+            jnz .sects
+            mov eax, 4
+        .sects:
+            inc eax
+            shl eax, 9
+            lea esi, [edx + eax]
+            mov ecx, [edx + 0x1F4]
+            shl ecx, 4
+            mov edi, 0x100000
+            rep movsb
+            ; What the next loader should not have to clear, but must.
+            mov eax, cr4
+            or eax, 0xA0                        ; PAE | PGE
+            mov cr4, eax
+            mov ecx, 0xC0000080
+            rdmsr
+            or eax, 0x800                       ; NXE
+            wrmsr
+            mov esi, BOOT_PARAMS
+            xor ebx, ebx
+            xor ebp, ebp
+            xor edi, edi
+            mov eax, 0x100000
+            jmp eax
+        section .bss
+        align 16
+        stack: resb 4096
+        stack_top:
+        """
+
+    @Test func refusalsNameTheTagAndLeaveNothingBehind() throws {
+        let dir = try TemporaryDirectory()
+        func kernel(_ header: String, name: String) throws -> String {
+            let obj = try Toolchain.nasm("""
+                bits 32
+                section .text
+                global _start
+                align 8
+                \(header)
+                _start: jmp _start
+                """, in: dir, name: name, format: "elf32")
+            return try Toolchain.ld([obj], script: "ENTRY(_start) SECTIONS { .text 0x100000 : { *(.text) } }",
+                                    in: dir, output: name + ".elf", emulation: "elf_i386")
+        }
+        let graphics = try kernel("dd 0x1BADB002, 4, -(0x1BADB002 + 4), 0, 0, 0, 0, 0, 0, 1024, 768, 32", name: "gfx")
+        try refusals.expectRefusal(["--kernel", graphics, "-o", dir.file("k.img")], dir: dir, inputs: [graphics],
+                                   ["multiboot header", "linear graphics mode", "set mode_type to 1", "--handoff kimage"])
+        let unknownFlag = try kernel("dd 0x1BADB002, 8, -(0x1BADB002 + 8)", name: "flag3")
+        try refusals.expectRefusal(["--kernel", unknownFlag, "-o", dir.file("k.img")], dir: dir, inputs: [unknownFlag],
+                                   ["required bits 0x8", "clear them"])
+        let efi = try kernel("""
+            hdr: dd 0xE85250D6, 0, hdr_end - hdr, -(0xE85250D6 + (hdr_end - hdr))
+            dw 7, 0
+            dd 8
+            dw 0, 0
+            dd 8
+            hdr_end:
+            """, name: "efi")
+        try refusals.expectRefusal(["--kernel", efi, "-o", dir.file("k.img")], dir: dir, inputs: [efi],
+                                   ["tag type 7 (EFI boot services)", "optional flag"])
+        let fb = try kernel("""
+            hdr: dd 0xE85250D6, 0, hdr_end - hdr, -(0xE85250D6 + (hdr_end - hdr))
+            dw 5, 0
+            dd 20, 1024, 768, 32
+            align 8
+            dw 0, 0
+            dd 8
+            hdr_end:
+            """, name: "fb")
+        try refusals.expectRefusal(["--kernel", fb, "-o", dir.file("k.img")], dir: dir, inputs: [fb],
+                                   ["1024x768x32 framebuffer", "sets no video mode"])
+        // Paging options have nothing to act on in a multiboot handoff.
+        var expect = MultibootFixture.Expect(cmdline: "")
+        expect.flags = Self.mb1Flags
+        let mb1 = try MultibootFixture.multiboot1(expect, in: dir)
+        try refusals.expectRefusal(["--kernel", mb1, "--pae", "-o", dir.file("k.img")], dir: dir, inputs: [mb1],
+                                   ["the multiboot handoff enters with paging off", "--pae would be ignored"])
+    }
+
+    @Test func inspectShowsTheHeadersAndTheHandoff() throws {
+        let dir = try TemporaryDirectory()
+        let elf = try MultibootFixture.multiboot2(MultibootFixture.Expect(cmdline: ""), in: dir)
+        let r = try kimage(["inspect", elf])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("multiboot2 header at file offset"), "\(r.stdout)")
+        #expect(r.stdout.contains("tag 1 information request (required)"), "\(r.stdout)")
+        #expect(r.stdout.contains("requires these information tags: 1 boot command line"), "\(r.stdout)")
+        #expect(r.stdout.contains("tag 4 console flags (required), size 12 console_flags 0x2"), "\(r.stdout)")
+        #expect(r.stdout.contains("kimage pack --handoff auto picks multiboot2"), "\(r.stdout)")
+        var expect = MultibootFixture.Expect(cmdline: "")
+        expect.framebuffer = true
+        let mb1 = try MultibootFixture.multiboot1(expect, in: dir)
+        let r1 = try kimage(["inspect", mb1])
+        #expect(r1.stdout.contains("multiboot header at file offset"), "\(r1.stdout)")
+        #expect(r1.stdout.contains("mode_type 0x1"), "\(r1.stdout)")
+        #expect(r1.stdout.contains("bit 2: give video mode information"), "\(r1.stdout)")
+        #expect(r1.stdout.contains("picks multiboot:\n          a valid multiboot header"), "\(r1.stdout)")
+    }
+}

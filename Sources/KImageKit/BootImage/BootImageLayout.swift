@@ -32,6 +32,12 @@ public struct BootImageLayout: Sendable {
     public let kernelELFOffset: Int?
     public let kernelELFSize: Int
     public let loaderELFOffset: Int?
+    /// The multiboot information's pack-time part, and where it sits (multiboot handoffs only).
+    let multibootTemplate: MultibootInfoTemplate?
+    public let handoffDataOffset: Int
+    public let handoffData: [UInt8]
+    /// Sections carried for the multiboot ELF-sections information, and where their bytes sit.
+    public let sectionCopies: [(section: ELFSection, payloadOffset: Int)]
     public let loaderELFSize: Int
     /// Bytes of the protected-mode part (a multiple of 16).
     public let protectedModeSize: Int
@@ -57,9 +63,6 @@ public struct BootImageLayout: Sendable {
                             handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
                             head: [UInt8] = []) throws -> BootImageLayout {
         let path = kernel.path
-        if handoff.handoff == .multiboot || handoff.handoff == .multiboot2 {
-            throw KImageError.bootImage(.handoffNotSupported(path: path, handoff: handoff.handoff, reason: handoff.reason))
-        }
         let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head)
         var notes: [String] = []
         var segments: [ELFSegment] = []
@@ -167,7 +170,13 @@ public struct BootImageLayout: Sendable {
         let planOffset = setup32.count
         // The boot info gets pages of its own: the stub's pages are mapped read-only and executable.
         let bootInfoOffset = alignUp(planOffset + plan.encodedSize, Int(pageSize))
-        let tablesOffset = alignUp(bootInfoOffset + (linux ? BootParams.regionSize : bootInfo.size), Int(pageSize))
+        let template = multiboot.map {
+            MultibootInfoTemplate(handoff: handoff.handoff, framebuffer: $0.wantsFramebuffer, sections: $0.sections,
+                                  cmdlineCapacity: Int(bootInfo.cmdlineCapacity))
+        }
+        let handoffDataOffset = alignUp(bootInfoOffset + (linux ? BootParams.regionSize : bootInfo.size), 16)
+        let handoffDataSize = template?.encode(base: 0, sectionAddresses: [:]).count ?? 0
+        let tablesOffset = alignUp(handoffDataOffset + handoffDataSize, Int(pageSize))
         let kernelStart = segments.map(\.physicalAddress).min()!
         let kernelEnd = segments.map { $0.physicalAddress + $0.memorySize }.max()!
         let kernelELFSize = kernel.bytes.count
@@ -194,6 +203,11 @@ public struct BootImageLayout: Sendable {
             if let loaderSize {
                 loaderELFOffset = cursor
                 cursor = alignUp(cursor + loaderSize, 16)
+            }
+            var sectionCopies: [(section: ELFSection, payloadOffset: Int)] = []
+            for section in template?.sections?.carried ?? [] {
+                sectionCopies.append((section, cursor))
+                cursor = alignUp(cursor + Int(section.size), 16)
             }
             let pmSize = alignUp(cursor, 16)
             let imageEnd = loadAddress + UInt64(pmSize)
@@ -242,6 +256,12 @@ public struct BootImageLayout: Sendable {
             plan.sse = options.sse && handoff.handoff == .kimage
             plan.cr3 = tables?.cr3 ?? 0
             plan.bootInfo = runtimeBase + UInt64(bootInfoOffset)
+            var handoffData: [UInt8] = []
+            if let template {
+                plan.handoffData = runtimeBase + UInt64(handoffDataOffset)
+                let addresses = Dictionary(uniqueKeysWithValues: sectionCopies.map { ($0.section.index, runtimeBase + UInt64($0.payloadOffset)) })
+                handoffData = template.encode(base: plan.handoffData, sectionAddresses: addresses)
+            }
             plan.stackTop = stackTop
 
             bootInfo.address = plan.bootInfo
@@ -272,7 +292,9 @@ public struct BootImageLayout: Sendable {
                 setup32: setup32, planOffset: planOffset, plan: plan, bootInfoOffset: bootInfoOffset,
                 bootInfo: bootInfo, tablesOffset: tablesOffset, tables: tables, tablesReserved: reserved,
                 kernelELFOffset: kernelELFOffset, kernelELFSize: kernelELFSize,
-                loaderELFOffset: loaderELFOffset, loaderELFSize: loaderSize ?? 0,
+                loaderELFOffset: loaderELFOffset,
+                multibootTemplate: template, handoffDataOffset: handoffDataOffset, handoffData: handoffData, sectionCopies: sectionCopies,
+                loaderELFSize: loaderSize ?? 0,
                 protectedModeSize: pmSize, runtimeBase: runtimeBase, kernelStart: kernelStart,
                 kernelEnd: kernelEnd, stackTop: stackTop, firstFree: stackTop)
             layout.notes = notes
@@ -375,6 +397,8 @@ public struct BootImageLayout: Sendable {
         b += plan.encode(at: planOffset)
         b += [UInt8](repeating: 0, count: bootInfoOffset - b.count)
         b += linuxBootParams?.encode() ?? bootInfo.encode()
+        b += [UInt8](repeating: 0, count: handoffDataOffset - b.count)
+        b += handoffData
         b += [UInt8](repeating: 0, count: tablesOffset - b.count)
         if let tables { b += tables.bytes }
         b += [UInt8](repeating: 0, count: tablesOffset + tablesReserved - b.count)

@@ -68,6 +68,11 @@ public enum BootImagePacker {
                 try sink.copy(from: loaderSource, memory: loader.bytes, offset: 0, count: loader.bytes.count)
                 written += loader.bytes.count
             }
+            for (section, offset) in layout.sectionCopies {
+                try pad(to: offset)
+                try sink.copy(from: kernelSource, memory: kernel.bytes, offset: Int(section.offset), count: Int(section.size))
+                written += Int(section.size)
+            }
             try pad(to: layout.protectedModeSize)
             try kernel.file.verifyUnchanged()
         }
@@ -194,6 +199,11 @@ public struct PackReport: Sendable, Equatable {
                 : Part(name: "boot_params + command line", fileOffset: pmStart + UInt64(layout.bootInfoOffset),
                        size: UInt64(BootParams.regionSize), physical: layout.bootInfo.address),
         ]
+        if layout.plan.handoffData != 0 {
+            let name = layout.handoff.handoff == .multiboot2 ? "multiboot2 information" : "multiboot information"
+            parts.append(Part(name: name, fileOffset: pmStart + UInt64(layout.handoffDataOffset), size: UInt64(layout.handoffData.count),
+                              physical: layout.plan.handoffData))
+        }
         if let tables = layout.tables {
             parts.append(Part(name: "page tables", fileOffset: pmStart + UInt64(layout.tablesOffset),
                               size: UInt64(tables.byteCount), physical: tables.base))
@@ -209,6 +219,10 @@ public struct PackReport: Sendable, Equatable {
         }
         if let o = layout.loaderELFOffset {
             parts.append(Part(name: "loader ELF", fileOffset: pmStart + UInt64(o), size: UInt64(layout.loaderELFSize), physical: base + UInt64(o)))
+        }
+        for (section, o) in layout.sectionCopies {
+            parts.append(Part(name: "section \(section.index) \(section.name)", fileOffset: pmStart + UInt64(o), size: section.size,
+                              physical: base + UInt64(o)))
         }
         self.parts = parts
         inputs = options.namedInputs.map(\.path)

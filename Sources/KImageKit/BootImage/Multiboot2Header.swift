@@ -112,7 +112,7 @@ public struct Multiboot2Header: Sendable, Equatable {
         case 1:
             let names = tag.words.map { "\($0) \(informationTags[$0] ?? "unknown")" }.joined(separator: ", ")
             return (tag.isOptional ? "would like" : "requires") + " these information tags: " + names
-        case 2: return "load the file from load_addr (0xFFFFFFFF: from its start) to load_end_addr, zero up to bss_end_addr, instead of the ELF program headers"
+        case 2: return "load the file from load_addr (0xFFFFFFFF: its start) to load_end_addr, zero to bss_end_addr"
         case 3: return "enter at entry_addr (physical) instead of e_entry"
         case 4:
             let f = tag.word(0)
@@ -122,7 +122,7 @@ public struct Multiboot2Header: Sendable, Equatable {
         case 7: return "can run with EFI boot services still on"
         case 8: return "EFI i386 entry (only with boot services on)"
         case 9: return "EFI amd64 entry (only with boot services on)"
-        case 10: return "may be loaded anywhere in [min_addr, max_addr] with this alignment (preference 0 none, 1 lowest, 2 highest)"
+        case 10: return "may load anywhere in [min_addr, max_addr], aligned (preference 0 none, 1 lowest, 2 highest)"
         default: return "unknown tag: " + (tag.isOptional ? "optional, ignored" : "required, a loader must refuse the kernel")
         }
     }

@@ -9,12 +9,18 @@ struct MultibootLoading {
     let entry: UInt64
     /// How the entry was found, for pack's report.
     let entryReason: String
+    /// The header asks for the EGA text console's framebuffer information.
+    let wantsFramebuffer: Bool
+    /// The section headers for syms / the ELF sections tag (none with address-field loading:
+    /// GRUB gives no ELF sections then).
+    let sections: MultibootInfoTemplate.SectionHeaders?
 
     init?(handoff: Handoff, kernel: ELFFile, head: [UInt8]) throws {
         let path = kernel.path
         let fileSize = UInt64(kernel.bytes.count)
         var address: (headerOffset: Int, headerAddr: UInt32, loadAddr: UInt32, loadEnd: UInt32, bssEnd: UInt32)?
         var entryOverride: (UInt64, String)?
+        var framebuffer = false
         switch handoff {
         case .kimage, .linux:
             return nil
@@ -23,6 +29,7 @@ struct MultibootLoading {
             if let first = h.unsupportedRequests.first {
                 throw KImageError.bootImage(.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix))
             }
+            framebuffer = h.hasVideoFields && h.value(.modeType) == 1
             if h.hasAddressFields {
                 address = (h.fileOffset, h.value(.headerAddr), h.value(.loadAddr), h.value(.loadEndAddr), h.value(.bssEndAddr))
                 entryOverride = (UInt64(h.value(.entryAddr)), "the header's entry_addr (flag bit 16)")
@@ -32,6 +39,8 @@ struct MultibootLoading {
             if let first = h.unsupportedRequests.first {
                 throw KImageError.bootImage(.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix))
             }
+            framebuffer = h.tag(1)?.words.contains(Multiboot2Info.tagFramebuffer) == true || h.tag(5) != nil
+                || (h.tag(4).map { $0.word(0) & 2 != 0 } ?? false)
             if let t = h.tag(2) {
                 address = (h.fileOffset, t.word(0), t.word(1), t.word(2), t.word(3))
             }
@@ -69,9 +78,13 @@ struct MultibootLoading {
             segments = [ELFSegment(index: 0, type: ELFSegment.typeLoad, flags: ELFSegment.flagR | ELFSegment.flagW | ELFSegment.flagX,
                                    offset: fileStart, virtualAddress: loadAddr, physicalAddress: loadAddr,
                                    fileSize: loadEnd - loadAddr, memorySize: bssEnd - loadAddr, alignment: 1)]
+            sections = nil
         } else {
             segments = kernel.loadSegments.filter { $0.memorySize > 0 }
+            sections = MultibootInfoTemplate.SectionHeaders(of: kernel)
+            for s in sections?.carried ?? [] { try kernel.file.load(offset: s.offset, count: s.size) }
         }
+        wantsFramebuffer = framebuffer
 
         if let (e, why) = entryOverride {
             entry = e

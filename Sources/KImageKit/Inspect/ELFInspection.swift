@@ -48,6 +48,10 @@ public struct ELFInspection: Sendable {
     public let symbolCount: Int?
     public let symbolTable: String?
     public let redirects: Redirects?
+    /// The multiboot headers loaders would find, and the handoff `kimage pack --handoff auto` picks.
+    public let multibootHeader: MultibootHeader?
+    public let multiboot2Header: Multiboot2Header?
+    public let handoff: HandoffChoice?
     public private(set) var warnings: [String] = []
 
     public init(file: ELFFile, redirectSection: String = RedirectTable.defaultSectionName) throws {
@@ -69,6 +73,10 @@ public struct ELFInspection: Sendable {
             return LoadSegment(segment: s, sections: inside)
         }
         var warnings: [String] = []
+        let head = Array(file.bytes.prefix(Multiboot2Header.searchLimit))
+        multibootHeader = MultibootHeader.find(in: head)
+        multiboot2Header = Multiboot2Header.find(in: head)
+        handoff = try? HandoffChoice.choose(.auto, kernel: file, head: head)
 
         // The table, decoded first so the one pass over the symbols can name its addresses.
         var table: RedirectTable?
@@ -135,12 +143,44 @@ public struct ELFInspection: Sendable {
             let s = l.segment
             warnings.append("segment \(s.index) (LOAD \(fullHex(s.virtualAddress, bits: Self.bits(elfClass)))..\(fullHex(s.virtualAddress &+ s.memorySize, bits: Self.bits(elfClass)))) is writable and executable (RWX): give code and data their own PT_LOAD segments (PHDRS in the linker script) so the page tables can keep W^X")
         }
-        if !loadSegments.isEmpty && entrySection == nil && !loadSegments.contains(where: {
-            $0.segment.isExecutable && entry >= $0.segment.virtualAddress && entry - $0.segment.virtualAddress < $0.segment.memorySize
+        if !loadSegments.isEmpty && entrySection == nil && handoff?.handoff == .kimage && !loadSegments.contains(where: {
+            $0.segment.isExecutable && ((entry >= $0.segment.virtualAddress && entry - $0.segment.virtualAddress < $0.segment.memorySize)
+                || (entry >= $0.segment.physicalAddress && entry - $0.segment.physicalAddress < $0.segment.memorySize))
         }) {
             warnings.append("entry point \(hex(entry)) lies in no executable PT_LOAD segment: check ENTRY() in the linker script")
         }
         self.warnings = warnings
+    }
+
+    /// The multiboot headers, every field and tag decoded with what it asks of the loader, and
+    /// the handoff pack would choose.
+    func handoffText() -> String {
+        var out = ""
+        if let h = multiboot2Header {
+            out += "\nmultiboot2 header at file offset \(hex(UInt64(h.fileOffset))): architecture \(h.architecture) (i386), header_length \(h.headerLength), checksum \(hex(UInt64(h.checksum)))\n"
+            for tag in h.tags {
+                var fields = ""
+                if let kind = Multiboot2Header.Tag.kinds[tag.type], !kind.fields.isEmpty {
+                    fields = " " + kind.fields.enumerated().map { "\($0.element) \(hex(UInt64(tag.word($0.offset))))" }.joined(separator: ", ")
+                }
+                let optional = tag.type == 0 ? "" : tag.isOptional ? " (optional)" : " (required)"
+                out += "  tag \(tag.type) \(tag.name)\(optional), size \(tag.size)\(fields)\n      \(Multiboot2Header.meaning(of: tag))\n"
+            }
+            if let problem = h.tagProblem { out += "  tags end early: \(problem)\n" }
+            for r in h.unsupportedRequests { out += "  kimage cannot honour: \(r.what) (\(r.fix))\n" }
+        }
+        if let h = multibootHeader {
+            out += "\nmultiboot header at file offset \(hex(UInt64(h.fileOffset))):\n"
+            for f in h.meaningfulFields {
+                out += "  \(f.name) \(hex(UInt64(h.value(f))))\n"
+            }
+            for m in h.flagMeanings { out += "    flags \(m)\n" }
+            for r in h.unsupportedRequests { out += "  kimage cannot honour: \(r.what) (\(r.fix))\n" }
+        }
+        if let handoff {
+            out += "\nhandoff:  kimage pack --handoff auto picks \(handoff.handoff.rawValue):\n          \(handoff.reason)\n"
+        }
+        return out
     }
 
     /// Which symbol names an address best: a function, then a global, then anything else.
@@ -190,6 +230,7 @@ public struct ELFInspection: Sendable {
         if let redirects {
             out += "\n" + redirectText(redirects)
         }
+        out += handoffText()
         if !warnings.isEmpty {
             out += "\n" + warningText(warnings)
         }
@@ -306,6 +347,23 @@ public struct ELFInspection: Sendable {
             ("type", .int(Int(type))), ("entry", .address(entry)), ("entrySection", .optional(entrySection)),
             ("symbolTable", .optional(symbolTable)), ("symbols", symbolCount.map { .int($0) } ?? .null),
             ("segments", .array(segs)), ("sections", .array(secs)), ("redirects", redirectJSON),
+            ("multibootHeader", multibootHeader.map { h in
+                .object([("fileOffset", .address(UInt64(h.fileOffset)))] + h.meaningfulFields.map { ($0.name, JSONValue.address(UInt64(h.value($0)))) }
+                        + [("cannotHonour", .array(h.unsupportedRequests.map { .string($0.what) }))])
+            } ?? .null),
+            ("multiboot2Header", multiboot2Header.map { h in
+                .object([
+                    ("fileOffset", .address(UInt64(h.fileOffset))), ("architecture", .int(Int(h.architecture))),
+                    ("headerLength", .int(Int(h.headerLength))),
+                    ("tags", .array(h.tags.map { t in
+                        .object([("type", .int(Int(t.type))), ("name", .string(t.name)), ("optional", .bool(t.isOptional)),
+                                 ("size", .int(Int(t.size))), ("words", .array(t.words.map { .address(UInt64($0)) })),
+                                 ("meaning", .string(Multiboot2Header.meaning(of: t)))])
+                    })),
+                    ("cannotHonour", .array(h.unsupportedRequests.map { .string($0.what) })),
+                ])
+            } ?? .null),
+            ("handoff", handoff.map { .object([("handoff", .string($0.handoff.rawValue)), ("reason", .string($0.reason))]) } ?? .null),
         ])
     }
 }

@@ -1,7 +1,7 @@
 /// Every include generated from the layout declarations. `kimage generate-includes` (run by
 /// `make generate`) writes them; LayoutTests fails when a file on disk differs.
 public enum GeneratedIncludes {
-    public static var all: [IncludeFile] { [bootInfoHeader, bootInfoInclude, planInclude, bootParamsInclude] }
+    public static var all: [IncludeFile] { [bootInfoHeader, bootInfoInclude, planInclude, bootParamsInclude, multibootInclude] }
 
     static let entryState: [String] = [
         "Entry state:",
@@ -102,6 +102,20 @@ public enum GeneratedIncludes {
                             LayoutConstant("BP_E820_ENTRY_SIZE", UInt64(BootParams.e820EntrySize), "u64 addr, u64 size, u32 type"),
                             LayoutConstant("BP_COMMAND_LINE_SIZE", UInt64(BootParams.commandLineCapacity),
                                            "bytes Linux copies from cmd_line_ptr, NUL included (Linux handoff: the buffer after the page)")]),
+            ])
+    }
+
+    static var multibootInclude: IncludeFile {
+        IncludeFile(
+            path: "templates/boot/multiboot.inc", language: .nasm, guardName: "KIMAGE_MULTIBOOT_INC",
+            preamble: ["The multiboot handoffs' structures as kimage's setup fills them (handoff_multiboot.inc):",
+                       "the fill table kimage pack writes at PLAN_HANDOFF_DATA, the Multiboot 1 information (MBI,",
+                       "GRUB 2.06's 120-byte layout) and the Multiboot 2 information tags the setup appends."],
+            sections: [
+                .constants(MultibootInfo.constants),
+                .structure(MultibootInfoTemplate.fillLayout.description),
+                .structure(MultibootInfo.layout.description),
+                .constants(Multiboot2Info.constants),
             ])
     }
 

@@ -1,0 +1,150 @@
+/// The pack-time half of the multiboot information: what is known before boot (the boot loader
+/// name, the module's string, the ELF section headers, the EGA text framebuffer) written into the
+/// image, and a fill table telling handoff_multiboot.inc where to put what only the loader knows
+/// (memory sizes, memory map, command line, initrd, ACPI RSDP, SMBIOS).
+struct MultibootInfoTemplate: Sendable, Equatable {
+    /// The fill table at the start of the handoff data (PLAN_HANDOFF_DATA), MBT_* in the stub.
+    struct Fill: Sendable, Equatable {
+        var info: UInt32 = 0
+        var cursor: UInt32 = 0
+        var module: UInt32 = 0
+        var moduleString: UInt32 = 0
+        var cmdlineCapacity: UInt32 = 0
+        var areaEnd: UInt32 = 0
+    }
+    static let fillTableSize = 32
+    static let fillLayout = BinaryLayout<Fill>(
+        cName: "kimage_multiboot_fill", nasmPrefix: "MBT_", size: fillTableSize, sizeName: "MBT_SIZE", [
+        .field("info", at: 0x00, \.info, "physical address of the MBI / MBI2"),
+        .field("cursor", at: 0x04, \.cursor, "first free byte after the pack-time part (8-aligned)"),
+        .field("module", at: 0x08, \.module, "MB1: the module entry mods_addr points at"),
+        .field("module_string", at: 0x0C, \.moduleString, "the initrd's module string"),
+        .field("cmdline_capacity", at: 0x10, \.cmdlineCapacity, "bytes for the command line, NUL included"),
+        .field("area_end", at: 0x14, \.areaEnd, "end of the room reserved for the information"),
+    ])
+    static let loaderName = "kimage " + KImageVersion.string
+    static let moduleString = "initrd"
+    /// The memory map the stub can copy: boot_params holds at most 128 E820 entries.
+    static let maxMemoryMapEntries = 128
+
+    /// The kernel's section headers for MBI syms (flag 5) / the MBI2 ELF sections tag.
+    struct SectionHeaders: Sendable, Equatable {
+        let headers: [[UInt8]]
+        let entrySize: Int
+        let stringTableIndex: UInt32
+        let is64: Bool
+        /// Sections a loader carries (no address, bytes in the file): GRUB loads them and
+        /// patches their sh_addr to where they landed.
+        let carried: [ELFSection]
+
+        init?(of kernel: ELFFile) {
+            let raw = kernel.bytes
+            let is64 = kernel.elfClass == .elf64
+            guard let t = ELFHeaderTables(raw, is64: is64), t.shoff != 0, t.shnum > 0, t.shnum < 0xFF00,
+                  t.shentsize == t.sectionHeaderSize, t.shstrndx < t.shnum else { return nil }
+            headers = (0..<Int(t.shnum)).map { i in
+                let at = Int(t.shoff) + i * Int(t.shentsize)
+                return Array(raw[at..<at + Int(t.shentsize)])
+            }
+            entrySize = Int(t.shentsize)
+            stringTableIndex = UInt32(t.shstrndx)
+            self.is64 = is64
+            carried = kernel.sections.filter { $0.index != 0 && $0.address == 0 && $0.size > 0 && $0.holdsFileBytes }
+        }
+
+        /// The headers with each carried section's sh_addr set to where it is at boot.
+        func patched(_ addresses: [Int: UInt64]) -> [UInt8] {
+            var out: [UInt8] = []
+            for (i, h) in headers.enumerated() {
+                var h = h
+                if let a = addresses[i] {
+                    if is64 { h.storeLE(a, at: 16) } else { h.storeLE(UInt32(truncatingIfNeeded: a), at: 12) }
+                }
+                out += h
+            }
+            return out
+        }
+    }
+
+    let handoff: Handoff
+    let framebuffer: Bool
+    let sections: SectionHeaders?
+    let cmdlineCapacity: Int
+
+    /// The pack-time part, for a template at physical `base`; its size does not depend on the addresses.
+    func encode(base: UInt64, sectionAddresses: [Int: UInt64]) -> [UInt8] {
+        var b = [UInt8](repeating: 0, count: Self.fillTableSize)
+        func align8() { b += [UInt8](repeating: 0, count: (8 - b.count % 8) % 8) }
+        func at(_ offset: Int) -> UInt32 { UInt32(truncatingIfNeeded: base + UInt64(offset)) }
+        let moduleStringAt = b.count
+        b += Array(Self.moduleString.utf8) + [0]
+        align8()
+        let info: Int
+        let module: Int
+        let e820Room = Self.maxMemoryMapEntries * MultibootInfo.mmapEntrySize
+        var reserve: Int
+        if handoff == .multiboot {
+            let nameAt = b.count
+            b += Array(Self.loaderName.utf8) + [0]
+            align8()
+            var mbi = MultibootInfo()
+            mbi.flags = MultibootInfo.flagMemory | MultibootInfo.flagCmdline | MultibootInfo.flagModules
+                | MultibootInfo.flagMemoryMap | MultibootInfo.flagBootLoaderName
+            mbi.bootLoaderName = at(nameAt)
+            if framebuffer {
+                mbi.flags |= MultibootInfo.flagFramebuffer
+                mbi.setEGAText()
+            }
+            info = b.count
+            b += [UInt8](repeating: 0, count: MultibootInfo.size)
+            align8()
+            module = b.count
+            b += [UInt8](repeating: 0, count: MultibootInfo.moduleSize)
+            b.storeLE(at(moduleStringAt), at: module + 8)
+            mbi.modsAddr = at(module)
+            if let sections {
+                mbi.flags |= MultibootInfo.flagELFSections
+                let shAt = b.count
+                b += sections.patched(sectionAddresses)
+                align8()
+                mbi.symsNum = UInt32(sections.headers.count)
+                mbi.symsSize = UInt32(sections.entrySize)
+                mbi.symsAddr = at(shAt)
+                mbi.symsShndx = sections.stringTableIndex
+            }
+            MultibootInfo.layout.encode(mbi, into: &b, at: info)
+            // The stub writes the command line, then the memory map.
+            reserve = cmdlineCapacity + 8 + e820Room
+        } else {
+            info = b.count
+            module = 0
+            b += [UInt8](repeating: 0, count: Multiboot2Info.headerSize)
+            b += Multiboot2Info.tag(Multiboot2Info.tagBootLoaderName, Array(Self.loaderName.utf8) + [0])
+            var elf: [UInt8] = []
+            elf.appendLE(UInt32(sections?.headers.count ?? 0))
+            elf.appendLE(UInt32(sections?.entrySize ?? 0))
+            elf.appendLE(sections?.stringTableIndex ?? 0)
+            elf += sections?.patched(sectionAddresses) ?? []
+            b += Multiboot2Info.tag(Multiboot2Info.tagELFSections, elf)
+            if framebuffer {
+                // The tag's body has the MBI's framebuffer fields in the same order (MBI offset 88 on).
+                var ega = MultibootInfo()
+                ega.setEGAText()
+                let fields = MultibootInfo.layout.encode(ega)
+                let from = MultibootInfo.layout[\MultibootInfo.framebufferAddr].offset
+                var body = Array(fields[from..<from + 22])
+                body += [0, 0]
+                b += Multiboot2Info.tag(Multiboot2Info.tagFramebuffer, body)
+            }
+            // Command line, module, basic memory, memory map, ACPI old and new, SMBIOS, end.
+            reserve = 16 + cmdlineCapacity + 24 + Self.moduleString.utf8.count + 16 + 16 + e820Room + 32 + 48 + 48 + 8
+        }
+        let cursor = b.count
+        reserve = (reserve + 7) & ~7
+        b += [UInt8](repeating: 0, count: reserve)
+        let fill = Fill(info: at(info), cursor: at(cursor), module: module == 0 ? 0 : at(module), moduleString: at(moduleStringAt),
+                        cmdlineCapacity: UInt32(cmdlineCapacity), areaEnd: at(b.count))
+        Self.fillLayout.encode(fill, into: &b, at: 0)
+        return b
+    }
+}
