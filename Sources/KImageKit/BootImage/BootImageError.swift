@@ -9,6 +9,8 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case linuxHandoffHasNoBootInfo(path: String, options: [String])
     case multibootHasNoBootInfo(path: String, handoff: Handoff, options: [String])
     case segmentAbove4GiB(path: String, segment: Int, start: UInt64, end: UInt64)
+    /// A segment reaching into the last 4 KiB page of the 64-bit address space (or past it).
+    case segmentAtTopOfAddressSpace(path: String, segment: Int, field: String, start: UInt64, size: UInt64)
     case segmentsOverlap(path: String, space: String, first: Int, firstStart: UInt64, firstEnd: UInt64,
                          second: Int, secondStart: UInt64, secondEnd: UInt64)
     case entryNotExecutable(path: String, entry: UInt64, executable: [String])
@@ -43,6 +45,8 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
                 why = " (below 1 MiB it holds \(sectionsBelow.joined(separator: ", ")), not only the ELF and program headers and notes that kimage can leave out: move them to 0x100000 or above)"
             }
             return "\(path): segment \(segment) is at physical \(hex(start))..\(hex(end)), below 1 MiB; expected every PT_LOAD at 0x100000 or above (low memory holds the BIOS, the loader and boot_params): link the kernel at 1 MiB or higher\(why)"
+        case .segmentAtTopOfAddressSpace(let path, let segment, let field, let start, let size):
+            return "\(path): segment \(segment) has \(field) \(hex(start)) and p_memsz \(hex(size)), which reach the last 4 KiB page of the 64-bit address space or wrap past it; expected it to end at or below 0xfffffffffffff000 (kimage keeps every range's end an address): link the kernel lower"
         case .segmentAbove4GiB(let path, let segment, let start, let end):
             return "\(path): segment \(segment) is at physical \(hex(start))..\(hex(end)), above 4 GiB; expected physical addresses below 0x100000000 (the setup stub copies in 32-bit mode): lower its load address (AT() in the linker script)"
         case .segmentsOverlap(let path, let space, let a, let aStart, let aEnd, let b, let bStart, let bEnd):
