@@ -74,11 +74,12 @@ struct Count: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let collection = try sources.sources().collect()
+            let redirectSources = try sources.sources()
+            let collection = try redirectSources.collect()
             if let depfile, let target {
-                try OutputFile.write(Array(RedirectCount.depfile(target: target, prerequisites: collection.filesRead).utf8), to: depfile)
+                try RedirectCount.writeDepfile(depfile, target: target, sources: redirectSources, collection: collection)
             }
-            print(RedirectCount.render(collection, format: format))
+            try StandardOutput.line(RedirectCount.render(collection, format: format))
         }
     }
 }

@@ -16,7 +16,7 @@ struct GenerateIncludes: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try GeneratedIncludes.write(root: root)
-            for file in GeneratedIncludes.all { print(file.path) }
+            for file in GeneratedIncludes.all { try StandardOutput.line(file.path) }
         }
     }
 }

@@ -76,10 +76,13 @@ struct Init: ParsableCommand {
         try reportingErrors {
             let (arch, layout) = try choose()
             let project = try InitProject(arch: arch, layout: layout, language: KernelLanguage(rawValue: language) ?? .c)
-            let files = try project.write(to: directory, force: force)
-            print("kimage init: wrote an \(arch.rawValue) \(project.language == .go ? "Go " : "")kernel (\(layout.rawValue) layout) in \(directory):")
-            for file in files { print("  \(file.path)") }
-            print("next: cd \(directory) && make run")
+            let (files, overwritten) = try project.write(to: directory, force: force)
+            try StandardOutput.line("kimage init: wrote an \(arch.rawValue) \(project.language == .go ? "Go " : "")kernel (\(layout.rawValue) layout) in \(directory):")
+            for file in files { try StandardOutput.line("  \(file.path)") }
+            if !overwritten.isEmpty {
+                try StandardOutput.line("replaced (--force): \(overwritten.joined(separator: " "))")
+            }
+            try StandardOutput.line("next: cd \(directory) && make run")
         }
     }
 }

@@ -41,7 +41,7 @@ struct Inspect: ParsableCommand {
             let mode = try self.mode.map { try PagingMode(parsing: $0) }
             let base = try self.base.map { try AddressParser.parse($0) }
             let report = try Inspector.inspect(path: file, mode: mode, base: base, redirectSection: tableSection)
-            print(json ? report.json() : report.text(style: unicode ? .unicode : .ascii), terminator: "")
+            try StandardOutput.write(json ? report.json() : report.text(style: unicode ? .unicode : .ascii))
         }
     }
 }

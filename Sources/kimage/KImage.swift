@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import KImageKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct KImage: ParsableCommand {
@@ -28,6 +31,7 @@ struct KImage: ParsableCommand {
     /// `--config FILE`); they become arguments before ArgumentParser sees the command line, so
     /// flags typed by the user override the file and every command validates them the same way.
     static func main() {
+        StandardOutput.guardStandardDescriptors()
         let arguments: [String]
         do {
             arguments = try ConfigArguments.expand(
@@ -60,8 +64,16 @@ func printError(_ message: String) {
     print(message, to: &stderr)
 }
 
+/// write(2), not FileHandle: FileHandle traps when the write fails, and a message that cannot
+/// be shown must not turn a failure into a crash.
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
-        FileHandle.standardError.write(Data(string.utf8))
+        var bytes = Array(string.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            bytes = bytes.dropFirst(n)
+        }
     }
 }

@@ -98,7 +98,7 @@ struct Link: ParsableCommand {
             let report = try KernelLinker.link(options) { line in
                 if printCommands { print(line) }
             }
-            for line in report.redirectLines { print(line) }
+            for line in report.redirectLines { try StandardOutput.line(line) }
             if let depfile { try KernelLinker.writeDepfile(depfile, report: report) }
         }
     }

@@ -98,17 +98,15 @@ struct Pack: ParsableCommand {
             options.sse = sse
             options.efi = efi
             options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
+            options.depfilePath = depfile
             let report = try BootImagePacker.pack(options)
             for warning in report.warnings {
                 printError("kimage: warning: \(warning)")
             }
-            if let depfile {
-                try BootImagePacker.writeDepfile(depfile, report: report)
-            }
             if json {
-                print(report.json().rendered())
+                try StandardOutput.line(report.json().rendered())
             } else {
-                print(report.text)
+                try StandardOutput.line(report.text)
             }
         }
     }

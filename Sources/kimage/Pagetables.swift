@@ -95,12 +95,14 @@ struct Pagetables: ParsableCommand {
             let f = PageTablesFormat(rawValue: format)!
             let bytes = tables.emit(f, linkOffset: offset, symbolPrefix: symbolPrefix)
             if let output {
+                try DistinctFiles.check(outputs: [NamedPath("-o", "the tables", output)],
+                                        inputs: fromELF.map { [NamedPath("--from-elf", "the kernel", $0)] } ?? [])
                 try OutputFile.write(to: output) { (sink: inout FileSink) throws in try sink.write(bytes) }
                 if f == .bin {
-                    print("CR3 \(hex(tables.cr3)): \(tables.tableCount) tables, \(tables.byteCount) bytes at \(hex(tables.base)) in \(output)")
+                    try StandardOutput.line("CR3 \(hex(tables.cr3)): \(tables.tableCount) tables, \(tables.byteCount) bytes at \(hex(tables.base)) in \(output)")
                 }
             } else {
-                FileHandle.standardOutput.write(Data(bytes))
+                try StandardOutput.write(bytes)
             }
         }
     }

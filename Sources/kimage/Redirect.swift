@@ -54,17 +54,18 @@ struct Redirect: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let collection = try sources.sources().collect()
+            let redirectSources = try sources.sources()
+            let collection = try redirectSources.collect()
             let elf = try ELFFile(path: kernel)
             let (location, impliedNone) = RedirectTableLocation.choose(section: section, symbol: tableSymbol, patch: patch, elf: elf)
             let plan = try RedirectPlan(elf: elf, redirects: collection.redirects, table: location,
                                         patch: patch, allowSpare: allowSpare)
             let destination = output ?? kernel
-            if !dryRun { try plan.write(to: destination) }
+            if !dryRun { try plan.write(to: destination, sources: redirectSources.namedInputs(collection)) }
             if json {
-                print(plan.json(output: dryRun ? nil : destination))
+                try StandardOutput.line(plan.json(output: dryRun ? nil : destination))
             } else {
-                for line in plan.lines { print(line) }
+                for line in plan.lines { try StandardOutput.line(line) }
             }
             if plan.spareSlots > 0 {
                 printError("kimage: note: \(plan.spareSlots) spare slot\(plan.spareSlots == 1 ? "" : "s") of \(plan.section) zero-filled; the boot code must stop at the first zero entry")

@@ -331,8 +331,8 @@ private func pairs(_ r: [Redirect]) -> [String] { r.map { "\($0.source) -> \($0.
         #expect(items.map { $0["src"] as! String } == ["a.x", "b.x"] && items.map { $0["line"] as! Int } == [2, 1])
     }
 
-    @Test func depfileEscapesForMake() {
-        let d = RedirectCount.depfile(target: "build/rt0.o", prerequisites: ["src/a b.go", "src/$x#.go"])
+    @Test func depfileEscapesForMake() throws {
+        let d = try RedirectCount.depfile(target: "build/rt0.o", prerequisites: ["src/a b.go", "src/$x#.go"])
         #expect(d == "build/rt0.o: \\\n  src/a\\ b.go \\\n  src/$$x\\#.go\n\nsrc/a\\ b.go:\n\nsrc/$$x\\#.go:\n")
     }
 }

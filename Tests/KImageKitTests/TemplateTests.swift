@@ -70,7 +70,7 @@ import TestSupport
         let dir = try TemporaryDirectory()
         let file = try dir.write("plain", "x\n")
         let project = try InitProject(arch: .x86_64, layout: .gopher)
-        #expect(throws: KImageError.config(.cannotCreateDirectory(path: file, reason: "a file of that name is in the way"))) {
+        #expect(throws: KImageError.config(.unresolvableProjectDirectory(path: file + "/k", reason: "it is below a file, not a directory"))) {
             try project.write(to: file + "/k", force: false)
         }
         #expect(try dir.contents() == ["plain"])

@@ -7,7 +7,10 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case stackAbove4GiB(path: String, kernelEnd: UInt64, stackTop: UInt64)
     case linuxHandoffNeedsVmlinux(path: String, detail: String)
     case linuxHandoffHasNoBootInfo(path: String, options: [String])
+    case multibootHasNoBootInfo(path: String, handoff: Handoff, options: [String])
     case segmentAbove4GiB(path: String, segment: Int, start: UInt64, end: UInt64)
+    /// A segment reaching into the last 4 KiB page of the 64-bit address space (or past it).
+    case segmentAtTopOfAddressSpace(path: String, segment: Int, field: String, start: UInt64, size: UInt64)
     case segmentsOverlap(path: String, space: String, first: Int, firstStart: UInt64, firstEnd: UInt64,
                          second: Int, secondStart: UInt64, secondEnd: UInt64)
     case entryNotExecutable(path: String, entry: UInt64, executable: [String])
@@ -42,6 +45,8 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
                 why = " (below 1 MiB it holds \(sectionsBelow.joined(separator: ", ")), not only the ELF and program headers and notes that kimage can leave out: move them to 0x100000 or above)"
             }
             return "\(path): segment \(segment) is at physical \(hex(start))..\(hex(end)), below 1 MiB; expected every PT_LOAD at 0x100000 or above (low memory holds the BIOS, the loader and boot_params): link the kernel at 1 MiB or higher\(why)"
+        case .segmentAtTopOfAddressSpace(let path, let segment, let field, let start, let size):
+            return "\(path): segment \(segment) has \(field) \(hex(start)) and p_memsz \(hex(size)), which reach the last 4 KiB page of the 64-bit address space or wrap past it; expected it to end at or below 0xfffffffffffff000 (kimage keeps every range's end an address): link the kernel lower"
         case .segmentAbove4GiB(let path, let segment, let start, let end):
             return "\(path): segment \(segment) is at physical \(hex(start))..\(hex(end)), above 4 GiB; expected physical addresses below 0x100000000 (the setup stub copies in 32-bit mode): lower its load address (AT() in the linker script)"
         case .segmentsOverlap(let path, let space, let a, let aStart, let aEnd, let b, let bStart, let bEnd):
@@ -51,6 +56,9 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path): entry point \(hex(entry)) lies in no executable PT_LOAD segment (executable: \(list)); expected e_entry inside a segment with PF_X: check ENTRY() in the linker script"
         case .payloadCannotMoveClear(let path, let kernelStart, let kernelEnd, let imageSize, let needed):
             return "\(path): the kernel's physical range \(hex(kernelStart))..\(hex(kernelEnd)) overlaps where loaders put the image (0x100000, \(imageSize) bytes), and moving it clear needs memory up to \(hex(needed)), beyond 4 GiB; expected the kernel and a copy of the image to fit below 4 GiB: link the kernel lower, or make it smaller"
+        case .multibootHasNoBootInfo(let path, let handoff, let options):
+            let list = options.joined(separator: ", ")
+            return "\(path): the \(handoff.rawValue) handoff hands the kernel the \(handoff.rawValue) information, not kimage's boot info, so nothing would tell it where \(list) put their ELF; expected \(list) only with the kimage handoff: drop \(list), or pass --handoff kimage for a kernel that reads kimage's boot info (a kimage.toml [pack] key counts as the flag)"
         case .linuxHandoffHasNoBootInfo(let path, let options):
             let list = options.joined(separator: ", ")
             return "\(path): the linux handoff hands the kernel boot_params, not kimage's boot info, so nothing would tell it where \(list) put their ELF; expected \(list) only with the kimage handoff: drop \(list), or pass --handoff kimage for a kernel that reads kimage's boot info (a kimage.toml [pack] key counts as the flag)"

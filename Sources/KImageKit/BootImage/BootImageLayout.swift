@@ -86,6 +86,12 @@ public struct BootImageLayout: Sendable {
             throw KImageError.bootImage(.machineMismatch(path: path, detail: "is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue); expected ELF32 for i386 or ELF64 for x86-64: link with -m elf_i386 or -m elf_x86_64"))
         }
         for s in segments {
+            for (field, start) in [("p_vaddr", s.virtualAddress), ("p_paddr", s.physicalAddress)] {
+                let (end, wrapped) = start.addingReportingOverflow(s.memorySize)
+                if wrapped || end > 0xFFFF_FFFF_FFFF_F000 {
+                    throw KImageError.bootImage(.segmentAtTopOfAddressSpace(path: path, segment: s.index, field: field, start: start, size: s.memorySize))
+                }
+            }
             let end = s.physicalAddress &+ s.memorySize
             if s.physicalAddress < loadAddress {
                 throw KImageError.bootImage(.segmentBelow1MiB(path: path, segment: s.index, start: s.physicalAddress, end: end,
@@ -107,13 +113,17 @@ public struct BootImageLayout: Sendable {
         if let multiboot {
             entry = multiboot.entry
             pagingOffReason = "the \(handoff.handoff.rawValue) handoff enters with paging off"
+            let unfindable = [("--loader", options.loaderPath != nil), ("--embed-elf", options.embedELF)].filter(\.1).map(\.0)
+            if !unfindable.isEmpty {
+                throw KImageError.bootImage(.multibootHasNoBootInfo(path: path, handoff: handoff.handoff, options: unfindable))
+            }
         } else if linux {
             try checkLinuxHandoff(kernel: kernel, executable: executable, options: options)
         } else if !executable.contains(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) {
             guard executable.contains(where: { $0.virtualAddress != $0.physicalAddress && kernel.entry >= $0.physicalAddress
                                                && kernel.entry - $0.physicalAddress < $0.memorySize }) else {
                 throw KImageError.bootImage(.entryNotExecutable(path: path, entry: kernel.entry, executable: executable.map {
-                    "segment \($0.index) \(hex($0.virtualAddress))..\(hex($0.virtualAddress + $0.memorySize))"
+                    "segment \($0.index) \(hex($0.virtualAddress))..\(hex($0.virtualAddress &+ $0.memorySize))"
                 }))
             }
             pagingOffReason = "the entry point \(hex(kernel.entry)) is physical, so the kernel is entered with paging off"

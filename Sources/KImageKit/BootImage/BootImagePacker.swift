@@ -5,6 +5,7 @@ public enum BootImagePacker {
     static let setup16BootParams = 0x1000
 
     public static func pack(_ options: PackOptions) throws -> PackReport {
+        try DistinctFiles.check(outputs: options.namedOutputs, inputs: options.namedInputs)
         // Headers only: segment bytes go file to file (copy_file_range), never through memory.
         let kernel = try ELFFile(headersOf: options.kernelPath)
         var loader: ELFFile?
@@ -43,7 +44,7 @@ public enum BootImagePacker {
             loaderSource?.close()
         }
         guard kernelSource != nil else { throw KImageError.file(.changedWhileReading(path: kernel.path)) }
-        try OutputFile.write(to: options.outputPath, mode: 0o644, durable: false) { sink in
+        let image = try OutputFile.prepare(to: options.outputPath, mode: 0o644, durable: false) { sink in
             try sink.write(realMode)
             try sink.write(head)
             var written = head.count
@@ -78,7 +79,9 @@ public enum BootImagePacker {
             try pad(to: layout.protectedModeSize)
             try kernel.file.verifyUnchanged()
         }
-        return PackReport(layout: layout, header: try SetupHeader(decoding: realMode), options: options)
+        let report = PackReport(layout: layout, header: try SetupHeader(decoding: realMode), options: options)
+        try commit(image, report: report, options: options)
+        return report
     }
 
     /// The header as kimage fills it for `layout`.
@@ -245,21 +248,28 @@ public struct PackReport: Sendable, Equatable {
         }
         self.parts = parts
         efiEntry = BootImagePacker.peHeader(layout: layout, realModeSize: header.realModeSize).map { $0["AddressOfEntryPoint"] }
-        inputs = [options.kernelPath] + [options.loaderPath, options.bootSectorPath, options.setup16Path].compactMap { $0 }
+        inputs = options.namedInputs.map(\.path)
         notes = layout.notes
         warnings = layout.warnings
     }
 }
 
 extension BootImagePacker {
-    /// `IMAGE: KERNEL LOADER` for make's -include; spaces escaped as make wants them.
-    public static func depfileRule(_ report: PackReport) -> String {
-        func escape(_ s: String) -> String { s.map { $0 == " " ? "\\ " : String($0) }.joined() }
-        return escape(report.image) + ":" + report.inputs.map { " " + escape($0) }.joined() + "\n"
+    /// `IMAGE: KERNEL LOADER` for make's -include, escaped by the one make escaper count uses.
+    public static func depfileRule(_ report: PackReport) throws -> String {
+        try MakeRule.text(target: report.image, prerequisites: report.inputs, phony: false)
     }
 
-    public static func writeDepfile(_ path: String, report: PackReport) throws {
-        try OutputFile.write(Array(depfileRule(report).utf8), to: path)
+    /// The image's temporary is renamed only once the depfile's is written too: a depfile that
+    /// cannot be written leaves the old image and the old depfile, as the message says.
+    static func commit(_ image: PendingOutput, report: PackReport, options: PackOptions) throws {
+        var depfile: PendingOutput?
+        if let path = options.depfilePath {
+            let rule = try depfileRule(report)
+            depfile = try OutputFile.prepare(to: path) { sink in try sink.write(Array(rule.utf8)) }
+        }
+        try image.commit()
+        try depfile?.commit()
     }
 }
 

@@ -208,5 +208,6 @@ extension LoadPlan {
     }
 }
 
-func alignUp(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
-func alignUp(_ value: UInt64, _ alignment: UInt64) -> UInt64 { (value + alignment - 1) / alignment * alignment }
+// `alignment - 1` first: `value + alignment` alone would wrap for a value in the top page.
+func alignUp(_ value: Int, _ alignment: Int) -> Int { (value + (alignment - 1)) / alignment * alignment }
+func alignUp(_ value: UInt64, _ alignment: UInt64) -> UInt64 { (value + (alignment - 1)) / alignment * alignment }

@@ -122,7 +122,7 @@ extension BootImagePacker {
             kernelSource?.close()
             loaderSource?.close()
         }
-        try OutputFile.write(to: options.outputPath, mode: 0o644, durable: false) { sink in
+        let image = try OutputFile.prepare(to: options.outputPath, mode: 0o644, durable: false) { sink in
             try sink.write(realMode)
             try sink.write(head)
             try sink.copy(from: kernelSource, memory: kernel.bytes, offset: 0, count: kernel.bytes.count)
@@ -144,7 +144,9 @@ extension BootImagePacker {
         if let loader {
             parts.append(.init(name: "loader ELF", fileOffset: pmStart + UInt64(loaderOffset), size: UInt64(loader.bytes.count), physical: 0x10_0000 + UInt64(loaderOffset)))
         }
-        return PackReport(ownStubs: options, header: header, imageSize: pmStart + UInt64(pmSize), parts: parts)
+        let report = PackReport(ownStubs: options, header: header, imageSize: pmStart + UInt64(pmSize), parts: parts)
+        try BootImagePacker.commit(image, report: report, options: options)
+        return report
     }
 }
 
@@ -169,6 +171,6 @@ extension PackReport {
         segments = []
         self.parts = parts
         efiEntry = nil
-        inputs = [options.kernelPath] + [options.loaderPath, options.bootSectorPath, options.setup16Path, options.setup32Path].compactMap { $0 }
+        inputs = options.namedInputs.map(\.path)
     }
 }

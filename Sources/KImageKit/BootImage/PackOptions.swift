@@ -28,10 +28,24 @@ public struct PackOptions: Sendable {
     public var bootSectorPath: String?
     public var setup16Path: String?
     public var setup32Path: String?
+    /// `--depfile`: a make rule `IMAGE: INPUTS`, written together with the image (both or neither).
+    public var depfilePath: String?
 
     public init(kernelPath: String, outputPath: String) {
         self.kernelPath = kernelPath
         self.outputPath = outputPath
+    }
+
+    /// Every file the run reads, named as the user named it: outputs must differ from all of them.
+    public var namedInputs: [NamedPath] {
+        [NamedPath("--kernel", "the kernel", kernelPath)]
+            + [("--loader", "the loader", loaderPath), ("--bootsector", "the boot sector", bootSectorPath),
+               ("--setup16", "the 16-bit setup", setup16Path), ("--setup32", "the 32-bit setup", setup32Path)]
+            .compactMap { option, role, path in path.map { NamedPath(option, role, $0) } }
+    }
+
+    public var namedOutputs: [NamedPath] {
+        [NamedPath("-o", "the image", outputPath)] + (depfilePath.map { [NamedPath("--depfile", "the image", $0)] } ?? [])
     }
 
     /// Parses "2.12" (or 0x020C) for --protocol; only versions whose header ends at 0x268.

@@ -88,6 +88,11 @@ public struct PageTableBuilder: Sendable {
     public func build(base: UInt64) throws -> PageTables {
         guard !declared.isEmpty else { throw KImageError.paging(.noMappings) }
         guard base & 0xFFF == 0 else { throw KImageError.paging(.unalignedBase(base, mode: mode)) }
+        let limit: UInt64 = mode == .pae ? 1 << 32 : mode.physicalLimit
+        // Before any table address is computed from it: base + n * 4096 must not wrap past 2^64.
+        guard base < limit else {
+            throw KImageError.paging(.baseBeyondReach(base: base, end: base, mode: mode, limit: mode == .pae ? min(limit, mode.physicalLimit) : mode.physicalLimit))
+        }
         let mappings = self.mappings
         var arena = TableArena(mode: mode, base: base)
         arena.reserve(estimatedTables: estimateTables(mappings))
@@ -171,9 +176,8 @@ public struct PageTableBuilder: Sendable {
             arena.entries[slot] = base | PageTableEntry.bitP | PageTableEntry.bitRW | (usesXD ? PageTableEntry.bitXD : 0)
         }
         let count = arena.depths.count
-        let end = base + UInt64(count) * 4096
-        let limit: UInt64 = mode == .pae ? 1 << 32 : mode.physicalLimit
-        if end > mode.physicalLimit || base >= limit || end < base {
+        let (end, wrapped) = base.addingReportingOverflow(UInt64(count) * 4096)
+        if wrapped || end > mode.physicalLimit || end < base {
             throw KImageError.paging(.baseBeyondReach(base: base, end: end, mode: mode, limit: mode == .pae ? min(limit, mode.physicalLimit) : mode.physicalLimit))
         }
         return PageTables(mode: mode, base: base, bytes: arena.serialize(), tableDepths: arena.depths,

@@ -77,7 +77,8 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
         case .unalignedBase(let base, let mode):
             return "base \(hex(base)) is not 4 KiB-aligned; tables in mode \(mode.rawValue) must start on a page boundary: round --base up to a multiple of 0x1000"
         case .baseBeyondReach(let base, let end, let mode, let limit):
-            return "tables from base \(hex(base)) end at \(hex(end)), beyond \(hex(limit)), the highest address mode \(mode.rawValue) can point at\(mode == .pae ? " (CR3 must hold the PDPT below 4 GiB)" : ""); choose a lower --base"
+            let reach = end > base ? "tables from base \(hex(base)) end at \(hex(end))," : "tables at base \(hex(base)) lie"
+            return "\(reach) beyond \(hex(limit)), the highest address mode \(mode.rawValue) can point at\(mode == .pae ? " (CR3 must hold the PDPT below 4 GiB)" : ""); choose a lower --base"
         case .unencodableEntry(let table, let detail):
             return "cannot encode a \(table) entry: \(detail)"
         case .reservedBitsSet(let entry, let value, let bits):

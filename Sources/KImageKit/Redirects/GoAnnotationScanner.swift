@@ -52,7 +52,11 @@ public struct GoAnnotationScanner: Sendable {
             if name.hasPrefix(".") || name.hasPrefix("_") { continue }
             let full = directory == "/" ? "/" + name : directory + "/" + name
             var st = stat()
-            guard lstat(full, &st) == 0 else { continue }
+            // A name that cannot be looked at (a path past PATH_MAX) is an error: skipping it
+            // would silently drop its annotations and change the count.
+            guard lstat(full, &st) == 0 else {
+                throw KImageError.file(.cannotRead(path: full, reason: errnoString()))
+            }
             // Symbolic links to directories are not followed, as `go build ./...` does not.
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 if name != "testdata" && name != "vendor" { subdirectories.append(full) }

@@ -30,25 +30,16 @@ public enum RedirectCount {
         }
     }
 
-    /// A make rule: `target` depends on every file read. Each prerequisite also gets an empty
-    /// rule, so deleting a file makes make rebuild instead of failing (gcc's -MP).
-    public static func depfile(target: String, prerequisites: [String]) -> String {
-        var text = escapeForMake(target) + ":"
-        for p in prerequisites { text += " \\\n  " + escapeForMake(p) }
-        text += "\n"
-        for p in prerequisites { text += "\n" + escapeForMake(p) + ":\n" }
-        return text
+    /// Writes `count --depfile`, refusing a depfile that is one of the files read.
+    public static func writeDepfile(_ path: String, target: String, sources: RedirectSources,
+                                    collection: RedirectSources.Collection) throws {
+        try DistinctFiles.check(outputs: [NamedPath("--depfile", "the depfile", path)], inputs: sources.namedInputs(collection))
+        let rule = try depfile(target: target, prerequisites: collection.filesRead)
+        try OutputFile.write(Array(rule.utf8), to: path)
     }
 
-    static func escapeForMake(_ path: String) -> String {
-        var out = ""
-        for c in path {
-            switch c {
-            case " ", "#", "\\": out += "\\" + String(c)
-            case "$": out += "$$"
-            default: out.append(c)
-            }
-        }
-        return out
+    /// A make rule: `target` depends on every file read, each with an empty rule of its own.
+    public static func depfile(target: String, prerequisites: [String]) throws -> String {
+        try MakeRule.text(target: target, prerequisites: prerequisites, phony: true)
     }
 }

@@ -191,7 +191,11 @@ public struct RedirectPlan: @unchecked Sendable {
     }
 
     /// Writes the kernel with the plan applied: in place (atomically) or to `destination`.
-    public func write(to destination: String) throws {
+    /// `sources` are the other files the run read: `-o` naming one of them is refused.
+    public func write(to destination: String, sources: [NamedPath] = []) throws {
+        if destination != elf.path {
+            try DistinctFiles.check(outputs: [NamedPath("-o", "the output", destination)], inputs: sources)
+        }
         try elf.write(applying: patches, to: destination)
     }
 }

@@ -58,6 +58,16 @@ public struct RedirectSources: Sendable, Equatable {
         return Collection(redirects: redirects, filesRead: files.filter { seen.insert($0).inserted })
     }
 
+    /// The files `collection` read, named as the user named them (a manifest, or a file of a Go
+    /// tree): no output of the run may be one of them.
+    public func namedInputs(_ collection: Collection) -> [NamedPath] {
+        collection.filesRead.map { file in
+            if manifests.contains(file) { return NamedPath("--manifest", "the manifest", file) }
+            let tree = goTrees.first { file == $0 || file.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } ?? goTrees.first ?? file
+            return NamedPath("--go", "\(file), a file of the Go tree", file, optionValue: tree)
+        }
+    }
+
     /// The same src twice is an error naming both places, even when both agree on dst.
     public static func checkDuplicates(_ redirects: [Redirect]) throws {
         var first: [String: Redirect] = [:]

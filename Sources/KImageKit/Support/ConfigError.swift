@@ -23,6 +23,11 @@ public enum ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
     /// `kimage init` with an architecture and a layout that do not go together.
     case layoutNeedsOtherArch(layout: String, layoutArch: String, arch: String)
     case cannotCreateDirectory(path: String, reason: String)
+    /// `kimage init ""`.
+    case emptyProjectDirectory
+    case unresolvableProjectDirectory(path: String, reason: String)
+    /// A name init writes is a symbolic link, FIFO, device or directory inside the project.
+    case projectNameInTheWay(path: String, kind: String)
     /// `kimage init --lang go` for i386 (jinue): kimage's Go kernels are amd64.
     case goNeedsX86_64(layout: String)
 
@@ -56,6 +61,12 @@ public enum ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
             return "--lang go writes an amd64 Go kernel, and layout \(layout) is i386; use --layout gopher or --layout kernel (x86_64)"
         case .cannotCreateDirectory(let path, let reason):
             return "cannot create directory \(path): \(reason)"
+        case .emptyProjectDirectory:
+            return "the directory is an empty string; expected the project's directory: name it (`kimage init hello`, or `kimage init .` for this one)"
+        case .unresolvableProjectDirectory(let path, let reason):
+            return "cannot use \(path) as the project's directory: \(reason); expected a directory kimage can create or open; nothing was written"
+        case .projectNameInTheWay(let path, let kind):
+            return "\(path) is \(kind); kimage init writes only regular files it creates inside the directory, never through a link or into a FIFO or device: remove or rename it; nothing was written"
         }
     }
 }

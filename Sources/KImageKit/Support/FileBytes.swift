@@ -27,12 +27,10 @@ public final class FileBytes: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw KImageError.file(.cannotOpen(path: path, reason: errnoString())) }
+        let fd = try Self.openRegular(path)
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw KImageError.file(.cannotRead(path: path, reason: errnoString())) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw KImageError.file(.isDirectory(path: path)) }
         let size = Int(st.st_size)
         mode = st.st_mode & 0o7777
         let (buffer, isMapped) = Self.allocate(size)
@@ -71,15 +69,13 @@ public final class FileBytes: @unchecked Sendable {
     /// reads a kernel's headers this way and copies its segments file to file.
     public init(partOf path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw KImageError.file(.cannotOpen(path: path, reason: errnoString())) }
+        let fd = try Self.openRegular(path)
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             let reason = errnoString()
             close(fd)
             throw KImageError.file(.cannotRead(path: path, reason: reason))
         }
-        if (st.st_mode & S_IFMT) == S_IFDIR { close(fd); throw KImageError.file(.isDirectory(path: path)) }
         let size = Int(st.st_size)
         if size == 0 { close(fd); throw KImageError.file(.empty(path: path)) }
         guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
@@ -118,6 +114,30 @@ public final class FileBytes: @unchecked Sendable {
               now.st_mtim.tv_sec == before.st_mtim.tv_sec, now.st_mtim.tv_nsec == before.st_mtim.tv_nsec else {
             throw KImageError.file(.changedWhileReading(path: path))
         }
+    }
+
+    /// Opens an input that must be a regular file. O_NONBLOCK: opening a FIFO with no writer
+    /// would otherwise block in open(2) forever; the type is checked on the open descriptor, so
+    /// nothing can swap the file between the check and the read.
+    static func openRegular(_ path: String) throws -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENXIO { throw KImageError.file(.notRegularFile(path: path, kind: "a socket")) }
+            throw KImageError.file(.cannotOpen(path: path, reason: errnoString(code)))
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let reason = errnoString()
+            close(fd)
+            throw KImageError.file(.cannotRead(path: path, reason: reason))
+        }
+        let type = st.st_mode & S_IFMT
+        if type == S_IFDIR { close(fd); throw KImageError.file(.isDirectory(path: path)) }
+        if type != S_IFREG { close(fd); throw KImageError.file(.notRegularFile(path: path, kind: FileKind.name(of: st.st_mode))) }
+        // Back to blocking reads: a regular file ignores the flag, but a read must never see EAGAIN.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return fd
     }
 
     /// For tests and fuzzing: bytes that never were a file.

@@ -12,9 +12,10 @@ public enum OutputFile {
 
     /// Calls `body` with a sink on a temporary file, then renames it to `path`.
     /// `mode` defaults to the mode of the file being replaced, else 0644.
-    /// A symbolic link is followed: the file it names is replaced and the link kept. A device or
+    /// A symbolic link is followed: the file it names is replaced and the link kept; a link to
+    /// nothing is refused (replacing it would silently turn it into a regular file). A device or
     /// FIFO (`-o /dev/null`, `-o /dev/stdout`) is written directly: renaming over it would
-    /// replace the device node.
+    /// replace the device node; a FIFO nobody reads is refused instead of blocking forever.
     /// `durable: false` skips the fsync before the rename, for outputs a build regenerates
     /// (a boot image): syncing 100 MB was most of what `pack` spent beyond `cp`, which does not sync.
     public static func write(
@@ -23,11 +24,25 @@ public enum OutputFile {
         durable: Bool = true,
         _ body: (inout FileSink) throws -> Void
     ) throws {
+        try prepare(to: requestedPath, mode: mode, durable: durable, body).commit()
+    }
+
+    /// Like `write`, but stops before the rename: the caller commits once every output of the
+    /// run is written, so a run with several outputs (image + depfile) replaces all or none.
+    public static func prepare(
+        to requestedPath: String,
+        mode: mode_t? = nil,
+        durable: Bool = true,
+        _ body: (inout FileSink) throws -> Void
+    ) throws -> PendingOutput {
         var path = requestedPath
         var st = stat()
         var targetMode: mode_t = mode ?? 0o644
         var owner: (uid_t, gid_t)?
-        if lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK, let resolved = realpath(path, nil) {
+        if lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK {
+            guard let resolved = realpath(path, nil) else {
+                throw KImageError.file(.danglingLink(path: requestedPath, target: linkTarget(path)))
+            }
             path = String(cString: resolved)
             free(resolved)
         }
@@ -36,7 +51,8 @@ public enum OutputFile {
             case S_IFDIR:
                 throw KImageError.file(.isDirectory(path: requestedPath))
             case S_IFCHR, S_IFIFO, S_IFSOCK, S_IFBLK:
-                return try writeDirectly(to: path, body)
+                try writeDirectly(to: path, body)
+                return PendingOutput(temporary: nil, path: path)
             default:
                 break
             }
@@ -46,50 +62,71 @@ public enum OutputFile {
         let (directory, base) = split(path)
         removeStaleTemporaries(in: directory, for: base)
         let temporary = directory + "/." + base + temporaryMarker + String(getpid())
-        // O_EXCL | O_NOFOLLOW: never write through a link someone planted at the temporary's name.
-        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
-        var fd = open(temporary, flags, 0o600)
-        if fd < 0 && errno == EEXIST {
-            // Our own pid's leftover (a reused pid): ours to remove.
-            unlink(temporary)
-            fd = open(temporary, flags, 0o600)
-        }
-        guard fd >= 0 else {
-            throw KImageError.file(.cannotCreateTemporary(directory: directory, reason: errnoString()))
-        }
+        let fd = try createTemporary(temporary, directory: directory)
         var sink = FileSink(fd: fd, path: path)
         do {
             try body(&sink)
+            // Owner first: fchown clears the setuid and setgid bits, so the mode must come after
+            // it for a replaced setuid file to stay setuid. Root rewriting a user's kernel keeps
+            // it the user's (best effort: fails harmlessly for anyone else).
+            if let (uid, gid) = owner, geteuid() == 0 { _ = fchown(fd, uid, gid) }
             if fchmod(fd, targetMode) != 0 {
                 throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
             }
-            // Root rewriting a user's kernel keeps it the user's (best effort: fails harmlessly
-            // for anyone else).
-            if let (uid, gid) = owner, geteuid() == 0 { _ = fchown(fd, uid, gid) }
             // The bytes reach the disk before the name does: a crash after the rename must not
             // leave an empty kernel (EINVAL: the file system cannot sync, nothing to wait for).
             if durable && fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
                 throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
             }
-            if close(fd) != 0 {
-                sink.fd = -1
-                throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
-            }
-            sink.fd = -1
-            if rename(temporary, path) != 0 {
-                throw KImageError.file(.cannotReplace(path: path, reason: errnoString()))
-            }
         } catch {
-            if sink.fd >= 0 { close(sink.fd) }
+            close(fd)
             unlink(temporary)
             throw error
         }
+        // The descriptor stays open (and locked) until the commit: the lock tells other runs
+        // the temporary is in use.
+        return PendingOutput(temporary: temporary, path: path, fd: fd)
     }
 
-    /// Writes straight into a device or FIFO, which cannot be replaced by a rename.
+    /// Opens a new temporary, locked for as long as this run holds it. O_EXCL | O_NOFOLLOW: never
+    /// write through a link someone planted at the temporary's name.
+    private static func createTemporary(_ temporary: String, directory: String) throws -> Int32 {
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        for _ in 0..<3 {
+            var fd = open(temporary, flags, 0o600)
+            if fd < 0 && errno == EEXIST {
+                // Our own pid's leftover (a reused pid): ours to remove.
+                unlink(temporary)
+                fd = open(temporary, flags, 0o600)
+            }
+            guard fd >= 0 else {
+                throw KImageError.file(.cannotCreateTemporary(directory: directory, reason: errnoString()))
+            }
+            _ = flock(fd, LOCK_EX)
+            // Another run may have judged it stale between open and flock and removed it.
+            var st = stat()
+            if fstat(fd, &st) == 0 && st.st_nlink > 0 { return fd }
+            close(fd)
+        }
+        throw KImageError.file(.cannotCreateTemporary(directory: directory, reason: "another kimage run keeps removing it"))
+    }
+
+    private static func linkTarget(_ path: String) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, Int(PATH_MAX))
+        guard n >= 0 else { return "?" }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Writes straight into a device or FIFO, which cannot be replaced by a rename. O_NONBLOCK
+    /// for the open only: a FIFO without a reader gives ENXIO at once instead of blocking.
     private static func writeDirectly(to path: String, _ body: (inout FileSink) throws -> Void) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw KImageError.file(.cannotWrite(path: path, reason: errnoString())) }
+        let fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            if errno == ENXIO { throw KImageError.file(.noReader(path: path)) }
+            throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         var sink = FileSink(fd: fd, path: path)
         defer { close(fd) }
         try body(&sink)
@@ -108,7 +145,7 @@ public enum OutputFile {
         return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
     }
 
-    /// Removes `.BASE.kimage-tmp.PID` files whose process no longer runs.
+    /// Removes `.BASE.kimage-tmp.PID` files whose writer is gone.
     static func removeStaleTemporaries(in directory: String, for base: String) {
         guard let dir = opendir(directory) else { return }
         defer { closedir(dir) }
@@ -122,11 +159,54 @@ public enum OutputFile {
             // kill(-1) address process groups, never one dead writer.
             guard name.hasPrefix(prefix), !digits.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }),
                   let pid = Int32(digits), pid > 0 else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
-                unlink(directory + "/" + name)
-            }
+            guard pid != getpid(), kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            // The writer holds a lock on its temporary while it runs; a pid that does not exist
+            // here may be a live run in another PID namespace (a container sharing the tree), so
+            // only a temporary nobody has locked is dead.
+            let full = directory + "/" + name
+            let fd = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { unlink(full) }
+            close(fd)
         }
     }
+}
+
+/// A temporary written in full, waiting for its rename. Discarded (the temporary removed) when
+/// dropped uncommitted, so a failed run leaves nothing behind.
+public final class PendingOutput {
+    private var temporary: String?
+    public let path: String
+    private var fd: Int32
+
+    init(temporary: String?, path: String, fd: Int32 = -1) {
+        self.temporary = temporary
+        self.path = path
+        self.fd = fd
+    }
+
+    /// Renames the temporary over the target.
+    public func commit() throws {
+        defer { discard() }
+        guard let temporary else { return }
+        if close(fd) != 0 {
+            fd = -1
+            throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
+        }
+        fd = -1
+        if rename(temporary, path) != 0 {
+            throw KImageError.file(.cannotReplace(path: path, reason: errnoString()))
+        }
+        self.temporary = nil
+    }
+
+    /// Removes the temporary; the target stays as it was.
+    public func discard() {
+        if fd >= 0 { close(fd); fd = -1 }
+        if let temporary { unlink(temporary); self.temporary = nil }
+    }
+
+    deinit { discard() }
 }
 
 /// Where OutputFile's body writes its bytes.

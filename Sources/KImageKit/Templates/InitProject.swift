@@ -72,25 +72,41 @@ public struct InitProject: Sendable {
 
     /// Writes the project into `directory` (created when missing). A directory with anything in
     /// it is refused unless `force`, which overwrites only the files the project consists of.
-    /// Every template is rendered before the first file is written.
+    /// Every template is rendered and every name checked before the first file is written; the
+    /// files go to temporaries that are renamed into place only once all are written, so a full
+    /// disk leaves the directory as it was. Returns the files and which of them replaced a file.
     @discardableResult
-    public func write(to directory: String, force: Bool) throws -> [File] {
+    public func write(to directory: String, force: Bool) throws -> (files: [File], overwritten: [String]) {
         let files = try files()
-        if let entries = InitProject.entries(of: directory), !entries.isEmpty, !force {
+        guard !directory.isEmpty else { throw KImageError.config(.emptyProjectDirectory) }
+        if let entries = try InitProject.entries(of: directory), !entries.isEmpty, !force {
             throw KImageError.config(.directoryNotEmpty(path: directory, entries: entries))
         }
-        try InitProject.makeDirectories(directory)
-        for file in files {
-            let path = directory + "/" + file.path
-            if let slash = path.lastIndex(of: "/") { try InitProject.makeDirectories(String(path[..<slash])) }
-            try OutputFile.write(Array(file.contents.utf8), to: path, mode: 0o644)
+        var tree = try ProjectTree(directory: directory)
+        do {
+            let overwritten = try tree.check(files.map(\.path))
+            try tree.writeAll(files.map { ($0.path, Array($0.contents.utf8)) })
+            return (files, overwritten)
+        } catch {
+            tree.undo()
+            throw error
         }
-        return files
     }
 
     /// Sorted names in `directory`, nil when it does not exist.
-    static func entries(of directory: String) -> [String]? {
-        guard let dir = opendir(directory) else { return nil }
+    static func entries(of directory: String) throws -> [String]? {
+        guard let dir = opendir(directory) else {
+            let code = errno
+            var st = stat()
+            if code == ENOENT && lstat(directory, &st) != 0 { return nil }
+            if code == ENOENT {
+                throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: "it is a symbolic link to nothing"))
+            }
+            if code == ENOTDIR {
+                throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: "it is \(stat(directory, &st) == 0 ? FileKind.name(of: st.st_mode) : "below a file, not a directory")"))
+            }
+            throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: String(cString: strerror(code))))
+        }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
@@ -102,11 +118,14 @@ public struct InitProject: Sendable {
         return names.sorted()
     }
 
-    static func makeDirectories(_ path: String) throws {
+    static func makeDirectories(_ path: String) throws -> [String] {
+        var created: [String] = []
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+            if mkdir(current, 0o755) == 0 {
+                created.append(current)
+            } else if errno != EEXIST {
                 throw KImageError.config(.cannotCreateDirectory(path: current, reason: String(cString: strerror(errno))))
             }
             var st = stat()
@@ -114,5 +133,6 @@ public struct InitProject: Sendable {
                 throw KImageError.config(.cannotCreateDirectory(path: current, reason: "a file of that name is in the way"))
             }
         }
+        return created
     }
 }

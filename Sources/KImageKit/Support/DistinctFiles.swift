@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A path as the user typed it, with the option that named it and what it is to the run
+/// ("-o", "the kernel"), for messages like "-o k.elf is the kernel (--kernel k.elf)".
+public struct NamedPath: Sendable, Equatable {
+    public var option: String
+    public var role: String
+    public var path: String
+    /// What the option's value was, when the file is one found under it (a Go tree's file).
+    public var optionValue: String
+
+    public init(_ option: String, _ role: String, _ path: String, optionValue: String? = nil) {
+        self.option = option
+        self.role = role
+        self.path = path
+        self.optionValue = optionValue ?? path
+    }
+}
+
+/// Refuses a run whose output is one of its inputs (or another of its outputs) before anything
+/// is written: `pack -o kernel.elf` would otherwise replace the kernel with an image and exit 0.
+/// Files are compared by device and inode after following links, so a symbolic or hard link to
+/// an input is caught too; an output that does not exist yet is compared by its resolved path.
+public enum DistinctFiles {
+    public static func check(outputs: [NamedPath], inputs: [NamedPath]) throws {
+        let inputIDs = inputs.map { (named: $0, id: identity(of: $0.path)) }
+        var seenOutputs: [(named: NamedPath, id: Identity?)] = []
+        for output in outputs {
+            let id = identity(of: output.path)
+            if let id {
+                if let input = inputIDs.first(where: { $0.id == id }) {
+                    throw KImageError.file(.sameFile(option: output.option, path: output.path, otherRole: input.named.role,
+                                                     otherOption: input.named.option, otherPath: input.named.optionValue))
+                }
+                if let other = seenOutputs.first(where: { $0.id == id }) {
+                    throw KImageError.file(.sameFile(option: output.option, path: output.path, otherRole: other.named.role,
+                                                     otherOption: other.named.option, otherPath: other.named.optionValue))
+                }
+            }
+            seenOutputs.append((output, id))
+        }
+    }
+
+    enum Identity: Equatable {
+        case file(dev: UInt64, ino: UInt64)
+        /// Not there yet: where it will be, its directory resolved.
+        case future(String)
+    }
+
+    static func identity(of path: String) -> Identity? {
+        var st = stat()
+        if stat(path, &st) == 0 {
+            // Devices and FIFOs (-o /dev/null twice) are written, never replaced: no input is lost.
+            guard (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+            return .file(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        }
+        let (directory, base) = OutputFile.split(path)
+        guard let resolved = realpath(directory, nil) else { return nil }
+        defer { free(resolved) }
+        return .future(String(cString: resolved) + "/" + base)
+    }
+}
