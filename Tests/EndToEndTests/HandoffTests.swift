@@ -373,6 +373,8 @@ import TestSupport
         let mb1 = try MultibootFixture.multiboot1(expect, in: dir)
         try refusals.expectRefusal(["--kernel", mb1, "--pae", "-o", dir.file("k.img")], dir: dir, inputs: [mb1],
                                    ["the multiboot handoff enters with paging off", "--pae would be ignored"])
+        try refusals.expectRefusal(["--kernel", mb1, "--embed-elf", "-o", dir.file("k.img")], dir: dir, inputs: [mb1],
+                                   ["the multiboot handoff hands the kernel the multiboot information", "--embed-elf"])
     }
 
     @Test func inspectShowsTheHeadersAndTheHandoff() throws {

@@ -7,6 +7,7 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case stackAbove4GiB(path: String, kernelEnd: UInt64, stackTop: UInt64)
     case linuxHandoffNeedsVmlinux(path: String, detail: String)
     case linuxHandoffHasNoBootInfo(path: String, options: [String])
+    case multibootHasNoBootInfo(path: String, handoff: Handoff, options: [String])
     case segmentAbove4GiB(path: String, segment: Int, start: UInt64, end: UInt64)
     /// A segment reaching into the last 4 KiB page of the 64-bit address space (or past it).
     case segmentAtTopOfAddressSpace(path: String, segment: Int, field: String, start: UInt64, size: UInt64)
@@ -55,6 +56,9 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path): entry point \(hex(entry)) lies in no executable PT_LOAD segment (executable: \(list)); expected e_entry inside a segment with PF_X: check ENTRY() in the linker script"
         case .payloadCannotMoveClear(let path, let kernelStart, let kernelEnd, let imageSize, let needed):
             return "\(path): the kernel's physical range \(hex(kernelStart))..\(hex(kernelEnd)) overlaps where loaders put the image (0x100000, \(imageSize) bytes), and moving it clear needs memory up to \(hex(needed)), beyond 4 GiB; expected the kernel and a copy of the image to fit below 4 GiB: link the kernel lower, or make it smaller"
+        case .multibootHasNoBootInfo(let path, let handoff, let options):
+            let list = options.joined(separator: ", ")
+            return "\(path): the \(handoff.rawValue) handoff hands the kernel the \(handoff.rawValue) information, not kimage's boot info, so nothing would tell it where \(list) put their ELF; expected \(list) only with the kimage handoff: drop \(list), or pass --handoff kimage for a kernel that reads kimage's boot info (a kimage.toml [pack] key counts as the flag)"
         case .linuxHandoffHasNoBootInfo(let path, let options):
             let list = options.joined(separator: ", ")
             return "\(path): the linux handoff hands the kernel boot_params, not kimage's boot info, so nothing would tell it where \(list) put their ELF; expected \(list) only with the kimage handoff: drop \(list), or pass --handoff kimage for a kernel that reads kimage's boot info (a kimage.toml [pack] key counts as the flag)"

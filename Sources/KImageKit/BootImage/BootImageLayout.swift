@@ -109,6 +109,10 @@ public struct BootImageLayout: Sendable {
         if let multiboot {
             entry = multiboot.entry
             pagingOffReason = "the \(handoff.handoff.rawValue) handoff enters with paging off"
+            let unfindable = [("--loader", options.loaderPath != nil), ("--embed-elf", options.embedELF)].filter(\.1).map(\.0)
+            if !unfindable.isEmpty {
+                throw KImageError.bootImage(.multibootHasNoBootInfo(path: path, handoff: handoff.handoff, options: unfindable))
+            }
         } else if linux {
             try checkLinuxHandoff(kernel: kernel, executable: executable, options: options)
         } else if !executable.contains(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) {
