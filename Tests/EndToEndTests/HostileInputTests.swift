@@ -237,4 +237,26 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: live), "a live run's temporary was removed")
         #expect(!FileManager.default.fileExists(atPath: dead), "a dead run's temporary was kept")
     }
+
+    // MARK: Silent drops
+
+    @Test func anEmptyKimageTomlIsAnEmptyConfiguration() throws {
+        let s = try Scene()
+        try s.dir.write("kimage.toml", "")
+        let r = try kimage(["count", "--manifest", "redirects.txt"], cwd: s.dir.path)
+        #expect(r.status == 0 && r.stdout == "2\n", "\(r.stderr)")
+        try s.dir.write("kimage.toml", "[pagetables]\nrecursive = -1\n")
+        try expectRefusal(s, ["pagetables", "--mode", "4level", "--identity", "0+2M"],
+                          ["kimage.toml:2: [pagetables] recursive is -1; expected a non-negative integer"])
+    }
+
+    @Test func aRedirectDirectiveWithAnOddSeparatorIsAnError() throws {
+        let s = try Scene()
+        try s.dir.write("go/go.mod", "module kern\n")
+        try s.dir.write("go/a.go", "package kern\n\n//go:redirect-from\u{A0}runtime.throw\nfunc Panic() {}\n\n//go:redirect-from: runtime.other\nfunc Other() {}\n")
+        try expectRefusal(s, ["count", "--go", "go"], [
+            "go/a.go:3: //go:redirect-from is followed by U+00A0 (no-break space), not a space or tab",
+            "go/a.go:6: //go:redirect-from is followed by U+003A (colon)",
+        ])
+    }
 }

@@ -19,8 +19,15 @@ public struct KImageConfig: Sendable, Equatable {
     public let entries: [Entry]
 
     public init(path: String) throws {
-        let bytes = try FileBytes(path: path)
-        try self.init(text: String(decoding: bytes.bytes, as: UTF8.self), path: path)
+        let text: String
+        do {
+            let file = try FileBytes(path: path)
+            text = withExtendedLifetime(file) { String(decoding: file.bytes, as: UTF8.self) }
+        } catch KImageError.file(.empty) {
+            // An empty file is valid TOML: a configuration that sets nothing.
+            text = ""
+        }
+        try self.init(text: text, path: path)
     }
 
     public init(text: String, path: String) throws {
@@ -115,28 +122,36 @@ public struct KImageConfig: Sendable, Equatable {
     }
 
     static func values(of value: TOMLValueConvertible, for option: ConfigOption, section: String, path: String, line: Int) throws -> [String] {
-        func scalar(_ v: TOMLValueConvertible) -> String? {
-            if let s = v.string { return s }
-            if let i = v.int { return String(i) }
-            return nil
-        }
         func wrong(_ expected: String) -> KImageError {
             .config(.wrongType(path: path, line: line, section: section, key: option.key, expected: expected,
                                found: KImageConfig.describe(value)))
+        }
+        func scalar(_ v: TOMLValueConvertible) throws -> String? {
+            if let s = v.string { return s }
+            // No option takes a negative number, and `--recursive -1` would read as an option:
+            // the file's line says what is wrong, not a usage error without one.
+            if let i = v.int {
+                guard i >= 0 else {
+                    throw KImageError.config(.wrongType(path: path, line: line, section: section, key: option.key,
+                                                        expected: "a non-negative integer", found: String(i)))
+                }
+                return String(i)
+            }
+            return nil
         }
         switch option.kind {
         case .flag:
             guard let b = value.bool else { throw wrong("true or false") }
             return [b ? "true" : "false"]
         case .value, .positional:
-            guard let s = scalar(value) else { throw wrong("a string or an integer") }
+            guard let s = try scalar(value) else { throw wrong("a string or an integer") }
             return [s]
         case .repeated:
-            if let s = scalar(value) { return [s] }
+            if let s = try scalar(value) { return [s] }
             guard let array = value.array else { throw wrong("an array of strings, e.g. [\"a\", \"b\"]") }
             var out: [String] = []
             for element in array {
-                guard let s = scalar(element) else { throw wrong("an array of strings, e.g. [\"a\", \"b\"]") }
+                guard let s = try scalar(element) else { throw wrong("an array of strings, e.g. [\"a\", \"b\"]") }
                 out.append(s)
             }
             return out

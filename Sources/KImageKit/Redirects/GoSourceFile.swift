@@ -102,7 +102,15 @@ public struct GoSourceFile: Sendable, Equatable {
                         }
                     }
                 }
-                guard let rest = Self.after("//go:redirect-from", in: text) else { continue }
+                guard let rest = Self.after("//go:redirect-from", in: text) else {
+                    // `//go:redirect-from: x` or a no-break space after it: the go tool would not
+                    // see it either, but dropping it silently changes the count.
+                    if text.hasPrefix("//go:redirect-from"), let next = text.dropFirst("//go:redirect-from".count).unicodeScalars.first,
+                       !(next.properties.isAlphabetic || next.properties.numericType != nil || next == "_" || next == "-") {
+                        problems.append(.directiveSeparator(at: FileLocation(file: path, line: t.line), found: next))
+                    }
+                    continue
+                }
                 let loc = FileLocation(file: path, line: t.line)
                 if depth > 0 {
                     problems.append(.directiveNotOnFunction(at: loc, found: "it inside a declaration's body"))

@@ -10,6 +10,8 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     case goModWithoutModule(path: String)
     case directiveWithoutSymbol(at: FileLocation)
     case directiveExtraWords(at: FileLocation, words: [String])
+    /// `//go:redirect-from` followed by a colon, a no-break space or other non-separator.
+    case directiveSeparator(at: FileLocation, found: Unicode.Scalar)
     case directiveNotOnFunction(at: FileLocation, found: String)
     case directiveOnGeneric(at: FileLocation, function: String)
     case directiveOnInit(at: FileLocation)
@@ -67,6 +69,10 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path) has no `module` line; expected `module example.com/path` naming the module's import path"
         case .directiveWithoutSymbol(let at):
             return "\(at): //go:redirect-from names no symbol; expected `//go:redirect-from SYMBOL`, e.g. `//go:redirect-from runtime.sysReserve`"
+        case .directiveSeparator(let at, let found):
+            let code = "U+" + String(found.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            let name = found.properties.name.map { " (\($0.lowercased()))" } ?? ""
+            return "\(at): //go:redirect-from is followed by \(code)\(name), not a space or tab, so the go tool would not read it as a directive; expected `//go:redirect-from SYMBOL` with an ASCII space: retype the separator"
         case .directiveExtraWords(let at, let words):
             return "\(at): //go:redirect-from takes one symbol but found \(words.count) words (\(words.joined(separator: " "))); write one directive per redirected symbol"
         case .directiveNotOnFunction(let at, let found):

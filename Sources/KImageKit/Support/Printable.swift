@@ -19,3 +19,10 @@ public enum Printable {
         c.value < 0x20 || (0x7F...0x9F).contains(c.value)
     }
 }
+
+extension String {
+    /// Zeros in front up to `width` characters (code points: U+00A0).
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
