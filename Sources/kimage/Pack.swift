@@ -47,13 +47,13 @@ struct Pack: ParsableCommand {
     @Flag(name: .customLong("five-level"), help: "ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones; the CPU needs LA57.")
     var fiveLevel = false
 
-    @Option(help: "How the kernel is entered: auto (a multiboot2 header, else a multiboot header, else kimage), kimage, multiboot, multiboot2 or linux.")
+    @Option(help: "How the kernel is entered: auto (a multiboot2 header, else a multiboot header, else a Linux vmlinux, else kimage), kimage, multiboot, multiboot2 or linux.")
     var handoff: String = "auto"
 
     @Flag(inversion: .prefixedNo, help: "Enter the kernel with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit); --no-sse leaves CR0/CR4 as they were for kernels that set them up themselves.")
     var sse = true
 
-    @Flag(inversion: .prefixedNo, help: "Make the image also a PE32+ EFI application with kimage's EFI stub (UEFI firmware, GRUB linuxefi); --no-efi leaves the PE header out.")
+    @Flag(inversion: .prefixedNo, help: "Make the image also a PE32+ EFI application with kimage's EFI stub (UEFI firmware starts it; no EFI handover entry yet); --no-efi leaves the PE header out.")
     var efi = true
 
     @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare: 2.11, 2.12 (default) or 2.13.")
