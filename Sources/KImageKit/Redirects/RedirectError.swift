@@ -29,6 +29,7 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     case redirectToItself(name: String, destination: String, address: UInt64, origin: FileLocation)
     case trampolinesOverlap(first: String, firstAddress: UInt64, second: String, secondAddress: UInt64, length: Int)
     case sourceNotInFile(kernel: String, name: String, address: UInt64)
+    case patchOutsideItsPlace(kernel: String, what: String, start: UInt64, end: UInt64, overwrites: String)
     case several([RedirectError])
 
     // The table section.
@@ -108,6 +109,8 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
             return "the \(length)-byte trampolines at \(first) (\(hex(fa))) and \(second) (\(hex(sa))) overlap; each source needs \(length) bytes of its own: drop one of the redirects"
         case .sourceNotInFile(let kernel, let name, let address):
             return "\(kernel): \(name) at \(hex(address)) has no bytes in the file to patch (bss or outside every segment); --patch needs the function's code in the file"
+        case .patchOutsideItsPlace(let kernel, let what, let start, let end, let overwrites):
+            return "\(kernel): \(what) would be written at file offset \(hex(start))..\(hex(end)), over \(overwrites); expected it to lie only inside its own section's bytes: the kernel's section and header layout overlap, so relink it (check the linker script's section offsets) before redirecting"
         case .several(let errors):
             return "\(errors.count) redirects are wrong:\n" + errors.map { "  " + $0.description }.joined(separator: "\n")
         case .tableSectionMissing(let kernel, let section):

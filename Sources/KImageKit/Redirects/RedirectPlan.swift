@@ -145,7 +145,16 @@ public struct RedirectPlan: @unchecked Sendable {
         table = try RedirectTable(elfClass: cls, entries: entries.map { .init(source: $0.sourceAddress, destination: $0.destinationAddress) },
                                   slotCount: slotCount, allowSpare: allowSpare, section: section)
         var patches: [BytePatch] = []
-        if let tableRange { patches.append(BytePatch(offset: tableRange.offset, bytes: table.encoded())) }
+        let bounds = PatchBounds(elf: elf)
+        if let tableRange {
+            let owner: ELFSection?
+            switch location {
+            case .section(let name): owner = elf.section(named: name)
+            default: owner = elf.section(containing: tableRange.address, length: max(tableRange.size, 1))
+            }
+            try bounds.check("the redirect table \(section)", offset: tableRange.offset, size: tableRange.size, owner: owner)
+            patches.append(BytePatch(offset: tableRange.offset, bytes: table.encoded()))
+        }
         if patch {
             for e in entries {
                 guard let offset = elf.fileOffset(ofVirtualAddress: e.sourceAddress, length: UInt64(trampolineSize)) else {
@@ -155,6 +164,8 @@ public struct RedirectPlan: @unchecked Sendable {
                     throw KImageError.redirect(.trampolinesOverlap(first: e.source, firstAddress: e.sourceAddress, second: section,
                                                                    secondAddress: tableRange.address, length: trampolineSize))
                 }
+                try bounds.check("the trampoline of \(e.source)", offset: offset, size: UInt64(trampolineSize),
+                                 owner: elf.section(containing: e.sourceAddress, length: UInt64(trampolineSize)))
                 patches.append(BytePatch(offset: offset, bytes: Trampoline.bytes(from: e.sourceAddress, to: e.destinationAddress, elfClass: cls)))
             }
         }
