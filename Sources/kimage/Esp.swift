@@ -41,9 +41,9 @@ struct Esp: ParsableCommand {
             options.size = try ESPImage.parseSize(size)
             let report = try ESPImage.write(options)
             if json {
-                print(report.json().rendered())
+                try StandardOutput.line(report.json().rendered())
             } else {
-                print(report.text)
+                try StandardOutput.line(report.text)
             }
         }
     }

@@ -61,7 +61,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
 
 func printError(_ message: String) {
     var stderr = StandardError()
-    print(message, to: &stderr)
+    print(Printable.terminalSafe(message), to: &stderr)
 }
 
 /// write(2), not FileHandle: FileHandle traps when the write fails, and a message that cannot

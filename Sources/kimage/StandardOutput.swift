@@ -7,8 +7,9 @@ import KImageKit
 /// disk or a closed stdout is exit 1 with a message, so `kimage count > redirects.ld` in a
 /// Makefile fails instead of leaving an empty file and status 0.
 enum StandardOutput {
+    /// Text: names read from files go out with control characters escaped (Printable).
     static func write(_ text: String) throws {
-        try write(Array(text.utf8))
+        try write(Array(Printable.terminalSafe(text).utf8))
     }
 
     static func line(_ text: String) throws {

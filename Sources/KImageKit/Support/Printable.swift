@@ -2,16 +2,28 @@
 /// \xNN, so a hostile ELF cannot send terminal escape sequences to the user's terminal.
 public enum Printable {
     public static func escaped(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
-        var out = ""
+        escaping(text, where: needsEscape)
+    }
+
+    /// By scalars, not Characters: "\r\n" is one Character but two controls.
+    private static func escaping(_ text: String, where escape: (Unicode.Scalar) -> Bool) -> String {
+        guard text.unicodeScalars.contains(where: escape) else { return text }
+        var out = String.UnicodeScalarView()
         for c in text.unicodeScalars {
-            if needsEscape(c) {
-                out += "\\x" + (c.value < 0x10 ? "0" : "") + String(c.value, radix: 16)
+            if escape(c) {
+                out.append(contentsOf: ("\\x" + (c.value < 0x10 ? "0" : "") + String(c.value, radix: 16)).unicodeScalars)
             } else {
-                out.unicodeScalars.append(c)
+                out.append(c)
             }
         }
-        return out
+        return String(out)
+    }
+
+    /// Text bound for a terminal (what every command prints, errors included): each control
+    /// character but newline and tab as \xNN, so a name read from a file cannot move the cursor,
+    /// recolour or retitle the user's terminal.
+    public static func terminalSafe(_ text: String) -> String {
+        escaping(text) { $0 != "\n" && $0 != "\t" && needsEscape($0) }
     }
 
     /// C0 and C1 controls and DEL: what a terminal may act on instead of showing.
