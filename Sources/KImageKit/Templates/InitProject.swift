@@ -36,7 +36,7 @@ public struct InitProject: Sendable {
             "nasm_format": arch == .x86_64 ? "elf64" : "elf32",
             "ld_emulation": arch == .x86_64 ? "elf_x86_64" : "elf_i386",
             "qemu": arch == .x86_64 ? "qemu-system-x86_64" : "qemu-system-i386",
-        ]
+        ].merging(layout.linkerScriptValues) { project, _ in project }
     }
 
     /// (project path, template) pairs, in the order they are written.
@@ -57,7 +57,7 @@ public struct InitProject: Sendable {
             ("kimage.toml", "project/kimage.toml"),
             ("redirects.txt", "project/redirects.txt"),
             (".gitignore", "project/gitignore"),
-            ("linker.ld", "ld/\(layout.rawValue).ld"),
+            ("linker.ld", KernelLayout.linkerScriptTemplate),
             ("src/rt0.asm", "project/src/rt0_\(arch.rawValue).asm"),
             ("src/kimage_redirects.asm", "rt0/kimage_redirects_\(arch.rawValue).asm"),
             ("src/main.c", "project/src/main.c"),
