@@ -83,6 +83,20 @@ import TestSupport
         }
     }
 
+    /// The Makefile's fallback binary is one `$(if ...)` argument the shell reads back as the
+    /// path; a path make cannot carry leaves plain `kimage`.
+    @Test func theMakefileFallsBackToTheBinaryThatWroteIt() throws {
+        func kimageLine(_ path: String?) throws -> String {
+            let makefile = try #require(try InitProject(arch: .x86_64, layout: .gopher, kimageFallback: path).files().first { $0.path == "Makefile" })
+            return try #require(makefile.contents.split(separator: "\n").first { $0.hasPrefix("KIMAGE ?=") }.map(String.init))
+        }
+        #expect(try kimageLine("/opt/k/bin/kimage") == "KIMAGE ?= $(if $(shell command -v kimage 2>/dev/null),kimage,/opt/k/bin/kimage)")
+        #expect(try kimageLine("/home/o'neil/$x/kimage") == "KIMAGE ?= $(if $(shell command -v kimage 2>/dev/null),kimage,'/home/o'\\''neil/$$x/kimage')")
+        for unfit in ["/a b/kimage", "/a#b/kimage", "/a,b/kimage", "/a(b)/kimage", "relative/kimage", nil] {
+            #expect(try kimageLine(unfit) == "KIMAGE ?= $(if $(shell command -v kimage 2>/dev/null),kimage,kimage)")
+        }
+    }
+
     /// The installer and linker-script templates assemble and link as they are shipped.
     /// One template serves every layout; what differs comes from the layout and the redirect table
     /// entry's declaration, so a script cannot size a slot differently from what redirect fills.

@@ -486,7 +486,8 @@ clean:
 #   make run    boots it in QEMU with the serial port on this terminal
 #   make KIMAGE=/path/to/kimage run   uses another kimage binary
 # Go comes from the installed toolchain (Debian: apt-get install golang-go).
-KIMAGE ?= kimage
+# kimage from PATH when it is there, else the binary that wrote this file.
+KIMAGE ?= $(if $(shell command -v kimage 2>/dev/null),kimage,{{kimage}})
 BUILD = build
 QEMU = qemu-system-x86_64
 QEMU_FLAGS = -m 128M -serial stdio -display none -monitor none -no-reboot \
@@ -710,7 +711,8 @@ TEXT ·outl(SB), NOSPLIT, $0-8
 #   make        builds build/kernel.img (link, kimage redirect, kimage pack)
 #   make run    boots it in QEMU with the serial port on this terminal
 #   make KIMAGE=/path/to/kimage run   uses another kimage binary
-KIMAGE ?= kimage
+# kimage from PATH when it is there, else the binary that wrote this file.
+KIMAGE ?= $(if $(shell command -v kimage 2>/dev/null),kimage,{{kimage}})
 CC = gcc
 NASM = nasm
 LD = ld
