@@ -1,6 +1,9 @@
 ; kimage EFI stub: the PE32+ entry point of a kimage image (AddressOfEntryPoint), entered by UEFI
 ; firmware in long mode with the Microsoft x64 ABI (rcx = image handle, rdx = system table;
-; UEFI 2.3.4). It sits in the protected-mode part after the boot info and is position-independent:
+; UEFI 2.3.4); or, as the EFI handover entry (handover_offset + 0x200, boot.rst "EFI Handover
+; Protocol"), by a loader that loaded the protected-mode part itself (GRUB linuxefi), with the
+; SysV ABI (rdi = image handle, rsi = system table, rdx = its boot_params): the same path, with
+; the loader's command line and initrd instead of LoadOptions. It sits in the protected-mode part after the boot info and is position-independent:
 ; firmware maps the image anywhere (shared/reference/uefi.md §1.4).
 ; What it does, all decided at pack time and read from the parameters below:
 ;   allocates every physical range the load plan writes (AllocatePages at fixed addresses) and,
@@ -74,14 +77,19 @@ F_LOADED_IMAGE      equ 0x30
 F_ADDRESS           equ 0x38
 F_STATUS            equ 0x40
 F_MESSAGE           equ 0x48
-FRAME               equ 0x148       ; after 8 pushes rsp is 8 mod 16: this realigns it
+F_LOADER_BP         equ 0x148       ; the handover loader's boot_params, 0 from the firmware
+F_OWN_START         equ 0x150       ; what the handover loader allocated for the image
+F_OWN_END           equ 0x158
+FRAME               equ 0x168       ; after 8 pushes rsp is 8 mod 16: this realigns it
 
 header:
     dd EFI_STUB_MAGIC
     dd efi_main
-    times EFI_P_SIZE - ($ - $$) db 0    ; the rest of the parameters: kimage pack fills them
+    times EFI_P_HANDOVER - ($ - $$) db 0    ; the rest of the parameters: kimage pack fills them
+    dd efi_handover
+    times EFI_P_SIZE - ($ - $$) db 0
 
-efi_main:
+%macro save_registers 0
     push rbp
     push rbx
     push rsi
@@ -92,10 +100,36 @@ efi_main:
     push r15
     sub rsp, FRAME
     cld
+%endmacro
+
+efi_handover:
+    save_registers
+    mov r12, rdi                    ; image handle
+    mov r13, rsi                    ; system table
+    mov [rsp + F_LOADER_BP], rdx
+    lea r15, [header]
+    ; The loader allocated init_size bytes for the protected-mode part where it put it: the
+    ; ranges inside are ours already (GRUB linuxefi takes pref_address this way).
+    mov rax, r15
+    mov ecx, [r15 + EFI_P_PM_OFFSET]
+    sub rax, rcx
+    mov [rsp + F_OWN_START], rax
+    mov ecx, [r15 + EFI_P_INIT_SIZE]
+    add rax, rcx
+    mov [rsp + F_OWN_END], rax
+    jmp efi_start
+
+efi_main:
+    save_registers
     mov r12, rcx                    ; image handle
     mov r13, rdx                    ; system table
-    mov r14, [r13 + ST_BOOT_SERVICES]
+    xor eax, eax
+    mov [rsp + F_LOADER_BP], rax
+    mov [rsp + F_OWN_START], rax
+    mov [rsp + F_OWN_END], rax
     lea r15, [header]
+efi_start:
+    mov r14, [r13 + ST_BOOT_SERVICES]
 
     mov rcx, r12
     lea rdx, [guid_loaded_image]
@@ -110,8 +144,8 @@ efi_main:
 .range:
     cmp esi, [r15 + EFI_P_RANGE_COUNT]
     jae .ranges_done
-    mov eax, [r15 + EFI_P_RANGES]
-    lea rdi, [r15 + rax]
+    call loader_owns
+    jz .allocated
     mov eax, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_START]
     mov [rsp + F_ADDRESS], rax
     mov ecx, ALLOCATE_ADDRESS
@@ -121,6 +155,7 @@ efi_main:
     call [r14 + BS_ALLOCATE_PAGES]
     test rax, rax
     jnz range_failed
+.allocated:
     inc esi
     jmp .range
 .ranges_done:
@@ -141,19 +176,48 @@ efi_main:
     xor eax, eax
     rep stosb
 
-    ; The protected-mode part, to where its plan, boot info and tables expect it.
+    ; The protected-mode part, to where its plan, boot info and tables expect it (backwards
+    ; when a handover loader put it just below: the two may overlap).
     mov rsi, r15
     mov eax, [r15 + EFI_P_PM_OFFSET]
     sub rsi, rax
     mov edi, [r15 + EFI_P_RUNTIME_BASE]
     mov ecx, [r15 + EFI_P_PM_SIZE]
+    cmp rdi, rsi
+    jbe .forward
+    lea rsi, [rsi + rcx - 1]
+    lea rdi, [rdi + rcx - 1]
+    std
     rep movsb
+    cld
+    jmp .copied
+.forward:
+    rep movsb
+.copied:
     mov ebp, [r15 + EFI_P_BOOT_INFO]    ; rbp = boot info for the rest of the stub
     cmp dword [rbp + KIMAGE_BI_MAGIC], KIMAGE_BOOTINFO_MAGIC
     je .boot_info
     lea rbp, [rbx + W_NO_BOOT_INFO]     ; a handoff without kimage's boot info (Linux): a blank one
 .boot_info:
 
+    ; A handover loader's command line and initrd stand (GRUB's memory, kept past
+    ; ExitBootServices); the firmware's LoadOptions are the loader's own, not ours.
+    mov rsi, [rsp + F_LOADER_BP]
+    test rsi, rsi
+    jz .load_options
+    mov eax, [rsi + BP_CMD_LINE_PTR]
+    mov [rbx + W_BOOT_PARAMS + BP_CMD_LINE_PTR], eax
+    mov eax, [rsi + BP_RAMDISK_IMAGE]
+    mov [rbx + W_BOOT_PARAMS + BP_RAMDISK_IMAGE], eax
+    mov eax, [rsi + BP_RAMDISK_SIZE]
+    mov [rbx + W_BOOT_PARAMS + BP_RAMDISK_SIZE], eax
+    mov eax, [rsi + BP_EXT_RAMDISK_IMAGE]
+    mov [rbx + W_BOOT_PARAMS + BP_EXT_RAMDISK_IMAGE], eax
+    mov eax, [rsi + BP_EXT_RAMDISK_SIZE]
+    mov [rbx + W_BOOT_PARAMS + BP_EXT_RAMDISK_SIZE], eax
+    call extension                  ; rdi, as after the LoadOptions
+    jmp .tables
+.load_options:
     ; LoadOptions, UTF-16 and not always NUL-terminated, as an ASCII command line.
     mov rdx, [rsp + F_LOADED_IMAGE]
     mov ecx, [rdx + LI_LOAD_OPTIONS_SIZE]
@@ -221,6 +285,7 @@ efi_main:
 
     ; ACPI and SMBIOS from the configuration table (ACPI 2.0 preferred over 1.0).
     call extension
+.tables:
     mov rcx, [r13 + ST_TABLE_COUNT]
     mov rsi, [r13 + ST_TABLES]
 .table:
@@ -445,6 +510,25 @@ compat32:
     jmp ebp
 
 bits 64
+; rdi = the ranges, esi = an index: ZF set when that range lies inside what a handover loader
+; already allocated for the image (never from the firmware entry: that window is empty).
+loader_owns:
+    mov eax, [r15 + EFI_P_RANGES]
+    lea rdi, [r15 + rax]
+    mov eax, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_START]
+    cmp rax, [rsp + 8 + F_OWN_START]
+    jb .no
+    mov ecx, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_PAGES]
+    shl rcx, 12
+    add rax, rcx
+    cmp rax, [rsp + 8 + F_OWN_END]
+    ja .no
+    xor eax, eax                    ; ZF
+    ret
+.no:
+    or eax, 1                       ; NZ
+    ret
+
 ; rdi = the boot info's UEFI extension, after the command line buffer.
 extension:
     mov edi, [rbp + KIMAGE_BI_CMDLINE_CAPACITY]
@@ -488,8 +572,8 @@ range_failed:
     test esi, esi
     jz .freed
     dec esi
-    mov eax, [r15 + EFI_P_RANGES]
-    lea rdi, [r15 + rax]
+    call loader_owns
+    jz .free
     mov ecx, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_START]
     mov edx, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_PAGES]
     call [r14 + BS_FREE_PAGES]
