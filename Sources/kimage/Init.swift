@@ -75,7 +75,7 @@ struct Init: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (arch, layout) = try choose()
-            let project = try InitProject(arch: arch, layout: layout, language: KernelLanguage(rawValue: language) ?? .c)
+            let project = try InitProject(arch: arch, layout: layout, language: KernelLanguage(rawValue: language) ?? .c, kimageFallback: InitProject.runningExecutable())
             let (files, overwritten) = try project.write(to: directory, force: force)
             try StandardOutput.line("kimage init: wrote an \(arch.rawValue) \(project.language == .go ? "Go " : "")kernel (\(layout.rawValue) layout) in \(directory):")
             for file in files { try StandardOutput.line("  \(file.path)") }

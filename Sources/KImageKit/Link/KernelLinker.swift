@@ -97,8 +97,8 @@ public enum KernelLinker {
         } else {
             let layout = options.layout ?? .gopher
             script = tmp + "/\(layout.rawValue).ld"
-            onCommand("cp templates/ld/\(layout.rawValue).ld " + LinkCommand.quote(script))
-            try OutputFile.write(Array(try Templates.text("ld/\(layout.rawValue).ld").utf8), to: script)
+            onCommand("# the \(layout.rawValue) layout's linker script (the linker.ld kimage init writes) > " + LinkCommand.quote(script))
+            try OutputFile.write(Array(try layout.linkerScript().utf8), to: script)
         }
         let linked = tmp + "/kernel.elf"
         var ldArgs = ["-m", options.arch == .i386 ? "elf_i386" : "elf_x86_64", "-nostdlib", "-z", "noexecstack", "-z", "max-page-size=4096",
