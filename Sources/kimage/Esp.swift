@@ -28,6 +28,9 @@ struct Esp: ParsableCommand {
     @Option(help: "Command line, passed by the UEFI shell through startup.nsh.")
     var cmdline: String?
 
+    @Option(help: "An initrd: written beside the image and named on the command line with initrd=, which the EFI stub loads.")
+    var initrd: String?
+
     @Option(help: "Size of the FAT image: bytes or K, M, G (default 32M).")
     var size: String = "32M"
 
@@ -38,6 +41,7 @@ struct Esp: ParsableCommand {
         try reportingErrors {
             var options = ESPImage.Options(imagePath: image, outputPath: output)
             options.commandLine = cmdline
+            options.initrdPath = initrd
             options.size = try ESPImage.parseSize(size)
             let report = try ESPImage.write(options)
             if json {

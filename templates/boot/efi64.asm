@@ -40,8 +40,17 @@ BS_HANDLE_PROTOCOL  equ 0x98
 BS_EXIT_BOOT_SERVICES equ 0xE8
 BS_LOCATE_PROTOCOL  equ 0x140
 CONOUT_OUTPUT_STRING equ 0x08
-LI_LOAD_OPTIONS_SIZE equ 0x30       ; EFI_LOADED_IMAGE_PROTOCOL (UEFI 9.1)
+LI_DEVICE_HANDLE    equ 0x18        ; EFI_LOADED_IMAGE_PROTOCOL (UEFI 9.1)
+LI_LOAD_OPTIONS_SIZE equ 0x30
 LI_LOAD_OPTIONS     equ 0x38
+SFS_OPEN_VOLUME     equ 0x08        ; EFI_SIMPLE_FILE_SYSTEM_PROTOCOL (UEFI 13.4)
+FILE_OPEN           equ 0x08        ; EFI_FILE_PROTOCOL (UEFI 13.5)
+FILE_CLOSE          equ 0x10
+FILE_READ           equ 0x20
+FILE_GET_POSITION   equ 0x30
+FILE_SET_POSITION   equ 0x38
+FILE_MODE_READ      equ 1
+INITRD_ADDR_MAX     equ 0x37FFFFFF  ; the setup header's initrd_addr_max
 GOP_MODE            equ 0x18        ; EFI_GRAPHICS_OUTPUT_PROTOCOL (UEFI 12.9)
 MODE_INFO           equ 0x08
 MODE_FB_BASE        equ 0x18
@@ -61,6 +70,8 @@ WORK_PAGES          equ 10
 W_BOOT_PARAMS       equ 0x0000
 W_CMDLINE           equ 0x1000
 CMDLINE_MAX         equ 2047
+W_PATH              equ 0x1800      ; initrd=: the path in UTF-16
+PATH_MAX            equ 511
 W_MAP_SIZE          equ 0x1C00
 W_MAP_KEY           equ 0x1C08
 W_DESC_SIZE         equ 0x1C10
@@ -80,7 +91,12 @@ F_MESSAGE           equ 0x48
 F_LOADER_BP         equ 0x148       ; the handover loader's boot_params, 0 from the firmware
 F_OWN_START         equ 0x150       ; what the handover loader allocated for the image
 F_OWN_END           equ 0x158
-FRAME               equ 0x168       ; after 8 pushes rsp is 8 mod 16: this realigns it
+F_ROOT              equ 0x160       ; initrd=: the volume's root directory
+F_FILE              equ 0x168       ; initrd=: the file
+F_SIZE              equ 0x170
+F_INITRD            equ 0x178
+F_PATH              equ 0x180       ; initrd=: the path as written on the command line
+FRAME               equ 0x188       ; after 8 pushes rsp is 8 mod 16: this realigns it
 
 header:
     dd EFI_STUB_MAGIC
@@ -282,6 +298,110 @@ efi_start:
     jz .no_cmdline
     mov [rbx + W_BOOT_PARAMS + BP_CMD_LINE_PTR], edi
 .no_cmdline:
+
+    ; initrd=PATH, as Linux's EFI stub reads it (efi_load_initrd_cmdline): the file, '/' or '\'
+    ; separated, from the root of the volume this image was loaded from, anywhere below
+    ; initrd_addr_max; boot_params then tells the 32-bit setup, as a BIOS loader would.
+    lea rsi, [rbx + W_CMDLINE]
+    mov rdx, 0x003D647274696E69     ; "initrd="
+    mov r8, 0x00FFFFFFFFFFFFFF
+.scan:
+    mov rax, [rsi]
+    and rax, r8
+    cmp rax, rdx
+    jne .scan_next
+    lea rcx, [rbx + W_CMDLINE]
+    cmp rsi, rcx
+    je .initrd
+    cmp byte [rsi - 1], ' '
+    je .initrd
+.scan_next:
+    cmp byte [rsi], 0
+    je .no_initrd
+    inc rsi
+    jmp .scan
+.initrd:
+    add rsi, 7
+    mov [rsp + F_PATH], rsi
+    lea rdi, [rbx + W_PATH]
+    xor ecx, ecx
+.path:
+    movzx eax, byte [rsi + rcx]
+    cmp eax, ' '
+    jbe .path_end
+    cmp ecx, PATH_MAX
+    jae .path_end
+    cmp eax, '/'
+    jne .path_char
+    mov eax, '\'
+.path_char:
+    mov [rdi + rcx * 2], ax
+    inc ecx
+    jmp .path
+.path_end:
+    mov word [rdi + rcx * 2], 0
+    test ecx, ecx
+    jz .no_initrd
+    mov rax, [rsp + F_LOADED_IMAGE]
+    mov rcx, [rax + LI_DEVICE_HANDLE]
+    lea rdx, [guid_sfs]
+    lea r8, [rsp + F_ROOT]
+    call [r14 + BS_HANDLE_PROTOCOL]
+    test rax, rax
+    jnz initrd_failed
+    mov rcx, [rsp + F_ROOT]
+    lea rdx, [rsp + F_ROOT]
+    call [rcx + SFS_OPEN_VOLUME]
+    test rax, rax
+    jnz initrd_failed
+    mov rcx, [rsp + F_ROOT]
+    lea rdx, [rsp + F_FILE]
+    lea r8, [rbx + W_PATH]
+    mov r9d, FILE_MODE_READ
+    mov qword [rsp + F_ARG5], 0
+    call [rcx + FILE_OPEN]
+    test rax, rax
+    jnz initrd_failed
+    mov rcx, [rsp + F_FILE]         ; its size: the position at its end
+    mov rdx, -1
+    call [rcx + FILE_SET_POSITION]
+    mov rcx, [rsp + F_FILE]
+    lea rdx, [rsp + F_SIZE]
+    call [rcx + FILE_GET_POSITION]
+    test rax, rax
+    jnz initrd_failed
+    mov rcx, [rsp + F_FILE]
+    xor edx, edx
+    call [rcx + FILE_SET_POSITION]
+    mov rax, [rsp + F_SIZE]
+    test rax, rax
+    jz .initrd_closed
+    mov qword [rsp + F_INITRD], INITRD_ADDR_MAX
+    mov ecx, ALLOCATE_MAX_ADDRESS
+    mov edx, LOADER_DATA
+    mov r8, [rsp + F_SIZE]
+    add r8, 4095
+    shr r8, 12
+    lea r9, [rsp + F_INITRD]
+    call [r14 + BS_ALLOCATE_PAGES]
+    test rax, rax
+    jnz initrd_failed
+    mov rcx, [rsp + F_FILE]
+    lea rdx, [rsp + F_SIZE]
+    mov r8, [rsp + F_INITRD]
+    call [rcx + FILE_READ]
+    test rax, rax
+    jnz initrd_failed
+    mov rax, [rsp + F_INITRD]
+    mov [rbx + W_BOOT_PARAMS + BP_RAMDISK_IMAGE], eax
+    mov rax, [rsp + F_SIZE]
+    mov [rbx + W_BOOT_PARAMS + BP_RAMDISK_SIZE], eax
+.initrd_closed:
+    mov rcx, [rsp + F_FILE]
+    call [rcx + FILE_CLOSE]
+    mov rcx, [rsp + F_ROOT]
+    call [rcx + FILE_CLOSE]
+.no_initrd:
 
     ; ACPI and SMBIOS from the configuration table (ACPI 2.0 preferred over 1.0).
     call extension
@@ -582,6 +702,35 @@ range_failed:
     mov rax, [rsp + F_STATUS]
     jmp leave
 
+; The initrd named by initrd= could not be read (rax = status): name it and the status.
+initrd_failed:
+    mov [rsp + F_STATUS], rax
+    lea rdi, [rsp + F_MESSAGE]
+    lea rsi, [msg_initrd]
+    call put_string
+    mov rsi, [rsp + F_PATH]
+    mov ecx, 120                    ; the path, as much as the message buffer takes
+.path:
+    lodsb
+    cmp al, ' '
+    jbe .path_end
+    stosb
+    dec ecx
+    jnz .path
+.path_end:
+    lea rsi, [msg_initrd_status]
+    call put_string
+    mov rax, [rsp + F_STATUS]
+    mov ecx, 16
+    call put_hex
+    lea rsi, [msg_initrd_end]
+    call put_string
+    mov byte [rdi], 0
+    lea rsi, [rsp + F_MESSAGE]
+    call say
+    mov rax, [rsp + F_STATUS]
+    jmp leave
+
 map_failed:
     lea rsi, [msg_map]
     jmp fail
@@ -681,6 +830,9 @@ msg_map:           db "kimage EFI stub: GetMemoryMap failed (more than 512 descr
 msg_exit:          db "kimage EFI stub: ExitBootServices failed twice", 13, 10, 0
 msg_range:         db "kimage EFI stub: cannot allocate ", 0
 msg_range_status:  db " for the kernel (EFI status ", 0
+msg_initrd:        db "kimage EFI stub: cannot load initrd=", 0
+msg_initrd_status: db " from this image's volume (EFI status ", 0
+msg_initrd_end:    db "): name a file on the same FAT volume, from its root, e.g. initrd=\boot\initrd.img", 13, 10, 0
 msg_range_end:     db "): that memory is taken or is not RAM; give the machine more memory or link the kernel elsewhere", 13, 10, 0
 
 ; E820 type per EFI memory type 0..15 (0: dropped), as Linux's setup_e820.
@@ -690,6 +842,9 @@ align 8
 guid_loaded_image: dd 0x5B1B31A1
                    dw 0x9562, 0x11D2
                    db 0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
+guid_sfs:          dd 0x964E5B22
+                   dw 0x6459, 0x11D2
+                   db 0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
 guid_gop:          dd 0x9042A9DE
                    dw 0x23DC, 0x4A38
                    db 0x96, 0xFB, 0x7A, 0xDE, 0xD0, 0x80, 0x51, 0x6A
