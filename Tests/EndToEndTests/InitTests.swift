@@ -124,7 +124,7 @@ import TestSupport
         #expect(try dir.contents() == [])
         let unknown = try kimage(["init", dir.file("k"), "--layout", "linux"])
         #expect(unknown.status == 64)
-        #expect(unknown.stderr.contains("unknown --layout linux; expected gopher, kernel or jinue"))
+        #expect(unknown.stderr.contains("The value 'linux' is invalid for '--layout <layout>'. Please provide one of 'gopher', 'kernel' or 'jinue'."))
     }
 
     @Test func initDefaultsFollowTheArch() throws {

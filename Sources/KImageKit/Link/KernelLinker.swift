@@ -152,7 +152,7 @@ public enum KernelLinker {
         }.sorted().map { (directory.hasSuffix("/") ? directory : directory + "/") + $0 }
     }
 
-    public static func writeDepfile(_ path: String, report: Report) throws {
-        try OutputFile.write(Array(RedirectCount.depfile(target: report.output, prerequisites: report.inputs).utf8), to: path)
+    public static func writeDepfile(_ path: String, report: Report, target: String? = nil) throws {
+        try OutputFile.write(Array(RedirectCount.depfile(target: target ?? report.output, prerequisites: report.inputs).utf8), to: path)
     }
 }
