@@ -33,7 +33,7 @@ public enum ESPImage {
         public let commandLine: String?
 
         public func json() -> JSONValue {
-            .object([("output", .string(output)), ("size", .address(size)), ("files", .array(files.map { .string($0) })),
+            .object([("schema", .int(1)), ("output", .string(output)), ("size", .address(size)), ("files", .array(files.map { .string($0) })),
                      ("commandLine", .optional(commandLine))])
         }
 
