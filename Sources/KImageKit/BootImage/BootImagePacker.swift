@@ -94,9 +94,16 @@ public enum BootImagePacker {
         h.kernelVersion = UInt16(kernelVersionOffset - 0x200)
         h.loadflags = SetupHeader.loadedHigh
         h.code32Start = UInt32(BootImageLayout.loadAddress)
+        h.xloadflags = SetupHeader.xlfKernel64       // setup32.asm's startup_64 at +0x200
         h.cmdlineSize = layout.bootInfo.cmdlineCapacity - 1
         h.prefAddress = BootImageLayout.loadAddress
         h.initSize = UInt32(layout.initSize)
+        if let efiOffset = layout.efiOffset {
+            // GRUB linuxefi, OVMF's legacy loader and old systemd enter the stub here, at
+            // the protected-mode part + 0x200 + handover_offset (boot.rst, 64-bit).
+            h.handoverOffset = UInt32(efiOffset + Int(EFIStub.assembledHandover) - 0x200)
+            h.xloadflags |= SetupHeader.xlfEFIHandover64
+        }
         return h
     }
 
