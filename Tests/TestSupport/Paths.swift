@@ -27,6 +27,11 @@ public final class TemporaryDirectory: @unchecked Sendable {
         path = url.path
     }
 
+    /// Takes over a directory made elsewhere (another file system: /dev/shm); removed the same way.
+    public init(adopting path: String) {
+        self.path = path
+    }
+
     public func file(_ name: String) -> String { path + "/" + name }
 
     @discardableResult

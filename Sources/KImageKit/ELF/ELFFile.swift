@@ -362,8 +362,16 @@ public final class ELFFile: @unchecked Sendable {
     // MARK: Writing
 
     /// Writes this file with `patches` applied to `destination` (atomically; the file itself
-    /// when it is the same path). Patches must lie inside the file and must not overlap.
-    public func write(applying patches: [BytePatch], to destination: String) throws {
+    /// when it is the same path). Patches must lie inside the file and must not overlap. The
+    /// unchanged bytes are made kernel-side where the file system can (see PatchedCopy); the
+    /// method used is returned.
+    @discardableResult
+    public func write(applying patches: [BytePatch], to destination: String) throws -> PatchedCopy.Method {
+        try write(applying: patches, to: destination, allowed: PatchedCopy.allowed)
+    }
+
+    func write(applying patches: [BytePatch], to destination: String, allowed: PatchedCopy.Method,
+               beforeCopy: () throws -> Void = {}) throws -> PatchedCopy.Method {
         precondition(!file.isPartial, "ELFFile(headersOf:) holds no section contents")
         let sorted = patches.sorted { $0.offset < $1.offset }
         var cursor: UInt64 = 0
@@ -379,17 +387,11 @@ public final class ELFFile: @unchecked Sendable {
             }
             cursor = p.offset + length
         }
-        let raw = bytes
-        let mode = file.mode
-        try OutputFile.write(to: destination, mode: mode) { (sink: inout FileSink) throws in
-            var at = 0
-            for p in sorted {
-                try sink.write(UnsafeRawBufferPointer(rebasing: raw[at..<Int(p.offset)]))
-                try sink.write(p.bytes)
-                at = Int(p.offset) + p.bytes.count
-            }
-            try sink.write(UnsafeRawBufferPointer(rebasing: raw[at..<raw.count]))
+        var method = PatchedCopy.Method.write
+        try OutputFile.write(to: destination, mode: file.mode) { (sink: inout FileSink) throws in
+            method = try PatchedCopy.write(file, patches: sorted, into: &sink, allowed: allowed, beforeCopy: beforeCopy)
         }
+        return method
     }
 }
 

@@ -21,6 +21,8 @@ public final class FileBytes: @unchecked Sendable {
     /// zeros. Only code that knows which ranges it loaded may use `bytes` of such a file.
     public var isPartial: Bool { partialFD >= 0 }
     public var fileDescriptor: Int32 { partialFD }
+    /// The file as fstat saw it before a whole-file read; nil for bytes that never were a file.
+    public let identity: FileIdentity?
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(storage) }
     public var count: Int { storage.count }
@@ -61,6 +63,7 @@ public final class FileBytes: @unchecked Sendable {
         mapped = isMapped
         partialFD = -1
         partialStat = nil
+        identity = FileIdentity(st)
         storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size])
     }
 
@@ -87,6 +90,7 @@ public final class FileBytes: @unchecked Sendable {
         mapped = true
         partialFD = fd
         partialStat = st
+        identity = FileIdentity(st)
         storage = UnsafeMutableRawBufferPointer(start: p, count: size)
     }
 
@@ -147,6 +151,7 @@ public final class FileBytes: @unchecked Sendable {
         mapped = false
         partialFD = -1
         partialStat = nil
+        identity = nil
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 16)
         _ = buffer.initializeMemory(as: UInt8.self, from: source)
         storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<source.count])

@@ -5,6 +5,7 @@ public enum FileError: Error, CustomStringConvertible, Sendable, Equatable {
     case isDirectory(path: String)
     case empty(path: String)
     case changedWhileReading(path: String)
+    case changedSinceRead(path: String, detail: String)
     case cannotCreateTemporary(directory: String, reason: String)
     case cannotWrite(path: String, reason: String)
     case cannotReplace(path: String, reason: String)
@@ -27,6 +28,8 @@ public enum FileError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path) is empty (0 bytes); expected a file produced by the build: rerun the step that writes it"
         case .changedWhileReading(let path):
             return "\(path) changed size while kimage read it; another process is writing it: rerun once the build step that writes it has finished"
+        case .changedSinceRead(let path, let detail):
+            return "\(path) changed after kimage read and checked it (\(detail)); another process is writing it: rerun once the build step that writes it has finished; nothing was changed"
         case .cannotCreateTemporary(let directory, let reason):
             return "cannot create a temporary file in \(directory): \(reason); kimage writes beside the target and renames, so the directory must be writable; nothing was changed"
         case .cannotWrite(let path, let reason):
