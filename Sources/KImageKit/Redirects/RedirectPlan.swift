@@ -89,7 +89,7 @@ public struct RedirectPlan: @unchecked Sendable {
                 return nil
             }
             if defs.count > 1 {
-                problems.append(.symbolAmbiguous(kernel: kernel, role: role, name: name, origin: r.origin, definitions: defs.map(resolver.describe)))
+                problems.append(.symbolAmbiguous(kernel: kernel, role: role, name: name, origin: r.origin, count: defs.count, definitions: resolver.describe(defs)))
                 return nil
             }
             let s = defs[0]
@@ -107,7 +107,7 @@ public struct RedirectPlan: @unchecked Sendable {
             let section = elf.sections[index]
             if elf.type != 1, !section.contains(address: s.value) {
                 problems.append(.outsideItsSection(kernel: kernel, role: role, name: name, origin: r.origin, address: s.value,
-                                                   section: section.name, start: section.address, end: section.address &+ section.size))
+                                                   section: section.shownName, start: section.address, end: section.address &+ section.size))
                 return nil
             }
             return s
@@ -182,7 +182,7 @@ public struct RedirectPlan: @unchecked Sendable {
             throw KImageError.redirect(.tableSymbolMissing(kernel: kernel, symbol: name, suggestions: try resolver.suggestions(for: name)))
         }
         guard defs.count == 1 else {
-            throw KImageError.redirect(.tableSymbolAmbiguous(kernel: kernel, symbol: name, definitions: defs.map(resolver.describe)))
+            throw KImageError.redirect(.tableSymbolAmbiguous(kernel: kernel, symbol: name, count: defs.count, definitions: resolver.describe(defs)))
         }
         let s = defs[0]
         guard s.kind == .object || s.kind == .notype, s.sectionIndex < 0xFF00, Int(s.sectionIndex) < elf.sections.count else {
