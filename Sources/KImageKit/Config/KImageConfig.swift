@@ -30,6 +30,8 @@ public struct KImageConfig: Sendable, Equatable {
             text = ""
         }
         try self.init(text: text, path: path)
+        // No output of this run may replace it (`-o kimage.toml`).
+        DistinctFiles.noteConfiguration(path)
     }
 
     public init(text: String, path: String) throws {
