@@ -45,6 +45,11 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kimage
 	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/kimage
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/kimage/
+	@# templates/ld/layout.ld has placeholders: install each layout's script as kimage init renders it.
+	rm -f $(DESTDIR)$(PREFIX)/share/kimage/ld/layout.ld
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; for l in gopher kernel jinue; do \
+	    $(RELEASE_BIN) init "$$tmp/$$l" --layout $$l >/dev/null; \
+	    install -m 0644 "$$tmp/$$l/linker.ld" $(DESTDIR)$(PREFIX)/share/kimage/ld/$$l.ld; done
 
 clean:
 	rm -rf .build

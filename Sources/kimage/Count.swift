@@ -36,12 +36,11 @@ struct RedirectSourceOptions: ParsableArguments {
     }
 }
 
-extension RedirectCount.Format: ExpressibleByArgument {}
-
 struct Count: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "count",
         abstract: "Print how many redirects the sources define (the size of rt0's redirect table).",
+        usage: "kimage count (--go <dir> | --manifest <file>)... [<options>]",
         discussion: """
         rt0 reserves one .goredirectstbl slot per redirect, so it must be assembled with the \
         count of the same sources `kimage redirect` reads after linking. --depfile writes a make \
@@ -60,15 +59,21 @@ struct Count: ParsableCommand {
     @Option(help: "plain (the number alone), nasm, gas, ld, c, go-asm (`#define` for Go assembly's preprocessor), go (a const, after your package clause), or json (with every redirect and its file:line).")
     var format: RedirectCount.Format = .plain
 
-    @Option(help: ArgumentHelp("Also write a make rule: TARGET depends on every source file read.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the result to FILE instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Also write a make rule: the target depends on every source file read.", valueName: "file"))
     var depfile: String?
 
-    @Option(help: ArgumentHelp("The make target the depfile's rule is for (the rt0 object).", valueName: "target"))
+    @Option(help: ArgumentHelp("The depfile rule's target (default: the -o file).", valueName: "target"))
     var target: String?
 
     func validate() throws {
-        if (depfile == nil) != (target == nil) {
-            throw ValidationError("--depfile and --target go together: --depfile build/rt0.d --target build/rt0.o")
+        if depfile != nil && target == nil && output == nil {
+            throw ValidationError("--depfile needs the rule's target: give --target T (the rt0 object) or -o FILE, which it defaults to")
+        }
+        if depfile == nil && target != nil {
+            throw ValidationError("--target names the depfile rule's target: give --depfile FILE too")
         }
     }
 
@@ -76,10 +81,14 @@ struct Count: ParsableCommand {
         try reportingErrors {
             let redirectSources = try sources.sources()
             let collection = try redirectSources.collect()
-            if let depfile, let target {
+            let text = RedirectCount.render(collection, format: format) + "\n"
+            if let output {
+                try OutputFile.write(Array(text.utf8), to: output)
+            }
+            if let depfile, let target = target ?? output {
                 try RedirectCount.writeDepfile(depfile, target: target, sources: redirectSources, collection: collection)
             }
-            try StandardOutput.line(RedirectCount.render(collection, format: format))
+            if output == nil { try StandardOutput.write(text) }
         }
     }
 }

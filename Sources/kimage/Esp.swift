@@ -6,6 +6,7 @@ struct Esp: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "esp",
         abstract: "Write a FAT EFI system partition image that boots a kimage image under UEFI.",
+        usage: "kimage esp <image> --output <output> [<options>]",
         discussion: """
         The image (from kimage pack, without --no-efi) becomes \\EFI\\BOOT\\BOOTX64.EFI, which
         firmware starts from removable media; the kernel then gets kimage pack --cmdline. With
@@ -28,11 +29,14 @@ struct Esp: ParsableCommand {
     @Option(help: "Command line, passed by the UEFI shell through startup.nsh.")
     var cmdline: String?
 
-    @Option(help: "Size of the FAT image: bytes or K, M, G (default 32M).")
+    @Option(help: "Size of the FAT image: bytes or K, M, G.")
     var size: String = "32M"
 
     @Flag(help: "Print the result as JSON.")
     var json = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing but warnings and errors.")
+    var quiet = false
 
     func run() throws {
         try reportingErrors {
@@ -42,7 +46,7 @@ struct Esp: ParsableCommand {
             let report = try ESPImage.write(options)
             if json {
                 try StandardOutput.line(report.json().rendered())
-            } else {
+            } else if !quiet {
                 try StandardOutput.line(report.text)
             }
         }

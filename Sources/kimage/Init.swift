@@ -5,6 +5,7 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Write a small kernel project that builds with gcc, nasm, ld and kimage.",
+        usage: "kimage init <directory> [--arch <arch>] [--layout <layout>] [<options>]",
         discussion: """
         The project has C and nasm sources, a linker script for the layout, the redirect
         installer, a Makefile (over kimage.mk) that calls kimage count, redirect and pack, a
@@ -24,48 +25,32 @@ struct Init: ParsableCommand {
     @Argument(help: "The directory to write (created when missing; must be empty unless --force).")
     var directory: String
 
-    @Option(help: "x86_64 or i386 (default: x86_64, or the layout's).")
-    var arch: String?
+    @Option(help: "The CPU (default: x86_64, or the layout's).")
+    var arch: KernelArch?
 
-    @Option(help: "gopher, kernel or jinue (default: gopher for x86_64, jinue for i386).")
-    var layout: String?
+    @Option(help: "Where the kernel is linked (default: gopher for x86_64, jinue for i386).")
+    var layout: KernelLayout?
 
-    @Option(name: .customLong("lang"), help: "c (C and nasm, built by the Makefile) or go (an amd64 Go kernel built by kimage link; needs Go installed).")
-    var language: String = "c"
+    @Option(name: .customLong("lang"), help: "c: C and nasm, built by the Makefile; go: an amd64 Go kernel built by kimage link (needs Go).")
+    var language: KernelLanguage = .c
 
     @Flag(help: "Write into a directory that is not empty, overwriting the project's files.")
     var force = false
 
+    @Flag(name: .shortAndLong, help: "Print nothing but warnings and errors.")
+    var quiet = false
+
     func validate() throws {
         let (arch, _) = try choose()
-        guard let lang = KernelLanguage(rawValue: language) else {
-            throw ValidationError("unknown --lang \(language); expected c or go")
-        }
-        if lang == .go && arch != .x86_64 {
+        if language == .go && arch != .x86_64 {
             throw ValidationError("--lang go writes an amd64 Go kernel: use --arch x86_64 (layout gopher or kernel)")
         }
     }
 
     /// The arch and layout asked for; a mismatch or an unknown name is a usage error (exit 64).
     func choose() throws -> (KernelArch, KernelLayout) {
-        let archValue: KernelArch?
-        if let arch {
-            guard let a = KernelArch(rawValue: arch) else {
-                throw ValidationError("unknown --arch \(arch); expected x86_64 or i386")
-            }
-            archValue = a
-        } else {
-            archValue = nil
-        }
-        var layoutValue: KernelLayout?
-        if let layout {
-            guard let l = KernelLayout(rawValue: layout) else {
-                throw ValidationError("unknown --layout \(layout); expected gopher, kernel or jinue")
-            }
-            layoutValue = l
-        }
-        let a = archValue ?? layoutValue?.arch ?? .x86_64
-        let l = layoutValue ?? a.defaultLayout
+        let a = arch ?? layout?.arch ?? .x86_64
+        let l = layout ?? a.defaultLayout
         guard l.arch == a else {
             throw ValidationError("layout \(l.rawValue) is for \(l.arch.rawValue), not \(a.rawValue): use --arch \(l.arch.rawValue), or a layout for \(a.rawValue)")
         }
@@ -75,8 +60,9 @@ struct Init: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (arch, layout) = try choose()
-            let project = try InitProject(arch: arch, layout: layout, language: KernelLanguage(rawValue: language) ?? .c)
+            let project = try InitProject(arch: arch, layout: layout, language: language, kimageFallback: InitProject.runningExecutable())
             let (files, overwritten) = try project.write(to: directory, force: force)
+            if quiet { return }
             try StandardOutput.line("kimage init: wrote an \(arch.rawValue) \(project.language == .go ? "Go " : "")kernel (\(layout.rawValue) layout) in \(directory):")
             for file in files { try StandardOutput.line("  \(file.path)") }
             if !overwritten.isEmpty {

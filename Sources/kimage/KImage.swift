@@ -22,6 +22,9 @@ struct KImage: ParsableCommand {
         (read from the working directory, or named with --config FILE); flags override it.
         `kimage init DIR` writes a kernel project that uses all of this; `kimage link` runs go
         and ld itself (Go kernels: `kimage init DIR --lang go`).
+
+        Exit status: 0 success, 1 failure, 64 usage error. The full manual: `man kimage`
+        (and `man kimage-COMMAND`) once `make install` has run, and the README.
         """,
         version: KImageVersion.string,
         subcommands: [Count.self, Redirect.self, Pagetables.self, Pack.self, Esp.self, Inspect.self, Init.self, Link.self, GenerateIncludes.self]
@@ -45,7 +48,37 @@ struct KImage: ParsableCommand {
             printError("kimage: error: \(error)")
             Foundation.exit(ExitCode.failure.rawValue)
         }
-        main(arguments)
+        if let message = CommandLineCheck.unknownCommand(arguments) {
+            printError("kimage: error: \(message)")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            finish(with: error, arguments: arguments)
+        }
+    }
+
+    /// One error format for every failure: `kimage: error: MESSAGE` on stderr; usage errors
+    /// (exit 64) point at the command's --help. Help, --version and completion scripts go to
+    /// stdout with status 0.
+    static func finish(with error: Error, arguments: [String]) -> Never {
+        if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
+        let code = exitCode(for: error)
+        if code == .success {
+            try? StandardOutput.write(Array((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(0)
+        }
+        var message = message(for: error)
+        if code == .validationFailure {
+            message = CommandLineCheck.unknownOption(arguments) ?? message
+        }
+        if !message.isEmpty { printError("kimage: error: \(message)") }
+        if code == .validationFailure, let command = arguments.first, CommandLineCheck.commandNames.contains(command) {
+            printError("usage: kimage \(command) --help")
+        }
+        Foundation.exit(code.rawValue)
     }
 }
 

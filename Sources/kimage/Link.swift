@@ -1,8 +1,6 @@
 import ArgumentParser
 import KImageKit
 
-extension KernelLayout: ExpressibleByArgument {}
-
 struct Link: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "link",
@@ -26,7 +24,7 @@ struct Link: ParsableCommand {
     @Option(name: .shortAndLong, help: "The kernel ELF to write.")
     var output: String
 
-    @Option(help: "A layout kimage ships: gopher (0xFFFF800000000000 + 1 MiB), kernel (0xFFFFFFFF80000000 + 1 MiB), jinue (0xC0000000 + 1 MiB, i386). Default gopher.")
+    @Option(help: "A layout kimage ships (gopher: 0xFFFF800000000000 + 1 MiB; kernel: 0xFFFFFFFF80000000 + 1 MiB; jinue: 0xC0000000 + 1 MiB, i386). Default gopher.")
     var layout: KernelLayout?
 
     @Option(help: ArgumentHelp("Your own linker script instead of a layout (it may INCLUDE redirects.ld).", valueName: "file"))
@@ -62,6 +60,12 @@ struct Link: ParsableCommand {
     @Option(help: ArgumentHelp("Also write a make rule: OUTPUT depends on every input (objects, Go sources, manifests, script).", valueName: "file"))
     var depfile: String?
 
+    @Option(help: ArgumentHelp("The depfile rule's target (default: the -o file).", valueName: "target"))
+    var target: String?
+
+    @Flag(name: .shortAndLong, help: "Print nothing but warnings and errors.")
+    var quiet = false
+
     @Flag(help: "Print each command before it runs (shell syntax, for a Makefile).")
     var printCommands = false
 
@@ -74,6 +78,9 @@ struct Link: ParsableCommand {
         }
         if section != nil && tableSymbol != nil {
             throw ValidationError("--section and --table-symbol both name the redirect table; give one")
+        }
+        if target != nil && depfile == nil {
+            throw ValidationError("--target names the depfile rule's target: give --depfile FILE too")
         }
         if goPackages.isEmpty && objects.isEmpty {
             throw ValidationError("nothing to link: give at least one OBJECT or --go PKG")
@@ -98,8 +105,8 @@ struct Link: ParsableCommand {
             let report = try KernelLinker.link(options) { line in
                 if printCommands { try StandardOutput.line(line) }
             }
-            for line in report.redirectLines { try StandardOutput.line(line) }
-            if let depfile { try KernelLinker.writeDepfile(depfile, report: report) }
+            if !quiet { for line in report.redirectLines { try StandardOutput.line(line) } }
+            if let depfile { try KernelLinker.writeDepfile(depfile, report: report, target: target) }
         }
     }
 }

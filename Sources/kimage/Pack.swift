@@ -32,7 +32,8 @@ struct Pack: ParsableCommand {
     @Option(help: "Command line for the kernel when the boot loader passes none.")
     var cmdline: String = ""
 
-    @Option(name: .customLong("map"), help: "Extra mapping VIRT=PHYS+SIZE[:FLAGS], as for kimage pagetables (repeatable).")
+    @Option(name: .customLong("map"), help: ArgumentHelp("Extra mapping, as for kimage pagetables (repeatable).", valueName: "VIRT=PHYS+SIZE[:FLAGS]"),
+            transform: mappingArgument(.map))
     var maps: [String] = []
 
     @Option(help: "Top-level table slot that maps the tables themselves (gopher-os: 511), as for kimage pagetables.")
@@ -47,8 +48,8 @@ struct Pack: ParsableCommand {
     @Flag(name: .customLong("five-level"), help: "ELF64 kernels: 5-level tables (CR4.LA57, 57-bit virtual addresses) instead of 4-level ones; the CPU needs LA57.")
     var fiveLevel = false
 
-    @Option(help: "How the kernel is entered: auto (a multiboot2 header, else a multiboot header, else a Linux vmlinux, else kimage), kimage, multiboot, multiboot2 or linux.")
-    var handoff: String = "auto"
+    @Option(help: "How the kernel is entered: auto picks a multiboot2 header, else a multiboot header, else a Linux vmlinux, else kimage.")
+    var handoff: HandoffRequest = .auto
 
     @Flag(inversion: .prefixedNo, help: "Enter the kernel with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit); --no-sse leaves CR0/CR4 as they were for kernels that set them up themselves.")
     var sse = true
@@ -56,8 +57,8 @@ struct Pack: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Make the image also a PE32+ EFI application with kimage's EFI stub (UEFI firmware starts it; no EFI handover entry yet); --no-efi leaves the PE header out.")
     var efi = true
 
-    @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare: 2.11, 2.12 (default) or 2.13.")
-    var protocolVersion: String = "2.12"
+    @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare.")
+    var protocolVersion: ProtocolArgument = .v2_12
 
     @Option(help: "Own boot sector (raw, at most 512 bytes, ending in 0xAA55) instead of kimage's.")
     var bootsector: String?
@@ -71,14 +72,25 @@ struct Pack: ParsableCommand {
     @Option(name: .shortAndLong, help: "The image to write.")
     var output: String
 
-    @Option(help: "Also write a make rule `IMAGE: KERNEL LOADER` to this file.")
+    @Option(help: ArgumentHelp("Also write a make rule naming the kernel, the loader and own stubs.", valueName: "file"))
     var depfile: String?
+
+    @Option(help: ArgumentHelp("The depfile rule's target (default: the image).", valueName: "target"))
+    var target: String?
+
+    @Flag(name: .shortAndLong, help: "Print nothing but warnings and errors.")
+    var quiet = false
 
     @Flag(help: "Print the layout as JSON.")
     var json = false
 
     func validate() throws {
-        do { _ = try HandoffRequest.parse(handoff) } catch let error as KImageError { throw ValidationError(error.description) }
+        if target != nil && depfile == nil {
+            throw ValidationError("--target names the depfile rule's target: give --depfile FILE too")
+        }
+        if let recursive, !(0..<1024).contains(recursive) {
+            throw ValidationError("--recursive \(recursive) is no table slot; expected 0 to 511 (4-level, 5-level) or 0 to 1023 (32-bit paging)")
+        }
     }
 
     func run() throws {
@@ -94,18 +106,19 @@ struct Pack: ParsableCommand {
             options.embedELF = embedELF
             options.pae = pae
             options.fiveLevel = fiveLevel
-            options.handoff = try HandoffRequest.parse(handoff)
+            options.handoff = handoff
             options.sse = sse
             options.efi = efi
-            options.protocolVersion = try PackOptions.parseProtocol(protocolVersion)
+            options.protocolVersion = protocolVersion.version
             options.depfilePath = depfile
+            options.depfileTarget = target
             let report = try BootImagePacker.pack(options)
             for warning in report.warnings {
                 printError("kimage: warning: \(warning)")
             }
             if json {
                 try StandardOutput.line(report.json().rendered())
-            } else {
+            } else if !quiet {
                 try StandardOutput.line(report.text)
             }
         }

@@ -22,16 +22,19 @@ struct Pagetables: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "Paging mode: 32, pae, 4level or 5level.")
-    var mode: String
+    @Option(name: .long, help: "Paging mode.")
+    var mode: PagingMode
 
-    @Option(name: .long, help: ArgumentHelp("Identity-map START+SIZE[:FLAGS] (repeatable).", valueName: "START+SIZE[:FLAGS]"))
+    @Option(name: .long, help: ArgumentHelp("Identity-map START+SIZE[:FLAGS] (repeatable).", valueName: "START+SIZE[:FLAGS]"),
+            transform: mappingArgument(.identity))
     var identity: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Map VIRT=PHYS+SIZE[:FLAGS] (repeatable).", valueName: "VIRT=PHYS+SIZE[:FLAGS]"))
+    @Option(name: .long, help: ArgumentHelp("Map VIRT=PHYS+SIZE[:FLAGS] (repeatable).", valueName: "VIRT=PHYS+SIZE[:FLAGS]"),
+            transform: mappingArgument(.map))
     var map: [String] = []
 
-    @Option(name: .customLong("higher-half"), help: ArgumentHelp("Map OFFSET+p to p for p below SIZE (repeatable).", valueName: "OFFSET+SIZE[:FLAGS]"))
+    @Option(name: .customLong("higher-half"), help: ArgumentHelp("Map OFFSET+p to p for p below SIZE (repeatable).", valueName: "OFFSET+SIZE[:FLAGS]"),
+            transform: mappingArgument(.higherHalf))
     var higherHalf: [String] = []
 
     @Option(name: .customLong("from-elf"), help: ArgumentHelp("Map each PT_LOAD segment of KERNEL, p_vaddr onto p_paddr, flags from p_flags.", valueName: "KERNEL"))
@@ -40,28 +43,31 @@ struct Pagetables: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Point this slot of the top table back at itself.", valueName: "SLOT"))
     var recursive: Int?
 
-    @Option(name: .customLong("page-size"), help: ArgumentHelp("Largest page to use: 4K, 2M, 4M (mode 32) or 1G; default 4M in mode 32, else 2M.", valueName: "SIZE"))
-    var pageSize: String?
+    @Option(name: .customLong("page-size"), help: ArgumentHelp("Largest page to use (4M: mode 32 only; default 4M in mode 32, else 2M).", valueName: "SIZE"))
+    var pageSize: PageSizeArgument?
 
-    @Option(name: .long, help: ArgumentHelp("Physical address the tables will live at; required for bin and c, default 0 otherwise.", valueName: "PHYS"))
-    var base: String?
+    @Option(name: .long, help: ArgumentHelp("Physical address the tables will live at; required for bin and c, default 0 otherwise.", valueName: "PHYS"),
+            transform: addressArgument)
+    var base: UInt64?
 
-    @Option(name: .customLong("link-offset"), help: ArgumentHelp("nasm/gas: link address minus physical address of the tables; default 0.", valueName: "OFFSET"))
-    var linkOffset: String?
+    @Option(name: .customLong("link-offset"), help: ArgumentHelp("nasm/gas: link address minus physical address of the tables; default 0.", valueName: "OFFSET"),
+            transform: addressArgument)
+    var linkOffset: UInt64?
 
-    @Option(name: .customLong("symbol-prefix"), help: ArgumentHelp("nasm/gas/c: prefix of the emitted symbols (NAME_0, NAME_cr3, ...); default kimage_pt.", valueName: "NAME"))
+    @Option(name: .customLong("symbol-prefix"), help: ArgumentHelp("nasm/gas/c: prefix of the emitted symbols (NAME_0, NAME_cr3, ...).", valueName: "NAME"))
     var symbolPrefix: String = "kimage_pt"
 
-    @Option(name: .long, help: "Output: bin, nasm, gas, c, json or summary.")
-    var format: String = "summary"
+    @Option(name: .long, help: "Output format.")
+    var format: PageTablesFormat = .summary
 
-    @Option(name: .short, help: ArgumentHelp("Write the output to FILE (required for bin).", valueName: "FILE"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the output to FILE (required for bin; - is standard output).", valueName: "FILE"))
     var output: String?
 
+    @Flag(name: .shortAndLong, help: "Print nothing but warnings and errors.")
+    var quiet = false
+
     func validate() throws {
-        guard let f = PageTablesFormat(rawValue: format) else {
-            throw ValidationError("unknown --format `\(format)`; expected one of \(PageTablesFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let f = format
         if f == .bin && output == nil {
             throw ValidationError("--format bin writes binary: give -o FILE")
         }
@@ -76,30 +82,32 @@ struct Pagetables: ParsableCommand {
         if identity.isEmpty && map.isEmpty && higherHalf.isEmpty && fromELF == nil {
             throw ValidationError("no mappings: give --identity, --map, --higher-half or --from-elf")
         }
+        // A page size the mode lacks or a recursive slot it cannot have is a usage error too.
+        do { _ = try PageTableBuilder(mode: mode, maxPageSize: pageSize?.bytes, recursiveSlot: recursive) } catch let error as KImageError {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {
         try reportingErrors {
-            let mode = try PagingMode(parsing: self.mode)
-            let cap = try pageSize.map { try PageSize.parse($0) }
-            var builder = try PageTableBuilder(mode: mode, maxPageSize: cap, recursiveSlot: recursive)
+            var builder = try PageTableBuilder(mode: mode, maxPageSize: pageSize?.bytes, recursiveSlot: recursive)
             for spec in identity { try builder.add(MappingSpec.parse(spec, as: .identity)) }
             for spec in map { try builder.add(MappingSpec.parse(spec, as: .map)) }
             for spec in higherHalf { try builder.add(MappingSpec.parse(spec, as: .higherHalf)) }
             if let fromELF {
                 try builder.add(Mapping.fromLoadSegments(of: ELFFile(path: fromELF)))
             }
-            let baseAddress = try base.map { try AddressParser.parse($0) } ?? 0
-            let offset = try linkOffset.map { try AddressParser.parse($0) } ?? 0
+            let baseAddress = base ?? 0
+            let offset = linkOffset ?? 0
             let tables = try builder.build(base: baseAddress)
-            let f = PageTablesFormat(rawValue: format)!
+            let f = format
             let bytes = tables.emit(f, linkOffset: offset, symbolPrefix: symbolPrefix)
-            if let output {
+            if let output, output != "-" {
                 try DistinctFiles.check(outputs: [NamedPath("-o", "the tables", output)],
                                         inputs: fromELF.map { [NamedPath("--from-elf", "the kernel", $0)] } ?? [])
                 try OutputFile.write(to: output) { (sink: inout FileSink) throws in try sink.write(bytes) }
-                if f == .bin {
-                    try StandardOutput.line("CR3 \(hex(tables.cr3)): \(tables.tableCount) tables, \(tables.byteCount) bytes at \(hex(tables.base)) in \(output)")
+                if f == .bin && !quiet {
+                    printError("CR3 \(hex(tables.cr3)): \(tables.tableCount) tables, \(tables.byteCount) bytes at \(hex(tables.base)) in \(output)")
                 }
             } else {
                 try StandardOutput.write(bytes)

@@ -52,6 +52,9 @@ struct Redirect: ParsableCommand {
         }
     }
 
+    @Flag(name: .shortAndLong, help: "Print nothing but warnings and errors.")
+    var quiet = false
+
     func run() throws {
         try reportingErrors {
             let redirectSources = try sources.sources()
@@ -65,7 +68,7 @@ struct Redirect: ParsableCommand {
             if json {
                 try StandardOutput.line(plan.json(output: dryRun ? nil : destination))
             } else {
-                for line in plan.lines { try StandardOutput.line(line) }
+                if !quiet { for line in plan.lines { try StandardOutput.line(line) } }
             }
             if plan.spareSlots > 0 {
                 printError("kimage: note: \(plan.spareSlots) spare slot\(plan.spareSlots == 1 ? "" : "s") of \(plan.section) zero-filled; the boot code must stop at the first zero entry")

@@ -12,7 +12,7 @@ import TestSupport
         for name in try FileManager.default.subpathsOfDirectory(atPath: source) {
             if name == "build" || name.hasPrefix("build/") || name == "kimage_redirects.h" { continue }
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: source + "/" + name, isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: source + "/" + name, isDirectory: &isDir)
             if isDir.boolValue {
                 try FileManager.default.createDirectory(atPath: dir.file(name), withIntermediateDirectories: true)
             } else {

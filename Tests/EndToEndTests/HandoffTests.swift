@@ -116,7 +116,7 @@ import TestSupport
         try refusals.expectRefusal(["--kernel", elf, "--handoff", "linux", "-o", dir.file("k.img")], dir: dir, inputs: [elf],
                                    ["--handoff linux was given", "is no vmlinux", "lies in no executable segment's physical range"])
         try refusals.expectRefusal(["--kernel", elf, "--handoff", "multiboot3", "-o", dir.file("k.img")], dir: dir, inputs: [elf],
-                                   status: 64, ["--handoff multiboot3 is not a handoff", "auto, kimage, multiboot, multiboot2, linux"])
+                                   status: 64, ["'multiboot3' is invalid for '--handoff <handoff>'", "'auto', 'kimage', 'multiboot', 'multiboot2' or 'linux'"])
         // No multiboot header: an explicit multiboot handoff has nothing to honour.
         try refusals.expectRefusal(["--kernel", elf, "--handoff", "multiboot2", "-o", dir.file("k.img")], dir: dir, inputs: [elf],
                                    ["--handoff multiboot2 was given", "no valid multiboot2 header", "magic 0xE85250D6"])

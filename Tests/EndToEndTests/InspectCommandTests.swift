@@ -13,11 +13,11 @@ import TestSupport
 
     /// Runs `arguments`, expects exit 1 and `message` on stderr, and proves `input` unchanged
     /// and the directory as it was.
-    func expectRefusal(_ arguments: [String], input: String, in dir: TemporaryDirectory, message: String) throws {
+    func expectRefusal(_ arguments: [String], input: String, in dir: TemporaryDirectory, status: Int32 = 1, message: String) throws {
         let before = try contentsOf(input)
         let listing = try dir.contents()
         let r = try kimage(arguments)
-        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.status == status, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.hasPrefix("kimage: error: "), "\(r.stderr)")
         #expect(r.stderr.contains(message), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
@@ -195,7 +195,7 @@ import TestSupport
         try expectRefusal(["inspect", blob], input: blob, in: dir,
                           message: "so kimage reads it as a page-table blob, which needs --mode and --base: give --mode 32|pae|4level|5level")
         try expectRefusal(["inspect", blob, "--mode", "pae"], input: blob, in: dir, message: "which needs --base")
-        try expectRefusal(["inspect", blob, "--mode", "6level", "--base", "0x300000"], input: blob, in: dir, message: "6level")
+        try expectRefusal(["inspect", blob, "--mode", "6level", "--base", "0x300000"], input: blob, in: dir, status: 64, message: "6level")
         // Built for 0x300000, read as if at 0x100000: the pointers leave the blob.
         try expectRefusal(["inspect", blob, "--mode", "pae", "--base", "0x100000"], input: blob, in: dir, message: "outside the blob (0x100000-0x104000)")
         let r = try kimage(["inspect", blob, "--mode", "pae", "--base", "0x300000"])
@@ -220,7 +220,7 @@ import TestSupport
         let blob = dir.file("t.bin")
         try Data(count: 4096).write(to: URL(fileURLWithPath: blob))
         try expectRefusal(["inspect", blob, "--mode", "32", "--base", "0x100800"], input: blob, in: dir, message: "0x100800")
-        try expectRefusal(["inspect", blob, "--mode", "32", "--base", "0x10zz"], input: blob, in: dir, message: "0x10zz")
+        try expectRefusal(["inspect", blob, "--mode", "32", "--base", "0x10zz"], input: blob, in: dir, status: 64, message: "0x10zz")
         // Four tables, each entry pointing at the next and nothing at the bottom: 2^36 reads.
         var shared = [UInt8](repeating: 0, count: 4 * 4096)
         for t in 0..<3 { for i in 0..<512 { shared.storeLE(UInt64((t + 1) * 0x1000 + 3), at: t * 4096 + i * 8) } }

@@ -18,7 +18,7 @@ import TestSupport
         let lines = r.stdout.split(separator: "\n").map(String.init)
         let steps = ["kimage count --go . --format go-asm > ", "kimage count --go . --format ld > ", "cp templates/go/extld-relocatable ",
                      "cd . && CGO_ENABLED=0 GOARCH=amd64 GOOS=linux go build -buildvcs=false ", "objcopy --globalize-symbol=main.rt0.abi0 ",
-                     "cp templates/ld/gopher.ld ", "ld -m elf_x86_64 ", "kimage redirect ", "mv "]
+                     "# the gopher layout's linker script (the linker.ld kimage init writes) > ", "ld -m elf_x86_64 ", "kimage redirect ", "mv "]
         var at = 0
         for step in steps {
             let i = lines[at...].firstIndex { $0.hasPrefix(step) }

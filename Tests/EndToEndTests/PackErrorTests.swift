@@ -100,8 +100,8 @@ import TestSupport
     func unsupportedProtocol(version: String) throws {
         let dir = try TemporaryDirectory()
         let k = try PackFixture.build(Self.good64, in: dir)
-        try expectRefusal(["--kernel", k, "--protocol", version, "-o", dir.file("k.img")], dir: dir, inputs: [k],
-                          ["--protocol \(version) is not supported", "expected 2.11, 2.12 or 2.13"])
+        try expectRefusal(["--kernel", k, "--protocol", version, "-o", dir.file("k.img")], dir: dir, inputs: [k], status: 64,
+                          ["'\(version)' is invalid for '--protocol <protocol>'", "'2.11', '2.12' or '2.13'"])
     }
 
     @Test func commandLineLongerThanCmdlineSize() throws {
@@ -118,7 +118,9 @@ import TestSupport
                           ["--recursive"])
         try expectRefusal(["--kernel", k, "--recursive", "600", "-o", dir.file("k.img")], dir: dir, inputs: [k],
                           ["600"])
-        try expectRefusal(["--kernel", k, "--map", "0x1000+4K", "-o", dir.file("k.img")], dir: dir, inputs: [k],
+        try expectRefusal(["--kernel", k, "--recursive", "1024", "-o", dir.file("k.img")], dir: dir, inputs: [k], status: 64,
+                          ["--recursive 1024 is no table slot"])
+        try expectRefusal(["--kernel", k, "--map", "0x1000+4K", "-o", dir.file("k.img")], dir: dir, inputs: [k], status: 64,
                           ["--map", "VIRT=PHYS+SIZE"])
         // A --map on top of the kernel's own mapping: the builder's conflict, nothing written.
         try expectRefusal(["--kernel", k, "--map", "0xFFFF800000100000=0x5000000+4K", "-o", dir.file("k.img")],

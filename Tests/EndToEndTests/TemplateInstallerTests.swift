@@ -38,7 +38,7 @@ import TestSupport
             break
         }
         // The poison entry goes right after the table's last slot, in a section of its own.
-        let script = try Templates.text("ld/\(layout.rawValue).ld").replacingOccurrences(
+        let script = try layout.linkerScript().replacingOccurrences(
             of: "        __kimage_redirects_end = .;\n    } :rodata\n",
             with: "        __kimage_redirects_end = .;\n    } :rodata\n    .kimage_test_poison : { KEEP(*(.kimage_test_poison)) } :rodata\n")
         #expect(script.contains(".kimage_test_poison"))

@@ -69,7 +69,7 @@ import KImageKit
         #expect(config.arguments(for: "pagetables", userArguments: []) == [
             "--mode", "4level", "--identity", "0+8M", "--higher-half", "0xFFFF800000000000+8M",
             "--map", "0xC0000000=0+2M:rx", "--recursive", "511", "--page-size", "2M", "--base", "1048576",
-            "--link-offset", "0", "--format", "summary", "--from-elf", "build/kernel.elf", "-o", "build/tables.bin",
+            "--link-offset", "0", "--format", "summary", "--from-elf", "build/kernel.elf", "--output", "build/tables.bin",
         ])
         let pack = config.arguments(for: "pack", userArguments: [])
         #expect(pack.starts(with: ["--kernel", "build/kernel.elf", "--loader", "build/loader.elf", "--cmdline", "console=ttyS0"]))

@@ -83,7 +83,38 @@ import TestSupport
         }
     }
 
+    /// The Makefile's fallback binary is one `$(if ...)` argument the shell reads back as the
+    /// path; a path make cannot carry leaves plain `kimage`.
+    @Test func theMakefileFallsBackToTheBinaryThatWroteIt() throws {
+        func kimageLine(_ path: String?) throws -> String {
+            let makefile = try #require(try InitProject(arch: .x86_64, layout: .gopher, kimageFallback: path).files().first { $0.path == "Makefile" })
+            return try #require(makefile.contents.split(separator: "\n").first { $0.hasPrefix("KIMAGE ?=") }.map(String.init))
+        }
+        #expect(try kimageLine("/opt/k/bin/kimage") == "KIMAGE ?= $(if $(shell command -v kimage 2>/dev/null),kimage,/opt/k/bin/kimage)")
+        #expect(try kimageLine("/home/o'neil/$x/kimage") == "KIMAGE ?= $(if $(shell command -v kimage 2>/dev/null),kimage,'/home/o'\\''neil/$$x/kimage')")
+        for unfit in ["/a b/kimage", "/a#b/kimage", "/a,b/kimage", "/a(b)/kimage", "relative/kimage", nil] {
+            #expect(try kimageLine(unfit) == "KIMAGE ?= $(if $(shell command -v kimage 2>/dev/null),kimage,kimage)")
+        }
+    }
+
     /// The installer and linker-script templates assemble and link as they are shipped.
+    /// One template serves every layout; what differs comes from the layout and the redirect table
+    /// entry's declaration, so a script cannot size a slot differently from what redirect fills.
+    @Test func oneLinkerScriptTemplateRenderedPerLayout() throws {
+        #expect(Templates.names.filter { $0.hasPrefix("ld/") } == [KernelLayout.linkerScriptTemplate])
+        for layout in KernelLayout.allCases {
+            let script = try layout.linkerScript()
+            let bits64 = layout.arch == .x86_64
+            let slot = RedirectTable.entrySize(for: bits64 ? .elf64 : .elf32)
+            #expect(script.hasPrefix("/* kimage layout \"\(layout.rawValue)\": a \(bits64 ? 64 : 32)-bit kernel"))
+            #expect(script.contains("OUTPUT_FORMAT(\"\(bits64 ? "elf64-x86-64" : "elf32-i386")\")"))
+            #expect(script.contains("KERNEL_VIRTUAL_BASE = 0x\(String(layout.virtualBase, radix: 16, uppercase: true));"))
+            #expect(script.contains("KERNEL_PHYSICAL_START = 0x100000;"))
+            #expect(script.contains("NUM_REDIRECTS * \(slot);") && script.contains(".goredirectstbl ALIGN(\(slot))"))
+            #expect(!script.contains("{{"), "\(layout): a placeholder left")
+        }
+    }
+
     @Test func linkerScriptsSizeTheTableFromNumRedirects() throws {
         for layout in KernelLayout.allCases {
             for count in [0, 1, 3] {
@@ -99,7 +130,7 @@ import TestSupport
                     """, in: dir, name: "entry", format: bits64 ? "elf64" : "elf32")
                 try dir.write("redirects.ld", "NUM_REDIRECTS = \(count);\n")
                 // -L before -T: ld resolves the script's INCLUDE when it reads -T.
-                let script = try dir.write("k.ld", try Templates.text("ld/\(layout.rawValue).ld"))
+                let script = try dir.write("k.ld", try layout.linkerScript())
                 let elf = dir.file("k.elf")
                 try mustRun("ld", ["-m", bits64 ? "elf_x86_64" : "elf_i386", "-nostdlib", "-z", "noexecstack",
                                    "-L", dir.path, "-T", script, "-o", elf, entry, installer])

@@ -14,8 +14,10 @@ public enum OVMF {
         }
     }
 
-    /// Boots from `esp` (a FAT image) or, with `kernel`, OVMF's own -kernel loader.
-    public static func boot(esp: String? = nil, kernel: String? = nil, append: String? = nil, memory: String = "256M",
+    /// Boots from `esp` (a FAT image) or, with `kernel`, OVMF's own -kernel loader. `network`
+    /// replaces `-net none` (iPXE needs a NIC); `extra` goes last.
+    public static func boot(esp: String? = nil, kernel: String? = nil, append: String? = nil, initrd: String? = nil,
+                            memory: String = "256M", network: [String]? = nil, extra: [String] = [],
                             in dir: TemporaryDirectory, timeout: TimeInterval = 90) throws -> QEMU.Boot {
         try requireFirmware()
         let varsCopy = dir.file("OVMF_VARS-\(UUID().uuidString).fd")
@@ -24,13 +26,15 @@ public enum OVMF {
         var args = ["-machine", "q35,accel=tcg", "-m", memory, "-smp", "1",
                     "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(code)",
                     "-drive", "if=pflash,format=raw,unit=1,file=\(varsCopy)",
-                    "-serial", "stdio", "-display", "none", "-monitor", "none", "-net", "none", "-no-reboot",
+                    "-serial", "stdio", "-display", "none", "-monitor", "none", "-no-reboot",
                     "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+        args += network ?? ["-net", "none"]
         if let esp {
             args += ["-drive", "if=none,id=esp,format=raw,file=\(esp)", "-device", "virtio-blk-pci,drive=esp,bootindex=0"]
         }
         if let kernel { args += ["-kernel", kernel] }
         if let append { args += ["-append", append] }
-        return try QEMU.boot(arguments: args, timeout: timeout)
+        if let initrd { args += ["-initrd", initrd] }
+        return try QEMU.boot(arguments: args + extra, timeout: timeout)
     }
 }

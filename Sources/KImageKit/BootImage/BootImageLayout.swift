@@ -180,7 +180,11 @@ public struct BootImageLayout: Sendable {
         let bootInfoOffset = alignUp(planOffset + plan.encodedSize, Int(pageSize))
         let template = multiboot.map {
             MultibootInfoTemplate(handoff: handoff.handoff, framebuffer: $0.wantsFramebuffer, sections: $0.sections,
-                                  cmdlineCapacity: Int(bootInfo.cmdlineCapacity))
+                                  cmdlineCapacity: Int(bootInfo.cmdlineCapacity), loadBase: $0.loadBase)
+        }
+        if let multiboot {
+            notes.append("entered at \(hex(multiboot.entry)): \(multiboot.entryReason)")
+            if let r = multiboot.relocation { notes.append("relocatable kernel " + r) }
         }
         let handoffDataOffset = alignUp(bootInfoOffset + (linux ? BootParams.regionSize : bootInfo.size), 16)
         let handoffDataSize = template?.encode(base: 0, sectionAddresses: [:]).count ?? 0

@@ -256,8 +256,8 @@ public struct PackReport: Sendable, Equatable {
 
 extension BootImagePacker {
     /// `IMAGE: KERNEL LOADER` for make's -include, escaped by the one make escaper count uses.
-    public static func depfileRule(_ report: PackReport) throws -> String {
-        try MakeRule.text(target: report.image, prerequisites: report.inputs, phony: false)
+    public static func depfileRule(_ report: PackReport, target: String? = nil) throws -> String {
+        try MakeRule.text(target: target ?? report.image, prerequisites: report.inputs, phony: false)
     }
 
     /// The image's temporary is renamed only once the depfile's is written too: a depfile that
@@ -265,7 +265,7 @@ extension BootImagePacker {
     static func commit(_ image: PendingOutput, report: PackReport, options: PackOptions) throws {
         var depfile: PendingOutput?
         if let path = options.depfilePath {
-            let rule = try depfileRule(report)
+            let rule = try depfileRule(report, target: options.depfileTarget)
             depfile = try OutputFile.prepare(to: path) { sink in try sink.write(Array(rule.utf8)) }
         }
         try image.commit()

@@ -97,6 +97,8 @@ public enum Multiboot2Info {
     public static let tagSMBIOS: UInt32 = 13
     public static let tagACPIOld: UInt32 = 14
     public static let tagACPINew: UInt32 = 15
+    /// u32 load_base_addr: where the image's lowest byte was loaded.
+    public static let tagLoadBase: UInt32 = 21
     /// Memory map entries: u64 base, u64 length, u32 type, u32 reserved.
     public static let mmapEntrySize = 24
     /// Framebuffer tag: u64 addr, u32 pitch, width, height, u8 bpp, u8 type, u16 reserved.

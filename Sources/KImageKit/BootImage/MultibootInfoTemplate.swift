@@ -70,6 +70,8 @@ struct MultibootInfoTemplate: Sendable, Equatable {
     let framebuffer: Bool
     let sections: SectionHeaders?
     let cmdlineCapacity: Int
+    /// The lowest physical address the kernel is loaded at (MBI2 tag 21).
+    var loadBase: UInt64 = 0
 
     /// The pack-time part, for a template at physical `base`; its size does not depend on the addresses.
     func encode(base: UInt64, sectionAddresses: [Int: UInt64]) -> [UInt8] {
@@ -119,6 +121,10 @@ struct MultibootInfoTemplate: Sendable, Equatable {
             info = b.count
             module = 0
             b += [UInt8](repeating: 0, count: Multiboot2Info.headerSize)
+            // GRUB 2.06 gives the load base first, to every kernel (the spec: to relocatable ones).
+            var base: [UInt8] = []
+            base.appendLE(UInt32(truncatingIfNeeded: loadBase))
+            b += Multiboot2Info.tag(Multiboot2Info.tagLoadBase, base)
             b += Multiboot2Info.tag(Multiboot2Info.tagBootLoaderName, Array(Self.loaderName.utf8) + [0])
             var elf: [UInt8] = []
             elf.appendLE(UInt32(sections?.headers.count ?? 0))

@@ -14,6 +14,10 @@ struct MultibootLoading {
     /// The section headers for syms / the ELF sections tag (none with address-field loading:
     /// GRUB gives no ELF sections then).
     let sections: MultibootInfoTemplate.SectionHeaders?
+    /// The lowest physical address loaded, for the MBI2 load base tag (21).
+    let loadBase: UInt64
+    /// Where a relocatable (MB2 tag 10) kernel goes and why, for pack's report; nil otherwise.
+    let relocation: String?
 
     init?(handoff: Handoff, kernel: ELFFile, head: [UInt8]) throws {
         let path = kernel.path
@@ -21,6 +25,7 @@ struct MultibootLoading {
         var address: (headerOffset: Int, headerAddr: UInt32, loadAddr: UInt32, loadEnd: UInt32, bssEnd: UInt32)?
         var entryOverride: (UInt64, String)?
         var framebuffer = false
+        var relocatable: Multiboot2Header.Tag?
         switch handoff {
         case .kimage, .linux:
             return nil
@@ -47,8 +52,10 @@ struct MultibootLoading {
             if let t = h.tag(3) {
                 entryOverride = (UInt64(t.word(0)), "the header's entry address tag")
             }
+            relocatable = h.tag(10)
         }
 
+        var placed: [ELFSegment]
         if let a = address {
             // The header's address fields tie file offsets to physical addresses: the header at
             // header_addr, so file offset (header offset - (header_addr - load_addr)) is loaded at load_addr.
@@ -75,17 +82,19 @@ struct MultibootLoading {
                     fix: "set bss_end_addr to the end of the bss, or 0 for none"))
             }
             try kernel.file.load(offset: fileStart, count: loadEnd - loadAddr)
-            segments = [ELFSegment(index: 0, type: ELFSegment.typeLoad, flags: ELFSegment.flagR | ELFSegment.flagW | ELFSegment.flagX,
+            placed = [ELFSegment(index: 0, type: ELFSegment.typeLoad, flags: ELFSegment.flagR | ELFSegment.flagW | ELFSegment.flagX,
                                    offset: fileStart, virtualAddress: loadAddr, physicalAddress: loadAddr,
                                    fileSize: loadEnd - loadAddr, memorySize: bssEnd - loadAddr, alignment: 1)]
             sections = nil
         } else {
-            segments = kernel.loadSegments.filter { $0.memorySize > 0 }
+            placed = kernel.loadSegments.filter { $0.memorySize > 0 }
             sections = MultibootInfoTemplate.SectionHeaders(of: kernel)
             for s in sections?.carried ?? [] { try kernel.file.load(offset: s.offset, count: s.size) }
         }
         wantsFramebuffer = framebuffer
 
+        var entry: UInt64
+        var entryReason: String
         if let (e, why) = entryOverride {
             entry = e
             entryReason = why
@@ -93,14 +102,67 @@ struct MultibootLoading {
             // GRUB: the first program header whose virtual range holds e_entry, whatever its type.
             entry = kernel.entry - s.virtualAddress + s.physicalAddress
             entryReason = s.virtualAddress == s.physicalAddress ? "e_entry" : "e_entry \(hex(kernel.entry)) translated through segment \(s.index) to its physical address"
-        } else if segments.contains(where: { kernel.entry >= $0.physicalAddress && kernel.entry - $0.physicalAddress < $0.memorySize }) {
+        } else if placed.contains(where: { kernel.entry >= $0.physicalAddress && kernel.entry - $0.physicalAddress < $0.memorySize }) {
             entry = kernel.entry
             entryReason = "e_entry, a physical address"
         } else {
             throw KImageError.bootImage(.entryNotInSegment(path: path, entry: kernel.entry, handoff: handoff))
         }
+
+        let linkBase = placed.map(\.physicalAddress).min() ?? 0
+        var relocation: String?
+        if let tag = relocatable, !placed.isEmpty {
+            let base = try Self.relocatableBase(tag, linkBase: linkBase, size: placed.map { $0.physicalAddress &+ $0.memorySize }.max()! &- linkBase,
+                                                path: path, handoff: handoff)
+            relocation = base.reason
+            if base.address != linkBase {
+                // GRUB (multiboot_mbi2.c): every segment and the entry move by load base - link base.
+                let delta = base.address &- linkBase
+                placed = placed.map {
+                    ELFSegment(index: $0.index, type: $0.type, flags: $0.flags, offset: $0.offset, virtualAddress: $0.virtualAddress,
+                               physicalAddress: $0.physicalAddress &+ delta, fileSize: $0.fileSize, memorySize: $0.memorySize,
+                               alignment: $0.alignment)
+                }
+                entry = entry &+ delta
+                entryReason += ", moved with the image by \(hex(delta))"
+            }
+        }
+        segments = placed
+        loadBase = placed.map(\.physicalAddress).min() ?? 0
+        self.relocation = relocation
+        self.entry = entry
+        self.entryReason = entryReason
         guard entry < 1 << 32 else {
             throw KImageError.bootImage(.entryNotInSegment(path: path, entry: entry, handoff: handoff))
         }
+    }
+
+    /// Where a relocatable kernel (MB2 tag 10: min_addr, max_addr, align, preference) is loaded.
+    /// GRUB 2.06 takes the lowest or highest free RAM in [min_addr, max_addr]; the RAM a machine
+    /// has is not known at pack time, so kimage keeps the link address when the tag allows it
+    /// (the preference is not honoured) and else takes the lowest aligned address the tag allows
+    /// from 1 MiB on; the setup's RAM check stops the boot when that memory is missing.
+    static func relocatableBase(_ tag: Multiboot2Header.Tag, linkBase: UInt64, size: UInt64, path: String,
+                                handoff: Handoff) throws -> (address: UInt64, reason: String) {
+        let minAddr = UInt64(tag.word(0)), maxAddr = UInt64(tag.word(1)), align = max(UInt64(tag.word(2)), 1)
+        let range = "tag 10 (relocatable) allows \(hex(minAddr))..\(hex(maxAddr)), align \(hex(align))"
+        // GRUB's own check: the image must fit between min_addr and max_addr.
+        guard size <= maxAddr, minAddr <= maxAddr - size else {
+            throw KImageError.bootImage(.multibootRequestUnsupported(
+                path: path, handoff: handoff, what: "\(range), which cannot hold the image's \(hex(size)) bytes",
+                fix: "widen min_addr..max_addr to at least the image's size"))
+        }
+        if linkBase >= 0x10_0000, linkBase >= minAddr, linkBase % align == 0, linkBase + size <= maxAddr {
+            return (linkBase, "loaded at its link address \(hex(linkBase)): \(range)")
+        }
+        let low = max(minAddr, 0x10_0000)
+        let (rounded, overflow) = low.addingReportingOverflow(align - 1)
+        let candidate = rounded / align * align
+        guard !overflow, candidate + size <= maxAddr else {
+            throw KImageError.bootImage(.multibootRequestUnsupported(
+                path: path, handoff: handoff, what: "\(range); no aligned address from 1 MiB on leaves room for the image's \(hex(size)) bytes below max_addr",
+                fix: "lower min_addr or align, or raise max_addr"))
+        }
+        return (candidate, "moved from its link address \(hex(linkBase)) to \(hex(candidate)), the lowest address that \(range)")
     }
 }

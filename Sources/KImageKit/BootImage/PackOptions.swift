@@ -30,6 +30,8 @@ public struct PackOptions: Sendable {
     public var setup32Path: String?
     /// `--depfile`: a make rule `IMAGE: INPUTS`, written together with the image (both or neither).
     public var depfilePath: String?
+    /// `--target`: the depfile rule's target; nil is the image.
+    public var depfileTarget: String?
 
     public init(kernelPath: String, outputPath: String) {
         self.kernelPath = kernelPath

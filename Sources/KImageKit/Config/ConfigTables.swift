@@ -15,6 +15,7 @@ public enum ConfigTables {
 
     public static let count: [ConfigOption] = sources + [
         .init("format", .value),
+        .init("output", .value, short: "o", path: true),
         .init("depfile", .value, path: true),
         .init("target", .value),
     ]
@@ -28,6 +29,7 @@ public enum ConfigTables {
         .init("allow-spare", .flag),
         .init("dry-run", .flag),
         .init("json", .flag),
+        .init("quiet", .flag, short: "q"),
     ]
 
     public static let pagetables: [ConfigOption] = [
@@ -42,7 +44,8 @@ public enum ConfigTables {
         .init("link-offset", .value),
         .init("symbol-prefix", .value),
         .init("format", .value),
-        .init("output", .value, short: "o", shortOnly: true, path: true),
+        .init("output", .value, short: "o", path: true),
+        .init("quiet", .flag, short: "q"),
     ]
 
     public static let pack: [ConfigOption] = [
@@ -63,7 +66,9 @@ public enum ConfigTables {
         .init("setup32", .value, path: true),
         .init("output", .value, short: "o", path: true),
         .init("depfile", .value, path: true),
+        .init("target", .value),
         .init("json", .flag),
+        .init("quiet", .flag, short: "q"),
     ]
 
     /// kimage.toml's tables, in the order the README lists them.

@@ -103,8 +103,8 @@ public enum KernelLinker {
         } else {
             let layout = options.layout ?? .gopher
             script = tmp + "/\(layout.rawValue).ld"
-            try onCommand("cp templates/ld/\(layout.rawValue).ld " + LinkCommand.quote(script))
-            try OutputFile.write(Array(try Templates.text("ld/\(layout.rawValue).ld").utf8), to: script)
+            try onCommand("# the \(layout.rawValue) layout's linker script (the linker.ld kimage init writes) > " + LinkCommand.quote(script))
+            try OutputFile.write(Array(try layout.linkerScript().utf8), to: script)
         }
         let linked = tmp + "/kernel.elf"
         var ldArgs = ["-m", options.arch == .i386 ? "elf_i386" : "elf_x86_64", "-nostdlib", "-z", "noexecstack", "-z", "max-page-size=4096",
@@ -158,7 +158,7 @@ public enum KernelLinker {
         }.sorted().map { (directory.hasSuffix("/") ? directory : directory + "/") + $0 }
     }
 
-    public static func writeDepfile(_ path: String, report: Report) throws {
-        try OutputFile.write(Array(RedirectCount.depfile(target: report.output, prerequisites: report.inputs).utf8), to: path)
+    public static func writeDepfile(_ path: String, report: Report, target: String? = nil) throws {
+        try OutputFile.write(Array(RedirectCount.depfile(target: target ?? report.output, prerequisites: report.inputs).utf8), to: path)
     }
 }

@@ -1,7 +1,7 @@
 /// What `kimage link` was asked to build.
 public struct LinkOptions: Sendable {
     public var outputPath: String
-    /// A layout kimage ships (templates/ld/LAYOUT.ld), or nil when `scriptPath` is given.
+    /// A layout kimage ships (templates/ld/layout.ld rendered for it), or nil when `scriptPath` is given.
     public var layout: KernelLayout?
     public var scriptPath: String?
     /// Go packages (directories) each built into one relocatable object; also redirect sources.

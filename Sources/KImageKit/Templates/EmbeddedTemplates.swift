@@ -352,22 +352,20 @@ KIMAGE_PART_ZERO            equ 0x0C        ; u32
 %endif
 
 """#,
-        "ld/gopher.ld": #"""
-/* kimage layout "gopher": a 64-bit kernel linked at PAGE_OFFSET 0xFFFF800000000000 + 1 MiB and
- * loaded at physical 1 MiB (gopher-os's layout). Outside the top 2 GiB, so C code needs
- * -mcmodel=large. `kimage pack` maps every segment at its vaddr with its own permissions.
+        "ld/layout.ld": #"""
+/* kimage layout "{{layout}}": {{layout_summary}}
  *
  * NUM_REDIRECTS comes from redirects.ld, which `kimage count --format ld` writes; link with
- * -L on the directory holding it. The table reserves exactly NUM_REDIRECTS 16-byte slots
- * (u64 src, u64 dst) for `kimage redirect` to fill after the link. */
+ * -L on the directory holding it. The table reserves exactly NUM_REDIRECTS {{slot_size}}-byte slots
+ * ({{slot_field}} src, {{slot_field}} dst) for `kimage redirect` to fill after the link. */
 INCLUDE redirects.ld
 
-OUTPUT_FORMAT("elf64-x86-64")
-OUTPUT_ARCH(i386:x86-64)
+OUTPUT_FORMAT("{{output_format}}")
+OUTPUT_ARCH({{output_arch}})
 ENTRY(_start)
 
-KERNEL_VIRTUAL_BASE = 0xFFFF800000000000;
-KERNEL_PHYSICAL_START = 0x100000;
+KERNEL_VIRTUAL_BASE = {{virtual_base}};
+KERNEL_PHYSICAL_START = {{physical_start}};
 
 PHDRS
 {
@@ -394,11 +392,11 @@ SECTIONS
 
     /* Read-only at run time: the boot code only reads the table. The installer's empty
      * .goredirectstbl input section makes this PROGBITS (file bytes redirect can fill). */
-    .goredirectstbl ALIGN(16) : AT(ADDR(.goredirectstbl) - KERNEL_VIRTUAL_BASE)
+    .goredirectstbl ALIGN({{slot_size}}) : AT(ADDR(.goredirectstbl) - KERNEL_VIRTUAL_BASE)
     {
         __kimage_redirects_start = .;
         KEEP(*(.goredirectstbl))
-        . = __kimage_redirects_start + NUM_REDIRECTS * 16;
+        . = __kimage_redirects_start + NUM_REDIRECTS * {{slot_size}};
         __kimage_redirects_end = .;
     } :rodata
 
@@ -420,151 +418,7 @@ SECTIONS
     /DISCARD/ : { *(.note .note.*) *(.comment) *(.eh_frame .eh_frame_hdr) }
 }
 
-ASSERT(__kimage_redirects_end - __kimage_redirects_start == NUM_REDIRECTS * 16,
-       "kimage: .goredirectstbl holds more than NUM_REDIRECTS entries: an object defines table bytes of its own")
-
-"""#,
-        "ld/jinue.ld": #"""
-/* kimage layout "jinue": a 32-bit kernel linked at 0xC0000000 + 1 MiB (KLIMIT, the higher half
- * of Jinue) and loaded at physical 1 MiB. `kimage pack` maps every segment at its vaddr with its
- * own permissions (2-level tables; PAE with --pae).
- *
- * NUM_REDIRECTS comes from redirects.ld, which `kimage count --format ld` writes; link with
- * -L on the directory holding it. The table reserves exactly NUM_REDIRECTS 8-byte slots
- * (u32 src, u32 dst) for `kimage redirect` to fill after the link. */
-INCLUDE redirects.ld
-
-OUTPUT_FORMAT("elf32-i386")
-OUTPUT_ARCH(i386)
-ENTRY(_start)
-
-KERNEL_VIRTUAL_BASE = 0xC0000000;
-KERNEL_PHYSICAL_START = 0x100000;
-
-PHDRS
-{
-    text   PT_LOAD FLAGS(5);    /* r-x */
-    rodata PT_LOAD FLAGS(4);    /* r-- */
-    data   PT_LOAD FLAGS(6);    /* rw- */
-}
-
-SECTIONS
-{
-    . = KERNEL_VIRTUAL_BASE + KERNEL_PHYSICAL_START;
-    __kernel_start = .;
-
-    .text ALIGN(4096) : AT(ADDR(.text) - KERNEL_VIRTUAL_BASE)
-    {
-        *(.text.entry)
-        *(.text .text.*)
-    } :text
-
-    .rodata ALIGN(4096) : AT(ADDR(.rodata) - KERNEL_VIRTUAL_BASE)
-    {
-        *(.rodata .rodata.*)
-    } :rodata
-
-    /* Read-only at run time: the boot code only reads the table. The installer's empty
-     * .goredirectstbl input section makes this PROGBITS (file bytes redirect can fill). */
-    .goredirectstbl ALIGN(8) : AT(ADDR(.goredirectstbl) - KERNEL_VIRTUAL_BASE)
-    {
-        __kimage_redirects_start = .;
-        KEEP(*(.goredirectstbl))
-        . = __kimage_redirects_start + NUM_REDIRECTS * 8;
-        __kimage_redirects_end = .;
-    } :rodata
-
-    .data ALIGN(4096) : AT(ADDR(.data) - KERNEL_VIRTUAL_BASE)
-    {
-        *(.data .data.*)
-    } :data
-
-    .bss ALIGN(16) : AT(ADDR(.bss) - KERNEL_VIRTUAL_BASE)
-    {
-        __bss_start = .;
-        *(.bss .bss.*)
-        *(COMMON)
-        __bss_end = .;
-    } :data
-
-    __kernel_end = .;
-
-    /DISCARD/ : { *(.note .note.*) *(.comment) *(.eh_frame .eh_frame_hdr) }
-}
-
-ASSERT(__kimage_redirects_end - __kimage_redirects_start == NUM_REDIRECTS * 8,
-       "kimage: .goredirectstbl holds more than NUM_REDIRECTS entries: an object defines table bytes of its own")
-
-"""#,
-        "ld/kernel.ld": #"""
-/* kimage layout "kernel": a 64-bit kernel linked at 0xFFFFFFFF80000000 + 1 MiB (the top 2 GiB,
- * Emerald's layout) and loaded at physical 1 MiB. C code builds with -mcmodel=kernel;
- * `kimage pack` maps every segment at its vaddr with its own permissions.
- *
- * NUM_REDIRECTS comes from redirects.ld, which `kimage count --format ld` writes; link with
- * -L on the directory holding it. The table reserves exactly NUM_REDIRECTS 16-byte slots
- * (u64 src, u64 dst) for `kimage redirect` to fill after the link. */
-INCLUDE redirects.ld
-
-OUTPUT_FORMAT("elf64-x86-64")
-OUTPUT_ARCH(i386:x86-64)
-ENTRY(_start)
-
-KERNEL_VIRTUAL_BASE = 0xFFFFFFFF80000000;
-KERNEL_PHYSICAL_START = 0x100000;
-
-PHDRS
-{
-    text   PT_LOAD FLAGS(5);    /* r-x */
-    rodata PT_LOAD FLAGS(4);    /* r-- */
-    data   PT_LOAD FLAGS(6);    /* rw- */
-}
-
-SECTIONS
-{
-    . = KERNEL_VIRTUAL_BASE + KERNEL_PHYSICAL_START;
-    __kernel_start = .;
-
-    .text ALIGN(4096) : AT(ADDR(.text) - KERNEL_VIRTUAL_BASE)
-    {
-        *(.text.entry)
-        *(.text .text.*)
-    } :text
-
-    .rodata ALIGN(4096) : AT(ADDR(.rodata) - KERNEL_VIRTUAL_BASE)
-    {
-        *(.rodata .rodata.*)
-    } :rodata
-
-    /* Read-only at run time: the boot code only reads the table. The installer's empty
-     * .goredirectstbl input section makes this PROGBITS (file bytes redirect can fill). */
-    .goredirectstbl ALIGN(16) : AT(ADDR(.goredirectstbl) - KERNEL_VIRTUAL_BASE)
-    {
-        __kimage_redirects_start = .;
-        KEEP(*(.goredirectstbl))
-        . = __kimage_redirects_start + NUM_REDIRECTS * 16;
-        __kimage_redirects_end = .;
-    } :rodata
-
-    .data ALIGN(4096) : AT(ADDR(.data) - KERNEL_VIRTUAL_BASE)
-    {
-        *(.data .data.*)
-    } :data
-
-    .bss ALIGN(16) : AT(ADDR(.bss) - KERNEL_VIRTUAL_BASE)
-    {
-        __bss_start = .;
-        *(.bss .bss.*)
-        *(COMMON)
-        __bss_end = .;
-    } :data
-
-    __kernel_end = .;
-
-    /DISCARD/ : { *(.note .note.*) *(.comment) *(.eh_frame .eh_frame_hdr) }
-}
-
-ASSERT(__kimage_redirects_end - __kimage_redirects_start == NUM_REDIRECTS * 16,
+ASSERT(__kimage_redirects_end - __kimage_redirects_start == NUM_REDIRECTS * {{slot_size}},
        "kimage: .goredirectstbl holds more than NUM_REDIRECTS entries: an object defines table bytes of its own")
 
 """#,
@@ -632,7 +486,8 @@ clean:
 #   make run    boots it in QEMU with the serial port on this terminal
 #   make KIMAGE=/path/to/kimage run   uses another kimage binary
 # Go comes from the installed toolchain (Debian: apt-get install golang-go).
-KIMAGE ?= kimage
+# kimage from PATH when it is there, else the binary that wrote this file.
+KIMAGE ?= $(if $(shell command -v kimage 2>/dev/null),kimage,{{kimage}})
 BUILD = build
 QEMU = qemu-system-x86_64
 QEMU_FLAGS = -m 128M -serial stdio -display none -monitor none -no-reboot \
@@ -856,7 +711,8 @@ TEXT ·outl(SB), NOSPLIT, $0-8
 #   make        builds build/kernel.img (link, kimage redirect, kimage pack)
 #   make run    boots it in QEMU with the serial port on this terminal
 #   make KIMAGE=/path/to/kimage run   uses another kimage binary
-KIMAGE ?= kimage
+# kimage from PATH when it is there, else the binary that wrote this file.
+KIMAGE ?= $(if $(shell command -v kimage 2>/dev/null),kimage,{{kimage}})
 CC = gcc
 NASM = nasm
 LD = ld

@@ -16,8 +16,11 @@ public struct InitProject: Sendable {
     public let arch: KernelArch
     public let layout: KernelLayout
     public let language: KernelLanguage
+    /// What the Makefile runs when `kimage` is not on PATH: the binary that wrote the project,
+    /// so the printed `make run` works as typed from a build tree. nil: plain `kimage`.
+    public let kimageFallback: String?
 
-    public init(arch: KernelArch, layout: KernelLayout, language: KernelLanguage = .c) throws {
+    public init(arch: KernelArch, layout: KernelLayout, language: KernelLanguage = .c, kimageFallback: String? = nil) throws {
         guard layout.arch == arch else {
             throw KImageError.config(.layoutNeedsOtherArch(layout: layout.rawValue, layoutArch: layout.arch.rawValue, arch: arch.rawValue))
         }
@@ -25,18 +28,32 @@ public struct InitProject: Sendable {
         self.arch = arch
         self.layout = layout
         self.language = language
+        self.kimageFallback = kimageFallback.flatMap(InitProject.makeWord)
+    }
+
+    /// `path` as one argument of make's `$(if ...)` that the shell reads back unchanged, or nil
+    /// when it cannot be one (whitespace, `#`, `,` and parentheses end it whatever the quoting;
+    /// the project then runs plain `kimage`).
+    static func makeWord(_ path: String) -> String? {
+        guard path.hasPrefix("/"), !path.contains(where: { $0.isWhitespace || "#,()".contains($0) || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false }) else {
+            return nil
+        }
+        let plain = path.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/._+-=:@%".contains($0)) }
+        let quoted = plain ? path : "'" + path.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        return quoted.split(separator: "$", omittingEmptySubsequences: false).joined(separator: "$$")
     }
 
     /// The values the project templates' placeholders take.
     public var values: [String: String] {
         [
             "arch": arch.rawValue,
+            "kimage": kimageFallback ?? "kimage",
             "layout": layout.rawValue,
             "cflags": layout.cflags,
             "nasm_format": arch == .x86_64 ? "elf64" : "elf32",
             "ld_emulation": arch == .x86_64 ? "elf_x86_64" : "elf_i386",
             "qemu": arch == .x86_64 ? "qemu-system-x86_64" : "qemu-system-i386",
-        ]
+        ].merging(layout.linkerScriptValues) { project, _ in project }
     }
 
     /// (project path, template) pairs, in the order they are written.
@@ -57,13 +74,21 @@ public struct InitProject: Sendable {
             ("kimage.toml", "project/kimage.toml"),
             ("redirects.txt", "project/redirects.txt"),
             (".gitignore", "project/gitignore"),
-            ("linker.ld", "ld/\(layout.rawValue).ld"),
+            ("linker.ld", KernelLayout.linkerScriptTemplate),
             ("src/rt0.asm", "project/src/rt0_\(arch.rawValue).asm"),
             ("src/kimage_redirects.asm", "rt0/kimage_redirects_\(arch.rawValue).asm"),
             ("src/main.c", "project/src/main.c"),
             ("include/kimage/bootinfo.h", "include/kimage/bootinfo.h"),
             ("include/kimage/bootinfo.inc", "include/kimage/bootinfo.inc"),
         ]
+    }
+
+    /// The absolute path of the running kimage (/proc/self/exe), nil when the system hides it.
+    public static func runningExecutable() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public func files() throws -> [File] {

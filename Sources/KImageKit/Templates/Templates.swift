@@ -4,7 +4,7 @@ public enum Templates {
     /// Every embedded template's path under templates/, sorted.
     public static var names: [String] { EmbeddedTemplates.files.keys.sorted() }
 
-    /// The text of `name` (a path under templates/, e.g. "ld/gopher.ld").
+    /// The text of `name` (a path under templates/, e.g. "ld/layout.ld").
     public static func text(_ name: String) throws -> String {
         guard let text = EmbeddedTemplates.files[name] else {
             throw KImageError.config(.missingTemplate(name: name))

@@ -190,6 +190,34 @@ void kmain(const struct kimage_bootinfo *info, unsigned long magic) {
     put_dec(usable >> 20);
     serial_puts(" MiB usable\n");
 
+    /* Started by UEFI firmware (make run-uefi): what the EFI stub collected before it exited boot services. */
+    if (info->flags & KIMAGE_BIF_UEFI) {
+        const struct kimage_bootinfo_uefi *u = kimage_bootinfo_uefi((struct kimage_bootinfo *)info);
+        if (!u->efi_system_table || *(const uint64_t *)(uintptr_t)u->efi_system_table != 0x5453595320494249ull)
+            fail("UEFI flag set but the EFI system table has no \"IBI SYST\" signature");
+        const char *rsdp = (const char *)(uintptr_t)u->acpi_rsdp;
+        if (!rsdp || rsdp[0] != 'R' || rsdp[1] != 'S' || rsdp[2] != 'D' || rsdp[3] != ' ' || rsdp[4] != 'P')
+            fail("UEFI flag set but no ACPI RSDP (\"RSD PTR \")");
+        serial_puts("UEFI: system table ");
+        put_hex(u->efi_system_table);
+        serial_puts(", EFI memory map ");
+        put_dec(u->efi_memdesc_size ? u->efi_memmap_size / u->efi_memdesc_size : 0);
+        serial_puts(" descriptors, ACPI RSDP at ");
+        put_hex(u->acpi_rsdp);
+        serial_puts("\n");
+        if (u->framebuffer) {
+            serial_puts("UEFI: GOP framebuffer ");
+            put_dec(u->fb_width);
+            serial_puts("x");
+            put_dec(u->fb_height);
+            serial_puts(", ");
+            put_dec(u->fb_pitch);
+            serial_puts(" bytes per line, at ");
+            put_hex(u->framebuffer);
+            serial_puts("\n");
+        }
+    }
+
     put_range("image:       ", info->image, info->image_size);
     put_range("kernel:      ", info->kernel_start, info->kernel_end - info->kernel_start);
     put_range("loader ELF:  ", info->loader_elf, info->loader_elf_size);

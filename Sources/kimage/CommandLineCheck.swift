@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import KImageKit
+
+/// Checks ArgumentParser does late or not at all: a mistyped command is named as such (not as
+/// an unknown option of the root), and an unknown option wins over a command's own validation
+/// (`count --bogus` is about --bogus, not about missing sources).
+enum CommandLineCheck {
+    /// The visible command names (`help` included).
+    static var commandNames: [String] {
+        KImage.configuration.subcommands.filter { $0.configuration.shouldDisplay }.map { $0._commandName } + ["help"]
+    }
+
+    /// A usage message when the first word is no command; nil when it is one (or an option).
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        let all = KImage.configuration.subcommands.map { $0._commandName } + ["help"]
+        if all.contains(first) { return nil }
+        let names = commandNames
+        let hint = NearestName.closest(to: first, among: names).map { "did you mean `\($0)`? " } ?? ""
+        return "unknown command `\(first)`; \(hint)the commands are \(names.joined(separator: ", ")) (kimage --help)"
+    }
+
+    /// The first option the command does not declare, as a usage message with the nearest name.
+    static func unknownOption(_ arguments: [String]) -> String? {
+        guard let command = arguments.first, !command.hasPrefix("-") else { return nil }
+        let declared = declaredNames(of: command)
+        guard !declared.isEmpty else { return nil }
+        for argument in arguments.dropFirst() {
+            if argument == "--" { break }
+            guard argument.hasPrefix("-"), argument != "-", !argument.dropFirst().allSatisfy({ $0.isNumber }) else { continue }
+            let name = argument.hasPrefix("--") ? String(argument.split(separator: "=", maxSplits: 1)[0]) : String(argument.prefix(2))
+            if declared.contains(name) { continue }
+            let hint = NearestName.closest(to: name, among: declared.filter { $0.hasPrefix("--") }).map { "; did you mean \($0)?" } ?? ""
+            return "unknown option \(name) for kimage \(command)\(hint) (kimage \(command) --help lists them)"
+        }
+        return nil
+    }
+
+    /// Every option name `command` declares, hidden ones too, from ArgumentParser's own dump.
+    static func declaredNames(of command: String) -> Set<String> {
+        guard let data = KImage._dumpHelp().data(using: .utf8),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let tool = root["command"] as? [String: Any],
+              let subcommands = tool["subcommands"] as? [[String: Any]],
+              let sub = subcommands.first(where: { $0["commandName"] as? String == command }) else { return [] }
+        var names: Set<String> = ["--config"]
+        for argument in sub["arguments"] as? [[String: Any]] ?? [] {
+            for name in argument["names"] as? [[String: Any]] ?? [] {
+                guard let kind = name["kind"] as? String, let text = name["name"] as? String else { continue }
+                names.insert(kind == "short" ? "-" + text : "--" + text)
+            }
+        }
+        return names
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+import KImageKit
+import TestSupport
+
+/// The loader matrix under UEFI (OVMF, TCG): the boots UEFIBootTests does not already make. Each
+/// boot costs seconds, so each cell is proven once, by the fixture that adds the most:
+///
+/// | loader                         | a: ELF32 identity | b: ELF32 higher half | c/d: ELF64 | examples/hello |
+/// |--------------------------------|-------------------|----------------------|------------|----------------|
+/// | OVMF, ESP \EFI\BOOT\BOOTX64.EFI | UEFIBootTests (startup.nsh) | here        | UEFIBootTests (c, signed, loader) | here |
+/// | OVMF -kernel                   | here              | UEFIBootTests        | here (c)   |                |
+/// | GRUB EFI `linux` + initrd      |                   | here                 | here (c)   |                |
+/// | GRUB EFI `linuxefi` + initrd   |                   |                      | here (c)   |                |
+/// | systemd-boot                   |                   |                      | here (d, loader) |          |
+/// | iPXE EFI over TFTP             | here              |                      |            |                |
+///
+/// QEMU -kernel and GRUB BIOS `linux`/`linux16` are PackEndToEndTests'. The suite runs its
+/// boots in parallel (Swift Testing's default); each boot has its own directory and variable store.
+@Suite struct UEFILoaderTests {
+    static let initrdSize = 8192
+
+    func pack(_ spec: PackFixture.Spec, dir: TemporaryDirectory, extra: [String] = []) throws -> String {
+        let elf = try PackFixture.build(spec, in: dir)
+        let image = dir.file(spec.name + ".img")
+        let r = try kimage(["pack", "--kernel", elf, "-o", image] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        return image
+    }
+
+    func expectPass(_ boot: QEMU.Boot, _ what: String, lines: [String] = []) {
+        #expect(boot.debugExit == 0x10, "\(what) did not pass:\n\(boot.serial)\(boot.result.stderr)")
+        #expect(boot.serial.contains("PASS") && !boot.serial.contains("FAIL"), "\(what):\n\(boot.serial)")
+        for line in lines { #expect(boot.serial.contains(line), "\(what): no \"\(line)\" in\n\(boot.serial)") }
+    }
+
+    /// What a fixture built with expectUEFI checks and prints when the EFI stub started it.
+    static let uefiLines = ["ok booted by UEFI", "ok EFI system table signature", "ok ACPI RSDP", "ok EFI memory map",
+                            "ok GOP framebuffer", "ok E820 covers the RAM"]
+
+    @Test func elf32HigherHalfBootsAsBOOTX64EFIWithThePackCommandLine() throws {
+        let dir = try TemporaryDirectory()
+        var spec = PackFixture.Spec(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "b from pack",
+                                    ramMB: 256, paging: 1)
+        spec.expectUEFI = true
+        let image = try pack(spec, dir: dir, extra: ["--cmdline", "b from pack"])
+        let esp = dir.file("esp.img")
+        #expect(try kimage(["esp", "-o", esp, image]).status == 0)
+        let boot = try OVMF.boot(esp: esp, memory: "256M", in: dir)
+        // The firmware's removable-media boot passes no LoadOptions: the pack-time line is used.
+        expectPass(boot, "fixture b from BOOTX64.EFI",
+                   lines: Self.uefiLines + ["BdsDxe: starting Boot0001", "cmdline \"b from pack\""])
+    }
+
+    @Test(arguments: ["a", "c"])
+    func ovmfKernelLoaderStartsTheImageAsAPE(fixture: String) throws {
+        let dir = try TemporaryDirectory()
+        var spec = fixture == "a"
+            ? PackFixture.Spec(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: "ovmf-kernel a", ramMB: 256, paging: 0)
+            : PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "ovmf-kernel c",
+                               ramMB: 256, paging: 3, checkFault: true)
+        spec.expectUEFI = true
+        let image = try pack(spec, dir: dir, extra: ["--cmdline", "not this one"])
+        let boot = try OVMF.boot(kernel: image, append: spec.expectedCmdline, memory: "256M", in: dir)
+        expectPass(boot, "fixture \(fixture) under OVMF -kernel", lines: Self.uefiLines + ["cmdline \"\(spec.expectedCmdline)\""])
+    }
+
+    /// GRUB 2.06 EFI `linux` is GRUB's boot-protocol loader: it exits boot services itself and
+    /// enters the 32-bit setup with its boot_params (E820, command line, initrd), so the kernel
+    /// sees a boot-protocol boot (no UEFI extension: the EFI stub did not run).
+    @Test(arguments: ["b", "c"])
+    func grubEFILinuxBootsTheImageWithItsInitrd(fixture: String) throws {
+        let dir = try TemporaryDirectory()
+        let spec = fixture == "b"
+            ? PackFixture.Spec(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "grub-efi-b", ramMB: 256,
+                               paging: 1, initrdSize: Self.initrdSize)
+            : PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "grub-efi-c",
+                               ramMB: 256, paging: 3, initrdSize: Self.initrdSize, checkFault: true)
+        let image = try pack(spec, dir: dir)
+        let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
+        let boot = try GRUBEFIBoot.boot(image: image, command: "linux", append: spec.expectedCmdline, initrd: initrd, in: dir)
+        expectPass(boot, "GRUB EFI linux, fixture \(fixture)",
+                   lines: ["ok initrd bytes", "ok not booted by UEFI", "ok E820 covers the RAM",
+                           "BOOT_IMAGE=/kernel.img \(spec.expectedCmdline)"])
+    }
+
+    /// Debian's GRUB `linuxefi` needs the EFI handover entry (handover_offset and
+    /// XLF_EFI_HANDOVER_64). While the header does not offer it, GRUB must refuse with its own
+    /// message; once it does, the kernel must boot through the EFI stub with GRUB's initrd.
+    @Test func grubEFILinuxefiUsesTheHandoverEntryWhenTheHeaderOffersIt() throws {
+        let dir = try TemporaryDirectory()
+        var spec = PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "grub-linuxefi",
+                                    ramMB: 256, paging: 3, initrdSize: Self.initrdSize, checkFault: true)
+        spec.expectUEFI = true
+        let image = try pack(spec, dir: dir)
+        let header = try SetupHeader(decoding: try contentsOf(image), path: image)
+        let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
+        let boot = try GRUBEFIBoot.boot(image: image, command: "linuxefi", append: spec.expectedCmdline, initrd: initrd, in: dir)
+        if header.xloadflagNames.contains("XLF_EFI_HANDOVER_64") {
+            #expect(header.handoverOffset != 0)
+            expectPass(boot, "GRUB EFI linuxefi (handover entry)",
+                       lines: Self.uefiLines + ["ok initrd bytes", "BOOT_IMAGE=/kernel.img grub-linuxefi"])
+        } else {
+            #expect(header.handoverOffset == 0, "a handover offset without XLF_EFI_HANDOVER_64")
+            #expect(boot.serial.contains("kernel doesn't support EFI handover"), "\(boot.serial)")
+            #expect(boot.serial.contains(GRUBEFIBoot.refused) && !boot.serial.contains("kimage fixture"), "\(boot.serial)")
+        }
+    }
+
+    /// systemd-boot starts a Type #1 entry's `linux` as an EFI application, `options` as its LoadOptions.
+    @Test func systemdBootStartsTheImageWithItsEntryOptions() throws {
+        let dir = try TemporaryDirectory()
+        let loader = try PackFixture.loader(in: dir)
+        var spec = PackFixture.Spec(name: "d", bits64: true, virtualBase: 0xFFFF_FFFF_8010_0000, codeModel: "kernel",
+                                    expectedCmdline: "console=ttyS0 from-sd-boot", ramMB: 256, paging: 3,
+                                    loaderSize: try contentsOf(loader).count, checkFault: true)
+        spec.expectUEFI = true
+        let image = try pack(spec, dir: dir, extra: ["--loader", loader, "--cmdline", "not this one"])
+        let boot = try SystemdBoot.boot(image: image, options: spec.expectedCmdline, in: dir)
+        expectPass(boot, "systemd-boot, fixture d",
+                   lines: Self.uefiLines + ["ok loader ELF", "cmdline \"console=ttyS0 from-sd-boot\""])
+    }
+
+    /// iPXE's EFI build fetches the image over TFTP and starts it as an EFI application. Its
+    /// LoadOptions are the image's name and then the script's arguments ("kernel.img from-ipxe
+    /// x=1", iPXE's efi_image.c); the stub drops only a first word ending in ".efi".
+    @Test func iPXEChainsTheImageOverTFTP() throws {
+        let dir = try TemporaryDirectory()
+        var spec = PackFixture.Spec(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: "from-ipxe x=1",
+                                    ramMB: 256, paging: 0)
+        spec.expectUEFI = true
+        let image = try pack(spec, dir: dir, extra: ["--cmdline", "not this one"])
+        let boot = try IPXEBoot.boot(image: image, cmdline: spec.expectedCmdline, in: dir)
+        expectPass(boot, "iPXE EFI, fixture a",
+                   lines: Self.uefiLines + ["kimage test: iPXE chains tftp://10.0.2.2/kernel.img", "from-ipxe x=1\"\n"])
+    }
+
+    /// examples/hello the way `make demo` boots it under UEFI: `make run-uefi` (kimage esp + OVMF).
+    @Test func exampleHelloBootsUnderOVMFFromItsESP() throws {
+        try OVMF.requireFirmware()
+        let dir = try TemporaryDirectory("kimage-example")
+        try mustRun("cp", ["-R", Paths.packageRoot + "/examples", Paths.templates, dir.path])
+        try? FileManager.default.removeItem(atPath: dir.file("examples/hello/build"))
+        let r = try run("make", ["run-uefi", "KIMAGE=\(Paths.kimage)"], cwd: dir.file("examples/hello"), timeout: 300)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        for line in ["\\EFI\\BOOT\\BOOTX64.EFI", "BdsDxe: starting Boot0001",
+                     "command line: \"console=ttyS0\" (from kimage pack --cmdline)", "UEFI: system table 0x",
+                     "UEFI: GOP framebuffer ", "loader ELF starts with 7f 45 4c 46", "hello: all checks passed\n"] {
+            #expect(r.stdout.contains(line), "missing: \(line)\n\(r.stdout)")
+        }
+        // Usable RAM from the EFI memory map: most of -m 256M, never more.
+        let usable = r.stdout.split(separator: "\n").first { $0.hasSuffix(" MiB usable") }
+            .flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ")[0]) }
+        let mib = try #require(usable, "\(r.stdout)")
+        #expect(mib > 200 && mib <= 256, "\(mib) MiB usable with -m 256M")
+    }
+}
