@@ -31,6 +31,10 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     case trampolinesOverlap(first: String, firstAddress: UInt64, second: String, secondAddress: UInt64, length: Int)
     case sourceNotInFile(kernel: String, name: String, address: UInt64)
     case patchOutsideItsPlace(kernel: String, what: String, start: UInt64, end: UInt64, overwrites: String)
+    /// Problems that get a closest-names search or a neighbour lookup (a pass over the symbols each).
+    public static let detailedProblems = 10
+    /// Problems `several` lists before "and K more".
+    public static let listedProblems = 50
     case several([RedirectError])
 
     // The table section.
@@ -113,7 +117,9 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
         case .patchOutsideItsPlace(let kernel, let what, let start, let end, let overwrites):
             return "\(kernel): \(what) would be written at file offset \(hex(start))..\(hex(end)), over \(overwrites); expected it to lie only inside its own section's bytes: the kernel's section and header layout overlap, so relink it (check the linker script's section offsets) before redirecting"
         case .several(let errors):
-            return "\(errors.count) redirects are wrong:\n" + errors.map { "  " + $0.description }.joined(separator: "\n")
+            let shown = errors.prefix(Self.listedProblems).map { "  " + $0.description }
+            let more = errors.count > Self.listedProblems ? ["  and \(errors.count - Self.listedProblems) more"] : []
+            return "\(errors.count) redirects are wrong:\n" + (shown + more).joined(separator: "\n")
         case .tableSectionMissing(let kernel, let section):
             return "\(kernel) has no section \(section); expected rt0 to reserve the redirect table there (nasm: `section \(section)` with `resq 2*NUM_REDIRECTS` as data, or --section NAME if it is named otherwise; a Go-linked kernel has no such section: --table-symbol NAME for a table in a data symbol, or --patch alone for no table)"
         case .tableSectionNoBits(let kernel, let section):

@@ -84,8 +84,10 @@ public struct RedirectPlan: @unchecked Sendable {
         func lookUp(_ name: String, _ role: RedirectError.Role, _ r: Redirect) throws -> ELFSymbol? {
             let defs = resolver.definitions[name] ?? []
             if defs.isEmpty {
+                // Each search is a pass over the symbol table: the first few problems get one.
+                let search = problems.count < RedirectError.detailedProblems
                 problems.append(.symbolNotFound(kernel: kernel, role: role, name: name, origin: r.origin,
-                                                suggestions: try resolver.suggestions(for: name)))
+                                                suggestions: search ? try resolver.suggestions(for: name) : []))
                 return nil
             }
             if defs.count > 1 {
@@ -118,7 +120,8 @@ public struct RedirectPlan: @unchecked Sendable {
             let dst = try lookUp(r.destination, .destination, r)
             guard let src, let dst else { continue }
             if src.size < UInt64(trampolineSize) {
-                let next = try resolver.firstSymbol(after: src, before: src.value &+ UInt64(trampolineSize))
+                let next = problems.count < RedirectError.detailedProblems
+                    ? try resolver.firstSymbol(after: src, before: src.value &+ UInt64(trampolineSize)) : nil
                 problems.append(.sourceTooSmall(kernel: kernel, name: r.source, address: src.value, size: src.size, needed: trampolineSize,
                                                 next: next.map { "\($0.name) at \(hex($0.value))" }, origin: r.origin))
                 continue
