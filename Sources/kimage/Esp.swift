@@ -11,7 +11,9 @@ struct Esp: ParsableCommand {
         The image (from kimage pack, without --no-efi) becomes \\EFI\\BOOT\\BOOTX64.EFI, which
         firmware starts from removable media; the kernel then gets kimage pack --cmdline. With
         --cmdline the image is \\EFI\\kimage\\kernel.efi and startup.nsh starts it from the UEFI
-        shell with that line (OVMF has a shell; it waits 5 s first). Needs mtools.
+        shell with that line (OVMF has a shell; it waits 5 s first). --initrd FILE puts FILE at
+        \\EFI\\kimage\\initrd.img and adds initrd=\\EFI\\kimage\\initrd.img to that line: the EFI
+        stub loads it as Linux's does. Needs mtools.
 
         Example:
           kimage esp -o build/esp.img build/kernel.img
@@ -29,6 +31,9 @@ struct Esp: ParsableCommand {
     @Option(help: "Command line, passed by the UEFI shell through startup.nsh.")
     var cmdline: String?
 
+    @Option(help: "An initrd: written beside the image and named on the command line with initrd=, which the EFI stub loads.")
+    var initrd: String?
+
     @Option(help: "Size of the FAT image: bytes or K, M, G.")
     var size: String = "32M"
 
@@ -42,6 +47,7 @@ struct Esp: ParsableCommand {
         try reportingErrors {
             var options = ESPImage.Options(imagePath: image, outputPath: output)
             options.commandLine = cmdline
+            options.initrdPath = initrd
             options.size = try ESPImage.parseSize(size)
             let report = try ESPImage.write(options)
             if json {

@@ -184,6 +184,33 @@ import TestSupport
         #expect(String(decoding: try contentsOf(dir.file("k.d")), as: UTF8.self).hasPrefix("all-images: "))
     }
 
+    /// Every --json (and --format json) output opens with its schema number, and carries
+    /// addresses and sizes as hex strings.
+    @Test func everyJSONOutputHasASchemaNumber() throws {
+        let dir = try TemporaryDirectory("kimage-cli")
+        try dir.write("r.txt", "a b\n")
+        let k = try PackFixture.build(PackErrorTests.good64, in: dir)
+        let outputs: [[String]] = [
+            ["count", "--manifest", "r.txt", "--format", "json"],
+            ["pagetables", "--mode", "4level", "--identity", "0+2M", "--format", "json"],
+            ["pack", "--kernel", k, "-o", "k.img", "--json"],
+            ["inspect", k, "--json"],
+        ]
+        for arguments in outputs {
+            let r = try kimage(arguments, cwd: dir.path)
+            #expect(r.status == 0, "\(arguments): \(r.stderr)")
+            #expect(r.stdout.hasPrefix("{\n  \"schema\": 1,\n"), "\(arguments): \(r.stdout.prefix(80))")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            #expect(object["schema"] as? Int == 1)
+        }
+        let pack = try #require(try JSONSerialization.jsonObject(with: Data(try kimage(["pack", "--kernel", k, "-o", "k.img", "--json"], cwd: dir.path).stdout.utf8)) as? [String: Any])
+        for key in ["entry", "imageSize", "cr3", "bootInfo", "initSize"] {
+            #expect((pack[key] as? String)?.hasPrefix("0x") == true, "pack --json \(key): \(pack[key] ?? "none")")
+        }
+        let tables = try #require(try JSONSerialization.jsonObject(with: Data(try kimage(outputs[1], cwd: dir.path).stdout.utf8)) as? [String: Any])
+        #expect(tables["bytes"] as? String == "0x3000", "3 tables: PML4, PDPT, PD")
+    }
+
     /// Every --help fits 80 columns.
     @Test func everyHelpFitsEightyColumns() throws {
         let names = try Self.commands().map(\.name)

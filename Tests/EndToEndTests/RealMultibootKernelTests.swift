@@ -27,7 +27,8 @@ import TestSupport
     /// Debian's Xen hypervisor (ELF32, multiboot1 and multiboot2 headers, 32-bit entry that builds
     /// its own long mode): packed with the auto handoff (multiboot2) and with --handoff multiboot,
     /// it prints the loader's name and command line and the memory map it read from the MBI / MBI2,
-    /// finds the initrd as its dom0 module, and stops where it stops under QEMU's own loader.
+    /// finds the initrd as its dom0 module, and stops where it stops under QEMU's own loader, under
+    /// QEMU -kernel and GRUB linux.
     @Test func xenBootsUnchangedThroughBothMultibootHandoffs() throws {
         let xen = try Self.fetched().xen
         let dir = try TemporaryDirectory()
@@ -52,6 +53,10 @@ import TestSupport
             }
             #expect(Self.fromMemoryMap(boot.serial) == reference, "\(extra): Xen read another machine than under QEMU's loader:\n\(boot.serial)\nQEMU:\n\(direct.serial)")
         }
+        // GRUB linux puts BOOT_IMAGE=... first on the command line: Xen takes it for the image's name.
+        let grub = try GRUBBoot.boot(image: dir.file("xen-0.img"), command: "linux", append: Self.xenOptions, initrd: module, dir: dir, memory: "512M")
+        #expect(grub.serial.contains("(XEN) Command line: " + Self.xenOptions) && Self.fromMemoryMap(grub.serial) == reference,
+                "GRUB linux:\n\(grub.serial)")
     }
 
     /// The player's ship, drawn by invaders at the bottom of the screen: "_" above "/ \\".

@@ -134,7 +134,15 @@ import TestSupport
         let pm = image.count - h.realModeSize
         #expect(pm % 512 == 0 && Int(h.syssize) * 16 == pm, "syssize is exact, the part padded to the PE FileAlignment")
         #expect(h.loadflags == SetupHeader.loadedHigh)
-        #expect(h.xloadflags == 0, "no XLF_KERNEL_64: there is no 64-bit entry at +0x200")
+        #expect(h.xloadflags == SetupHeader.xlfKernel64 | SetupHeader.xlfEFIHandover64,
+                "XLF_KERNEL_64: setup32's startup_64 is at +0x200; XLF_EFI_HANDOVER_64: the EFI stub's handover entry")
+        #expect(image[h.realModeSize + 0x200] == 0xFA, "+0x200 starts with cli (startup_64)")
+        #expect(Array(image[h.realModeSize..<h.realModeSize + 4]) == [0x31, 0xC0, 0x48, 0x90],
+                "+0 tells long mode (64-bit U-Boot) from protected mode first")
+        let stub = try #require(report.parts.first { $0.name == "EFI stub" })
+        let handover = Int(h.handoverOffset) + 0x200
+        #expect(handover == Int(stub.fileOffset) - h.realModeSize + Int(EFIStub.assembledHandover),
+                "handover_offset + 0x200 is the stub's handover entry, from the part's start")
         #expect(h.code32Start == 0x10_0000 && h.prefAddress == 0x10_0000 && h.relocatableKernel == 0)
         #expect(h.cmdlineSize == 2047)
         #expect(UInt64(h.initSize) == report.firstFree - 0x10_0000, "init_size covers everything up to the first free byte")

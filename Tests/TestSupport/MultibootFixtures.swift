@@ -404,7 +404,18 @@ public enum MultibootFixture {
                 case 8: check(*(uint64_t *)w == 0xB8000 && p[8 + 21] == 2 && w[3] == 80 && w[4] == 25, "EGA text framebuffer tag"); break;
                 case 9: check_sections(w[0], w[1], w[2], (const uint8_t *)&w[3]);
                         check(w[1] == 64, "ELF sections: 64-byte headers of an ELF64 file"); break;
-                case 13: check(starts((char *)(p + 16), "_SM"), "SMBIOS tag holds the entry point"); break;
+                case 13: {
+                    // Multiboot2 §3.6.15: u8 major, u8 minor, 6 reserved, then the entry point (GRUB copies it whole).
+                    uint8_t *ep = p + 16;
+                    int three = starts((char *)ep, "_SM3_");
+                    uint8_t len = three ? ep[6] : ep[5], sum = 0;
+                    for (int i = 0; i < len; i++) sum += ep[i];
+                    int reserved = 0;
+                    for (int i = 10; i < 16; i++) reserved |= p[i];
+                    check(starts((char *)ep, "_SM") && sum == 0 && t->size == 16u + len, "SMBIOS tag holds the whole entry point, checksum right");
+                    check(p[8] == (three ? ep[7] : ep[6]) && p[9] == (three ? ep[8] : ep[7]) && !reserved, "SMBIOS tag: major and minor from the entry point, reserved 0");
+                    break;
+                }
                 case 14: check(t->size == 28 && rsdp_ok((uint8_t *)w, 20), "ACPI old RSDP tag: signature and checksum"); break;
                 case 15: check(rsdp_ok((uint8_t *)w, 36), "ACPI new RSDP tag: signature and checksum"); break;
                 case 0: ends++; check(t->size == 8 && p + 8 == mbi + total, "end tag closes total_size"); break;
@@ -414,6 +425,7 @@ public enum MultibootFixture {
             check(walked && ends == 1, "every tag 8-aligned, one end tag");
             check(seen[1] == 1 && seen[2] == 1 && seen[4] == 1 && seen[6] == 1 && seen[9] == 1, "cmdline, name, meminfo, mmap, ELF sections given");
             check(seen[14] == 1, "ACPI old RSDP found (SeaBIOS publishes revision 0)");
+            check(seen[13] == 1, "SMBIOS entry point found (SeaBIOS publishes _SM_)");
         #ifdef EXPECT_INITRD_SIZE
             check(seen[3] == 1, "one module tag");
         #else

@@ -1,6 +1,9 @@
 ; kimage EFI stub: the PE32+ entry point of a kimage image (AddressOfEntryPoint), entered by UEFI
 ; firmware in long mode with the Microsoft x64 ABI (rcx = image handle, rdx = system table;
-; UEFI 2.3.4). It sits in the protected-mode part after the boot info and is position-independent:
+; UEFI 2.3.4); or, as the EFI handover entry (handover_offset + 0x200, boot.rst "EFI Handover
+; Protocol"), by a loader that loaded the protected-mode part itself (GRUB linuxefi), with the
+; SysV ABI (rdi = image handle, rsi = system table, rdx = its boot_params): the same path, with
+; the loader's command line and initrd instead of LoadOptions. It sits in the protected-mode part after the boot info and is position-independent:
 ; firmware maps the image anywhere (shared/reference/uefi.md §1.4).
 ; What it does, all decided at pack time and read from the parameters below:
 ;   allocates every physical range the load plan writes (AllocatePages at fixed addresses) and,
@@ -37,8 +40,17 @@ BS_HANDLE_PROTOCOL  equ 0x98
 BS_EXIT_BOOT_SERVICES equ 0xE8
 BS_LOCATE_PROTOCOL  equ 0x140
 CONOUT_OUTPUT_STRING equ 0x08
-LI_LOAD_OPTIONS_SIZE equ 0x30       ; EFI_LOADED_IMAGE_PROTOCOL (UEFI 9.1)
+LI_DEVICE_HANDLE    equ 0x18        ; EFI_LOADED_IMAGE_PROTOCOL (UEFI 9.1)
+LI_LOAD_OPTIONS_SIZE equ 0x30
 LI_LOAD_OPTIONS     equ 0x38
+SFS_OPEN_VOLUME     equ 0x08        ; EFI_SIMPLE_FILE_SYSTEM_PROTOCOL (UEFI 13.4)
+FILE_OPEN           equ 0x08        ; EFI_FILE_PROTOCOL (UEFI 13.5)
+FILE_CLOSE          equ 0x10
+FILE_READ           equ 0x20
+FILE_GET_POSITION   equ 0x30
+FILE_SET_POSITION   equ 0x38
+FILE_MODE_READ      equ 1
+INITRD_ADDR_MAX     equ 0x37FFFFFF  ; the setup header's initrd_addr_max
 GOP_MODE            equ 0x18        ; EFI_GRAPHICS_OUTPUT_PROTOCOL (UEFI 12.9)
 MODE_INFO           equ 0x08
 MODE_FB_BASE        equ 0x18
@@ -58,6 +70,8 @@ WORK_PAGES          equ 10
 W_BOOT_PARAMS       equ 0x0000
 W_CMDLINE           equ 0x1000
 CMDLINE_MAX         equ 2047
+W_PATH              equ 0x1800      ; initrd=: the path in UTF-16
+PATH_MAX            equ 511
 W_MAP_SIZE          equ 0x1C00
 W_MAP_KEY           equ 0x1C08
 W_DESC_SIZE         equ 0x1C10
@@ -74,14 +88,24 @@ F_LOADED_IMAGE      equ 0x30
 F_ADDRESS           equ 0x38
 F_STATUS            equ 0x40
 F_MESSAGE           equ 0x48
-FRAME               equ 0x148       ; after 8 pushes rsp is 8 mod 16: this realigns it
+F_LOADER_BP         equ 0x148       ; the handover loader's boot_params, 0 from the firmware
+F_OWN_START         equ 0x150       ; what the handover loader allocated for the image
+F_OWN_END           equ 0x158
+F_ROOT              equ 0x160       ; initrd=: the volume's root directory
+F_FILE              equ 0x168       ; initrd=: the file
+F_SIZE              equ 0x170
+F_INITRD            equ 0x178
+F_PATH              equ 0x180       ; initrd=: the path as written on the command line
+FRAME               equ 0x188       ; after 8 pushes rsp is 8 mod 16: this realigns it
 
 header:
     dd EFI_STUB_MAGIC
     dd efi_main
-    times EFI_P_SIZE - ($ - $$) db 0    ; the rest of the parameters: kimage pack fills them
+    times EFI_P_HANDOVER - ($ - $$) db 0    ; the rest of the parameters: kimage pack fills them
+    dd efi_handover
+    times EFI_P_SIZE - ($ - $$) db 0
 
-efi_main:
+%macro save_registers 0
     push rbp
     push rbx
     push rsi
@@ -92,10 +116,36 @@ efi_main:
     push r15
     sub rsp, FRAME
     cld
+%endmacro
+
+efi_handover:
+    save_registers
+    mov r12, rdi                    ; image handle
+    mov r13, rsi                    ; system table
+    mov [rsp + F_LOADER_BP], rdx
+    lea r15, [header]
+    ; The loader allocated init_size bytes for the protected-mode part where it put it: the
+    ; ranges inside are ours already (GRUB linuxefi takes pref_address this way).
+    mov rax, r15
+    mov ecx, [r15 + EFI_P_PM_OFFSET]
+    sub rax, rcx
+    mov [rsp + F_OWN_START], rax
+    mov ecx, [r15 + EFI_P_INIT_SIZE]
+    add rax, rcx
+    mov [rsp + F_OWN_END], rax
+    jmp efi_start
+
+efi_main:
+    save_registers
     mov r12, rcx                    ; image handle
     mov r13, rdx                    ; system table
-    mov r14, [r13 + ST_BOOT_SERVICES]
+    xor eax, eax
+    mov [rsp + F_LOADER_BP], rax
+    mov [rsp + F_OWN_START], rax
+    mov [rsp + F_OWN_END], rax
     lea r15, [header]
+efi_start:
+    mov r14, [r13 + ST_BOOT_SERVICES]
 
     mov rcx, r12
     lea rdx, [guid_loaded_image]
@@ -110,8 +160,8 @@ efi_main:
 .range:
     cmp esi, [r15 + EFI_P_RANGE_COUNT]
     jae .ranges_done
-    mov eax, [r15 + EFI_P_RANGES]
-    lea rdi, [r15 + rax]
+    call loader_owns
+    jz .allocated
     mov eax, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_START]
     mov [rsp + F_ADDRESS], rax
     mov ecx, ALLOCATE_ADDRESS
@@ -121,6 +171,7 @@ efi_main:
     call [r14 + BS_ALLOCATE_PAGES]
     test rax, rax
     jnz range_failed
+.allocated:
     inc esi
     jmp .range
 .ranges_done:
@@ -141,19 +192,48 @@ efi_main:
     xor eax, eax
     rep stosb
 
-    ; The protected-mode part, to where its plan, boot info and tables expect it.
+    ; The protected-mode part, to where its plan, boot info and tables expect it (backwards
+    ; when a handover loader put it just below: the two may overlap).
     mov rsi, r15
     mov eax, [r15 + EFI_P_PM_OFFSET]
     sub rsi, rax
     mov edi, [r15 + EFI_P_RUNTIME_BASE]
     mov ecx, [r15 + EFI_P_PM_SIZE]
+    cmp rdi, rsi
+    jbe .forward
+    lea rsi, [rsi + rcx - 1]
+    lea rdi, [rdi + rcx - 1]
+    std
     rep movsb
+    cld
+    jmp .copied
+.forward:
+    rep movsb
+.copied:
     mov ebp, [r15 + EFI_P_BOOT_INFO]    ; rbp = boot info for the rest of the stub
     cmp dword [rbp + KIMAGE_BI_MAGIC], KIMAGE_BOOTINFO_MAGIC
     je .boot_info
     lea rbp, [rbx + W_NO_BOOT_INFO]     ; a handoff without kimage's boot info (Linux): a blank one
 .boot_info:
 
+    ; A handover loader's command line and initrd stand (GRUB's memory, kept past
+    ; ExitBootServices); the firmware's LoadOptions are the loader's own, not ours.
+    mov rsi, [rsp + F_LOADER_BP]
+    test rsi, rsi
+    jz .load_options
+    mov eax, [rsi + BP_CMD_LINE_PTR]
+    mov [rbx + W_BOOT_PARAMS + BP_CMD_LINE_PTR], eax
+    mov eax, [rsi + BP_RAMDISK_IMAGE]
+    mov [rbx + W_BOOT_PARAMS + BP_RAMDISK_IMAGE], eax
+    mov eax, [rsi + BP_RAMDISK_SIZE]
+    mov [rbx + W_BOOT_PARAMS + BP_RAMDISK_SIZE], eax
+    mov eax, [rsi + BP_EXT_RAMDISK_IMAGE]
+    mov [rbx + W_BOOT_PARAMS + BP_EXT_RAMDISK_IMAGE], eax
+    mov eax, [rsi + BP_EXT_RAMDISK_SIZE]
+    mov [rbx + W_BOOT_PARAMS + BP_EXT_RAMDISK_SIZE], eax
+    call extension                  ; rdi, as after the LoadOptions
+    jmp .tables
+.load_options:
     ; LoadOptions, UTF-16 and not always NUL-terminated, as an ASCII command line.
     mov rdx, [rsp + F_LOADED_IMAGE]
     mov ecx, [rdx + LI_LOAD_OPTIONS_SIZE]
@@ -219,8 +299,113 @@ efi_main:
     mov [rbx + W_BOOT_PARAMS + BP_CMD_LINE_PTR], edi
 .no_cmdline:
 
+    ; initrd=PATH, as Linux's EFI stub reads it (efi_load_initrd_cmdline): the file, '/' or '\'
+    ; separated, from the root of the volume this image was loaded from, anywhere below
+    ; initrd_addr_max; boot_params then tells the 32-bit setup, as a BIOS loader would.
+    lea rsi, [rbx + W_CMDLINE]
+    mov rdx, 0x003D647274696E69     ; "initrd="
+    mov r8, 0x00FFFFFFFFFFFFFF
+.scan:
+    mov rax, [rsi]
+    and rax, r8
+    cmp rax, rdx
+    jne .scan_next
+    lea rcx, [rbx + W_CMDLINE]
+    cmp rsi, rcx
+    je .initrd
+    cmp byte [rsi - 1], ' '
+    je .initrd
+.scan_next:
+    cmp byte [rsi], 0
+    je .no_initrd
+    inc rsi
+    jmp .scan
+.initrd:
+    add rsi, 7
+    mov [rsp + F_PATH], rsi
+    lea rdi, [rbx + W_PATH]
+    xor ecx, ecx
+.path:
+    movzx eax, byte [rsi + rcx]
+    cmp eax, ' '
+    jbe .path_end
+    cmp ecx, PATH_MAX
+    jae .path_end
+    cmp eax, '/'
+    jne .path_char
+    mov eax, '\'
+.path_char:
+    mov [rdi + rcx * 2], ax
+    inc ecx
+    jmp .path
+.path_end:
+    mov word [rdi + rcx * 2], 0
+    test ecx, ecx
+    jz .no_initrd
+    mov rax, [rsp + F_LOADED_IMAGE]
+    mov rcx, [rax + LI_DEVICE_HANDLE]
+    lea rdx, [guid_sfs]
+    lea r8, [rsp + F_ROOT]
+    call [r14 + BS_HANDLE_PROTOCOL]
+    test rax, rax
+    jnz initrd_failed
+    mov rcx, [rsp + F_ROOT]
+    lea rdx, [rsp + F_ROOT]
+    call [rcx + SFS_OPEN_VOLUME]
+    test rax, rax
+    jnz initrd_failed
+    mov rcx, [rsp + F_ROOT]
+    lea rdx, [rsp + F_FILE]
+    lea r8, [rbx + W_PATH]
+    mov r9d, FILE_MODE_READ
+    mov qword [rsp + F_ARG5], 0
+    call [rcx + FILE_OPEN]
+    test rax, rax
+    jnz initrd_failed
+    mov rcx, [rsp + F_FILE]         ; its size: the position at its end
+    mov rdx, -1
+    call [rcx + FILE_SET_POSITION]
+    mov rcx, [rsp + F_FILE]
+    lea rdx, [rsp + F_SIZE]
+    call [rcx + FILE_GET_POSITION]
+    test rax, rax
+    jnz initrd_failed
+    mov rcx, [rsp + F_FILE]
+    xor edx, edx
+    call [rcx + FILE_SET_POSITION]
+    mov rax, [rsp + F_SIZE]
+    test rax, rax
+    jz .initrd_closed
+    mov qword [rsp + F_INITRD], INITRD_ADDR_MAX
+    mov ecx, ALLOCATE_MAX_ADDRESS
+    mov edx, LOADER_DATA
+    mov r8, [rsp + F_SIZE]
+    add r8, 4095
+    shr r8, 12
+    lea r9, [rsp + F_INITRD]
+    call [r14 + BS_ALLOCATE_PAGES]
+    test rax, rax
+    jnz initrd_failed
+    mov rcx, [rsp + F_FILE]
+    lea rdx, [rsp + F_SIZE]
+    mov r8, [rsp + F_INITRD]
+    call [rcx + FILE_READ]
+    test rax, rax
+    jnz initrd_failed
+    mov rax, [rsp + F_INITRD]
+    mov [rbx + W_BOOT_PARAMS + BP_RAMDISK_IMAGE], eax
+    mov rax, [rsp + F_SIZE]
+    mov [rbx + W_BOOT_PARAMS + BP_RAMDISK_SIZE], eax
+.initrd_closed:
+    mov rcx, [rsp + F_FILE]
+    call [rcx + FILE_CLOSE]
+    mov rcx, [rsp + F_ROOT]
+    call [rcx + FILE_CLOSE]
+.no_initrd:
+
     ; ACPI and SMBIOS from the configuration table (ACPI 2.0 preferred over 1.0).
     call extension
+.tables:
     mov rcx, [r13 + ST_TABLE_COUNT]
     mov rsi, [r13 + ST_TABLES]
 .table:
@@ -445,6 +630,25 @@ compat32:
     jmp ebp
 
 bits 64
+; rdi = the ranges, esi = an index: ZF set when that range lies inside what a handover loader
+; already allocated for the image (never from the firmware entry: that window is empty).
+loader_owns:
+    mov eax, [r15 + EFI_P_RANGES]
+    lea rdi, [r15 + rax]
+    mov eax, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_START]
+    cmp rax, [rsp + 8 + F_OWN_START]
+    jb .no
+    mov ecx, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_PAGES]
+    shl rcx, 12
+    add rax, rcx
+    cmp rax, [rsp + 8 + F_OWN_END]
+    ja .no
+    xor eax, eax                    ; ZF
+    ret
+.no:
+    or eax, 1                       ; NZ
+    ret
+
 ; rdi = the boot info's UEFI extension, after the command line buffer.
 extension:
     mov edi, [rbp + KIMAGE_BI_CMDLINE_CAPACITY]
@@ -488,13 +692,42 @@ range_failed:
     test esi, esi
     jz .freed
     dec esi
-    mov eax, [r15 + EFI_P_RANGES]
-    lea rdi, [r15 + rax]
+    call loader_owns
+    jz .free
     mov ecx, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_START]
     mov edx, [rdi + rsi * EFI_RANGE_SIZE + EFI_RANGE_PAGES]
     call [r14 + BS_FREE_PAGES]
     jmp .free
 .freed:
+    mov rax, [rsp + F_STATUS]
+    jmp leave
+
+; The initrd named by initrd= could not be read (rax = status): name it and the status.
+initrd_failed:
+    mov [rsp + F_STATUS], rax
+    lea rdi, [rsp + F_MESSAGE]
+    lea rsi, [msg_initrd]
+    call put_string
+    mov rsi, [rsp + F_PATH]
+    mov ecx, 120                    ; the path, as much as the message buffer takes
+.path:
+    lodsb
+    cmp al, ' '
+    jbe .path_end
+    stosb
+    dec ecx
+    jnz .path
+.path_end:
+    lea rsi, [msg_initrd_status]
+    call put_string
+    mov rax, [rsp + F_STATUS]
+    mov ecx, 16
+    call put_hex
+    lea rsi, [msg_initrd_end]
+    call put_string
+    mov byte [rdi], 0
+    lea rsi, [rsp + F_MESSAGE]
+    call say
     mov rax, [rsp + F_STATUS]
     jmp leave
 
@@ -597,6 +830,9 @@ msg_map:           db "kimage EFI stub: GetMemoryMap failed (more than 512 descr
 msg_exit:          db "kimage EFI stub: ExitBootServices failed twice", 13, 10, 0
 msg_range:         db "kimage EFI stub: cannot allocate ", 0
 msg_range_status:  db " for the kernel (EFI status ", 0
+msg_initrd:        db "kimage EFI stub: cannot load initrd=", 0
+msg_initrd_status: db " from this image's volume (EFI status ", 0
+msg_initrd_end:    db "): name a file on the same FAT volume, from its root, e.g. initrd=\boot\initrd.img", 13, 10, 0
 msg_range_end:     db "): that memory is taken or is not RAM; give the machine more memory or link the kernel elsewhere", 13, 10, 0
 
 ; E820 type per EFI memory type 0..15 (0: dropped), as Linux's setup_e820.
@@ -606,6 +842,9 @@ align 8
 guid_loaded_image: dd 0x5B1B31A1
                    dw 0x9562, 0x11D2
                    db 0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
+guid_sfs:          dd 0x964E5B22
+                   dw 0x6459, 0x11D2
+                   db 0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
 guid_gop:          dd 0x9042A9DE
                    dw 0x23DC, 0x4A38
                    db 0x96, 0xFB, 0x7A, 0xDE, 0xD0, 0x80, 0x51, 0x6A

@@ -1,6 +1,6 @@
 ; kimage 32-bit setup: the start of the protected-mode part, loaded at 0x100000 (code32_start).
 ; Entered in flat 32-bit protected mode, paging off, esi = boot_params, from GRUB linux or from
-; kimage's 16-bit setup. It executes the load plan kimage pack wrote right after it (plan.inc):
+; kimage's 16-bit setup; or at +0x200 in long mode (startup_64 below, XLF_KERNEL_64). It executes the load plan kimage pack wrote right after it (plan.inc):
 ; moves the protected-mode part when the kernel's physical range overlaps it, runs the copy and
 ; zero steps, fills the boot info, loads CR3 with the tables built at pack time, enables paging
 ; and jumps to the kernel's entry point. It knows no ELF, and runs from wherever it was loaded
@@ -25,6 +25,55 @@ EFER_LME    equ 0x00000100
 EFER_NXE    equ 0x00000800
 
 start:
+    ; 64-bit U-Boot's zboot jumps here still in long mode (arch/x86/lib/zimage.c passes
+    ; image_64bit false to boot_linux_kernel): tell the two modes apart, 0x48 being dec eax in
+    ; 32-bit code and a REX prefix in 64-bit code, and send long mode to startup_64.
+    xor eax, eax
+    db 0x48
+    nop
+    test eax, eax
+    jz near startup_64
+    jmp near start32
+
+    ; The gap up to the 64-bit entry is startup_64's stack (it grows down from +0x200).
+    times 0x200 - ($ - $$) db 0
+
+; The Linux 64-bit boot protocol's entry (boot.rst "64-bit Boot Protocol"; 64-bit U-Boot's zboot
+; and kexec enter here): long mode, an identity map, rsi = boot_params. Leave long mode and run
+; the 32-bit entry, so both paths share one setup. Its stack is the gap above: the loader's may
+; lie above 4 GiB. boot_params must lie below 4 GiB, as for the 32-bit entry.
+bits 64
+startup_64:
+    cli
+    cld
+    lea rsp, [rel startup_64]
+    lea rax, [rel gdt]
+    mov [rel gdtr64 + 2], rax
+    lgdt [rel gdtr64]
+    push qword 0x10
+    lea rax, [rel .compat32]
+    push rax
+    o64 retf
+bits 32
+.compat32:
+    mov eax, cr0                    ; paging off (this page is identity-mapped): IA-32e mode ends
+    and eax, ~CR0_PG
+    mov cr0, eax
+    mov ecx, MSR_EFER
+    rdmsr
+    and eax, ~EFER_LME
+    wrmsr
+    mov eax, cr4
+    and eax, ~(CR4_PAE | CR4_PGE | CR4_LA57)
+    mov cr4, eax
+    mov ax, 0x18
+    mov ds, ax
+    mov es, ax
+    mov fs, ax
+    mov gs, ax
+    mov ss, ax
+
+start32:
     cli
     cld
     mov ebx, esi                    ; ebx = boot_params for the whole stub
@@ -384,6 +433,9 @@ gdt_end:
 gdtr:
     dw gdt_end - gdt - 1
     dd 0
+gdtr64:                             ; lgdt in 64-bit mode reads a 64-bit base
+    dw gdt_end - gdt - 1
+    dq 0
 
 align 16
 plan:                               ; kimage pack appends the load plan here

@@ -303,7 +303,7 @@ public struct BootImageLayout: Sendable {
             bootInfo.stackTop = stackTop
             let efiStub = efiOffset.map {
                 EFIStub(pmOffset: $0, pmSize: pmSize,
-                        runtimeBase: runtimeBase, bootInfo: plan.bootInfo,
+                        runtimeBase: runtimeBase, bootInfo: plan.bootInfo, initSize: stackTop - loadAddress,
                         ranges: EFIStub.ranges(steps: plan.steps, runtimeBase: runtimeBase, imageSize: UInt64(pmSize),
                                                stackTop: stackTop))
                     .encode(padTo: efiSize)

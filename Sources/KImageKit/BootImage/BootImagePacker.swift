@@ -94,9 +94,16 @@ public enum BootImagePacker {
         h.kernelVersion = UInt16(kernelVersionOffset - 0x200)
         h.loadflags = SetupHeader.loadedHigh
         h.code32Start = UInt32(BootImageLayout.loadAddress)
+        h.xloadflags = SetupHeader.xlfKernel64       // setup32.asm's startup_64 at +0x200
         h.cmdlineSize = layout.bootInfo.cmdlineCapacity - 1
         h.prefAddress = BootImageLayout.loadAddress
         h.initSize = UInt32(layout.initSize)
+        if let efiOffset = layout.efiOffset {
+            // GRUB linuxefi, OVMF's legacy loader and old systemd enter the stub here, at
+            // the protected-mode part + 0x200 + handover_offset (boot.rst, 64-bit).
+            h.handoverOffset = UInt32(efiOffset + Int(EFIStub.assembledHandover) - 0x200)
+            h.xloadflags |= SetupHeader.xlfEFIHandover64
+        }
         return h
     }
 
@@ -169,6 +176,8 @@ public struct PackReport: Sendable, Equatable {
     public let cr3: UInt64
     public let tableCount: Int
     public let bootInfo: UInt64
+    /// Where the setup builds the MBI / MBI2 (ebx at the entry); nil for the other handoffs.
+    public let multibootInfo: UInt64?
     public let movedTo: UInt64?
     public let stackTop: UInt64
     public let firstFree: UInt64
@@ -197,6 +206,7 @@ public struct PackReport: Sendable, Equatable {
         cr3 = layout.plan.cr3
         tableCount = layout.tables?.tableCount ?? 0
         bootInfo = layout.bootInfo.address
+        multibootInfo = layout.plan.handoffData == 0 ? nil : layout.handoffData.loadLE(UInt32.self, at: 0).map(UInt64.init)
         movedTo = layout.plan.moveDestination
         stackTop = layout.stackTop
         firstFree = layout.firstFree
@@ -286,7 +296,12 @@ extension PackReport {
             if cr3 != 0 { mode += ", CR3 \(hex(cr3)) (\(tableCount) tables)" }
             lines.append(mode)
             if let movedTo { lines.append("the kernel overlaps the image at 0x100000: the image moves to \(hex(movedTo)) first") }
-            lines.append("\(handoff == .linux ? "boot_params (rsi)" : "boot info") at \(hex(bootInfo)), stack top \(hex(stackTop)), first free \(hex(firstFree))")
+            if let multibootInfo {
+                // The kernel gets the MBI, not kimage's boot info: say where that is.
+                lines.append("\(handoff == .multiboot2 ? "MBI2" : "MBI") (ebx) at \(hex(multibootInfo)), completed by the setup at boot, stack top \(hex(stackTop)), first free \(hex(firstFree))")
+            } else {
+                lines.append("\(handoff == .linux ? "boot_params (rsi)" : "boot info") at \(hex(bootInfo)), stack top \(hex(stackTop)), first free \(hex(firstFree))")
+            }
         } else {
             lines.append("\(pagingMode) at 0x100000; the part table follows it")
         }

@@ -1,9 +1,10 @@
 /// kimage's EFI stub (templates/boot/efi64.asm) and the parameter block kimage pack fills in
-/// its first 0x20 bytes: the stub decides nothing, it allocates the ranges listed here, copies
-/// the protected-mode part to where the plan runs it and enters the 32-bit setup there.
+/// its first 0x28 bytes: the stub decides nothing, it allocates the ranges listed here, copies
+/// the protected-mode part to where the plan runs it and enters the 32-bit setup there. It has
+/// two entries: the PE entry point (firmware, MS ABI) and the EFI handover entry (SysV ABI).
 public struct EFIStub: Sendable, Equatable {
     public static let magic: UInt32 = 0x4946_454B  // "KEFI"
-    public static let headerSize = 0x20
+    public static let headerSize = 0x28
 
     /// A physical range the stub allocates with AllocatePages(AllocateAddress) before anything
     /// else: 4 KiB pages from `start`.
@@ -32,18 +33,27 @@ public struct EFIStub: Sendable, Equatable {
     public var runtimeBase: UInt32
     public var bootInfo: UInt32
     public var ranges: [Range]
+    /// Offset of the EFI handover entry from the stub's start (assembled into the stub).
+    public var handover: UInt32
+    /// The header's init_size: what a handover loader allocates for the protected-mode part
+    /// where it puts it; the stub does not allocate ranges inside that window again.
+    public var initSize: UInt32
 
-    public init(entry: UInt32 = EFIStub.assembledEntry, pmOffset: Int, pmSize: Int, runtimeBase: UInt64, bootInfo: UInt64, ranges: [Range]) {
+    public init(entry: UInt32 = EFIStub.assembledEntry, handover: UInt32 = EFIStub.assembledHandover, pmOffset: Int, pmSize: Int,
+                runtimeBase: UInt64, bootInfo: UInt64, initSize: UInt64 = 0, ranges: [Range]) {
         self.entry = entry
+        self.handover = handover
         self.pmOffset = UInt32(pmOffset)
         self.pmSize = UInt32(pmSize)
         self.runtimeBase = UInt32(runtimeBase)
         self.bootInfo = UInt32(bootInfo)
+        self.initSize = UInt32(initSize)
         self.ranges = ranges
     }
 
-    /// The entry offset nasm put in the template's header.
+    /// The entry offsets nasm put in the template's header.
     public static var assembledEntry: UInt32 { StubBytes.efi64.loadLE(UInt32.self, at: 4)! }
+    public static var assembledHandover: UInt32 { StubBytes.efi64.loadLE(UInt32.self, at: 0x20)! }
 
     /// The parameter block's one declaration; templates/boot/efistub.inc is generated from it.
     public static let layout = BinaryLayout<EFIStub>(
@@ -58,6 +68,8 @@ public struct EFIStub: Sendable, Equatable {
                  get: { UInt64($0.ranges.count) }),
         .derived("ranges", at: 0x1C, width: 4, writer: "kimage pack", "offset of the ranges from the stub's start",
                  get: { _ in UInt64(StubBytes.efi64.count) }),
+        .field("handover", at: 0x20, \.handover, writer: "nasm", "offset of the EFI handover entry from the stub's start"),
+        .field("init_size", at: 0x24, \.initSize, writer: "kimage pack", "bytes a handover loader allocated from the part's start"),
     ])
 
     /// The page ranges a plan writes: every step's destination, the running copy of the
@@ -96,7 +108,7 @@ public struct EFIStub: Sendable, Equatable {
 
     /// Reads the parameter block back from an image's protected-mode part (for inspect).
     public init?(decoding raw: UnsafeRawBufferPointer, at offset: Int) {
-        let empty = EFIStub(entry: 0, pmOffset: 0, pmSize: 0, runtimeBase: 0, bootInfo: 0, ranges: [])
+        let empty = EFIStub(entry: 0, handover: 0, pmOffset: 0, pmSize: 0, runtimeBase: 0, bootInfo: 0, ranges: [])
         guard var stub = Self.layout.decode(raw, at: offset, into: empty),
               let count = Self.layout.field(named: "range_count")?.load(from: raw, base: offset),
               let at = Self.layout.field(named: "ranges")?.load(from: raw, base: offset), count <= 4096 else { return nil }

@@ -63,6 +63,14 @@ public struct Multiboot2Header: Sendable, Equatable {
         21: "image load base physical address",
     ]
 
+    /// Information tags a BIOS loader may give that kimage's setup does not, and why.
+    public static let informationNotGiven: [UInt32: String] = [
+        5: "a boot-protocol loader does not tell the image which disk it came from",
+        7: "the setup makes no VBE BIOS calls",
+        10: "the setup makes no APM BIOS calls",
+        16: "the setup has no network stack to take a DHCP answer from",
+    ]
+
     public let fileOffset: Int
     public let architecture: UInt32
     public let headerLength: UInt32
@@ -140,6 +148,13 @@ public struct Multiboot2Header: Sendable, Equatable {
                 if !unknown.isEmpty {
                     out.append(("\(name) requires information tag types \(unknown.map(String.init).joined(separator: ", ")), which no multiboot2 loader knows",
                                 "drop them from the request or set the request tag's optional flag (flags bit 0)"))
+                }
+                // The spec: a loader that cannot give a required information tag must refuse the kernel.
+                for type in tag.words {
+                    if let why = Self.informationNotGiven[type] {
+                        out.append(("\(name) requires information tag \(type) (\(Self.informationTags[type] ?? "")), which kimage's setup does not give: \(why)",
+                                    "drop \(type) from the request or set the request tag's optional flag (flags bit 0)"))
+                    }
                 }
             case 1: break
             case 2:

@@ -165,6 +165,7 @@ extension PackReport {
         cr3 = 0
         tableCount = 0
         bootInfo = 0
+        multibootInfo = nil
         movedTo = nil
         stackTop = 0
         firstFree = 0

@@ -16,6 +16,11 @@ public struct SetupHeader: Sendable, Equatable {
     public static let keepSegments: UInt8 = 0x40
     public static let canUseHeap: UInt8 = 0x80
 
+    /// xloadflags bits (boot.rst): a 64-bit entry at +0x200 of the protected-mode part, and the
+    /// 64-bit EFI handover entry at +0x200 + handover_offset.
+    public static let xlfKernel64: UInt16 = 0x01
+    public static let xlfEFIHandover64: UInt16 = 0x08
+
     public var setupSects: UInt8 = 0
     public var rootFlags: UInt16 = 0
     public var syssize: UInt32 = 0

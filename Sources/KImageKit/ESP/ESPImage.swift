@@ -8,12 +8,16 @@ import Foundation
 /// 3.5.1.1): firmware starts it with empty LoadOptions, so the kernel gets `kimage pack
 /// --cmdline`. With one, the image is \EFI\kimage\kernel.efi and startup.nsh starts it with the
 /// line: only a UEFI shell passes a command line from a disk (and BOOTX64.EFI would run before
-/// the shell), so this needs firmware with a shell, as OVMF has (5 s countdown first).
+/// the shell), so this needs firmware with a shell, as OVMF has (5 s countdown first). An initrd
+/// goes beside the image and the line names it with `initrd=`, which the EFI stub reads as
+/// Linux's does.
 public enum ESPImage {
     public struct Options: Sendable {
         public var imagePath: String
         public var outputPath: String
         public var commandLine: String?
+        /// A file for the kernel's initrd: \EFI\kimage\initrd.img, named by initrd= on the line.
+        public var initrdPath: String?
         public var size: UInt64 = 32 << 20
 
         public init(imagePath: String, outputPath: String) {
@@ -29,7 +33,7 @@ public enum ESPImage {
         public let commandLine: String?
 
         public func json() -> JSONValue {
-            .object([("output", .string(output)), ("size", .address(size)), ("files", .array(files.map { .string($0) })),
+            .object([("schema", .int(1)), ("output", .string(output)), ("size", .address(size)), ("files", .array(files.map { .string($0) })),
                      ("commandLine", .optional(commandLine))])
         }
 
@@ -44,6 +48,8 @@ public enum ESPImage {
 
     static let bootPath = "::/EFI/BOOT/BOOTX64.EFI"
     static let shellPath = "::/EFI/kimage/kernel.efi"
+    static let initrdPath = "::/EFI/kimage/initrd.img"
+    public static let initrdArgument = "initrd=\\EFI\\kimage\\initrd.img"
 
     /// "32M", "64m", "1G", "4096K" or plain bytes.
     public static func parseSize(_ text: String) throws -> UInt64 {
@@ -75,8 +81,15 @@ public enum ESPImage {
         if let line = options.commandLine, line.utf8.contains(where: { $0 < 0x20 || $0 > 0x7E }) {
             throw KImageError.esp(.commandLineNotASCII)
         }
+        // The initrd rides on the command line, so it takes the shell's route too.
+        var commandLine = options.commandLine
+        var initrdSize: UInt64 = 0
+        if let path = options.initrdPath {
+            initrdSize = UInt64(try FileBytes(path: path).count)
+            commandLine = [options.commandLine, initrdArgument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        }
         let size = options.size / 512 * 512
-        guard size >= imageSize + 1 << 20 else { throw KImageError.esp(.tooSmall(size: size, imageSize: imageSize)) }
+        guard size >= imageSize + initrdSize + 1 << 20 else { throw KImageError.esp(.tooSmall(size: size, imageSize: imageSize + initrdSize)) }
 
         // Built in a private directory beside the output, then written like every other output.
         let directory = (options.outputPath as NSString).deletingLastPathComponent
@@ -96,14 +109,19 @@ public enum ESPImage {
         // 64 heads x 32 sectors, as mkfs tools default for disks without geometry.
         try run("mformat", ["-i", fat, "-C", "-T", String(size / 512), "-h", "64", "-s", "32", "-v", "KIMAGE", "-N", "4B494D47", "::"])
         var files: [String]
-        if let line = options.commandLine {
+        if let line = commandLine {
             try run("mmd", ["-i", fat, "::/EFI", "::/EFI/kimage"])
             try run("mcopy", ["-i", fat, image, shellPath])
+            if let initrd = options.initrdPath {
+                let copy = work + "/initrd.img"
+                try FileManager.default.copyItem(atPath: initrd, toPath: copy)
+                try run("mcopy", ["-i", fat, copy, initrdPath])
+            }
             let script = work + "/startup.nsh"
             // The shell maps the boot disk as FS0: (the only file system here); CR LF lines.
             try Data("fs0:\r\n\\EFI\\kimage\\kernel.efi \(line)\r\n".utf8).write(to: URL(fileURLWithPath: script))
             try run("mcopy", ["-i", fat, script, "::/startup.nsh"])
-            files = ["\\EFI\\kimage\\kernel.efi", "\\startup.nsh"]
+            files = ["\\EFI\\kimage\\kernel.efi"] + (options.initrdPath == nil ? [] : ["\\EFI\\kimage\\initrd.img"]) + ["\\startup.nsh"]
         } else {
             try run("mmd", ["-i", fat, "::/EFI", "::/EFI/BOOT"])
             try run("mcopy", ["-i", fat, image, bootPath])
@@ -113,7 +131,7 @@ public enum ESPImage {
         try withExtendedLifetime(bytes) {
             try OutputFile.write(bytes.bytes, to: options.outputPath)
         }
-        return Report(output: options.outputPath, size: size, files: files, commandLine: options.commandLine)
+        return Report(output: options.outputPath, size: size, files: files, commandLine: commandLine)
     }
 
     static func run(_ tool: String, _ arguments: [String]) throws {

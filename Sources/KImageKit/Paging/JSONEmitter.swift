@@ -1,6 +1,9 @@
 /// The tables and mappings as JSON through the one JSON writer: addresses as "0x..." strings
 /// (JSON numbers lose 64-bit precision in most readers), keys in a fixed order.
 struct JSONEmitter {
+    /// `pagetables --format json`'s schema number: it goes up when a key changes meaning or goes away.
+    static let schemaVersion = 1
+
     let tables: PageTables
 
     func text() -> String {
@@ -18,11 +21,12 @@ struct JSONEmitter {
                             ("address", .address(tables.address(ofTable: t))), ("entries", .array(entries))])
         }
         return JSONValue.object([
+            ("schema", .int(JSONEmitter.schemaVersion)),
             ("mode", .string(mode.rawValue)),
             ("base", .address(tables.base)),
             ("cr3", .address(tables.cr3)),
             ("tableCount", .int(tables.tableCount)),
-            ("bytes", .int(tables.byteCount)),
+            ("bytes", .address(UInt64(tables.byteCount))),
             ("recursiveSlot", tables.recursiveSlot.map { .int($0) } ?? .null),
             ("mappings", .array(tables.mappings.map {
                 .row([("virtual", .address($0.virtualStart)), ("physical", .address($0.physicalStart)), ("size", .address($0.size)),

@@ -1,6 +1,9 @@
 /// `kimage count` output: the number of redirects, alone or as a definition for the tool that
 /// assembles rt0, and a make rule naming the files it came from.
 public enum RedirectCount {
+    /// `count --format json`'s schema number.
+    public static let jsonSchemaVersion = 1
+
     public enum Format: String, Sendable, CaseIterable {
         case plain, nasm, gas, ld, c, json
         /// Go assembly (`#include "redirects.h"`, then `$(NUM_REDIRECTS*16)`), Go source (a const).
@@ -20,7 +23,9 @@ public enum RedirectCount {
         case .c, .goAsm: return "#define \(symbol) \(n)"
         case .go: return "const NumRedirects = \(n)"
         case .json:
+            // The schema number goes up when a key changes meaning or goes away (README: --json).
             return JSONValue.object([
+                ("schema", .int(jsonSchemaVersion)),
                 ("count", .int(n)),
                 ("redirects", .array(collection.sortedBySource.map { r in
                     .row([("src", .string(r.source)), ("dst", .string(r.destination)), ("file", .string(r.origin.file)),

@@ -219,10 +219,14 @@ extension RedirectPlan {
         entries.map { "\($0.source) \(hex($0.sourceAddress, digits: addressDigits)) -> \($0.destination) \(hex($0.destinationAddress, digits: addressDigits))" }
     }
 
+    /// `redirect --json`'s schema number: it goes up when a key changes meaning or goes away.
+    public static let jsonSchemaVersion = 1
+
     /// The plan for tools; `output` is nil for --dry-run. Addresses are zero-padded to the
     /// class's width, as in the text lines.
     public func json(output: String?) -> String {
         JSONValue.object([
+            ("schema", .int(RedirectPlan.jsonSchemaVersion)),
             ("kernel", .string(elf.path)),
             ("output", .optional(output)),
             ("class", .string(elf.elfClass.rawValue)),
