@@ -4,24 +4,32 @@ PREFIX  ?= /usr/local
 DEBUG_BIN   := .build/debug/kimage
 RELEASE_BIN := .build/release/kimage
 
-.PHONY: all bootstrap build release test demo bench fuzz install clean generate
+.PHONY: all bootstrap build release test demo bench fuzz install install-files manual-tool clean generate
 
 all: build
 
+# Each target installs only the system packages it needs (scripts/bootstrap lists them and why).
 bootstrap:
-	@scripts/bootstrap
+	@scripts/bootstrap test
 
-build: bootstrap
+build:
+	@scripts/bootstrap build
 	$(SWIFT) build
 
 # Static Swift runtime: the installed binary runs without the toolchain's libraries, and starts
 # faster (no dynamic loading of Foundation and ICU).
-release: bootstrap
+release:
+	@scripts/bootstrap build
 	$(SWIFT) build -c release --static-swift-stdlib
 
-test: build
+# --disable-xctest: the tests are Swift Testing's; XCTest would only report "Executed 0 tests".
+# The manual generator is built first: the install test runs make install-files, which needs it,
+# and cannot run swift itself while swift test holds the build directory.
+test:
+	@scripts/bootstrap test
 	$(SWIFT) build --build-tests
-	KIMAGE_BIN=$(CURDIR)/$(DEBUG_BIN) $(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory manual-tool
+	KIMAGE_BIN=$(CURDIR)/$(DEBUG_BIN) $(SWIFT) test --skip-build --disable-xctest
 
 # Every generated file, in dependency order: the includes come from the layout declarations, the
 # stubs include them, the embedded templates carry bootinfo.h. Tests fail when one is stale.
@@ -31,24 +39,48 @@ generate: build
 	scripts/gen-templates
 
 demo: build
+	@scripts/bootstrap demo
 	@scripts/demo $(CURDIR)/$(DEBUG_BIN)
 
 bench: release
+	@scripts/bootstrap bench
 	@scripts/bench $(CURDIR)/$(RELEASE_BIN)
 
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
-fuzz: bootstrap
+fuzz:
+	@scripts/bootstrap fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz
 
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kimage
-	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/kimage
+# ArgumentParser's manual generator (the generate-manual plugin's tool), built once, offline.
+MANUAL_TOOL = .build/debug/generate-manual-tool
+manual-tool:
+	@[ -x "$(MANUAL_TOOL)" ] || $(SWIFT) package plugin generate-manual --help >/dev/null
+
+# make install PREFIX=...: the binary, man pages (man kimage, man kimage.pack, ...), bash, zsh
+# and fish completions, and the templates. install-files installs INSTALL_BIN (the tests: the
+# debug build) without building the release one.
+INSTALL_BIN ?= $(RELEASE_BIN)
+install: release manual-tool
+	@$(MAKE) --no-print-directory install-files
+
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kimage $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/kimage
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	    "$(MANUAL_TOOL)" $(INSTALL_BIN) --multi-page --date $$(date -u +%Y-%m-%d) -o "$$tmp"; \
+	    rm -f "$$tmp/kimage.generate-includes.1"; \
+	    install -m 0644 "$$tmp"/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(INSTALL_BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kimage
+	$(INSTALL_BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_kimage
+	$(INSTALL_BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/kimage.fish
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/kimage/
 	@# templates/ld/layout.ld has placeholders: install each layout's script as kimage init renders it.
 	rm -f $(DESTDIR)$(PREFIX)/share/kimage/ld/layout.ld
 	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; for l in gopher kernel jinue; do \
-	    $(RELEASE_BIN) init "$$tmp/$$l" --layout $$l >/dev/null; \
+	    $(INSTALL_BIN) init "$$tmp/$$l" --layout $$l >/dev/null; \
 	    install -m 0644 "$$tmp/$$l/linker.ld" $(DESTDIR)$(PREFIX)/share/kimage/ld/$$l.ld; done
 
 clean:

@@ -25,6 +25,7 @@ extension HandoffRequest: ExpressibleByArgument {
         self = request
     }
     public static var allValueStrings: [String] { choices }
+    public static var defaultCompletionKind: CompletionKind { .list(choices) }
     public var defaultValueDescription: String {
         switch self {
         case .auto: return "auto"

@@ -259,6 +259,16 @@ import TestSupport
 
     /// A real Debian bzImage: fetched with apt-get download, vmlinuz extracted with dpkg-deb.
     /// Skipped (with the reason printed) only when apt-get cannot reach the network.
+    /// No network: a skip on a developer's machine, said in the output; a failure in CI (CI=true),
+    /// where a green run must mean inspect decoded a real kernel.
+    func skipOutsideCI(_ why: String) {
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            Issue.record("realDebianKernelDecodes cannot run its subject in CI: \(why)")
+        } else {
+            print("realDebianKernelDecodes: SKIPPED (outside CI; CI=true makes this a failure): \(why)")
+        }
+    }
+
     @Test func realDebianKernelDecodes() throws {
         let cache = Paths.packageRoot + "/.build/test-cache/debian-kernel"
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
@@ -279,7 +289,7 @@ import TestSupport
             let update = try run("apt-get", ["update", "-qq"], timeout: 600)
             found = try kernelPackage()
             if found == nil && isOffline(update.stdout + update.stderr) {
-                print("realDebianKernelDecodes: SKIPPED, apt-get update could not reach the network:\n\(update.stdout)\(update.stderr)")
+                skipOutsideCI("apt-get update could not reach the network:\n\(update.stdout)\(update.stderr)")
                 return
             }
         }
@@ -290,7 +300,7 @@ import TestSupport
             if r.status != 0 {
                 let out = r.stdout + r.stderr
                 if isOffline(out) {
-                    print("realDebianKernelDecodes: SKIPPED, apt-get download \(package) could not reach the network:\n\(out)")
+                    skipOutsideCI("apt-get download \(package) could not reach the network:\n\(out)")
                     return
                 }
                 throw TestSetupError("apt-get download \(package) failed (status \(r.status)) for a reason other than the network:\n\(out)")

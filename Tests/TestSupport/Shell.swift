@@ -33,8 +33,8 @@ public func run(
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -47,7 +47,7 @@ public func run(
     process.standardError = errHandle
     if let stdin {
         let inURL = scratch.appendingPathComponent("in")
-        FileManager.default.createFile(atPath: inURL.path, contents: Data(stdin))
+        _ = FileManager.default.createFile(atPath: inURL.path, contents: Data(stdin))
         process.standardInput = try FileHandle(forReadingFrom: inURL)
     } else {
         process.standardInput = FileHandle.nullDevice
