@@ -16,8 +16,8 @@ public enum SystemdBoot {
         }
         // timeout 0: the default entry starts at once, no menu.
         let conf = try dir.write("sd-boot/loader.conf", "timeout 0\ndefault kimage.conf\n")
-        let entry = try dir.write("sd-boot/kimage.conf", "title kimage test\nlinux /kimage.img\n"
-                                  + (initrd == nil ? "" : "initrd /initrd.bin\n") + "options \(options)\n")
+        let initrdLine = initrd == nil ? "" : "initrd /initrd.bin\n"
+        let entry = try dir.write("sd-boot/kimage.conf", "title kimage test\nlinux /kimage.img\n\(initrdLine)options \(options)\n")
         var files = [(from: efi, to: "/EFI/BOOT/BOOTX64.EFI"), (from: conf, to: "/loader/loader.conf"),
                      (from: entry, to: "/loader/entries/kimage.conf"), (from: image, to: "/kimage.img")]
         if let initrd { files.append((from: initrd, to: "/initrd.bin")) }
