@@ -38,7 +38,9 @@ BS_FREE_PAGES       equ 0x30
 BS_GET_MEMORY_MAP   equ 0x38
 BS_HANDLE_PROTOCOL  equ 0x98
 BS_EXIT_BOOT_SERVICES equ 0xE8
+BS_LOCATE_DEVICE_PATH equ 0xB8
 BS_LOCATE_PROTOCOL  equ 0x140
+EFI_BUFFER_TOO_SMALL equ 0x8000000000000005
 CONOUT_OUTPUT_STRING equ 0x08
 LI_DEVICE_HANDLE    equ 0x18        ; EFI_LOADED_IMAGE_PROTOCOL (UEFI 9.1)
 LI_LOAD_OPTIONS_SIZE equ 0x30
@@ -95,8 +97,9 @@ F_ROOT              equ 0x160       ; initrd=: the volume's root directory
 F_FILE              equ 0x168       ; initrd=: the file
 F_SIZE              equ 0x170
 F_INITRD            equ 0x178
-F_PATH              equ 0x180       ; initrd=: the path as written on the command line
-FRAME               equ 0x188       ; after 8 pushes rsp is 8 mod 16: this realigns it
+F_PATH              equ 0x180       ; initrd=: the argument, for messages
+F_DEVICE_PATH       equ 0x188       ; LoadFile2: what LocateDevicePath left of the path
+FRAME               equ 0x198       ; after 8 pushes rsp is 8 mod 16: this realigns it
 
 header:
     dd EFI_STUB_MAGIC
@@ -299,6 +302,58 @@ efi_start:
     mov [rbx + W_BOOT_PARAMS + BP_CMD_LINE_PTR], edi
 .no_cmdline:
 
+    ; The initrd a loader offers through LoadFile2 on the LINUX_EFI_INITRD_MEDIA device path
+    ; (systemd-boot, GRUB 2.12), first, as Linux's EFI stub does (efi_load_initrd_dev_path).
+    lea rax, [initrd_media_path]
+    mov [rsp + F_DEVICE_PATH], rax
+    lea rcx, [guid_load_file2]
+    lea rdx, [rsp + F_DEVICE_PATH]
+    lea r8, [rsp + F_ROOT]
+    call [r14 + BS_LOCATE_DEVICE_PATH]
+    test rax, rax
+    jnz .no_load_file2
+    mov rcx, [rsp + F_ROOT]
+    lea rdx, [guid_load_file2]
+    lea r8, [rsp + F_FILE]
+    call [r14 + BS_HANDLE_PROTOCOL]
+    test rax, rax
+    jnz load_file2_failed
+    mov qword [rsp + F_SIZE], 0     ; no buffer: the protocol says how big
+    mov rcx, [rsp + F_FILE]
+    mov rdx, [rsp + F_DEVICE_PATH]
+    xor r8d, r8d
+    lea r9, [rsp + F_SIZE]
+    mov qword [rsp + F_ARG5], 0
+    call [rcx]
+    mov rdx, EFI_BUFFER_TOO_SMALL
+    cmp rax, rdx
+    jne load_file2_failed
+    mov qword [rsp + F_INITRD], INITRD_ADDR_MAX
+    mov ecx, ALLOCATE_MAX_ADDRESS
+    mov edx, LOADER_DATA
+    mov r8, [rsp + F_SIZE]
+    add r8, 4095
+    shr r8, 12
+    lea r9, [rsp + F_INITRD]
+    call [r14 + BS_ALLOCATE_PAGES]
+    test rax, rax
+    jnz load_file2_failed
+    mov rcx, [rsp + F_FILE]
+    mov rdx, [rsp + F_DEVICE_PATH]
+    xor r8d, r8d
+    lea r9, [rsp + F_SIZE]
+    mov rax, [rsp + F_INITRD]
+    mov [rsp + F_ARG5], rax
+    call [rcx]
+    test rax, rax
+    jnz load_file2_failed
+    mov rax, [rsp + F_INITRD]
+    mov [rbx + W_BOOT_PARAMS + BP_RAMDISK_IMAGE], eax
+    mov rax, [rsp + F_SIZE]
+    mov [rbx + W_BOOT_PARAMS + BP_RAMDISK_SIZE], eax
+    jmp .no_initrd
+.no_load_file2:
+
     ; initrd=PATH, as Linux's EFI stub reads it (efi_load_initrd_cmdline): the file, '/' or '\'
     ; separated, from the root of the volume this image was loaded from, anywhere below
     ; initrd_addr_max; boot_params then tells the 32-bit setup, as a BIOS loader would.
@@ -321,8 +376,8 @@ efi_start:
     inc rsi
     jmp .scan
 .initrd:
-    add rsi, 7
     mov [rsp + F_PATH], rsi
+    add rsi, 7
     lea rdi, [rbx + W_PATH]
     xor ecx, ecx
 .path:
@@ -731,6 +786,9 @@ initrd_failed:
     mov rax, [rsp + F_STATUS]
     jmp leave
 
+load_file2_failed:
+    lea rsi, [msg_load_file2]
+    jmp fail
 map_failed:
     lea rsi, [msg_map]
     jmp fail
@@ -830,9 +888,10 @@ msg_map:           db "kimage EFI stub: GetMemoryMap failed (more than 512 descr
 msg_exit:          db "kimage EFI stub: ExitBootServices failed twice", 13, 10, 0
 msg_range:         db "kimage EFI stub: cannot allocate ", 0
 msg_range_status:  db " for the kernel (EFI status ", 0
-msg_initrd:        db "kimage EFI stub: cannot load initrd=", 0
-msg_initrd_status: db " from this image's volume (EFI status ", 0
-msg_initrd_end:    db "): name a file on the same FAT volume, from its root, e.g. initrd=\boot\initrd.img", 13, 10, 0
+msg_initrd:        db "kimage EFI stub: cannot load the initrd ", 0
+msg_initrd_status: db " (EFI status ", 0
+msg_initrd_end:    db "): initrd= names a file on this image's own FAT volume, from its root, e.g. initrd=\boot\initrd.img", 13, 10, 0
+msg_load_file2:    db "kimage EFI stub: the loader offers an initrd (LINUX_EFI_INITRD_MEDIA LoadFile2) but did not give it", 13, 10, 0
 msg_range_end:     db "): that memory is taken or is not RAM; give the machine more memory or link the kernel elsewhere", 13, 10, 0
 
 ; E820 type per EFI memory type 0..15 (0: dropped), as Linux's setup_e820.
@@ -842,6 +901,16 @@ align 8
 guid_loaded_image: dd 0x5B1B31A1
                    dw 0x9562, 0x11D2
                    db 0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
+guid_load_file2:   dd 0x4006C0C1
+                   dw 0xFCB3, 0x403E
+                   db 0x99, 0x6D, 0x4A, 0x6C, 0x87, 0x24, 0xE0, 0x6D
+; The vendor media device path Linux's stub looks for: MEDIA (4), VENDOR (3), 20 bytes, the
+; LINUX_EFI_INITRD_MEDIA GUID, then the end node.
+initrd_media_path: db 4, 3, 20, 0
+                   dd 0x5568E427
+                   dw 0x68FC, 0x4F3D
+                   db 0xAC, 0x74, 0xCA, 0x55, 0x52, 0x31, 0xCC, 0x68
+                   db 0x7F, 0xFF, 4, 0
 guid_sfs:          dd 0x964E5B22
                    dw 0x6459, 0x11D2
                    db 0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
