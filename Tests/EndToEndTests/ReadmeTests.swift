@@ -130,12 +130,19 @@ import TestSupport
             }
             try dir.write("wrong.txt", "runtime.sysReserve example.com/kern/kernel/mm.v2.(*Frame).Reserve\n")
             return dir.path
+        case "failures":
+            // "When things go wrong": a packable kernel.elf, a manifest, and `out` a directory.
+            let kernel = try PackFixture.build(PackErrorTests.good64, in: dir)
+            if kernel != dir.file("kernel.elf") { try FileManager.default.copyItem(atPath: kernel, toPath: dir.file("kernel.elf")) }
+            try dir.write("redirects.txt", "runtime.throw kern.panic\n")
+            try FileManager.default.createDirectory(atPath: dir.file("out"), withIntermediateDirectories: true)
+            return dir.path
         case "typo-toml":
             try dir.write("typo.toml", "[sources]\nmanifest = [\"redirects.txt\"]\n\n[redirect]\nallow-sapre = true\n")
             try FileManager.default.createDirectory(atPath: dir.file("proj"), withIntermediateDirectories: true)
             return dir.file("proj")
         default:
-            throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel, redirect-kernel (and continue)")
+            throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel, redirect-kernel, failures (and continue)")
         }
     }
 
