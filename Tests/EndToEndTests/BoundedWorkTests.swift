@@ -72,7 +72,7 @@ import TestSupport
         let out = try TemporaryDirectory("kimage-bounded-out")
         try expectBounded(dir, ["pack", "--kernel", k, "-o", out.file("k.img")], status: 0)
         try expectBounded(dir, ["redirect", k, "--manifest", "m.txt", "--dry-run"], status: 1)
-        try expectBounded(dir, ["pagetables", "--mode", "4level", "--from-elf", k, "--format", "summary"], status: 0)
+        try expectBounded(dir, ["pagetables", "--mode", "4level", "--kernel", k, "--format", "summary"], status: 0)
     }
 
     // A 64 TiB segment whose vaddr and paddr are never 2 MiB-aligned together wanted 128 GiB of
@@ -82,7 +82,7 @@ import TestSupport
         let k = try write(dir, "k.elf", HostileELF.elf64([.init(flags: 6, virtualAddress: 0x201000, physicalAddress: 0x200000,
                                                                  memorySize: 64 << 40)], entry: 0x201000))
         let limit = "need more than 64 MiB of page tables, kimage's limit for one table set (16384 tables)"
-        try expectBounded(dir, ["pagetables", "--mode", "4level", "--from-elf", k, "--format", "summary"], status: 1, [limit])
+        try expectBounded(dir, ["pagetables", "--mode", "4level", "--kernel", k, "--format", "summary"], status: 1, [limit])
         try expectBounded(dir, ["pack", "--kernel", k, "-o", "k.img"], status: 1)
         try expectBounded(dir, ["pagetables", "--mode", "4level", "--identity", "0+0x40000000000", "--page-size", "4K", "--format", "summary"],
                           status: 1, [limit, "allow larger pages (--page-size 2M or 1G)"])
@@ -178,7 +178,7 @@ import TestSupport
         let out = try TemporaryDirectory("kimage-bounded-out")
         try expectBounded(dir, ["pack", "--kernel", k, "-o", out.file("k.img")])
         try expectBounded(dir, ["inspect", k])
-        try expectBounded(dir, ["pagetables", "--mode", "4level", "--from-elf", k, "--format", "summary"])
+        try expectBounded(dir, ["pagetables", "--mode", "4level", "--kernel", k, "--format", "summary"])
     }
 
     // A kimage.toml array of 30,000 manifests: 60,000 arguments for the argument parser, whose

@@ -66,8 +66,8 @@ import TestSupport
                 ["redirect", "k.elf", "--manifest", "m.txt", "--dry-run", "--allow-spare"],
                 ["redirect", "k.elf", "--manifest", "m.txt", "--allow-spare", "-o", "../out/r.elf"],
                 ["redirect", "k.elf", "--manifest", "m.txt", "--patch", "-o", "../out/p.elf"],
-                ["pagetables", "--mode", "4level", "--from-elf", "k.elf", "--format", "summary"],
-                ["pagetables", "--mode", "5level", "--from-elf", "k.elf", "--format", "bin", "--base", "0x100000", "-o", "../out/t.bin"],
+                ["pagetables", "--mode", "4level", "--kernel", "k.elf", "--format", "summary"],
+                ["pagetables", "--mode", "5level", "--kernel", "k.elf", "--format", "bin", "--base", "0x100000", "-o", "../out/t.bin"],
             ], what: "kernel \(n)", seed: Self.seed)
             // Whatever pack and redirect wrote is input to inspect in turn.
             for made in ["k.img", "r.elf", "p.elf"] where FileManager.default.fileExists(atPath: a.output + "/" + made) {
