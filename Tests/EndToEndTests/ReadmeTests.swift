@@ -93,12 +93,27 @@ import TestSupport
 
                 """)
             return dir.path
+        case "example-hello":
+            // examples/hello built (kernel.elf, loader.elf), as `make demo` builds it; the block
+            // runs in examples/hello.
+            try mustRun("cp", ["-R", Paths.packageRoot + "/examples", Paths.templates, dir.path])
+            try? FileManager.default.removeItem(atPath: dir.file("examples/hello/build"))
+            try mustRun("make", ["--no-print-directory", "build/kernel.elf", "build/loader.elf", "KIMAGE=\(Paths.kimage)"],
+                        cwd: dir.file("examples/hello"), timeout: 300)
+            return dir.file("examples/hello")
+        case "inspect-kernel":
+            // InspectFixtures' small higher-half kernel (three segments, a redirect table with one
+            // entry patched), as build/kernel.elf.
+            let elf = try InspectFixtures.kernel(in: dir)
+            try FileManager.default.createDirectory(atPath: dir.file("build"), withIntermediateDirectories: true)
+            try FileManager.default.moveItem(atPath: elf, toPath: dir.file("build/kernel.elf"))
+            return dir.path
         case "typo-toml":
             try dir.write("typo.toml", "[sources]\nmanifest = [\"redirects.txt\"]\n\n[redirect]\nallow-sapre = true\n")
             try FileManager.default.createDirectory(atPath: dir.file("proj"), withIntermediateDirectories: true)
             return dir.file("proj")
         default:
-            throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml (and continue)")
+            throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel (and continue)")
         }
     }
 
@@ -160,8 +175,11 @@ import TestSupport
         let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         var scratch: TemporaryDirectory?
         var cwd = ""
+        var ran: [String] = []
+        defer { print("ReadmeTests: ran \(ran.count) README blocks: \(ran.joined(separator: ", "))") }
         for block in try Self.blocks() {
             guard let fixture = block.fixture, fixture != "skip" else { continue }
+            ran.append(block.description)
             if fixture != "continue" {
                 let dir = try TemporaryDirectory("kimage-readme")
                 cwd = try Self.prepare(fixture, in: dir)
@@ -190,6 +208,7 @@ import TestSupport
                     outputs[current].append(line)
                 }
             }
+            #expect(r.stdout.contains("@@readme-pwd "), "\(block): the block's script did not reach its end: \(r.stderr)")
             for (n, c) in commands.enumerated() {
                 var actual = outputs[n]
                 while actual.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { actual.removeLast() }
