@@ -9,11 +9,13 @@ import TestSupport
 /// | loader                         | a: ELF32 identity | b: ELF32 higher half | c/d: ELF64 | examples/hello |
 /// |--------------------------------|-------------------|----------------------|------------|----------------|
 /// | OVMF, ESP \EFI\BOOT\BOOTX64.EFI | UEFIBootTests (startup.nsh) | here        | UEFIBootTests (c, signed, loader) | here |
-/// | OVMF -kernel                   | here              | UEFIBootTests        | here (c)   |                |
+/// | OVMF -kernel + -initrd         | UEFIInitrdTests   | UEFIBootTests (no initrd) | here (c) |           |
 /// | GRUB EFI `linux` + initrd      |                   | here                 | here (c)   |                |
-/// | GRUB EFI `linuxefi` + initrd   |                   |                      | here (c)   |                |
-/// | systemd-boot                   |                   |                      | here (d, loader) |          |
-/// | iPXE EFI over TFTP             | here              |                      |            |                |
+/// | GRUB EFI `linuxefi` + initrd   |                   | here                 | EFIHandoverTests (c) |      |
+/// | systemd-boot + initrd          |                   | UEFIInitrdTests      | here (d, loader) |          |
+/// | iPXE EFI over TFTP + initrd    | here              |                      |            |                |
+///
+/// An initrd from the ESP (`kimage esp --initrd`) is UEFIInitrdTests' too.
 ///
 /// QEMU -kernel and GRUB BIOS `linux`/`linux16` are PackEndToEndTests'. The suite runs its
 /// boots in parallel (Swift Testing's default); each boot has its own directory and variable store.
@@ -52,17 +54,18 @@ import TestSupport
                    lines: Self.uefiLines + ["BdsDxe: starting Boot0001", "cmdline \"b from pack\""])
     }
 
-    @Test(arguments: ["a", "c"])
-    func ovmfKernelLoaderStartsTheImageAsAPE(fixture: String) throws {
+    /// OVMF -kernel tries the file as a PE first: LoadOptions = -append, and 2022.11 offers -initrd
+    /// through LoadFile2 (QemuKernelLoaderFsDxe), adding " initrd=initrd" to the line.
+    @Test func ovmfKernelLoaderStartsAnELF64KernelAsAPEWithItsInitrd() throws {
         let dir = try TemporaryDirectory()
-        var spec = fixture == "a"
-            ? PackFixture.Spec(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: "ovmf-kernel a", ramMB: 256, paging: 0)
-            : PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "ovmf-kernel c",
-                               ramMB: 256, paging: 3, checkFault: true)
+        var spec = PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "ovmf-kernel c",
+                                    ramMB: 256, paging: 3, initrdSize: Self.initrdSize, checkFault: true)
         spec.expectUEFI = true
         let image = try pack(spec, dir: dir, extra: ["--cmdline", "not this one"])
-        let boot = try OVMF.boot(kernel: image, append: spec.expectedCmdline, memory: "256M", in: dir)
-        expectPass(boot, "fixture \(fixture) under OVMF -kernel", lines: Self.uefiLines + ["cmdline \"\(spec.expectedCmdline)\""])
+        let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
+        let boot = try OVMF.boot(kernel: image, append: spec.expectedCmdline, initrd: initrd, memory: "256M", in: dir)
+        expectPass(boot, "fixture c under OVMF -kernel -initrd",
+                   lines: Self.uefiLines + ["ok initrd bytes", "ok writing read-only .text faults", "cmdline \"ovmf-kernel c"])
     }
 
     /// GRUB 2.06 EFI `linux` is GRUB's boot-protocol loader: it exits boot services itself and
@@ -84,55 +87,55 @@ import TestSupport
                            "BOOT_IMAGE=/kernel.img \(spec.expectedCmdline)"])
     }
 
-    /// Debian's GRUB `linuxefi` needs the EFI handover entry (handover_offset and
-    /// XLF_EFI_HANDOVER_64). While the header does not offer it, GRUB must refuse with its own
-    /// message; once it does, the kernel must boot through the EFI stub with GRUB's initrd.
-    @Test func grubEFILinuxefiUsesTheHandoverEntryWhenTheHeaderOffersIt() throws {
+    /// Debian's GRUB `linuxefi` enters the EFI handover entry (handover_offset,
+    /// XLF_EFI_HANDOVER_64) with boot services up; the stub then runs as from the firmware, with
+    /// GRUB's command line and initrd. An ELF32 kernel here: EFIHandoverTests boots an ELF64 one.
+    @Test func grubEFILinuxefiEntersTheHandoverEntryWithItsInitrd() throws {
         let dir = try TemporaryDirectory()
-        var spec = PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "grub-linuxefi",
-                                    ramMB: 256, paging: 3, initrdSize: Self.initrdSize, checkFault: true)
+        var spec = PackFixture.Spec(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "grub-linuxefi",
+                                    ramMB: 256, paging: 1, initrdSize: Self.initrdSize)
         spec.expectUEFI = true
         let image = try pack(spec, dir: dir)
         let header = try SetupHeader(decoding: try contentsOf(image), path: image)
+        #expect(header.xloadflagNames.contains("XLF_EFI_HANDOVER_64") && header.handoverOffset != 0, "\(header.xloadflagNames)")
         let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
         let boot = try GRUBEFIBoot.boot(image: image, command: "linuxefi", append: spec.expectedCmdline, initrd: initrd, in: dir)
-        if header.xloadflagNames.contains("XLF_EFI_HANDOVER_64") {
-            #expect(header.handoverOffset != 0)
-            expectPass(boot, "GRUB EFI linuxefi (handover entry)",
-                       lines: Self.uefiLines + ["ok initrd bytes", "BOOT_IMAGE=/kernel.img grub-linuxefi"])
-        } else {
-            #expect(header.handoverOffset == 0, "a handover offset without XLF_EFI_HANDOVER_64")
-            #expect(boot.serial.contains("kernel doesn't support EFI handover"), "\(boot.serial)")
-            #expect(boot.serial.contains(GRUBEFIBoot.refused) && !boot.serial.contains("kimage fixture"), "\(boot.serial)")
-        }
+        #expect(!boot.serial.contains(GRUBEFIBoot.refused), "\(boot.serial)")
+        expectPass(boot, "GRUB EFI linuxefi (handover entry), fixture b",
+                   lines: Self.uefiLines + ["ok initrd bytes", "cmdline \"BOOT_IMAGE=/kernel.img grub-linuxefi\""])
     }
 
     /// systemd-boot starts a Type #1 entry's `linux` as an EFI application, `options` as its LoadOptions.
-    @Test func systemdBootStartsTheImageWithItsEntryOptions() throws {
+    @Test func systemdBootStartsTheImageWithItsEntryOptionsAndInitrd() throws {
         let dir = try TemporaryDirectory()
         let loader = try PackFixture.loader(in: dir)
         var spec = PackFixture.Spec(name: "d", bits64: true, virtualBase: 0xFFFF_FFFF_8010_0000, codeModel: "kernel",
                                     expectedCmdline: "console=ttyS0 from-sd-boot", ramMB: 256, paging: 3,
-                                    loaderSize: try contentsOf(loader).count, checkFault: true)
+                                    initrdSize: Self.initrdSize, loaderSize: try contentsOf(loader).count, checkFault: true)
         spec.expectUEFI = true
         let image = try pack(spec, dir: dir, extra: ["--loader", loader, "--cmdline", "not this one"])
-        let boot = try SystemdBoot.boot(image: image, options: spec.expectedCmdline, in: dir)
+        let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
+        let boot = try SystemdBoot.boot(image: image, options: spec.expectedCmdline, initrd: initrd, in: dir)
+        // systemd-boot 252 names the entry's initrd first, then the options.
         expectPass(boot, "systemd-boot, fixture d",
-                   lines: Self.uefiLines + ["ok loader ELF", "cmdline \"console=ttyS0 from-sd-boot\""])
+                   lines: Self.uefiLines + ["ok loader ELF", "ok initrd bytes", "cmdline \"initrd=\\initrd.bin console=ttyS0 from-sd-boot\""])
     }
 
-    /// iPXE's EFI build fetches the image over TFTP and starts it as an EFI application. Its
+    /// iPXE's EFI build fetches the initrd and the image over TFTP and starts the image as an EFI
+    /// application; the stub reads initrd=initrd.bin from the volume iPXE gives the image. Its
     /// LoadOptions are the image's name and then the script's arguments ("kernel.img from-ipxe
     /// x=1", iPXE's efi_image.c); the stub drops only a first word ending in ".efi".
-    @Test func iPXEChainsTheImageOverTFTP() throws {
+    @Test func iPXEChainsTheImageAndItsInitrdOverTFTP() throws {
         let dir = try TemporaryDirectory()
         var spec = PackFixture.Spec(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: "from-ipxe x=1",
-                                    ramMB: 256, paging: 0)
+                                    ramMB: 256, paging: 0, initrdSize: Self.initrdSize)
         spec.expectUEFI = true
         let image = try pack(spec, dir: dir, extra: ["--cmdline", "not this one"])
-        let boot = try IPXEBoot.boot(image: image, cmdline: spec.expectedCmdline, in: dir)
+        let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
+        let boot = try IPXEBoot.boot(image: image, cmdline: spec.expectedCmdline, initrd: initrd, in: dir)
         expectPass(boot, "iPXE EFI, fixture a",
-                   lines: Self.uefiLines + ["kimage test: iPXE chains tftp://10.0.2.2/kernel.img", "from-ipxe x=1\"\n"])
+                   lines: Self.uefiLines + ["kimage test: iPXE chains tftp://10.0.2.2/kernel.img", "tftp://10.0.2.2/initrd.bin... ok",
+                                            "ok initrd bytes", "initrd=initrd.bin from-ipxe x=1\"\n"])
     }
 
     /// examples/hello the way `make demo` boots it under UEFI: `make run-uefi` (kimage esp + OVMF).
