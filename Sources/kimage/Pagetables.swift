@@ -37,8 +37,14 @@ struct Pagetables: ParsableCommand {
             transform: mappingArgument(.higherHalf))
     var higherHalf: [String] = []
 
-    @Option(name: .customLong("from-elf"), help: ArgumentHelp("Map each PT_LOAD segment of KERNEL, p_vaddr onto p_paddr, flags from p_flags.", valueName: "KERNEL"))
-    var fromELF: String?
+    @Option(name: .customLong("kernel"), help: ArgumentHelp("Map each PT_LOAD segment of KERNEL, p_vaddr onto p_paddr, flags from p_flags.", valueName: "KERNEL"))
+    var kernel: String?
+
+    /// The name before pack's `--kernel` was the one spelling of a kernel; kept for a release.
+    @Option(name: .customLong("from-elf"), help: ArgumentHelp("Old spelling of --kernel.", valueName: "KERNEL", visibility: .hidden))
+    var oldFromELF: String?
+
+    var fromELF: String? { kernel ?? oldFromELF }
 
     @Option(name: .long, help: ArgumentHelp("Point this slot of the top table back at itself.", valueName: "SLOT"))
     var recursive: Int?
@@ -79,8 +85,11 @@ struct Pagetables: ParsableCommand {
               identifier.allSatisfy({ $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) }) else {
             throw ValidationError("--symbol-prefix `\(symbolPrefix)` is not an identifier; use letters, digits and _, not starting with a digit")
         }
+        if kernel != nil && oldFromELF != nil {
+            throw ValidationError("--kernel and --from-elf are the same option; give --kernel")
+        }
         if identity.isEmpty && map.isEmpty && higherHalf.isEmpty && fromELF == nil {
-            throw ValidationError("no mappings: give --identity, --map, --higher-half or --from-elf")
+            throw ValidationError("no mappings: give --identity, --map, --higher-half or --kernel")
         }
         // A page size the mode lacks or a recursive slot it cannot have is a usage error too.
         do { _ = try PageTableBuilder(mode: mode, maxPageSize: pageSize?.bytes, recursiveSlot: recursive) } catch let error as KImageError {
@@ -104,7 +113,7 @@ struct Pagetables: ParsableCommand {
             let bytes = tables.emit(f, linkOffset: offset, symbolPrefix: symbolPrefix)
             if let output, output != "-" {
                 try DistinctFiles.check(outputs: [NamedPath("-o", "the tables", output)],
-                                        inputs: fromELF.map { [NamedPath("--from-elf", "the kernel", $0)] } ?? [])
+                                        inputs: fromELF.map { [NamedPath(kernel != nil ? "--kernel" : "--from-elf", "the kernel", $0)] } ?? [])
                 try OutputFile.write(to: output) { (sink: inout FileSink) throws in try sink.write(bytes) }
                 if f == .bin && !quiet {
                     printError("CR3 \(hex(tables.cr3)): \(tables.tableCount) tables, \(tables.byteCount) bytes at \(hex(tables.base)) in \(output)")

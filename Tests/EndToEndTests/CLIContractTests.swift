@@ -128,6 +128,8 @@ import TestSupport
             }
             // A depfile's target can be named, and defaults to the output.
             if o.contains("--depfile") { #expect(o.contains("--target"), "\(command.name): --depfile without --target") }
+            // One way to name the kernel a command reads as an option.
+            #expect(!o.contains("--from-elf"), "\(command.name) shows --from-elf; the name is --kernel")
             // One name for the redirect table's section.
             #expect(!o.contains("--table-section"), "\(command.name) shows --table-section; the name is --section")
             // Options that are not flags name what they take in one spelling: no -x without --x.

@@ -108,12 +108,41 @@ import TestSupport
             try FileManager.default.createDirectory(atPath: dir.file("build"), withIntermediateDirectories: true)
             try FileManager.default.moveItem(atPath: elf, toPath: dir.file("build/kernel.elf"))
             return dir.path
+        case "redirect-kernel":
+            // The go-tree sources and the kernels redirect's examples read: the Go functions in GNU
+            // as under the Go linker's names, text at 1 MiB, a two-slot table at 0x101000
+            // (kernel.elf) or a one-slot one (stale.elf, from an rt0 assembled before a redirect
+            // was added), and a manifest with the unescaped name (wrong.txt).
+            _ = try prepare("go-tree", in: dir)
+            func function(_ name: String, size: Int) -> String {
+                "    .globl \"\(name)\"\n    .type \"\(name)\", @function\n\"\(name)\":\n    ret\n    .fill \(size - 1), 1, 0xcc\n    .size \"\(name)\", .-\"\(name)\"\n"
+            }
+            var text = "    .section .text, \"ax\", @progbits\n    .globl _start\n    .type _start, @function\n_start:\n"
+            text += "    call \"runtime.throw\"\n    hlt\n    .size _start, .-_start\n"
+            text += function("runtime.throw", size: 32) + function("runtime.sysReserve", size: 32)
+            text += function("example.com/kern/kernel/kfmt.Panic", size: 16)
+            text += function("example.com/kern/kernel/mm%2ev2.(*Frame).Reserve", size: 16)
+            for (name, slots) in [("kernel", 2), ("stale", 1)] {
+                let object = try Toolchain.gas(text + "    .section .goredirectstbl, \"aw\", @progbits\n    .fill \(slots * 16), 1, 0\n",
+                                               in: dir, name: name)
+                _ = try Toolchain.ld([object], script: nil, in: dir, output: name + ".elf",
+                                     extra: ["-Ttext=0x100000", "--section-start=.goredirectstbl=0x101000", "-e", "_start"])
+            }
+            try dir.write("wrong.txt", "runtime.sysReserve example.com/kern/kernel/mm.v2.(*Frame).Reserve\n")
+            return dir.path
+        case "failures":
+            // "When things go wrong": a packable kernel.elf, a manifest, and `out` a directory.
+            let kernel = try PackFixture.build(PackErrorTests.good64, in: dir)
+            if kernel != dir.file("kernel.elf") { try FileManager.default.copyItem(atPath: kernel, toPath: dir.file("kernel.elf")) }
+            try dir.write("redirects.txt", "runtime.throw kern.panic\n")
+            try FileManager.default.createDirectory(atPath: dir.file("out"), withIntermediateDirectories: true)
+            return dir.path
         case "typo-toml":
             try dir.write("typo.toml", "[sources]\nmanifest = [\"redirects.txt\"]\n\n[redirect]\nallow-sapre = true\n")
             try FileManager.default.createDirectory(atPath: dir.file("proj"), withIntermediateDirectories: true)
             return dir.file("proj")
         default:
-            throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel (and continue)")
+            throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel, redirect-kernel, failures (and continue)")
         }
     }
 

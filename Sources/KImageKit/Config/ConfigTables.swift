@@ -37,7 +37,8 @@ public enum ConfigTables {
         .init("identity", .repeated),
         .init("map", .repeated),
         .init("higher-half", .repeated),
-        .init("from-elf", .value, path: true),
+        .init("kernel", .value, path: true),
+        .init("from-elf", .value, path: true),   // the old spelling of kernel, hidden
         .init("recursive", .value),
         .init("page-size", .value),
         .init("base", .value),
