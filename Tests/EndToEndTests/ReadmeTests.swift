@@ -217,7 +217,9 @@ import TestSupport
             try #require(scratch != nil, "\(block): `continue` with no block before it")
             let commands = block.commands
             // `$?` in a command is the previous command's status, as at a prompt.
-            var script = "set +e\ncd '\(cwd)'\nreadme_status=0\n"
+            // Run as at a prompt: under `make test` the make variables would make each `make` print
+            // "make[1]: Entering directory" and name itself make[1].
+            var script = "set +e\nunset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES\ncd '\(cwd)'\nreadme_status=0\n"
             for (n, c) in commands.enumerated() {
                 script += "printf '@@readme-command \(n)\\n'\n(exit $readme_status)\n"
                 script += "{ \(Self.expand(c.command, first: commands[0].command))\n} 2>&1\nreadme_status=$?\n"
