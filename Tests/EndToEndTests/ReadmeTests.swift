@@ -137,12 +137,20 @@ import TestSupport
             try dir.write("redirects.txt", "runtime.throw kern.panic\n")
             try FileManager.default.createDirectory(atPath: dir.file("out"), withIntermediateDirectories: true)
             return dir.path
+        case "gopher-tables":
+            // build/tables.bin: the gopher-os set of the pagetables example, built for 0x100000.
+            try FileManager.default.createDirectory(atPath: dir.file("build"), withIntermediateDirectories: true)
+            let r = try kimage(["pagetables", "--mode", "4level", "--identity", "0+8M", "--higher-half", "0xFFFF_8000_0000_0000+8M",
+                                "--page-size", "2M", "--recursive", "511", "--base", "0x100000", "--format", "bin",
+                                "-o", dir.file("build/tables.bin")])
+            #expect(r.status == 0, "\(r.stderr)")
+            return dir.path
         case "typo-toml":
             try dir.write("typo.toml", "[sources]\nmanifest = [\"redirects.txt\"]\n\n[redirect]\nallow-sapre = true\n")
             try FileManager.default.createDirectory(atPath: dir.file("proj"), withIntermediateDirectories: true)
             return dir.file("proj")
         default:
-            throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel, redirect-kernel, failures (and continue)")
+            throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel, redirect-kernel, failures, gopher-tables (and continue)")
         }
     }
 
