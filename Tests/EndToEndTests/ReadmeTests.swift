@@ -225,7 +225,8 @@ import TestSupport
             try #require(scratch != nil, "\(block): `continue` with no block before it")
             let commands = block.commands
             // `$?` in a command is the previous command's status, as at a prompt.
-            var script = "set +e\ncd '\(cwd)'\nreadme_status=0\n"
+            // A prompt, not a make recipe: make test's MAKELEVEL would add make[1] lines.
+            var script = "set +e\nunset MAKELEVEL MAKEFLAGS MFLAGS MAKEOVERRIDES\ncd '\(cwd)'\nreadme_status=0\n"
             for (n, c) in commands.enumerated() {
                 script += "printf '@@readme-command \(n)\\n'\n(exit $readme_status)\n"
                 script += "{ \(Self.expand(c.command, first: commands[0].command))\n} 2>&1\nreadme_status=$?\n"
