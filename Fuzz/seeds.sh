@@ -8,7 +8,7 @@ out=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$out"/{inspect,elf,pack-layout,redirect-table,setup-header,pagetable-walker,go-source,manifest,config}
+mkdir -p "$out"/{inspect,elf,elf-fields,pack-layout,redirect-table,setup-header,pagetable-walker,go-source,manifest,config}
 
 # Fixture kernels: ELF64 and ELF32, with a redirect table, data and bss (as the tests build them).
 cat > "$work/k.s" <<'ASM'
@@ -104,3 +104,9 @@ printf 'one two three\n' > "$out/manifest/bad.txt"
 
 cp "$root/templates/project/kimage.toml" "$out/config/project.toml"
 printf '[redirect]\nkernel = "build/kernel.elf"\nmanifest = ["a.txt", "b.txt"]\npatch = true\n\n[pack]\ncmdline = "console=ttyS0"\n' > "$out/config/small.toml"
+
+# elf-fields: the bytes are field choices, not an ELF. All zeros picks the linker-like file with
+# every first choice; the others pick ELF32, counts and segments at 2 MiB.
+head -c 256 /dev/zero > "$out/elf-fields/zeros"
+printf '\001\003\005\007\003\002\001\000\004\004\001\001\002' > "$out/elf-fields/elf32"
+printf '\000\007\011\037\002\003\004\001\000\002\003\001\002\001\000\001\002\003' > "$out/elf-fields/counts"

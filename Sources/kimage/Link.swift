@@ -103,7 +103,7 @@ struct Link: ParsableCommand {
             options.patch = patch
             options.allowSpare = allowSpare
             let report = try KernelLinker.link(options) { line in
-                if printCommands { print(line) }
+                if printCommands { try StandardOutput.line(line) }
             }
             if !quiet { for line in report.redirectLines { try StandardOutput.line(line) } }
             if let depfile { try KernelLinker.writeDepfile(depfile, report: report, target: target) }

@@ -82,6 +82,27 @@ import TestSupport
                           ["-o k.elf is the kernel (--from-elf k.elf)"])
     }
 
+    /// kimage.toml is an input of every command that reads it (count, redirect, pagetables, pack).
+    @Test func anOutputThatIsTheConfigurationIsRefused() throws {
+        let s = try Scene()
+        try s.dir.write("kimage.toml", "[pagetables]\nformat = \"nasm\"\n")
+        try s.dir.write("other.toml", "")
+        let config = "-o kimage.toml is the configuration (--config kimage.toml); expected a different file"
+        try expectRefusal(s, ["pagetables", "--mode", "4level", "--identity", "0+2M", "-o", "kimage.toml"], [config])
+        try expectRefusal(s, ["pack", "--kernel", "k.elf", "-o", "kimage.toml"], [config])
+        try expectRefusal(s, ["redirect", "k.elf", "--manifest", "redirects.txt", "-o", "./kimage.toml"], ["-o ./kimage.toml is the configuration (--config kimage.toml)"])
+        try expectRefusal(s, ["count", "--manifest", "redirects.txt", "--depfile", "kimage.toml", "--target", "rt0.o"],
+                          ["--depfile kimage.toml is the configuration (--config kimage.toml)"])
+        try expectRefusal(s, ["link", "-o", "k.elf", "k.elf"], ["-o k.elf is an object to link (the object k.elf)"])
+        try expectRefusal(s, ["pagetables", "--mode", "4level", "--identity", "0+2M", "--config", "other.toml", "-o", "other.toml"],
+                          ["-o other.toml is the configuration (--config other.toml)"])
+    }
+
+    @Test func linkPrintCommandsWritesThroughTheCheckedStdout() throws {
+        let s = try Scene()
+        try expectRefusal(s, ["link", "-o", "out.elf", "k.elf", "--print-commands"], ["cannot write to standard output: No space left on device"], shell: ">/dev/full")
+    }
+
     @Test func aDanglingOutputLinkIsRefusedNotReplaced() throws {
         let s = try Scene()
         try FileManager.default.createSymbolicLink(atPath: s.file("out.img"), withDestinationPath: "build/out.img")

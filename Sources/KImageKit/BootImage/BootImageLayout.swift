@@ -406,11 +406,11 @@ public struct BootImageLayout: Sendable {
             $0.isAlloc && $0.size > 0 && $0.address < s.virtualAddress &+ below && $0.address &+ $0.size > s.virtualAddress
         }
         let held = low.filter { $0.type != ELFSection.typeNote }
-        guard held.isEmpty else { throw refuse(held.map(\.name)) }
+        guard held.isEmpty else { throw refuse(held.map(\.shownName)) }
         let trimmed = ELFSegment(index: s.index, type: s.type, flags: s.flags, offset: s.offset + below,
                                  virtualAddress: s.virtualAddress + below, physicalAddress: loadAddress,
                                  fileSize: s.fileSize - below, memorySize: s.memorySize - below, alignment: s.alignment)
-        let noteNames = low.map(\.name)
+        let noteNames = low.map(\.shownName)
         return (trimmed, noteNames.isEmpty ? "" : " and notes (\(noteNames.joined(separator: ", ")))")
     }
 
@@ -476,6 +476,7 @@ public struct BootImageLayout: Sendable {
             cursor = max(cursor, e == 0 ? limit : e)
         }
         if cursor < limit { free.append((cursor, limit)) }
+        var identity: [Mapping] = []
         for (s, e) in free {
             // Split around the stub's pages.
             let pieces: [(UInt64, UInt64, MappingFlags)] = [
@@ -484,9 +485,11 @@ public struct BootImageLayout: Sendable {
                 (max(s, stub.1), e, data),
             ]
             for (ps, pe, flags) in pieces where pe > ps {
-                try builder.add(Mapping(virtualStart: ps, physicalStart: ps, size: pe - ps, flags: flags))
+                identity.append(Mapping(virtualStart: ps, physicalStart: ps, size: pe - ps, flags: flags))
             }
         }
+        // One batch: a kernel of 200,000 segments leaves as many gaps (issue 12).
+        try builder.add(identity)
         return try builder.build(base: base)
     }
 }

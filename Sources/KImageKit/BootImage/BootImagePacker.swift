@@ -253,7 +253,7 @@ public struct PackReport: Sendable, Equatable {
             parts.append(Part(name: "loader ELF", fileOffset: pmStart + UInt64(o), size: UInt64(layout.loaderELFSize), physical: base + UInt64(o)))
         }
         for (section, o) in layout.sectionCopies {
-            parts.append(Part(name: "section \(section.index) \(section.name)", fileOffset: pmStart + UInt64(o), size: section.size,
+            parts.append(Part(name: "section \(section.index) \(section.shownName)", fileOffset: pmStart + UInt64(o), size: section.size,
                               physical: base + UInt64(o)))
         }
         self.parts = parts

@@ -14,6 +14,8 @@ public struct KImageConfig: Sendable, Equatable {
     }
 
     public static let defaultFileName = "kimage.toml"
+    /// The most values one array in kimage.toml may hold.
+    public static let maxArrayValues = 256
 
     public let path: String
     public let entries: [Entry]
@@ -28,6 +30,8 @@ public struct KImageConfig: Sendable, Equatable {
             text = ""
         }
         try self.init(text: text, path: path)
+        // No output of this run may replace it (`-o kimage.toml`).
+        DistinctFiles.noteConfiguration(path)
     }
 
     public init(text: String, path: String) throws {
@@ -149,6 +153,13 @@ public struct KImageConfig: Sendable, Equatable {
         case .repeated:
             if let s = try scalar(value) { return [s] }
             guard let array = value.array else { throw wrong("an array of strings, e.g. [\"a\", \"b\"]") }
+            // Each value becomes two arguments, and the argument parser's work grows with the
+            // square of their number: 30,000 manifests took 49 s (issue 12).
+            guard array.count <= maxArrayValues else {
+                throw KImageError.config(.wrongType(path: path, line: line, section: section, key: option.key,
+                                                    expected: "at most \(maxArrayValues) values (kimage's limit for an array); list fewer: join manifests into one file, or name the directory of a Go tree instead of its files",
+                                                    found: "an array of \(array.count) values"))
+            }
             var out: [String] = []
             for element in array {
                 guard let s = try scalar(element) else { throw wrong("an array of strings, e.g. [\"a\", \"b\"]") }

@@ -22,39 +22,92 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// Pretty-printed with two-space indentation; arrays of scalars and short objects of scalars
     /// stay on one line.
     public func rendered(indent: Int = 0) -> String {
-        let pad = String(repeating: " ", count: indent)
-        let inner = String(repeating: " ", count: indent + 2)
+        var out = ""
+        render(into: &out, indent: indent)
+        return out
+    }
+
+    /// Appends to one string: nested joins copied every byte once per level, which made the
+    /// JSON of 262,144 table runs take seconds (issue 12).
+    func render(into out: inout String, indent: Int) {
         switch self {
-        case .string(let s): return Self.quote(s)
-        case .int(let i): return String(i)
-        case .bool(let b): return b ? "true" : "false"
-        case .null: return "null"
+        case .string(let s): Self.quote(s, into: &out)
+        case .int(let i): out += String(i)
+        case .bool(let b): out += b ? "true" : "false"
+        case .null: out += "null"
         case .array(let items):
-            if items.isEmpty { return "[]" }
+            if items.isEmpty { out += "[]"; return }
             if items.allSatisfy(\.isScalar) {
-                return "[" + items.map { $0.rendered() }.joined(separator: ", ") + "]"
+                out += "["
+                for (k, item) in items.enumerated() {
+                    if k > 0 { out += ", " }
+                    item.render(into: &out, indent: 0)
+                }
+                out += "]"
+                return
             }
-            return "[\n" + items.map { inner + $0.rendered(indent: indent + 2) }.joined(separator: ",\n") + "\n" + pad + "]"
-        case .row(let pairs):
-            return "{" + pairs.map { Self.quote($0.0) + ": " + $0.1.renderedOnOneLine() }.joined(separator: ", ") + "}"
+            out += "[\n"
+            for (k, item) in items.enumerated() {
+                if k > 0 { out += ",\n" }
+                Self.pad(&out, indent + 2)
+                item.render(into: &out, indent: indent + 2)
+            }
+            out += "\n"
+            Self.pad(&out, indent)
+            out += "]"
+        case .row:
+            renderOnOneLine(into: &out)
         case .object(let pairs):
-            if pairs.isEmpty { return "{}" }
+            if pairs.isEmpty { out += "{}"; return }
             // Small all-scalar objects (flags, a layout part) stay on one line.
             if pairs.allSatisfy({ $0.1.isScalar }) {
-                let inline = "{" + pairs.map { Self.quote($0.0) + ": " + $0.1.rendered() }.joined(separator: ", ") + "}"
-                if inline.count <= 80 { return inline }
+                var inline = ""
+                renderOnOneLine(into: &inline)
+                if inline.count <= 80 { out += inline; return }
             }
-            return "{\n" + pairs.map { inner + Self.quote($0.0) + ": " + $0.1.rendered(indent: indent + 2) }
-                .joined(separator: ",\n") + "\n" + pad + "}"
+            out += "{\n"
+            for (k, pair) in pairs.enumerated() {
+                if k > 0 { out += ",\n" }
+                Self.pad(&out, indent + 2)
+                Self.quote(pair.0, into: &out)
+                out += ": "
+                pair.1.render(into: &out, indent: indent + 2)
+            }
+            out += "\n"
+            Self.pad(&out, indent)
+            out += "}"
         }
     }
 
+    private static func pad(_ out: inout String, _ n: Int) {
+        for _ in 0..<n { out += " " }
+    }
+
     func renderedOnOneLine() -> String {
+        var out = ""
+        renderOnOneLine(into: &out)
+        return out
+    }
+
+    func renderOnOneLine(into out: inout String) {
         switch self {
-        case .array(let items): return "[" + items.map { $0.renderedOnOneLine() }.joined(separator: ", ") + "]"
+        case .array(let items):
+            out += "["
+            for (k, item) in items.enumerated() {
+                if k > 0 { out += ", " }
+                item.renderOnOneLine(into: &out)
+            }
+            out += "]"
         case .object(let pairs), .row(let pairs):
-            return "{" + pairs.map { Self.quote($0.0) + ": " + $0.1.renderedOnOneLine() }.joined(separator: ", ") + "}"
-        default: return rendered()
+            out += "{"
+            for (k, pair) in pairs.enumerated() {
+                if k > 0 { out += ", " }
+                Self.quote(pair.0, into: &out)
+                out += ": "
+                pair.1.renderOnOneLine(into: &out)
+            }
+            out += "}"
+        default: render(into: &out, indent: 0)
         }
     }
 
@@ -66,7 +119,13 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     static func quote(_ s: String) -> String {
-        var out = "\""
+        var out = ""
+        quote(s, into: &out)
+        return out
+    }
+
+    static func quote(_ s: String, into out: inout String) {
+        out += "\""
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
@@ -82,6 +141,6 @@ public indirect enum JSONValue: Sendable, Equatable {
                 }
             }
         }
-        return out + "\""
+        out += "\""
     }
 }

@@ -13,11 +13,11 @@ extension ELFFile {
         let symtab = try symbolTableSection()
         let entrySize = elfClass == .elf64 ? 24 : 16
         guard Int(symtab.link) < sections.count else {
-            throw KImageError.elf(.malformed(path: path, field: "\(symtab.name) sh_link", value: String(symtab.link), detail: "names no section"))
+            throw KImageError.elf(.malformed(path: path, field: "\(symtab.shownName) sh_link", value: String(symtab.link), detail: "names no section"))
         }
         let strtab = sections[Int(symtab.link)]
         guard strtab.holdsFileBytes else {
-            throw KImageError.elf(.malformed(path: path, field: "\(symtab.name) sh_link", value: String(symtab.link), detail: "names \(strtab.name), which has no file bytes"))
+            throw KImageError.elf(.malformed(path: path, field: "\(symtab.shownName) sh_link", value: String(symtab.link), detail: "names \(strtab.shownName), which has no file bytes"))
         }
         // The wanted names' bytes, in one buffer the keys point into while the walk runs.
         let wanted = names.map { Array($0.utf8) }
@@ -51,14 +51,14 @@ extension ELFFile {
             let e = Int(symtab.offset) + i * entrySize
             let nameOffset = Int(raw.loadLE(UInt32.self, at: e)!)
             guard nameOffset < strSize else {
-                throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "points outside its string table \(strtab.name) (\(strSize) bytes)"))
+                throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "points outside its string table \(strtab.shownName) (\(strSize) bytes)"))
             }
             let start = base + strBase + nameOffset
             let limit = strSize - nameOffset
             // Only names of a wanted length are looked up; memchr finds the end without a String.
             guard let nul = memchr(start, 0, min(limit, maxLength + 1)) else {
                 if limit <= maxLength {
-                    throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "names a string that runs off the end of \(strtab.name)"))
+                    throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "names a string that runs off the end of \(strtab.shownName)"))
                 }
                 i += 1
                 continue

@@ -153,7 +153,7 @@ public final class ELFFile: @unchecked Sendable {
             throw fail(.libelf(path: path, call: "gelf_getehdr", message: message))
         }
         do {
-            sections = try Self.readSections(handle, path: path, size: size, expected: sectionCount)
+            sections = try Self.readSections(handle, file: file, size: size, expected: sectionCount)
             segments = try Self.readSegments(handle, path: path, size: size, expected: segmentCount)
         } catch {
             elf_end(handle)
@@ -168,7 +168,8 @@ public final class ELFFile: @unchecked Sendable {
 
     deinit { elf_end(elf) }
 
-    private static func readSections(_ elf: OpaquePointer, path: String, size: UInt64, expected: UInt64) throws -> [ELFSection] {
+    private static func readSections(_ elf: OpaquePointer, file: FileBytes, size: UInt64, expected: UInt64) throws -> [ELFSection] {
+        let path = file.path
         var count = 0
         guard elf_getshdrnum(elf, &count) == 0 else {
             throw KImageError.elf(.libelf(path: path, call: "elf_getshdrnum", message: String(cString: elf_errmsg(-1))))
@@ -184,6 +185,17 @@ public final class ELFFile: @unchecked Sendable {
         if strndx >= count {
             throw KImageError.elf(.malformed(path: path, field: "e_shstrndx", value: String(strndx), detail: "is past the last of \(count) sections"))
         }
+        // The name table is read in place; elf_strptr's checks (inside the table, NUL-terminated)
+        // are the table's, made once, so a header costs an offset however long its name.
+        var nameShdr = GElf_Shdr()
+        guard let nameScn = elf_getscn(elf, strndx), gelf_getshdr(nameScn, &nameShdr) != nil else {
+            throw KImageError.elf(.libelf(path: path, call: "gelf_getshdr(\(strndx))", message: String(cString: elf_errmsg(-1))))
+        }
+        var names: ELFStringTable?
+        let (namesEnd, namesOverflow) = nameShdr.sh_offset.addingReportingOverflow(nameShdr.sh_size)
+        if nameShdr.sh_type == 3 /* SHT_STRTAB */, !namesOverflow, namesEnd <= size, nameShdr.sh_size > 0 {
+            names = ELFStringTable(file: file, offset: Int(nameShdr.sh_offset), size: Int(nameShdr.sh_size))
+        }
         var result: [ELFSection] = []
         result.reserveCapacity(count)
         for i in 0..<count {
@@ -191,13 +203,15 @@ public final class ELFFile: @unchecked Sendable {
             guard let scn = elf_getscn(elf, i), gelf_getshdr(scn, &shdr) != nil else {
                 throw KImageError.elf(.libelf(path: path, call: "gelf_getshdr(\(i))", message: String(cString: elf_errmsg(-1))))
             }
-            var name = ""
+            var table: ELFStringTable?
             if i != 0 || shdr.sh_name != 0 {
-                guard let cName = elf_strptr(elf, strndx, Int(shdr.sh_name)) else {
+                guard let names, names.holdsString(at: Int(shdr.sh_name)) else {
                     throw KImageError.elf(.malformed(path: path, field: "section \(i) sh_name", value: hex(shdr.sh_name), detail: "points outside the section name table"))
                 }
-                name = String(cString: cName)
+                table = names
             }
+            // For messages only: bounded, and computed only on the way to an error.
+            var name: String { table?.shown(at: Int(shdr.sh_name)) ?? "" }
             // Every section but .bss-like ones is checked, SHT_NULL included: lookups that
             // ask only `holdsFileBytes` must be able to trust offset and size.
             if shdr.sh_type != ELFSection.typeNoBits {
@@ -209,7 +223,7 @@ public final class ELFFile: @unchecked Sendable {
             if shdr.sh_link != 0 && Int(shdr.sh_link) >= count {
                 throw KImageError.elf(.malformed(path: path, field: "section \(i) (\(name)) sh_link", value: String(shdr.sh_link), detail: "is past the last of \(count) sections"))
             }
-            result.append(ELFSection(index: i, name: name, type: shdr.sh_type, flags: shdr.sh_flags,
+            result.append(ELFSection(index: i, nameOffset: shdr.sh_name, names: table, type: shdr.sh_type, flags: shdr.sh_flags,
                                      address: shdr.sh_addr, offset: shdr.sh_offset, size: shdr.sh_size,
                                      link: shdr.sh_link, entrySize: shdr.sh_entsize, alignment: shdr.sh_addralign))
         }
@@ -251,7 +265,7 @@ public final class ELFFile: @unchecked Sendable {
     // MARK: Lookups
 
     public func section(named name: String) -> ELFSection? {
-        sections.first { $0.name == name }
+        sections.first { $0.hasName(name) }
     }
 
     /// The allocated section holding `address` (the smallest, when several nest).
@@ -310,19 +324,26 @@ public final class ELFFile: @unchecked Sendable {
 
     /// Walks the symbol table once without building an array (200,000-symbol kernels).
     public func forEachSymbol(_ body: (ELFSymbol) throws -> Void) throws {
+        try forEachSymbolEntry { try body($0.symbol) }
+    }
+
+    /// Walks the symbol table leaving names in the string table: a walk that looks at addresses
+    /// decodes only the names it keeps, so 100,000 symbols sharing one 2.4 MB name cost 100,000
+    /// entries, not 240 GB of copies. Every name offset is checked against the table.
+    public func forEachSymbolEntry(_ body: (ELFSymbolEntry) throws -> Void) throws {
         precondition(!file.isPartial, "ELFFile(headersOf:) holds no section contents")
         let symtab = try symbolTableSection()
         let entrySize: UInt64 = elfClass == .elf64 ? 24 : 16
         guard Int(symtab.link) < sections.count else {
-            throw KImageError.elf(.malformed(path: path, field: "\(symtab.name) sh_link", value: String(symtab.link), detail: "names no section"))
+            throw KImageError.elf(.malformed(path: path, field: "\(symtab.shownName) sh_link", value: String(symtab.link), detail: "names no section"))
         }
         let strtab = sections[Int(symtab.link)]
         guard strtab.holdsFileBytes else {
-            throw KImageError.elf(.malformed(path: path, field: "\(symtab.name) sh_link", value: String(symtab.link), detail: "names \(strtab.name), which has no file bytes"))
+            throw KImageError.elf(.malformed(path: path, field: "\(symtab.shownName) sh_link", value: String(symtab.link), detail: "names \(strtab.shownName), which has no file bytes"))
         }
         let raw = bytes
-        let strBase = Int(strtab.offset)
         let strSize = Int(strtab.size)
+        let names = ELFStringTable(file: file, offset: Int(strtab.offset), size: strSize)
         let count = Int(symtab.size / entrySize)
         let base = Int(symtab.offset)
         let is64 = elfClass == .elf64
@@ -343,19 +364,13 @@ public final class ELFFile: @unchecked Sendable {
                 shndx = raw.loadLE(at: at + 14)!
             }
             guard Int(nameOffset) < strSize else {
-                throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "points outside its string table \(strtab.name) (\(strSize) bytes)"))
+                throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "points outside its string table \(strtab.shownName) (\(strSize) bytes)"))
             }
-            let start = strBase + Int(nameOffset)
-            let end = strBase + strSize
-            var stop = start
-            while stop < end && raw[stop] != 0 { stop += 1 }
-            guard stop < end else {
-                throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "names a string that runs off the end of \(strtab.name)"))
+            guard names.holdsString(at: Int(nameOffset)) else {
+                throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "names a string that runs off the end of \(strtab.shownName)"))
             }
-            let name = String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<stop]), as: UTF8.self)
-            try body(ELFSymbol(index: i, name: name, value: value, size: size,
-                               kind: ELFSymbol.Kind(rawValue: info & 0xF) ?? .other,
-                               binding: info >> 4, sectionIndex: shndx))
+            try body(ELFSymbolEntry(index: i, nameOffset: Int(nameOffset), names: names, value: value, size: size,
+                                    kind: ELFSymbol.Kind(rawValue: info & 0xF) ?? .other, binding: info >> 4, sectionIndex: shndx))
         }
     }
 

@@ -42,7 +42,9 @@ public struct ELFSection: Sendable, Equatable {
     public static let flagExec: UInt64 = 0x4
 
     public let index: Int
-    public let name: String
+    /// sh_name: an offset into the section name table, decoded only when asked (`name`).
+    public let nameOffset: UInt32
+    let names: ELFStringTable?
     public let type: UInt32
     public let flags: UInt64
     public let address: UInt64
@@ -51,6 +53,21 @@ public struct ELFSection: Sendable, Equatable {
     public let link: UInt32
     public let entrySize: UInt64
     public let alignment: UInt64
+
+    /// The whole name; costs its length. Loops over every section use `hasName` or `shownName`.
+    public var name: String { names.map { $0.string(at: Int(nameOffset)) } ?? "" }
+    /// The name as listings show it: at most ELFStringTable.shownLimit bytes.
+    public var shownName: String { names.map { $0.shown(at: Int(nameOffset)) } ?? "" }
+    /// Compares without decoding: costs at most `wanted`'s length.
+    public func hasName(_ wanted: String) -> Bool {
+        guard let names else { return wanted.isEmpty }
+        return names.matches(at: Int(nameOffset), wanted.utf8)
+    }
+
+    public static func == (a: ELFSection, b: ELFSection) -> Bool {
+        a.index == b.index && a.nameOffset == b.nameOffset && a.type == b.type && a.flags == b.flags && a.address == b.address
+            && a.offset == b.offset && a.size == b.size && a.link == b.link && a.entrySize == b.entrySize && a.alignment == b.alignment
+    }
 
     public var isAlloc: Bool { flags & Self.flagAlloc != 0 }
     public var isWritable: Bool { flags & Self.flagWrite != 0 }
@@ -131,6 +148,32 @@ public struct ELFSymbol: Sendable, Equatable {
     public let sectionIndex: UInt16
 
     public var isDefined: Bool { sectionIndex != Self.undefinedSection }
+}
+
+/// One symbol table entry with its name still in the string table (ELFFile.forEachSymbolEntry).
+public struct ELFSymbolEntry {
+    public let index: Int
+    public let nameOffset: Int
+    let names: ELFStringTable
+    public let value: UInt64
+    public let size: UInt64
+    public let kind: ELFSymbol.Kind
+    public let binding: UInt8
+    public let sectionIndex: UInt16
+
+    public var isDefined: Bool { sectionIndex != ELFSymbol.undefinedSection }
+    /// False for the empty name; costs one byte.
+    public var hasName: Bool { names.bytes(at: nameOffset, limit: 1).bytes.count > 0 }
+    /// The name's bytes up to `limit`, and whether it is longer: costs at most `limit`.
+    public func nameBytes(limit: Int) -> (bytes: UnsafeRawBufferPointer, cut: Bool) { names.bytes(at: nameOffset, limit: limit) }
+    /// The whole name: costs its length.
+    public var name: String { names.string(at: nameOffset) }
+    /// The name as listings show it: at most ELFStringTable.shownLimit bytes.
+    public var shownName: String { names.shown(at: nameOffset) }
+    /// The entry with its name decoded.
+    public var symbol: ELFSymbol {
+        ELFSymbol(index: index, name: name, value: value, size: size, kind: kind, binding: binding, sectionIndex: sectionIndex)
+    }
 }
 
 /// Bytes to put at a file offset: table entries, trampolines.

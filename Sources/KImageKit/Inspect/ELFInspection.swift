@@ -61,7 +61,7 @@ public struct ELFInspection: Sendable {
         machine = file.machine
         type = file.type
         entry = file.entry
-        entrySection = file.section(containing: file.entry)?.name
+        entrySection = file.section(containing: file.entry)?.shownName
         segments = file.segments
         sections = file.sections
         let loads = file.loadSegments.sorted { ($0.virtualAddress, $0.index) < ($1.virtualAddress, $1.index) }
@@ -101,14 +101,16 @@ public struct ELFInspection: Sendable {
         var tableName: String?
         do {
             let symtab = try file.symbolTableSection()
-            tableName = symtab.name
+            tableName = symtab.shownName
             var n = 0
-            try file.forEachSymbol { sym in
+            // Names are decoded only when a symbol becomes the best for its address: at most a
+            // few times per address, however many symbols share it.
+            try file.forEachSymbolEntry { e in
                 n += 1
-                guard wanted.contains(sym.value), sym.isDefined, !sym.name.isEmpty,
-                      sym.kind != .section, sym.kind != .file else { return }
-                if let old = best[sym.value], Self.rank(old) >= Self.rank(sym) { return }
-                best[sym.value] = sym
+                guard wanted.contains(e.value), e.isDefined, e.kind != .section, e.kind != .file, e.hasName else { return }
+                if let old = best[e.value], Self.rank(old) >= Self.rank(kind: e.kind, binding: e.binding) { return }
+                best[e.value] = ELFSymbol(index: e.index, name: e.shownName, value: e.value, size: e.size,
+                                          kind: e.kind, binding: e.binding, sectionIndex: e.sectionIndex)
             }
             count = n
         } catch KImageError.elf(.noSymbolTable) {
@@ -134,7 +136,7 @@ public struct ELFInspection: Sendable {
                                      sourceSymbol: best[e.source]?.name, destinationSymbol: best[e.destination]?.name,
                                      trampolineInstalled: installed)
             }
-            redirects = Redirects(section: sec.name, address: sec.address, slots: table.slots.count, entries: entries)
+            redirects = Redirects(section: sec.shownName, address: sec.address, slots: table.slots.count, entries: entries)
         } else {
             redirects = nil
         }
@@ -184,8 +186,10 @@ public struct ELFInspection: Sendable {
     }
 
     /// Which symbol names an address best: a function, then a global, then anything else.
-    static func rank(_ s: ELFSymbol) -> Int {
-        (s.kind == .function ? 4 : s.kind == .object ? 2 : 1) + (s.binding == 1 ? 1 : 0)
+    static func rank(_ s: ELFSymbol) -> Int { rank(kind: s.kind, binding: s.binding) }
+
+    static func rank(kind: ELFSymbol.Kind, binding: UInt8) -> Int {
+        (kind == .function ? 4 : kind == .object ? 2 : 1) + (binding == 1 ? 1 : 0)
     }
 
     static func bits(_ c: ELFClass) -> Int { c == .elf64 ? 64 : 32 }
@@ -225,7 +229,7 @@ public struct ELFInspection: Sendable {
         }
         let outside = sections.filter { s in s.isAlloc && s.size > 0 && !loadSegments.contains { $0.sections.contains(s) } }
         if !outside.isEmpty {
-            out += "\nallocated sections in no LOAD segment: " + outside.map(\.name).joined(separator: " ") + "\n"
+            out += "\nallocated sections in no LOAD segment: " + outside.map(\.shownName).joined(separator: " ") + "\n"
         }
         if let redirects {
             out += "\n" + redirectText(redirects)
@@ -278,10 +282,10 @@ public struct ELFInspection: Sendable {
         if s.isWritable && s.isExecutable { head += "  W+X!" }
         var lines = [head]
         // 24 keeps the widest row (name, offset, size, "(nobits)") inside a 100-column diagram.
-        let nameWidth = min(24, l.sections.map(\.name.count).max() ?? 0)
+        let nameWidth = min(24, l.sections.map(\.shownName.count).max() ?? 0)
         for sec in l.sections {
             let offset = "+" + hex(sec.address - s.virtualAddress)
-            var line = "  " + padded(sec.name, nameWidth) + "  " + padded(offset, 9) + "  " + HumanSize.text(sec.size)
+            var line = "  " + padded(sec.shownName, nameWidth) + "  " + padded(offset, 9) + "  " + HumanSize.text(sec.size)
             if !sec.holdsFileBytes { line += " (nobits)" }
             lines.append(line)
         }
@@ -312,7 +316,7 @@ public struct ELFInspection: Sendable {
             (s.isWritable ? "W" : "") + (s.isAlloc ? "A" : "") + (s.isExecutable ? "X" : "")
         }
         let segs: [JSONValue] = segments.map { s in
-            let inside = loadSegments.first { $0.segment.index == s.index }?.sections.map { JSONValue.string($0.name) } ?? []
+            let inside = loadSegments.first { $0.segment.index == s.index }?.sections.map { JSONValue.string($0.shownName) } ?? []
             return .object([
                 ("index", .int(s.index)), ("type", .string(s.typeName)), ("flags", .string(s.flagString)),
                 ("offset", .address(s.offset)), ("virtual", .address(s.virtualAddress)),
@@ -324,7 +328,7 @@ public struct ELFInspection: Sendable {
         }
         let secs: [JSONValue] = sections.filter { $0.index != 0 }.map { s in
             .object([
-                ("index", .int(s.index)), ("name", .string(s.name)), ("type", .int(Int(s.type))),
+                ("index", .int(s.index)), ("name", .string(s.shownName)), ("type", .int(Int(s.type))),
                 ("flags", .string(sectionFlags(s))), ("address", .address(s.address)),
                 ("offset", .address(s.offset)), ("size", .address(s.size)),
             ])

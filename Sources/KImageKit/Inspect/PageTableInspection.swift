@@ -46,6 +46,10 @@ public struct PageTableInspection: Sendable {
     }
     public var tableBytes: UInt64 { UInt64(tablesReached) * 4096 }
 
+    /// Rows a listing (runs, mappings, diagram regions) shows, text or JSON: 8 KiB of shared
+    /// tables can describe 262,144 runs, 178 MB of JSON (issue 12). The counts stay whole.
+    public static let listedRows = 4096
+
     /// Where each recursive slot's window lies in the virtual space.
     public var recursiveWindows: [(slot: Int, start: UInt64, size: UInt64)] {
         recursiveSlots.map { slot in
@@ -66,8 +70,28 @@ public struct PageTableInspection: Sendable {
         public let slot: Int?
     }
 
+    /// The page sizes of the runs inside each mapping (by its start), in one pass over both,
+    /// which are sorted by address: 512 x 512 alternating 1 GiB runs cost 262,144 steps, not
+    /// a filter of every run per mapping (issue 12).
+    func pageSizesByMapping() -> [UInt64: [UInt64]] {
+        let ordered = runs.sorted { $0.virtualStart < $1.virtualStart }
+        var result: [UInt64: [UInt64]] = [:]
+        var r = 0
+        for m in mappings.sorted(by: { $0.virtualStart < $1.virtualStart }) {
+            while r < ordered.count && ordered[r].virtualStart < m.virtualStart { r += 1 }
+            var sizes = Set<UInt64>()
+            while r < ordered.count && ordered[r].virtualStart &- m.virtualStart < m.size {
+                sizes.insert(ordered[r].pageSize)
+                r += 1
+            }
+            result[m.virtualStart] = sizes.sorted()
+        }
+        return result
+    }
+
     /// The whole virtual space, low to high, every byte in exactly one region.
     public func space() -> [SpaceRegion] {
+        let sizesByMapping = pageSizesByMapping()
         var items: [(UInt64, UInt64, SpaceRegion.Kind, Mapping?, Int?)] = mappings.map { ($0.virtualStart, $0.size, .mapped, $0, nil) }
         for w in recursiveWindows { items.append((w.start, w.size, .recursive, nil, w.slot)) }
         if mode.virtualBits > 32 {
@@ -84,9 +108,7 @@ public struct PageTableInspection: Sendable {
                 out.append(SpaceRegion(kind: .unmapped, start: cursor, end: start, mapping: nil, pageSizes: [], slot: nil))
             }
             let end = start &+ size
-            let sizes = mapping.map { m in
-                Array(Set(runs.filter { $0.virtualStart >= m.virtualStart && $0.virtualStart &- m.virtualStart < m.size }.map(\.pageSize))).sorted()
-            } ?? []
+            let sizes = mapping.flatMap { sizesByMapping[$0.virtualStart] } ?? []
             out.append(SpaceRegion(kind: kind, start: start, end: end == 0 ? nil : end, mapping: mapping, pageSizes: sizes, slot: slot))
             if end == 0 { done = true } else { cursor = end }
         }
@@ -112,10 +134,13 @@ public struct PageTableInspection: Sendable {
             let w = bits / 4 + 2
             // One leading space: with 64-bit ranges and every flag the row is exactly 100 columns.
             out += trimmedRight(" " + padded("virtual", 2 * w + 1) + " " + padded("physical", 2 * w + 1) + " page flags") + "\n"
-            for r in runs {
+            for r in runs.prefix(Self.listedRows) {
                 let v = fullHex(r.virtualStart, bits: bits) + "-" + hexEnd(start: r.virtualStart, size: r.size, digits: bits / 4)
                 let p = fullHex(r.physicalStart, bits: bits) + "-" + fullHex(r.physicalStart &+ r.size, bits: bits)
                 out += " " + v + " " + p + " " + padded(PageSize.name(r.pageSize), 4) + " " + r.flags.effective(in: mode).description + "\n"
+            }
+            if runs.count > Self.listedRows {
+                out += " ... \(runs.count - Self.listedRows) more runs not listed (inspect lists at most \(Self.listedRows))\n"
             }
         }
         out += "\nvirtual address space (address increases upward):\n\n"
@@ -136,8 +161,14 @@ public struct PageTableInspection: Sendable {
     }
 
     public func diagram() -> BoxDiagram {
-        let regions = space().reversed()
-        var d = BoxDiagram(top: .init(right: boundary(regions.first?.end)))
+        let all = space()
+        // The lowest `listedRows` regions, then one box for the rest.
+        let regions = all.prefix(Self.listedRows).reversed()
+        var d = BoxDiagram(top: .init(right: boundary(all.last?.end)))
+        if all.count > Self.listedRows, let above = all.dropFirst(Self.listedRows).first {
+            d.append(.init(["\(all.count - Self.listedRows) more regions not drawn  \(HumanSize.text(from: above.start, to: all.last?.end))"], isGap: true),
+                     then: .init(right: boundary(above.start)))
+        }
         for r in regions {
             let size = HumanSize.text(from: r.start, to: r.end)
             var lines: [String]
@@ -165,24 +196,28 @@ public struct PageTableInspection: Sendable {
             return .object([("writable", .bool(e.writable)), ("executable", .bool(e.executable)), ("user", .bool(e.user)),
                             ("global", .bool(e.global)), ("cache", .string(e.cache.rawValue))])
         }
+        let space = self.space()
+        // Present only when a listing was cut: how many rows each left out.
+        let omitted: [(String, JSONValue)] = [("runs", runs.count), ("mappings", mappings.count), ("space", space.count)]
+            .filter { $0.1 > Self.listedRows }.map { ($0.0, .int($0.1 - Self.listedRows)) }
         return .object([
             ("mode", .string(mode.rawValue)),
             ("base", .address(base)),
             ("tablesReached", .int(tablesReached)),
             ("tableBytes", .address(tableBytes)),
             ("recursiveSlots", .array(recursiveSlots.map { .int($0) })),
-            ("runs", .array(runs.map { r in
+            ("runs", .array(runs.prefix(Self.listedRows).map { r in
                 .object([("virtual", .address(r.virtualStart)), ("physical", .address(r.physicalStart)),
                          ("size", .address(r.size)), ("pageSize", .string(PageSize.name(r.pageSize))), ("flags", flags(r.flags))])
             })),
-            ("mappings", .array(mappings.map { m in
+            ("mappings", .array(mappings.prefix(Self.listedRows).map { m in
                 .object([("virtual", .address(m.virtualStart)), ("physical", .address(m.physicalStart)),
                          ("size", .address(m.size)), ("flags", flags(m.flags))])
             })),
-            ("space", .array(space().map { r in
+            ("space", .array(space.prefix(Self.listedRows).map { r in
                 .object([("kind", .string(r.kind.rawValue)), ("start", .address(r.start)),
                          ("end", r.end.map { .address($0) } ?? .string("0x10000000000000000"))])
             })),
-        ])
+        ] + (omitted.isEmpty ? [] : [("notListed", .object(omitted))]))
     }
 }

@@ -18,7 +18,7 @@ public enum KernelLinker {
     }
 
     /// `onCommand` receives each command's shell line before it runs (for --print-commands).
-    public static func link(_ options: LinkOptions, onCommand: (String) -> Void = { _ in }) throws -> Report {
+    public static func link(_ options: LinkOptions, onCommand: (String) throws -> Void = { _ in }) throws -> Report {
         let fm = FileManager.default
         // Every input is checked before anything runs.
         if options.goPackages.isEmpty && options.objects.isEmpty { throw KImageError.link(.nothingToLink) }
@@ -36,6 +36,12 @@ public enum KernelLinker {
                                       target: options.arch == .i386 ? GoTarget(uncheckedGOOS: "linux", goarch: "386") : .linuxAMD64)
         let collection: RedirectSources.Collection? = sources.isEmpty ? nil : try sources.collect()
         let count = collection?.count ?? 0
+        // The kernel written must not replace an input (an object, the script, a manifest, a Go
+        // source, kimage.toml): refused before anything runs.
+        try DistinctFiles.check(outputs: [NamedPath("-o", "the kernel", options.outputPath)],
+                                inputs: options.objects.map { NamedPath("the object", "an object to link", $0) }
+                                    + (options.scriptPath.map { [NamedPath("--script", "the linker script", $0)] } ?? [])
+                                    + (collection.map { sources.namedInputs($0) } ?? []))
 
         let outputDir = (options.outputPath as NSString).deletingLastPathComponent
         // One name per output, so --print-commands is the same every run; a killed run's leftover
@@ -54,13 +60,13 @@ public enum KernelLinker {
             + (options.goImportRoot.map { ["--go-import-root", $0] } ?? []) + options.manifests.flatMap { ["--manifest", $0] }
         // NUM_REDIRECTS for Go assembly and for the linker script, from the same sources.
         let header = tmp + "/kimage_redirects.h", ldDefs = tmp + "/redirects.ld"
-        onCommand((["kimage", "count"] + sourceArgs + ["--format", "go-asm"]).map(LinkCommand.quote).joined(separator: " ") + " > " + LinkCommand.quote(header))
+        try onCommand((["kimage", "count"] + sourceArgs + ["--format", "go-asm"]).map(LinkCommand.quote).joined(separator: " ") + " > " + LinkCommand.quote(header))
         try OutputFile.write(Array("#define \(RedirectCount.symbol) \(count)\n".utf8), to: header)
-        onCommand((["kimage", "count"] + sourceArgs + ["--format", "ld"]).map(LinkCommand.quote).joined(separator: " ") + " > " + LinkCommand.quote(ldDefs))
+        try onCommand((["kimage", "count"] + sourceArgs + ["--format", "ld"]).map(LinkCommand.quote).joined(separator: " ") + " > " + LinkCommand.quote(ldDefs))
         try OutputFile.write(Array("\(RedirectCount.symbol) = \(count);\n".utf8), to: ldDefs)
 
         func run(_ command: LinkCommand) throws {
-            onCommand(command.shellLine)
+            try onCommand(command.shellLine)
             let r = try command.run()
             if r.status != 0 {
                 throw KImageError.link(.stepFailed(step: command.step, command: command.shellLine, status: r.status, output: r.output))
@@ -71,7 +77,7 @@ public enum KernelLinker {
         var goObjects: [String] = []
         if !options.goPackages.isEmpty {
             let extld = tmp + "/extld"
-            onCommand("cp templates/go/extld-relocatable " + LinkCommand.quote(extld) + "  # kimage's copy: ld -r of the objects Go hands over")
+            try onCommand("cp templates/go/extld-relocatable " + LinkCommand.quote(extld) + "  # kimage's copy: ld -r of the objects Go hands over")
             try OutputFile.write(Array(try Templates.text("go/extld-relocatable").utf8), to: extld, mode: 0o755)
             let absoluteTmp = URL(fileURLWithPath: tmp).standardizedFileURL.path
             for (i, package) in options.goPackages.enumerated() {
@@ -97,7 +103,7 @@ public enum KernelLinker {
         } else {
             let layout = options.layout ?? .gopher
             script = tmp + "/\(layout.rawValue).ld"
-            onCommand("# the \(layout.rawValue) layout's linker script (the linker.ld kimage init writes) > " + LinkCommand.quote(script))
+            try onCommand("# the \(layout.rawValue) layout's linker script (the linker.ld kimage init writes) > " + LinkCommand.quote(script))
             try OutputFile.write(Array(try layout.linkerScript().utf8), to: script)
         }
         let linked = tmp + "/kernel.elf"
@@ -116,7 +122,7 @@ public enum KernelLinker {
             if options.patch { redirectArgs += ["--patch"] }
             if options.allowSpare { redirectArgs += ["--allow-spare"] }
             let line = redirectArgs.map(LinkCommand.quote).joined(separator: " ")
-            onCommand(line)
+            try onCommand(line)
             do {
                 let elf = try ELFFile(path: linked)
                 let (location, _) = RedirectTableLocation.choose(section: options.tableSection, symbol: options.tableSymbol,
@@ -130,7 +136,7 @@ public enum KernelLinker {
             }
         }
 
-        onCommand("mv " + LinkCommand.quote(linked) + " " + LinkCommand.quote(options.outputPath))
+        try onCommand("mv " + LinkCommand.quote(linked) + " " + LinkCommand.quote(options.outputPath))
         guard rename(linked, options.outputPath) == 0 else {
             throw KImageError.file(.cannotReplace(path: options.outputPath, reason: String(cString: strerror(errno))))
         }

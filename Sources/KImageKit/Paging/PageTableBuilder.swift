@@ -6,6 +6,12 @@ public struct PageTableBuilder: Sendable {
     public let maxPageSize: UInt64
     /// A top-level slot that points back at the top table (gopher-os: PML4[511]).
     public let recursiveSlot: Int?
+    /// The most table bytes one build may produce (64 MiB, 16,384 tables): 32 GiB mapped with
+    /// 4 KiB pages, far more with large ones. An 8 KiB ELF or a short --identity otherwise asks
+    /// for 128 GiB of tables (issue 12); the limit is checked as tables are made, so a refused
+    /// build costs at most this much.
+    public static let tableBytesLimit: UInt64 = 64 << 20
+
     /// The mappings as added, in order (identical and agreeing overlaps included).
     public private(set) var declared: [Mapping] = []
 
@@ -38,6 +44,59 @@ public struct PageTableBuilder: Sendable {
 
     /// Adds a mapping after checking it on its own and against the mappings already added.
     public mutating func add(_ m: Mapping) throws {
+        try check(m)
+        for e in declared where e.overlaps(m) {
+            if e.delta == m.delta && e.flags == m.flags { continue }
+            throw conflict(e, m)
+        }
+        declared.append(m)
+    }
+
+    /// Adds many mappings (an ELF's segments): each checked on its own, then all against each
+    /// other in one sorted sweep, so 200,000 segments cost n log n, not n^2 (issue 12).
+    public mutating func add(_ mappings: [Mapping]) throws {
+        for m in mappings { try check(m) }
+        let all = declared + mappings
+        // Mappings that translate alike with the same flags may overlap: each such group is
+        // joined into disjoint ranges; then any overlap left is between groups, a conflict.
+        struct Key: Hashable { let delta: UInt64; let flags: MappingFlags }
+        var ranges: [(first: UInt64, last: UInt64, key: Key)] = []
+        for (key, group) in Dictionary(grouping: all, by: { Key(delta: $0.delta, flags: $0.flags) }) {
+            for m in group.sorted(by: { $0.virtualStart < $1.virtualStart }) {
+                if let r = ranges.last, r.key == key, m.virtualStart <= r.last {
+                    ranges[ranges.count - 1].last = max(r.last, m.virtualLast)
+                } else {
+                    ranges.append((m.virtualStart, m.virtualLast, key))
+                }
+            }
+        }
+        ranges.sort { $0.first < $1.first }
+        var widest: (first: UInt64, last: UInt64, key: Key)?
+        for r in ranges {
+            if let w = widest, r.first <= w.last {
+                // The two first-declared mappings that meet at r.first, in declaration order.
+                let a = all.firstIndex { Key(delta: $0.delta, flags: $0.flags) == w.key && $0.virtualStart <= r.first && r.first <= $0.virtualLast }!
+                let b = all.firstIndex { Key(delta: $0.delta, flags: $0.flags) == r.key && $0.virtualStart <= r.first && r.first <= $0.virtualLast }!
+                throw conflict(all[min(a, b)], all[max(a, b)])
+            }
+            if widest == nil || r.last > widest!.last { widest = r }
+        }
+        declared = all
+    }
+
+    private func conflict(_ e: Mapping, _ m: Mapping) -> KImageError {
+        let at = max(e.virtualStart, m.virtualStart)
+        let detail: String
+        if e.delta != m.delta {
+            detail = "one maps it to physical \(hex(at &- e.delta)), the other to \(hex(at &- m.delta))"
+        } else {
+            detail = "flags \(e.flags) versus \(m.flags)"
+        }
+        return .paging(.conflictingMappings(existing: e, new: m, at: at, detail: detail))
+    }
+
+    /// The checks of one mapping on its own: alignment, reach, canonical form, the recursive slot.
+    private func check(_ m: Mapping) throws {
         func fail(_ e: PagingError) -> KImageError { .paging(e) }
         guard m.size > 0 else { throw fail(.emptyMapping(m)) }
         for (field, value) in [("virtual start", m.virtualStart), ("physical start", m.physicalStart), ("size", m.size)]
@@ -64,22 +123,6 @@ public struct PageTableBuilder: Sendable {
             throw fail(.overlapsRecursiveSlot(m, slot: slot, table: mode.tableNames[0],
                                               windowStart: window.start, windowEnd: window.last &+ 1))
         }
-        for e in declared where e.overlaps(m) {
-            if e.delta == m.delta && e.flags == m.flags { continue }
-            let at = max(e.virtualStart, m.virtualStart)
-            let detail: String
-            if e.delta != m.delta {
-                detail = "one maps it to physical \(hex(at &- e.delta)), the other to \(hex(at &- m.delta))"
-            } else {
-                detail = "flags \(e.flags) versus \(m.flags)"
-            }
-            throw fail(.conflictingMappings(existing: e, new: m, at: at, detail: detail))
-        }
-        declared.append(m)
-    }
-
-    public mutating func add(_ mappings: [Mapping]) throws {
-        for m in mappings { try add(m) }
     }
 
     /// Lays the tables out page-aligned from physical `base`, the top-level table first (PAE:
@@ -95,7 +138,8 @@ public struct PageTableBuilder: Sendable {
         }
         let mappings = self.mappings
         var arena = TableArena(mode: mode, base: base)
-        arena.reserve(estimatedTables: estimateTables(mappings))
+        let tableLimit = Int(Self.tableBytesLimit / 4096)
+        arena.reserve(estimatedTables: min(estimateTables(mappings), tableLimit))
         var runs: [LeafRun] = []
         // (page size, depth of its leaf entries), largest first.
         let sizes = mode.pageSizes.filter { $0 <= maxPageSize }.reversed().map { ($0, mode.leafDepth(forPageSize: $0)!) }
@@ -132,6 +176,9 @@ public struct PageTableBuilder: Sendable {
                 } else {
                     table = arena.descend(to: depth, for: va, newPointer: newPointer, grant: grant,
                                           executable: flags.executable)
+                    if arena.depths.count > tableLimit {
+                        throw KImageError.paging(.tablesTooLarge(limit: Self.tableBytesLimit, mode: mode, largestPage: maxPageSize))
+                    }
                     cachedDepth = depth
                     cachedBlock = block
                     cachedTable = table

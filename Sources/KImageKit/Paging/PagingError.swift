@@ -26,6 +26,7 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
     case unalignedWalkBase(UInt64)
     case pointerOutsideBlob(entry: String, value: UInt64, target: UInt64, blobStart: UInt64, blobEnd: UInt64)
     case walkTooLong(limit: Int, blobEntries: Int)
+    case tablesTooLarge(limit: UInt64, mode: PagingMode, largestPage: UInt64)
     case tableAtTwoLevels(entry: String, address: UInt64, first: String, second: String)
     case segmentMisaligned(path: String, segment: Int, virtualAddress: UInt64, physicalAddress: UInt64)
     case noLoadSegments(path: String)
@@ -91,6 +92,10 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(entry) = \(hex(value, digits: 16)) points to a table at \(hex(target)), outside the blob (\(hex(start))-\(hex(end))); the blob was built for another --base, or is not a table blob"
         case .walkTooLong(let limit, let blobEntries):
             return "walking the tables reads more than \(limit) entries, though the blob holds \(blobEntries): its tables are shared far more than any real table set shares them (is it a page-table blob?)"
+        case .tablesTooLarge(let limit, let mode, let largestPage):
+            let larger = mode.pageSizes.filter { $0 > largestPage }.map(PageSize.name)
+            let hint = larger.isEmpty ? "" : "allow larger pages (--page-size \(larger.joined(separator: " or "))), "
+            return "the mappings need more than \(HumanSize.text(limit)) of page tables, kimage's limit for one table set (\(limit / 4096) tables); expected fewer tables: \(hint)map less, or keep each range's virtual and physical addresses aligned alike so large pages fit (pages are \(PageSize.name(largestPage)) at most now)"
         case .tableAtTwoLevels(let entry, let address, let first, let second):
             return "\(entry) points to the table at \(hex(address)), which is already used as a \(first), as a \(second): the tables loop; this is not a table set kimage can read (wrong --mode?)"
         case .segmentMisaligned(let path, let segment, let va, let pa):

@@ -3,7 +3,16 @@
 /// A table section at sh_offset 0 or a `.text` that claims file offset 0 would otherwise turn
 /// the kernel into a file that is no longer an ELF, with exit 0.
 struct PatchBounds {
-    private struct Region { let name: String; let range: Range<UInt64>; let sectionIndex: Int? }
+    private struct Region {
+        let label: String?
+        let range: Range<UInt64>
+        let section: ELFSection?
+        var sectionIndex: Int? { section?.index }
+        /// A section's name is read only for the message: names can be megabytes long.
+        var name: String { label ?? "section \(section?.shownName ?? "")" }
+        init(name: String, range: Range<UInt64>, sectionIndex: Int?) { label = name; self.range = range; section = nil }
+        init(section: ELFSection, range: Range<UInt64>) { label = nil; self.range = range; self.section = section }
+    }
     private let regions: [Region]
     private let kernel: String
 
@@ -23,7 +32,7 @@ struct PatchBounds {
             }
         }
         for s in elf.sections where s.index != 0 && s.holdsFileBytes && s.size > 0 && s.offset <= UInt64.max - s.size {
-            regions.append(Region(name: "section \(s.name)", range: s.offset..<(s.offset + s.size), sectionIndex: s.index))
+            regions.append(Region(section: s, range: s.offset..<(s.offset + s.size)))
         }
         self.regions = regions
     }
@@ -37,7 +46,7 @@ struct PatchBounds {
         if let owner, owner.holdsFileBytes,
            overflow || offset < owner.offset || end > owner.offset &+ owner.size {
             throw KImageError.redirect(.patchOutsideItsPlace(kernel: kernel, what: what, start: offset, end: range.upperBound,
-                                                             overwrites: "bytes outside section \(owner.name) (file offset \(hex(owner.offset))..\(hex(owner.offset &+ owner.size)))"))
+                                                             overwrites: "bytes outside section \(owner.shownName) (file offset \(hex(owner.offset))..\(hex(owner.offset &+ owner.size)))"))
         }
         for r in regions where r.sectionIndex == nil || r.sectionIndex != owner?.index {
             if r.range.overlaps(range) {

@@ -21,7 +21,8 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
 
     // Resolving names against the kernel's symbol table.
     case symbolNotFound(kernel: String, role: Role, name: String, origin: FileLocation, suggestions: [String])
-    case symbolAmbiguous(kernel: String, role: Role, name: String, origin: FileLocation, definitions: [String])
+    /// `definitions` lists at most SymbolResolver.listedDefinitions of the `count`.
+    case symbolAmbiguous(kernel: String, role: Role, name: String, origin: FileLocation, count: Int, definitions: [String])
     case notAFunction(kernel: String, role: Role, name: String, origin: FileLocation, kind: String)
     case notInExecutableSection(kernel: String, role: Role, name: String, origin: FileLocation, section: String)
     case outsideItsSection(kernel: String, role: Role, name: String, origin: FileLocation, address: UInt64, section: String, start: UInt64, end: UInt64)
@@ -30,6 +31,10 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     case trampolinesOverlap(first: String, firstAddress: UInt64, second: String, secondAddress: UInt64, length: Int)
     case sourceNotInFile(kernel: String, name: String, address: UInt64)
     case patchOutsideItsPlace(kernel: String, what: String, start: UInt64, end: UInt64, overwrites: String)
+    /// Problems that get a closest-names search or a neighbour lookup (a pass over the symbols each).
+    public static let detailedProblems = 10
+    /// Problems `several` lists before "and K more".
+    public static let listedProblems = 50
     case several([RedirectError])
 
     // The table section.
@@ -40,7 +45,7 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     case tooManySlots(section: String, slots: Int, needed: Int)
     // The table as a data symbol (--table-symbol), or no table (--patch alone).
     case tableSymbolMissing(kernel: String, symbol: String, suggestions: [String])
-    case tableSymbolAmbiguous(kernel: String, symbol: String, definitions: [String])
+    case tableSymbolAmbiguous(kernel: String, symbol: String, count: Int, definitions: [String])
     case tableSymbolNotData(kernel: String, symbol: String, found: String)
     case tableSymbolNoBits(kernel: String, symbol: String, found: String)
     case tableSymbolNotLoaded(kernel: String, symbol: String, found: String)
@@ -92,8 +97,8 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
             let hint = suggestions.isEmpty ? "check the name (Go renames runtime functions between releases)"
                 : "closest names in the kernel: \(suggestions.joined(separator: ", "))"
             return "\(kernel) has no symbol \(name) (the redirect's \(role.rawValue), from \(origin)); \(hint)"
-        case .symbolAmbiguous(let kernel, let role, let name, let origin, let definitions):
-            return "\(kernel) defines \(name) (the redirect's \(role.rawValue), from \(origin)) \(definitions.count) times: \(definitions.joined(separator: "; ")); expected exactly one definition: rename or make global only one of them"
+        case .symbolAmbiguous(let kernel, let role, let name, let origin, let count, let definitions):
+            return "\(kernel) defines \(name) (the redirect's \(role.rawValue), from \(origin)) \(count) times: \(definitions.joined(separator: "; ")); expected exactly one definition: rename or make global only one of them"
         case .notAFunction(let kernel, let role, let name, let origin, let kind):
             return "\(kernel): \(name) (the redirect's \(role.rawValue), from \(origin)) is \(kind), not a function (STT_FUNC); mark it as one: nasm `global \(name):function`, GNU as `.type \(name), @function` with `.size`"
         case .notInExecutableSection(let kernel, let role, let name, let origin, let section):
@@ -112,7 +117,9 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
         case .patchOutsideItsPlace(let kernel, let what, let start, let end, let overwrites):
             return "\(kernel): \(what) would be written at file offset \(hex(start))..\(hex(end)), over \(overwrites); expected it to lie only inside its own section's bytes: the kernel's section and header layout overlap, so relink it (check the linker script's section offsets) before redirecting"
         case .several(let errors):
-            return "\(errors.count) redirects are wrong:\n" + errors.map { "  " + $0.description }.joined(separator: "\n")
+            let shown = errors.prefix(Self.listedProblems).map { "  " + $0.description }
+            let more = errors.count > Self.listedProblems ? ["  and \(errors.count - Self.listedProblems) more"] : []
+            return "\(errors.count) redirects are wrong:\n" + (shown + more).joined(separator: "\n")
         case .tableSectionMissing(let kernel, let section):
             return "\(kernel) has no section \(section); expected rt0 to reserve the redirect table there (nasm: `section \(section)` with `resq 2*NUM_REDIRECTS` as data, or --section NAME if it is named otherwise; a Go-linked kernel has no such section: --table-symbol NAME for a table in a data symbol, or --patch alone for no table)"
         case .tableSectionNoBits(let kernel, let section):
@@ -124,8 +131,8 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
         case .tableSymbolMissing(let kernel, let symbol, let suggestions):
             let hint = suggestions.isEmpty ? "" : " (closest names in the kernel: \(suggestions.joined(separator: ", ")))"
             return "\(kernel) has no symbol \(symbol) for the redirect table\(hint); expected a data symbol of NUM_REDIRECTS entries (Go assembly: `GLOBL ·redirects(SB), NOPTR, $(NUM_REDIRECTS*16)` with a DATA line; `go tool nm` shows the linker's name, e.g. main.redirects)"
-        case .tableSymbolAmbiguous(let kernel, let symbol, let definitions):
-            return "\(kernel) defines \(symbol) \(definitions.count) times (\(definitions.joined(separator: "; "))); expected one table symbol: rename all but one"
+        case .tableSymbolAmbiguous(let kernel, let symbol, let count, let definitions):
+            return "\(kernel) defines \(symbol) \(count) times (\(definitions.joined(separator: "; "))); expected one table symbol: rename all but one"
         case .tableSymbolNotData(let kernel, let symbol, let found):
             return "\(kernel): the redirect table \(symbol) is \(found); expected a data symbol (STT_OBJECT) in a section: declare it with GLOBL (Go assembly) or as data in rt0"
         case .tableSymbolNoBits(let kernel, let symbol, let found):

@@ -84,12 +84,14 @@ public struct RedirectPlan: @unchecked Sendable {
         func lookUp(_ name: String, _ role: RedirectError.Role, _ r: Redirect) throws -> ELFSymbol? {
             let defs = resolver.definitions[name] ?? []
             if defs.isEmpty {
+                // Each search is a pass over the symbol table: the first few problems get one.
+                let search = problems.count < RedirectError.detailedProblems
                 problems.append(.symbolNotFound(kernel: kernel, role: role, name: name, origin: r.origin,
-                                                suggestions: try resolver.suggestions(for: name)))
+                                                suggestions: search ? try resolver.suggestions(for: name) : []))
                 return nil
             }
             if defs.count > 1 {
-                problems.append(.symbolAmbiguous(kernel: kernel, role: role, name: name, origin: r.origin, definitions: defs.map(resolver.describe)))
+                problems.append(.symbolAmbiguous(kernel: kernel, role: role, name: name, origin: r.origin, count: defs.count, definitions: resolver.describe(defs)))
                 return nil
             }
             let s = defs[0]
@@ -107,7 +109,7 @@ public struct RedirectPlan: @unchecked Sendable {
             let section = elf.sections[index]
             if elf.type != 1, !section.contains(address: s.value) {
                 problems.append(.outsideItsSection(kernel: kernel, role: role, name: name, origin: r.origin, address: s.value,
-                                                   section: section.name, start: section.address, end: section.address &+ section.size))
+                                                   section: section.shownName, start: section.address, end: section.address &+ section.size))
                 return nil
             }
             return s
@@ -118,7 +120,8 @@ public struct RedirectPlan: @unchecked Sendable {
             let dst = try lookUp(r.destination, .destination, r)
             guard let src, let dst else { continue }
             if src.size < UInt64(trampolineSize) {
-                let next = try resolver.firstSymbol(after: src, before: src.value &+ UInt64(trampolineSize))
+                let next = problems.count < RedirectError.detailedProblems
+                    ? try resolver.firstSymbol(after: src, before: src.value &+ UInt64(trampolineSize)) : nil
                 problems.append(.sourceTooSmall(kernel: kernel, name: r.source, address: src.value, size: src.size, needed: trampolineSize,
                                                 next: next.map { "\($0.name) at \(hex($0.value))" }, origin: r.origin))
                 continue
@@ -182,7 +185,7 @@ public struct RedirectPlan: @unchecked Sendable {
             throw KImageError.redirect(.tableSymbolMissing(kernel: kernel, symbol: name, suggestions: try resolver.suggestions(for: name)))
         }
         guard defs.count == 1 else {
-            throw KImageError.redirect(.tableSymbolAmbiguous(kernel: kernel, symbol: name, definitions: defs.map(resolver.describe)))
+            throw KImageError.redirect(.tableSymbolAmbiguous(kernel: kernel, symbol: name, count: defs.count, definitions: resolver.describe(defs)))
         }
         let s = defs[0]
         guard s.kind == .object || s.kind == .notype, s.sectionIndex < 0xFF00, Int(s.sectionIndex) < elf.sections.count else {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// A path as the user typed it, with the option that named it and what it is to the run
 /// ("-o", "the kernel"), for messages like "-o k.elf is the kernel (--kernel k.elf)".
@@ -26,7 +27,17 @@ public struct NamedPath: Sendable, Equatable {
 /// Files are compared by device and inode after following links, so a symbolic or hard link to
 /// an input is caught too; an output that does not exist yet is compared by its resolved path.
 public enum DistinctFiles {
+    /// The configuration files this process read (kimage.toml or --config FILE): an input of
+    /// every command, though no option of the command names it.
+    private static let configurations = Mutex<[String]>([])
+
+    /// Called when a configuration file is loaded.
+    public static func noteConfiguration(_ path: String) {
+        configurations.withLock { $0.append(path) }
+    }
+
     public static func check(outputs: [NamedPath], inputs: [NamedPath]) throws {
+        let inputs = inputs + configurations.withLock { $0 }.map { NamedPath("--config", "the configuration", $0) }
         let inputIDs = inputs.map { (named: $0, id: identity(of: $0.path)) }
         var seenOutputs: [(named: NamedPath, id: Identity?)] = []
         for output in outputs {
