@@ -54,7 +54,7 @@ struct Pack: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Enter the kernel with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit); --no-sse leaves CR0/CR4 as they were for kernels that set them up themselves.")
     var sse = true
 
-    @Flag(inversion: .prefixedNo, help: "Make the image also a PE32+ EFI application with kimage's EFI stub (UEFI firmware starts it; no EFI handover entry yet); --no-efi leaves the PE header out.")
+    @Flag(inversion: .prefixedNo, help: "Make the image also a PE32+ EFI application with kimage's EFI stub (UEFI firmware starts it, and loaders through its EFI handover entry); --no-efi leaves the PE header out.")
     var efi = true
 
     @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare.")

@@ -15,6 +15,8 @@ import TestSupport
                        sourceLocation: SourceLocation = #_sourceLocation) throws -> CappedRun {
         let before = TreeSnapshot(dir.path)
         let r = try kimageCapped(arguments, cwd: dir.path, seconds: 60)
+        // KIMAGE_PRINT_TIMINGS=1 prints each run's time (the numbers in the README come from it).
+        if ProcessInfo.processInfo.environment["KIMAGE_PRINT_TIMINGS"] != nil { print("timing: \(r.summary.prefix { $0 != "\n" })") }
         #expect(r.endedNormally, "\(r.summary)", sourceLocation: sourceLocation)
         #expect(r.failureIsExplained, "\(r.summary)", sourceLocation: sourceLocation)
         if let status { #expect(r.result.status == status, "\(r.summary)", sourceLocation: sourceLocation) }

@@ -45,6 +45,12 @@ import TestSupport
         #expect(packed.status == 0, "\(packed.stderr)")
         let h = try SetupHeader(decoding: try contentsOf(image))
         #expect(h.handoverOffset != 0 && h.xloadflags & SetupHeader.xlfEFIHandover64 != 0)
+        // inspect names the entry where loaders jump: part + 0x200 + handover_offset.
+        let entry = hex(UInt64(h.realModeSize) + 0x200 + UInt64(h.handoverOffset))
+        let inspected = try kimage(["inspect", image]).stdout
+        #expect(inspected.contains("EFI handover 64-bit: file offset \(entry)"), "\(inspected)")
+        #expect(inspected.contains("EFI handover entry (GRUB linuxefi; SysV: image handle, system table, boot_params) at file offset \(entry)"),
+                "\(inspected)")
         let esp = try grubESP(config: """
             serial --unit=0 --speed=115200
             terminal_input serial

@@ -17,6 +17,8 @@ import TestSupport
     final class Arena {
         let root: TemporaryDirectory
         let sentinel: TemporaryDirectory
+        /// Every status seen: a suite whose runs all fail (or all succeed) tests less than it says.
+        var statuses = Set<Int32>()
         var input: String { root.file("in") }
         var output: String { root.file("out") }
 
@@ -30,6 +32,11 @@ import TestSupport
             try FileManager.default.createSymbolicLink(atPath: root.file("in/elsewhere"), withDestinationPath: sentinel.path)
         }
 
+        /// The inputs reached both the success and the failure paths.
+        func expectBothOutcomes(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(statuses.contains(0) && statuses.contains(1), "\(what): only statuses \(statuses.sorted())", sourceLocation: sourceLocation)
+        }
+
         func write(_ name: String, _ bytes: [UInt8]) throws {
             try Data(bytes).write(to: URL(fileURLWithPath: input + "/" + name))
         }
@@ -39,6 +46,7 @@ import TestSupport
             let inputs = TreeSnapshot(input), outside = TreeSnapshot(sentinel.path)
             for c in commands {
                 let r = try kimageCapped(c, cwd: input, memoryMiB: 1024, seconds: 20)
+                statuses.insert(r.result.status)
                 let tag = "seed \(seed) (KIMAGE_HOSTILE_SEED=\(seed) to replay), \(what): \(r.summary)"
                 #expect(!r.hitTimeCap, "over the time cap: \(tag)", sourceLocation: sourceLocation)
                 #expect(r.endedNormally, "killed by a signal: \(tag)", sourceLocation: sourceLocation)
@@ -74,6 +82,7 @@ import TestSupport
                 try a.check([["inspect", "../out/" + made]], what: "kernel \(n)'s \(made)", seed: Self.seed)
             }
         }
+        a.expectBothOutcomes("kernels")
     }
 
     @Test func hostileImages() throws {
@@ -89,6 +98,7 @@ import TestSupport
             try a.write("i.img", m)
             try a.check([["inspect", "i.img"], ["inspect", "i.img", "--json"]], what: "image \(n)", seed: Self.seed)
         }
+        a.expectBothOutcomes("images")
     }
 
     @Test func hostileTableBlobs() throws {
@@ -103,6 +113,7 @@ import TestSupport
                 ["inspect", "t.bin", "--mode", "32", "--base", "0"],
             ], what: "table blob \(n)", seed: Self.seed)
         }
+        a.expectBothOutcomes("table blobs")
     }
 
     @Test func hostileRedirectSources() throws {
@@ -119,6 +130,7 @@ import TestSupport
                 ["redirect", "k.elf", "--go", "go\(n)", "--dry-run"],
             ], what: "manifest and Go tree \(n)", seed: Self.seed)
         }
+        a.expectBothOutcomes("redirect sources")
     }
 
     @Test func hostileConfigurations() throws {
@@ -134,5 +146,6 @@ import TestSupport
                 ["pack", "--kernel", "k.elf", "-o", "../out/k.img"],
             ], what: "kimage.toml \(n)", seed: Self.seed)
         }
+        a.expectBothOutcomes("configurations")
     }
 }

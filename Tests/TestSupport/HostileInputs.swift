@@ -111,6 +111,7 @@ public struct HostileInputs {
     /// 4-level tables (1 to 4 pages) whose entries point at each other, themselves, past the blob,
     /// or map large pages with alternating flags.
     public mutating func tableBlob() -> [UInt8] {
+        if chance(40) { return sharedTables() }
         let pages = int(1...4)
         var out: [UInt8] = []
         for _ in 0..<(pages * 512) {
@@ -126,6 +127,23 @@ public struct HostileInputs {
             HostileELF.Builder.le(e, 8, &out)
         }
         if chance(15) { out.removeLast(int(1...100)) }
+        return out
+    }
+
+    /// A table set the CPU could use: a PML4 whose present entries all share PDPTs of 1 GiB pages
+    /// with alternating flags (many runs from few bytes).
+    mutating func sharedTables() -> [UInt8] {
+        let pdpts = int(1...3)
+        var out: [UInt8] = []
+        for _ in 0..<512 {
+            HostileELF.Builder.le(chance(40) ? UInt64(int(1...pdpts)) * 0x1000 | 0x3 : 0, 8, &out)
+        }
+        for _ in 0..<pdpts {
+            for i in 0..<512 {
+                let flags: UInt64 = 0x81 | (i % 2 == 0 ? 0x2 : 0) | (chance(50) ? 1 << 63 : 0)
+                HostileELF.Builder.le(chance(80) ? UInt64(i) << 30 | flags : 0, 8, &out)
+            }
+        }
         return out
     }
 

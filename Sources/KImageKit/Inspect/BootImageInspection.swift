@@ -304,7 +304,14 @@ public struct BootImageInspection: Sendable {
         case "setup_data": text = v == 0 ? "no setup_data list (loader writes it)" : "setup_data list at \(hex(v))"
         case "pref_address": text = "preferred load address (\(HumanSize.text(v)))"
         case "init_size": text = "\(HumanSize.text(v)) used from the load address"
-        case "handover_offset": text = v == 0 ? "no EFI handover entry" : "EFI handover entry at +\(hex(v))"
+        case "handover_offset":
+            // boot.rst: the 32-bit entry at part + offset, the 64-bit one 0x200 further.
+            var entries: [String] = []
+            if h.xloadflags & 0x8 != 0 { entries.append("64-bit: file offset \(hex(realMode + 0x200 + v))") }
+            if h.xloadflags & 0x4 != 0 { entries.append("32-bit: file offset \(hex(realMode + v))") }
+            text = v == 0 ? "no EFI handover entry"
+                : entries.isEmpty ? "EFI handover offset \(hex(v)), but no XLF_EFI_HANDOVER_32/64: loaders ignore it"
+                : "EFI handover " + entries.joined(separator: ", ")
         case "kernel_info_offset": text = v == 0 ? "none" : "kernel_info at file offset \(hex(realMode + v))"
         default: text = ""
         }

@@ -108,6 +108,10 @@ public struct PEInspection: Sendable {
                 + "boot info at \(hex(UInt64(stub.bootInfo), digits: 8))\n"
             out += "  allocates before anything else: "
                 + stub.ranges.map { hex(UInt64($0.start), digits: 8) + ".." + hex($0.end, digits: 8) }.joined(separator: ", ") + "\n"
+            if stub.handover != 0 {
+                out += "  EFI handover entry (GRUB linuxefi; SysV: image handle, system table, boot_params) at file offset "
+                    + "\(hex(UInt64(stubOffset) + UInt64(stub.handover)))\n"
+            }
         }
         if !warnings.isEmpty { out += warningText(warnings) }
         return out

@@ -3,36 +3,35 @@
 /// A table section at sh_offset 0 or a `.text` that claims file offset 0 would otherwise turn
 /// the kernel into a file that is no longer an ELF, with exit 0.
 struct PatchBounds {
-    private struct Region {
-        let label: String?
-        let range: Range<UInt64>
-        let section: ELFSection?
-        var sectionIndex: Int? { section?.index }
-        /// A section's name is read only for the message: names can be megabytes long.
-        var name: String { label ?? "section \(section?.shownName ?? "")" }
-        init(name: String, range: Range<UInt64>, sectionIndex: Int?) { label = name; self.range = range; section = nil }
-        init(section: ELFSection, range: Range<UInt64>) { label = nil; self.range = range; self.section = section }
-    }
+    /// A section's region has no label: its name is read only for a message, from `sections`
+    /// (names can be megabytes long).
+    private struct Region { let label: String?; let range: Range<UInt64>; let sectionIndex: Int? }
     private let regions: [Region]
     private let kernel: String
+    private let sections: [ELFSection]
+
+    private func name(_ r: Region) -> String {
+        r.label ?? "section \(r.sectionIndex.map { sections[$0].shownName } ?? "")"
+    }
 
     init(elf: ELFFile) {
         kernel = elf.path
+        sections = elf.sections
         let is64 = elf.elfClass == .elf64
-        var regions = [Region(name: "the ELF header", range: 0..<(is64 ? 64 : 52), sectionIndex: nil)]
+        var regions = [Region(label: "the ELF header", range: 0..<(is64 ? 64 : 52), sectionIndex: nil)]
         if let t = ELFHeaderTables(elf.bytes, is64: is64) {
             // The tables as the sections and segments were read: extended numbering counts too.
             let ph = UInt64(elf.segments.count) &* t.programHeaderSize
             if ph > 0, t.phoff <= UInt64.max - ph {
-                regions.append(Region(name: "the program header table", range: t.phoff..<(t.phoff + ph), sectionIndex: nil))
+                regions.append(Region(label: "the program header table", range: t.phoff..<(t.phoff + ph), sectionIndex: nil))
             }
             let sh = UInt64(elf.sections.count) &* t.sectionHeaderSize
             if t.shoff != 0, sh > 0, t.shoff <= UInt64.max - sh {
-                regions.append(Region(name: "the section header table", range: t.shoff..<(t.shoff + sh), sectionIndex: nil))
+                regions.append(Region(label: "the section header table", range: t.shoff..<(t.shoff + sh), sectionIndex: nil))
             }
         }
         for s in elf.sections where s.index != 0 && s.holdsFileBytes && s.size > 0 && s.offset <= UInt64.max - s.size {
-            regions.append(Region(section: s, range: s.offset..<(s.offset + s.size)))
+            regions.append(Region(label: nil, range: s.offset..<(s.offset + s.size), sectionIndex: s.index))
         }
         self.regions = regions
     }
@@ -51,7 +50,7 @@ struct PatchBounds {
         for r in regions where r.sectionIndex == nil || r.sectionIndex != owner?.index {
             if r.range.overlaps(range) {
                 throw KImageError.redirect(.patchOutsideItsPlace(kernel: kernel, what: what, start: offset, end: range.upperBound,
-                                                                 overwrites: "\(r.name) (file offset \(hex(r.range.lowerBound))..\(hex(r.range.upperBound)))"))
+                                                                 overwrites: "\(name(r)) (file offset \(hex(r.range.lowerBound))..\(hex(r.range.upperBound)))"))
             }
         }
     }
