@@ -137,12 +137,20 @@ import TestSupport
             try dir.write("redirects.txt", "runtime.throw kern.panic\n")
             try FileManager.default.createDirectory(atPath: dir.file("out"), withIntermediateDirectories: true)
             return dir.path
+        case "gopher-tables":
+            // build/tables.bin: the gopher-os set of the pagetables example, built for 0x100000.
+            try FileManager.default.createDirectory(atPath: dir.file("build"), withIntermediateDirectories: true)
+            let r = try kimage(["pagetables", "--mode", "4level", "--identity", "0+8M", "--higher-half", "0xFFFF_8000_0000_0000+8M",
+                                "--page-size", "2M", "--recursive", "511", "--base", "0x100000", "--format", "bin",
+                                "-o", dir.file("build/tables.bin")])
+            #expect(r.status == 0, "\(r.stderr)")
+            return dir.path
         case "typo-toml":
             try dir.write("typo.toml", "[sources]\nmanifest = [\"redirects.txt\"]\n\n[redirect]\nallow-sapre = true\n")
             try FileManager.default.createDirectory(atPath: dir.file("proj"), withIntermediateDirectories: true)
             return dir.file("proj")
         default:
-            throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel, redirect-kernel, failures (and continue)")
+            throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel, redirect-kernel, failures, gopher-tables (and continue)")
         }
     }
 
@@ -217,9 +225,8 @@ import TestSupport
             try #require(scratch != nil, "\(block): `continue` with no block before it")
             let commands = block.commands
             // `$?` in a command is the previous command's status, as at a prompt.
-            // Run as at a prompt: under `make test` the make variables would make each `make` print
-            // "make[1]: Entering directory" and name itself make[1].
-            var script = "set +e\nunset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES\ncd '\(cwd)'\nreadme_status=0\n"
+            // A prompt, not a make recipe: make test's MAKELEVEL would add make[1] lines.
+            var script = "set +e\nunset MAKELEVEL MAKEFLAGS MFLAGS MAKEOVERRIDES\ncd '\(cwd)'\nreadme_status=0\n"
             for (n, c) in commands.enumerated() {
                 script += "printf '@@readme-command \(n)\\n'\n(exit $readme_status)\n"
                 script += "{ \(Self.expand(c.command, first: commands[0].command))\n} 2>&1\nreadme_status=$?\n"
