@@ -12,7 +12,7 @@ public func fuzzSetupHeader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = header.versionString
     _ = header.loadflagNames
     _ = header.xloadflagNames
-    for field in SetupHeaderField.all { _ = header.value(of: field) }
+    for field in SetupHeader.layout.fields { _ = header.value(of: field) }
     // Encoding what was decoded must give the header area back unchanged.
     var image = Array(raw.prefix(SetupHeader.end))
     header.encode(into: &image)

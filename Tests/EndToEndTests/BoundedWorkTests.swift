@@ -178,7 +178,8 @@ import TestSupport
         }
         let k = try write(dir, "k.elf", b.bytes())
         let out = try TemporaryDirectory("kimage-bounded-out")
-        try expectBounded(dir, ["pack", "--kernel", k, "-o", out.file("k.img")])
+        let pack = try expectBounded(dir, ["pack", "--kernel", k, "-o", out.file("k.img")], status: 0)
+        #expect(pack.result.stdout.contains("  ... \(200_000 - PageTableInspection.listedRows) more segments not listed (pack lists at most 4096)"))
         try expectBounded(dir, ["inspect", k])
         try expectBounded(dir, ["pagetables", "--mode", "4level", "--kernel", k, "--format", "summary"])
     }

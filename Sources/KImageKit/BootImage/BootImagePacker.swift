@@ -309,13 +309,17 @@ extension PackReport {
             lines.append("PE32+ EFI application (x86-64): entry point RVA \(hex(efiEntry)) (the EFI stub)")
         }
         lines.append("  file offset  size        physical            part")
-        for p in parts {
+        // At most listedRows of each list: 200,000 segments made 400,000 lines (issue 12).
+        let limit = PageTableInspection.listedRows
+        for p in parts.prefix(limit) {
             let phys = p.physical == 0 && p.fileOffset < 0x1000 ? "(real mode)" : hex(p.physical, digits: 8)
             lines.append("  " + pad(hex(p.fileOffset, digits: 8), 12) + " " + pad(String(p.size), 11) + " " + pad(phys, 19) + " " + p.name)
         }
-        for s in segments {
+        if parts.count > limit { lines.append("  ... \(parts.count - limit) more parts not listed (pack lists at most \(limit))") }
+        for s in segments.prefix(limit) {
             lines.append("  segment \(s.index): \(s.flags) vaddr \(hex(s.virtualAddress, digits: 8)) paddr \(hex(s.physicalAddress, digits: 8)) filesz \(hex(s.fileSize)) memsz \(hex(s.memorySize))")
         }
+        if segments.count > limit { lines.append("  ... \(segments.count - limit) more segments not listed (pack lists at most \(limit))") }
         lines += notes.map { "note: " + $0 }
         return lines.joined(separator: "\n")
     }
