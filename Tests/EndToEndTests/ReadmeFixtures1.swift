@@ -78,6 +78,13 @@ extension ReadmeTests {
             let elf = try LinuxFixture.goHeaderPage(in: dir)
             if elf != dir.file("gohp.elf") { try FileManager.default.moveItem(atPath: elf, toPath: dir.file("gohp.elf")) }
             return dir.path
+        case "high-memory":
+            // high.elf: HeaderPageAndRAMTests' kernel straddling the end of -m 128's RAM.
+            var spec = PackFixture.Spec(name: "high", bits64: true, virtualBase: 0x07FD_C000, expectedCmdline: "", ramMB: 256, paging: 3)
+            spec.physicalBase = 0x07FD_C000
+            let elf = try PackFixture.build(spec, in: dir)
+            if elf != dir.file("high.elf") { try FileManager.default.moveItem(atPath: elf, toPath: dir.file("high.elf")) }
+            return dir.path
         case "refusals":
             // low.elf: linked with -Ttext=0x100000, so its headers' page at 0xff000 starts the
             // first PT_LOAD; build/kernel.elf: a packable ELF64 kernel.

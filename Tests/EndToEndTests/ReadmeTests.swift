@@ -237,7 +237,8 @@ import TestSupport
             #expect(!r.timedOut, "\(block) timed out")
             var outputs: [[String]] = Array(repeating: [], count: commands.count)
             var current = -1
-            for line in r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            // QEMU's serial ends lines in CR LF, one Character to Swift: a terminal shows a line end.
+            for line in r.stdout.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
                 if let range = line.range(of: "@@readme-command ") {
                     if current >= 0, !line[..<range.lowerBound].isEmpty { outputs[current].append(String(line[..<range.lowerBound])) }
                     current = Int(line[range.upperBound...]) ?? current
