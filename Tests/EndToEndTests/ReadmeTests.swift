@@ -150,6 +150,7 @@ import TestSupport
             try FileManager.default.createDirectory(atPath: dir.file("proj"), withIntermediateDirectories: true)
             return dir.file("proj")
         default:
+            if let cwd = try prepare1(fixture, in: dir) { return cwd }
             if let path = try prepare2(fixture, in: dir) { return path }
             throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel, redirect-kernel, failures, gopher-tables (and continue)")
         }
