@@ -35,6 +35,46 @@ extension ReadmeTests {
             let hello = try prepare("example-hello", in: dir)
             try mustRun("make", ["--no-print-directory", "build/kernel.img", "KIMAGE=\(Paths.kimage)"], cwd: hello, timeout: 300)
             return hello
+        case "debian-kernel":
+            // boot/vmlinuz-RELEASE from Debian's linux-image package: the .deb InspectCommandTests
+            // keeps in .build/test-cache/debian-kernel, else one apt-get download (into a scratch
+            // directory, so a download running in that test at the same time is never read half-written).
+            let cache = Paths.packageRoot + "/.build/test-cache/debian-kernel"
+            func cached() -> String? {
+                let debs = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
+                return debs.filter { $0.hasPrefix("linux-image-") && $0.hasSuffix(".deb") }.sorted().last.map { cache + "/" + $0 }
+            }
+            var deb = cached()
+            var download: TemporaryDirectory?
+            if deb == nil {
+                let depends = try run("apt-cache", ["depends", "linux-image-amd64"]).stdout
+                guard let package = depends.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) })
+                    .first(where: { $0.hasPrefix("Depends: linux-image-") })?.dropFirst("Depends: ".count) else {
+                    throw TestSetupError("apt-cache depends linux-image-amd64 names no linux-image package: run apt-get update")
+                }
+                let scratch = try TemporaryDirectory("kimage-readme-deb")
+                download = scratch
+                let r = try run("apt-get", ["download", String(package)], cwd: scratch.path, timeout: 600)
+                guard r.status == 0, let name = try FileManager.default.contentsOfDirectory(atPath: scratch.path).first(where: { $0.hasSuffix(".deb") }) else {
+                    throw TestSetupError("apt-get download \(package) failed (status \(r.status)); the README's Debian kernel block needs it (or a .deb in \(cache)):\n\(r.stdout)\(r.stderr)")
+                }
+                try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+                if cached() == nil { try? FileManager.default.moveItem(atPath: scratch.file(name), toPath: cache + "/" + name) }
+                deb = FileManager.default.fileExists(atPath: scratch.file(name)) ? scratch.file(name) : cached()
+            }
+            defer { _ = download }
+            // Only boot/ out of the package: the modules would cost seconds of writing.
+            try FileManager.default.createDirectory(atPath: dir.file("package"), withIntermediateDirectories: true)
+            try mustRun("/bin/bash", ["-o", "pipefail", "-c", "dpkg-deb --fsys-tarfile \"$0\" | tar -x -C \"$1\" --wildcards './boot/vmlinuz-*'",
+                                      deb!, dir.file("package")])
+            let boot = try FileManager.default.contentsOfDirectory(atPath: dir.file("package/boot"))
+            guard let vmlinuz = boot.first(where: { $0.hasPrefix("vmlinuz-") }) else {
+                throw TestSetupError("\(deb!) has no boot/vmlinuz-*: \(boot)")
+            }
+            try FileManager.default.createDirectory(atPath: dir.file("boot"), withIntermediateDirectories: true)
+            try FileManager.default.moveItem(atPath: dir.file("package/boot/" + vmlinuz), toPath: dir.file("boot/" + vmlinuz))
+            try FileManager.default.removeItem(atPath: dir.file("package"))
+            return dir.path
         default:
             return nil
         }
