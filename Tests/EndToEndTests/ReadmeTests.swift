@@ -151,6 +151,7 @@ import TestSupport
             return dir.file("proj")
         default:
             if let cwd = try prepare1(fixture, in: dir) { return cwd }
+            if let path = try prepare2(fixture, in: dir) { return path }
             throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel, redirect-kernel, failures, gopher-tables (and continue)")
         }
     }
@@ -237,7 +238,8 @@ import TestSupport
             #expect(!r.timedOut, "\(block) timed out")
             var outputs: [[String]] = Array(repeating: [], count: commands.count)
             var current = -1
-            for line in r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            // A firmware's serial lines end in CR LF; Swift reads "\r\n" as one Character, not "\n".
+            for line in r.stdout.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
                 if let range = line.range(of: "@@readme-command ") {
                     if current >= 0, !line[..<range.lowerBound].isEmpty { outputs[current].append(String(line[..<range.lowerBound])) }
                     current = Int(line[range.upperBound...]) ?? current
