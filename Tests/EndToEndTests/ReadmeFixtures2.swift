@@ -75,6 +75,18 @@ extension ReadmeTests {
             try FileManager.default.moveItem(atPath: dir.file("package/boot/" + vmlinuz), toPath: dir.file("boot/" + vmlinuz))
             try FileManager.default.removeItem(atPath: dir.file("package"))
             return dir.path
+        case "gokernel":
+            // A copy of examples/gokernel (what `kimage link --go .` builds), with build/.
+            let copy = try GoKernelTests.copyOfExample()
+            try mustRun("cp", ["-R", copy.path, dir.file("gokernel")])
+            try FileManager.default.createDirectory(atPath: dir.file("gokernel/build"), withIntermediateDirectories: true)
+            return dir.file("gokernel")
+        case "gokernel-broken":
+            // The copy with a Go file that does not compile and a build/junk.o that is no object.
+            let tree = try prepare2("gokernel", in: dir)!
+            try dir.write("gokernel/broken.go", "package main\n\nfunc broken() { undefinedThing() }\n")
+            try dir.write("gokernel/build/junk.o", "not an object\n")
+            return tree
         default:
             return nil
         }

@@ -8,7 +8,7 @@ import TestSupport
 /// `<!-- readme-test: skip REASON -->` (listed in the test's output with its reason). A `...`
 /// line in the expected output stands for any lines; `mask` compares numbers as placeholders
 /// (addresses and sizes that depend on the host's gcc or QEMU); `continue` runs in the previous
-/// block's directory, after it. A `...` word in a command is the block's first command's options
+/// block's directory, after it; `cwd=PATH` reads PATH in the README as the block's directory. A `...` word in a command is the block's first command's options
 /// (those the command gives again dropped).
 @Suite struct ReadmeTests {
     struct Block: CustomStringConvertible {
@@ -19,6 +19,10 @@ import TestSupport
 
         var fixture: String? { marker.map { String($0.split(separator: " ").first ?? "") } }
         var masked: Bool { marker?.split(separator: " ").contains("mask") ?? false }
+        /// `cwd=PATH`: the README shows the block's directory as PATH (commands that print absolute paths).
+        var shownDirectory: String? {
+            marker?.split(separator: " ").first { $0.hasPrefix("cwd=") }.map { String($0.dropFirst(4)) }
+        }
 
         /// (command, expected output lines) in order; a command's continuation lines end in `\`.
         var commands: [(command: String, expected: [String])] {
@@ -226,6 +230,7 @@ import TestSupport
             }
             try #require(scratch != nil, "\(block): `continue` with no block before it")
             let commands = block.commands
+            let blockDirectory = cwd
             // `$?` in a command is the previous command's status, as at a prompt.
             // A prompt, not a make recipe: make test's MAKELEVEL would add make[1] lines.
             var script = "set +e\nunset MAKELEVEL MAKEFLAGS MFLAGS MAKEOVERRIDES\ncd '\(cwd)'\nreadme_status=0\n"
@@ -253,6 +258,9 @@ import TestSupport
             for (n, c) in commands.enumerated() {
                 var actual = outputs[n]
                 while actual.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { actual.removeLast() }
+                if let shown = block.shownDirectory {
+                    actual = actual.map { $0.replacingOccurrences(of: blockDirectory, with: shown) }
+                }
                 #expect(Self.matches(c.expected, actual, mask: block.masked), """
                     \(block): `$ \(c.command)` printed
                     \(actual.joined(separator: "\n"))
