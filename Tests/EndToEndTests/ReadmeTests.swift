@@ -8,8 +8,9 @@ import TestSupport
 /// `<!-- readme-test: skip REASON -->` (listed in the test's output with its reason). A `...`
 /// line in the expected output stands for any lines; `mask` compares numbers as placeholders
 /// (addresses and sizes that depend on the host's gcc or QEMU); `continue` runs in the previous
-/// block's directory, after it; `cwd=PATH` reads PATH in the README as the block's directory. A `...` word in a command is the block's first command's options
-/// (those the command gives again dropped).
+/// block's directory, after it; `cwd=PATH` reads PATH in the README as the block's directory.
+/// A `...` word in a command is the block's first command's options (those the command gives
+/// again dropped).
 @Suite struct ReadmeTests {
     struct Block: CustomStringConvertible {
         let line: Int
