@@ -69,7 +69,7 @@ struct Pack: ParsableCommand {
     @Option(help: "Own 32-bit setup (raw, loaded at 0x100000): kimage appends a part table, the kernel and loader ELFs whole.")
     var setup32: String?
 
-    @Option(name: .shortAndLong, help: "The image to write.")
+    @Option(name: .shortAndLong, help: "The image to write (- for standard output).")
     var output: String
 
     @Option(help: ArgumentHelp("Also write a make rule naming the kernel, the loader and own stubs.", valueName: "file"))
@@ -87,6 +87,12 @@ struct Pack: ParsableCommand {
     func validate() throws {
         if target != nil && depfile == nil {
             throw ValidationError("--target names the depfile rule's target: give --depfile FILE too")
+        }
+        if output == OutputFile.standardOutput && json {
+            throw ValidationError("-o - writes the image to standard output, where --json would go too: give -o FILE with --json")
+        }
+        if output == OutputFile.standardOutput && depfile != nil && target == nil {
+            throw ValidationError("-o - has no file name for the depfile rule: give --target NAME with --depfile")
         }
         if let recursive, !(0..<1024).contains(recursive) {
             throw ValidationError("--recursive \(recursive) is no table slot; expected 0 to 511 (4-level, 5-level) or 0 to 1023 (32-bit paging)")
@@ -119,7 +125,8 @@ struct Pack: ParsableCommand {
             if json {
                 try StandardOutput.line(report.json().rendered())
             } else if !quiet {
-                try StandardOutput.line(report.text)
+                // With -o - standard output carries the image: the report goes to stderr.
+                if output == OutputFile.standardOutput { printError(report.text) } else { try StandardOutput.line(report.text) }
             }
         }
     }

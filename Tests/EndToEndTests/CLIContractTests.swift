@@ -162,6 +162,17 @@ import TestSupport
         #expect(try contentsOf(dir.file("a.img")) == (try contentsOf(dir.file("b.img"))))
         let failed = try kimage(["pack", "--kernel", dir.file("none.elf"), "-o", dir.file("c.img"), "--quiet"])
         #expect(failed.status == 1 && failed.stderr.hasPrefix("kimage: error: "))
+        // pack -o -: the image on stdout, byte for byte the file's, and the report on stderr.
+        let streamed = try kimage(["pack", "--kernel", k, "-o", "-"])
+        #expect(streamed.status == 0 && streamed.stderr.contains("boot protocol 2.12"), "\(streamed.stderr)")
+        #expect(streamed.stdoutBytes == (try contentsOf(dir.file("a.img"))))
+        let mixed = try kimage(["pack", "--kernel", k, "-o", "-", "--json"])
+        #expect(mixed.status == 64 && mixed.stderr.contains("give -o FILE with --json"), "\(mixed.stderr)")
+        // Standard output appended to the kernel is the kernel: refused before a byte is written.
+        let before = try contentsOf(k)
+        let onto = try run("sh", ["-c", "\"$0\" pack --kernel \"$1\" -o - >> \"$1\"", Paths.kimage, k])
+        #expect(onto.status == 1 && onto.stderr.contains("is the kernel"), "\(onto.stderr)")
+        #expect(try contentsOf(k) == before)
 
         let tables = ["pagetables", "--mode", "4level", "--identity", "0+2M", "--base", "0x100000", "--format", "bin"]
         let file = try kimage(tables + ["-o", dir.file("t.bin")])

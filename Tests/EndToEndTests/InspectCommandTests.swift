@@ -296,7 +296,12 @@ import TestSupport
         let package = try #require(found, "apt-cache depends linux-image-amd64 names no linux-image package: run apt-get update")
         var debs = try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasPrefix(package + "_") && $0.hasSuffix(".deb") }
         if debs.isEmpty {
-            let r = try run("apt-get", ["download", package], cwd: cache, timeout: 600)
+            // Into a scratch directory, then renamed into the cache: another test reading the cache
+            // (ReadmeTests' Debian block) never sees a half-written package.
+            let scratchPath = cache + "/.download-" + UUID().uuidString  // the same file system: rename works
+            try FileManager.default.createDirectory(atPath: scratchPath, withIntermediateDirectories: true)
+            let scratch = TemporaryDirectory(adopting: scratchPath)
+            let r = try run("apt-get", ["download", package], cwd: scratch.path, timeout: 600)
             if r.status != 0 {
                 let out = r.stdout + r.stderr
                 if isOffline(out) {
@@ -304,6 +309,9 @@ import TestSupport
                     return
                 }
                 throw TestSetupError("apt-get download \(package) failed (status \(r.status)) for a reason other than the network:\n\(out)")
+            }
+            for name in try FileManager.default.contentsOfDirectory(atPath: scratch.path) where name.hasSuffix(".deb") {
+                #expect(rename(scratch.file(name), cache + "/" + name) == 0, "cannot move \(name) into \(cache)")
             }
             debs = try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasPrefix(package + "_") && $0.hasSuffix(".deb") }
         }

@@ -8,8 +8,9 @@ import TestSupport
 /// `<!-- readme-test: skip REASON -->` (listed in the test's output with its reason). A `...`
 /// line in the expected output stands for any lines; `mask` compares numbers as placeholders
 /// (addresses and sizes that depend on the host's gcc or QEMU); `continue` runs in the previous
-/// block's directory, after it. A `...` word in a command is the block's first command's options
-/// (those the command gives again dropped).
+/// block's directory, after it; `cwd=PATH` reads PATH in the README as the block's directory.
+/// A `...` word in a command is the block's first command's options (those the command gives
+/// again dropped).
 @Suite struct ReadmeTests {
     struct Block: CustomStringConvertible {
         let line: Int
@@ -19,6 +20,10 @@ import TestSupport
 
         var fixture: String? { marker.map { String($0.split(separator: " ").first ?? "") } }
         var masked: Bool { marker?.split(separator: " ").contains("mask") ?? false }
+        /// `cwd=PATH`: the README shows the block's directory as PATH (commands that print absolute paths).
+        var shownDirectory: String? {
+            marker?.split(separator: " ").first { $0.hasPrefix("cwd=") }.map { String($0.dropFirst(4)) }
+        }
 
         /// (command, expected output lines) in order; a command's continuation lines end in `\`.
         var commands: [(command: String, expected: [String])] {
@@ -151,6 +156,7 @@ import TestSupport
             return dir.file("proj")
         default:
             if let cwd = try prepare1(fixture, in: dir) { return cwd }
+            if let path = try prepare2(fixture, in: dir) { return path }
             throw TestSetupError("README block names an unknown fixture `\(fixture)`; ReadmeTests.prepare knows empty, go-tree, typo-toml, example-hello, inspect-kernel, redirect-kernel, failures, gopher-tables (and continue)")
         }
     }
@@ -225,6 +231,7 @@ import TestSupport
             }
             try #require(scratch != nil, "\(block): `continue` with no block before it")
             let commands = block.commands
+            let blockDirectory = cwd
             // `$?` in a command is the previous command's status, as at a prompt.
             // A prompt, not a make recipe: make test's MAKELEVEL would add make[1] lines.
             var script = "set +e\nunset MAKELEVEL MAKEFLAGS MFLAGS MAKEOVERRIDES\ncd '\(cwd)'\nreadme_status=0\n"
@@ -237,7 +244,7 @@ import TestSupport
             #expect(!r.timedOut, "\(block) timed out")
             var outputs: [[String]] = Array(repeating: [], count: commands.count)
             var current = -1
-            // QEMU's serial ends lines in CR LF, one Character to Swift: a terminal shows a line end.
+            // A firmware's serial lines end in CR LF; Swift reads "\r\n" as one Character, not "\n".
             for line in r.stdout.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
                 if let range = line.range(of: "@@readme-command ") {
                     if current >= 0, !line[..<range.lowerBound].isEmpty { outputs[current].append(String(line[..<range.lowerBound])) }
@@ -252,6 +259,9 @@ import TestSupport
             for (n, c) in commands.enumerated() {
                 var actual = outputs[n]
                 while actual.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { actual.removeLast() }
+                if let shown = block.shownDirectory {
+                    actual = actual.map { $0.replacingOccurrences(of: blockDirectory, with: shown) }
+                }
                 #expect(Self.matches(c.expected, actual, mask: block.masked), """
                     \(block): `$ \(c.command)` printed
                     \(actual.joined(separator: "\n"))

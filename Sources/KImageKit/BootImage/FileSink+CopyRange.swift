@@ -16,7 +16,7 @@ struct PayloadSource {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         var st = stat()
-        guard copyFileRange != nil, fstat(fd, &st) == 0, Int(st.st_size) == bytes.count else {
+        guard copyFileRangeCall != nil, fstat(fd, &st) == 0, Int(st.st_size) == bytes.count else {
             Glibc.close(fd)
             return nil
         }
@@ -39,23 +39,15 @@ struct PayloadSource {
     func close() { _ = Glibc.close(fd) }
 }
 
-/// glibc's copy_file_range(2), looked up at run time: Swift's Glibc module does not export it
-/// (it needs _GNU_SOURCE).
-private typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
-private let copyFileRange: CopyFileRange? = {
-    guard let symbol = dlsym(nil, "copy_file_range") else { return nil }
-    return unsafeBitCast(symbol, to: CopyFileRange.self)
-}()
-
 extension FileSink {
     /// Writes `count` bytes of `source` from `offset`: copy_file_range when the kernel can,
     /// else from the bytes in memory.
     mutating func copy(from source: PayloadSource?, memory: UnsafeRawBufferPointer, offset: Int, count: Int) throws {
         var done = 0
-        if let source, let copyFileRange {
+        if let source, let copyFileRangeCall {
             var inOffset = Int64(offset)
             while done < count {
-                let n = copyFileRange(source.fd, &inOffset, fd, nil, count - done, 0)
+                let n = copyFileRangeCall(source.fd, &inOffset, fd, nil, count - done, 0)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }  // EXDEV, EINVAL, ENOSYS, or a file that shrank: fall back
                 done += n

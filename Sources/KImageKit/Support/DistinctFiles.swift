@@ -64,6 +64,11 @@ public enum DistinctFiles {
 
     static func identity(of path: String) -> Identity? {
         var st = stat()
+        // `-o -`: what standard output is (`>> k.elf` makes it the kernel).
+        if path == OutputFile.standardOutput {
+            guard fstat(1, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+            return .file(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        }
         if stat(path, &st) == 0 {
             // Devices and FIFOs (-o /dev/null twice) are written, never replaced: no input is lost.
             guard (st.st_mode & S_IFMT) == S_IFREG else { return nil }

@@ -9,6 +9,8 @@ import Darwin
 /// temporary is named `.NAME.kimage-tmp.PID` so the next run can recognise and remove it.
 public enum OutputFile {
     public static let temporaryMarker = ".kimage-tmp."
+    /// `-o -`: the output goes to standard output, written as it is made (no temporary to rename).
+    public static let standardOutput = "-"
 
     /// Calls `body` with a sink on a temporary file, then renames it to `path`.
     /// `mode` defaults to the mode of the file being replaced, else 0644.
@@ -35,6 +37,11 @@ public enum OutputFile {
         durable: Bool = true,
         _ body: (inout FileSink) throws -> Void
     ) throws -> PendingOutput {
+        if requestedPath == standardOutput {
+            var sink = FileSink(fd: 1, path: "standard output")
+            try body(&sink)
+            return PendingOutput(temporary: nil, path: requestedPath)
+        }
         var path = requestedPath
         var st = stat()
         var targetMode: mode_t = mode ?? 0o644

@@ -154,11 +154,3 @@ public enum PatchedCopy {
     /// FICLONE, _IOW(0x94, 9, int) in <linux/fs.h>.
     private static let ficlone: UInt = 0x4004_9409
 }
-
-/// glibc's copy_file_range(2), looked up at run time: Swift's Glibc module does not export it
-/// (it needs _GNU_SOURCE).
-private typealias CopyFileRangeCall = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
-private let copyFileRangeCall: CopyFileRangeCall? = {
-    guard let symbol = dlsym(nil, "copy_file_range") else { return nil }
-    return unsafeBitCast(symbol, to: CopyFileRangeCall.self)
-}()

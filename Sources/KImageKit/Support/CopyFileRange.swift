@@ -1,0 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// glibc's copy_file_range(2), looked up at run time: Swift's Glibc module does not export it
+/// (it needs _GNU_SOURCE). pack's payload copies and redirect's patched copy both use it.
+typealias CopyFileRangeCall = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
+let copyFileRangeCall: CopyFileRangeCall? = {
+    guard let symbol = dlsym(nil, "copy_file_range") else { return nil }
+    return unsafeBitCast(symbol, to: CopyFileRangeCall.self)
+}()
