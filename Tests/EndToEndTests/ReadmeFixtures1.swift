@@ -85,6 +85,15 @@ extension ReadmeTests {
             let elf = try PackFixture.build(spec, in: dir)
             if elf != dir.file("high.elf") { try FileManager.default.moveItem(atPath: elf, toPath: dir.file("high.elf")) }
             return dir.path
+        case "linux-fixture":
+            // vmlinux.img: LinuxFixture's fixture (d) packed, expecting `console=ttyS0`, -m 128 and
+            // LinuxHandoffBootTests' 5000-byte initrd.bin.
+            let elf = try LinuxFixture.vmlinux(in: dir, cmdline: "console=ttyS0", ramMB: 128, initrdSize: 5000)
+            let r = try kimage(["pack", "--kernel", elf, "-o", dir.file("vmlinux.img")])
+            #expect(r.status == 0, "\(r.stderr)")
+            let initrd = try PackFixture.initrd(in: dir, size: 5000)
+            if initrd != dir.file("initrd.bin") { try FileManager.default.copyItem(atPath: initrd, toPath: dir.file("initrd.bin")) }
+            return dir.path
         case "refusals":
             // low.elf: linked with -Ttext=0x100000, so its headers' page at 0xff000 starts the
             // first PT_LOAD; build/kernel.elf: a packable ELF64 kernel.
