@@ -90,6 +90,7 @@ struct Link: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var options = LinkOptions(outputPath: output)
+            options.depfilePath = depfile
             options.layout = layout
             options.scriptPath = script
             options.goPackages = goPackages

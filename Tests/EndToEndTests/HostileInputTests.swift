@@ -94,6 +94,7 @@ import TestSupport
         try expectRefusal(s, ["count", "--manifest", "redirects.txt", "--depfile", "kimage.toml", "--target", "rt0.o"],
                           ["--depfile kimage.toml is the configuration (--config kimage.toml)"])
         try expectRefusal(s, ["link", "-o", "k.elf", "k.elf"], ["-o k.elf is an object to link (the object k.elf)"])
+        try expectRefusal(s, ["link", "-o", "out.elf", "k.elf", "--depfile", "k.elf"], ["--depfile k.elf is an object to link (the object k.elf)"])
         try expectRefusal(s, ["pagetables", "--mode", "4level", "--identity", "0+2M", "--config", "other.toml", "-o", "other.toml"],
                           ["-o other.toml is the configuration (--config other.toml)"])
     }

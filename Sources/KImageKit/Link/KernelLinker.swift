@@ -38,7 +38,8 @@ public enum KernelLinker {
         let count = collection?.count ?? 0
         // The kernel written must not replace an input (an object, the script, a manifest, a Go
         // source, kimage.toml): refused before anything runs.
-        try DistinctFiles.check(outputs: [NamedPath("-o", "the kernel", options.outputPath)],
+        try DistinctFiles.check(outputs: [NamedPath("-o", "the kernel", options.outputPath)]
+                                    + (options.depfilePath.map { [NamedPath("--depfile", "the depfile", $0)] } ?? []),
                                 inputs: options.objects.map { NamedPath("the object", "an object to link", $0) }
                                     + (options.scriptPath.map { [NamedPath("--script", "the linker script", $0)] } ?? [])
                                     + (collection.map { sources.namedInputs($0) } ?? []))

@@ -1,6 +1,8 @@
 /// What `kimage link` was asked to build.
 public struct LinkOptions: Sendable {
     public var outputPath: String
+    /// `--depfile FILE`: an output too, so it must not name an input either.
+    public var depfilePath: String?
     /// A layout kimage ships (templates/ld/layout.ld rendered for it), or nil when `scriptPath` is given.
     public var layout: KernelLayout?
     public var scriptPath: String?
