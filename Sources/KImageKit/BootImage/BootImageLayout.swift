@@ -71,7 +71,7 @@ public struct BootImageLayout: Sendable {
     public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
                             handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
                             head: [UInt8] = [], efi: Bool = false) throws -> BootImageLayout {
-        let checked = try validate(kernel: kernel, options: options, handoff: handoff, head: head)
+        let checked = try validate(kernel: kernel, options: options, handoff: handoff, head: head, efi: efi)
         let paging = try choosePaging(kernel: kernel, checked: checked, options: options, handoff: handoff.handoff)
         let input = Input(kernel: kernel, loaderSize: loaderSize, options: options, setup32: setup32, handoff: handoff,
                           efi: efi, checked: checked, paging: paging)
@@ -158,9 +158,9 @@ public struct BootImageLayout: Sendable {
     // MARK: validate
 
     /// Every check on the kernel and the handoff's demands, before anything is placed.
-    static func validate(kernel: ELFFile, options: PackOptions, handoff: HandoffChoice, head: [UInt8]) throws -> CheckedKernel {
+    static func validate(kernel: ELFFile, options: PackOptions, handoff: HandoffChoice, head: [UInt8], efi: Bool) throws -> CheckedKernel {
         let path = kernel.path
-        let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head)
+        let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head, efi: efi)
         var notes: [String] = []
         var segments: [ELFSegment] = []
         if let multiboot {
@@ -182,6 +182,7 @@ public struct BootImageLayout: Sendable {
         if let multiboot {
             notes.append("entered at \(hex(multiboot.entry)): \(multiboot.entryReason)")
             if let r = multiboot.relocation { notes.append("relocatable kernel " + r) }
+            if multiboot.needsUEFI { notes.append("the kernel requires multiboot2 information tag 12 or 17, which only a UEFI boot gives: a BIOS boot stops in the setup with a message") }
         }
         return CheckedKernel(segments: segments, entry: entry, pagingOffReason: pagingOffReason, multiboot: multiboot, notes: notes)
     }
@@ -318,7 +319,7 @@ public struct BootImageLayout: Sendable {
         let bootInfoOffset = alignUp(planOffset + plan.encodedSize, Int(pageSize))
         let template = input.checked.multiboot.map {
             MultibootInfoTemplate(handoff: input.handoff.handoff, framebuffer: $0.wantsFramebuffer, sections: $0.sections,
-                                  cmdlineCapacity: Int(bootInfo.cmdlineCapacity), loadBase: $0.loadBase)
+                                  cmdlineCapacity: Int(bootInfo.cmdlineCapacity), loadBase: $0.loadBase, efi: input.efi, needsUEFI: $0.needsUEFI)
         }
         let handoffDataOffset = alignUp(bootInfoOffset + (input.linux ? BootParams.regionSize : bootInfo.size), 16)
         let handoffDataEnd = handoffDataOffset + (template?.encode(base: 0, sectionAddresses: [:]).count ?? 0)
