@@ -3,6 +3,8 @@
 public enum BootImagePacker {
     /// Offset (from X) of the boot_params page the 16-bit setup builds; the setup must end before it.
     static let setup16BootParams = 0x1000
+    static let minimumSetupSects = 7
+    static let kernelAlignment: UInt64 = 0x20_0000
 
     public static func pack(_ options: PackOptions) throws -> PackReport {
         try DistinctFiles.check(outputs: options.namedOutputs, inputs: options.namedInputs)
@@ -96,6 +98,13 @@ public enum BootImagePacker {
         h.code32Start = UInt32(BootImageLayout.loadAddress)
         h.xloadflags = SetupHeader.xlfKernel64       // setup32.asm's startup_64 at +0x200
         h.cmdlineSize = layout.bootInfo.cmdlineCapacity - 1
+        // The setup moves the part to where its plan runs from wherever a loader put it
+        // (relocate.inc): any page works (min_alignment 12). 2 MiB is the preference, as Linux's
+        // CONFIG_PHYSICAL_ALIGN: OVMF's legacy loader tries 2 * kernel_alignment * n for n < 512
+        // (LoadLinuxLib LoadLinuxAllocateKernelPages), so 4 KiB would stop its search at 4 MiB.
+        h.relocatableKernel = 1
+        h.kernelAlignment = UInt32(Self.kernelAlignment)
+        h.minAlignment = 12
         h.prefAddress = BootImageLayout.loadAddress
         h.initSize = UInt32(layout.initSize)
         if let efiOffset = layout.efiOffset {
@@ -131,7 +140,10 @@ public enum BootImagePacker {
         let versionOffset = bytes.count
         let base = options.kernelPath.split(separator: "/").last.map(String.init) ?? options.kernelPath
         bytes += Array("kimage \(KImageVersion.string) \(base)".utf8.prefix(200)) + [0]
-        var setupSects = max(4, (bytes.count - 512 + 511) / 512)
+        // At least 7: OVMF's legacy -kernel loader refuses a real-mode part shorter than
+        // boot_params, 4 KiB (LoadLinuxLib LoadLinuxCheckKernelSetup, given QEMU's setup size
+        // (setup_sects + 1) * 512).
+        var setupSects = max(Self.minimumSetupSects, (bytes.count - 512 + 511) / 512)
         // PE sections start at file offset = RVA on a 4 KiB boundary: the setup fills 8n-1 sectors.
         if efi { setupSects = alignUp(setupSects + 1, 8) - 1 }
         precondition((setupSects + 1) * 512 <= setup16BootParams, "the 16-bit setup overlaps its boot_params page")
