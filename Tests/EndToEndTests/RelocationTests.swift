@@ -65,4 +65,31 @@ import TestSupport
             #expect(boot.serial.contains(line), "no \"\(line)\" in\n\(boot.serial)")
         }
     }
+
+    /// The move's hard case: the plan's address lies just above where the loader put the part,
+    /// inside it, so the copy must run backwards. A 3 MiB bss puts the kernel's end (and the
+    /// plan's address, clear of it) a few pages above 4 MiB, where OVMF's legacy loader puts the
+    /// part. (Down, as in the test above, the first page goes first and the rest follows.)
+    @Test func ovmfLegacyKernelLoaderPartMovesUpOverItself() throws {
+        let dir = try TemporaryDirectory()
+        var spec = PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "up",
+                                    ramMB: 256, paging: 3)
+        spec.expectUEFI = true
+        spec.uefiFromLoader = true
+        spec.expectRelocated = true
+        spec.bssSize = 0x30_0000
+        let image = try pack(spec, dir: dir, extra: ["--no-efi"])
+        let h = try SetupHeader(decoding: try contentsOf(image), path: image)
+        let boot = try OVMF.boot(kernel: image, append: "up", memory: "256M", in: dir)
+        #expect(boot.debugExit == 0x10, "OVMF legacy -kernel did not pass:\n\(boot.serial)\(boot.result.stderr)")
+        #expect(boot.serial.contains("PASS") && !boot.serial.contains("FAIL"), "\(boot.serial)")
+        // "  loaded at 0x...., runs at 0x....": the copy's destination overlaps its source, above it.
+        let words = boot.serial.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" })
+        let i = words.firstIndex(of: "loaded").flatMap { $0 + 5 < words.count && words[$0 + 3] == "runs" ? $0 : nil }
+        let at = i.flatMap { UInt64(words[$0 + 2].dropFirst(2), radix: 16) }
+        let runs = i.flatMap { UInt64(words[$0 + 5].dropFirst(2), radix: 16) }
+        let size = UInt64(h.syssize) * 16
+        #expect(at != nil && runs != nil && runs! > at! && runs! < at! + size,
+                "loaded at \(at.map { hex($0) } ?? "?"), runs at \(runs.map { hex($0) } ?? "?"), part \(hex(size)):\n\(boot.serial)")
+    }
 }

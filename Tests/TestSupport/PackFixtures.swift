@@ -39,6 +39,9 @@ public enum PackFixture {
         /// The loader put the protected-mode part elsewhere than 1 MiB: boot_params' code32_start
         /// (the loader's load address) must not be 0x100000, and the setup moved it back.
         public var expectRelocated = false
+        /// Bytes of the bss array the fixture checks is zero (default 3 pages and a bit): a large
+        /// one pushes the kernel's end, and so where the plan runs, up.
+        public var bssSize: Int? = nil
 
         public init(name: String, bits64: Bool, virtualBase: UInt64, codeModel: String? = nil, expectedCmdline: String,
                     ramMB: Int = 128, paging: Int, initrdSize: Int? = nil, loaderSize: Int? = nil, checkFault: Bool = false) {
@@ -64,6 +67,7 @@ public enum PackFixture {
         if spec.expectUEFI { defines.append("CHECK_UEFI") }
         if spec.uefiFromLoader { defines.append("UEFI_FROM_LOADER") }
         if spec.expectRelocated { defines.append("CHECK_RELOCATED") }
+        if let n = spec.bssSize { defines.append("BIG_BSS_SIZE=\(n)") }
         if let v = spec.mappedVirtual, let p = spec.mappedPhysical {
             defines += [String(format: "CHECK_MAP_VA=0x%llxull", v), String(format: "CHECK_MAP_PA=0x%llxull", p)]
         }
@@ -142,7 +146,10 @@ static void check(int ok, const char *what) {
     if (!ok) failures++;
 }
 
-static volatile uint8_t big_bss[3 * 4096 + 123];
+#ifndef BIG_BSS_SIZE
+#define BIG_BSS_SIZE (3 * 4096 + 123)
+#endif
+static volatile uint8_t big_bss[BIG_BSS_SIZE];
 static volatile uint32_t data_word = 0x12345678;
 static const char expected_cmdline[] = EXPECT_CMDLINE;
 
