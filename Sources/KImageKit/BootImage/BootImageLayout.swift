@@ -14,6 +14,8 @@ public struct BootImageLayout: Sendable {
         public let segment: ELFSegment
         /// Offset of its file bytes in the protected-mode part (nil when it has none).
         public let payloadOffset: Int?
+        /// Its LZ4 block (`--compress lz4`), stored at payloadOffset instead of its bytes.
+        public var block: [UInt8]? = nil
     }
 
     public let kernelPath: String
@@ -195,6 +197,8 @@ public struct BootImageLayout: Sendable {
         let kernelStart = segments.map(\.physicalAddress).min()!
         let kernelEnd = segments.map { $0.physicalAddress + $0.memorySize }.max()!
         let kernelELFSize = kernel.bytes.count
+        let compression = try PayloadCompression(segments: segments, kernel: kernel, method: options.compress)
+        notes += compression.notes(segments: segments)
 
         var reserved = 0
         for _ in 0..<16 {
@@ -202,7 +206,10 @@ public struct BootImageLayout: Sendable {
             var cursor = tablesOffset + reserved
             var placements: [SegmentPlacement] = []
             for s in segments {
-                if s.fileSize > 0 {
+                if let block = compression.blocks[s.index] {
+                    placements.append(SegmentPlacement(segment: s, payloadOffset: cursor, block: block))
+                    cursor = alignUp(cursor + block.count, 16)
+                } else if s.fileSize > 0 {
                     placements.append(SegmentPlacement(segment: s, payloadOffset: cursor))
                     cursor = alignUp(cursor + Int(min(s.fileSize, s.memorySize)), 16)
                 } else {
@@ -257,7 +264,10 @@ public struct BootImageLayout: Sendable {
             for p in placements {
                 let s = p.segment
                 let copied = min(s.fileSize, s.memorySize)
-                if let offset = p.payloadOffset {
+                if let offset = p.payloadOffset, let block = p.block {
+                    plan.steps.append(.decompress(destination: s.physicalAddress, sourceOffset: UInt64(offset),
+                                                  packedSize: UInt64(block.count), size: copied, checksum: LZ4Block.checksum(block)))
+                } else if let offset = p.payloadOffset {
                     plan.steps.append(.copy(destination: s.physicalAddress, sourceOffset: UInt64(offset), size: copied))
                 }
                 if s.memorySize > copied {

@@ -21,7 +21,8 @@ public enum BootImagePacker {
             }
             // Each of these is carried out by the load plan, which an own setup does not read.
             let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
-                           ("--recursive", options.recursiveSlot != nil), ("--cmdline", !options.commandLine.isEmpty)]
+                           ("--recursive", options.recursiveSlot != nil), ("--cmdline", !options.commandLine.isEmpty),
+                           ("--compress \(options.compress.rawValue)", options.compress != .none)]
                 .filter(\.1).map(\.0)
             if !ignored.isEmpty {
                 throw KImageError.bootImage(.optionsNeedKimageSetup32(path: options.setup32Path ?? "", options: ignored))
@@ -55,6 +56,11 @@ public enum BootImagePacker {
             for p in layout.segments {
                 guard let offset = p.payloadOffset else { continue }
                 try pad(to: offset)
+                if let block = p.block {
+                    try sink.write(block)
+                    written += block.count
+                    continue
+                }
                 let s = p.segment
                 let count = Int(min(s.fileSize, s.memorySize))
                 let start = Int(s.offset)
@@ -98,6 +104,8 @@ public enum BootImagePacker {
         h.cmdlineSize = layout.bootInfo.cmdlineCapacity - 1
         h.prefAddress = BootImageLayout.loadAddress
         h.initSize = UInt32(layout.initSize)
+        // payload_offset/payload_length stay 0 even with --compress lz4: boot.rst says the payload
+        // decompresses to an ELF (Xen reads it as one); kimage's blocks are raw segment bytes.
         if let efiOffset = layout.efiOffset {
             // GRUB linuxefi, OVMF's legacy loader and old systemd enter the stub here, at
             // the protected-mode part + 0x200 + handover_offset (boot.rst, 64-bit).
@@ -242,8 +250,8 @@ public struct PackReport: Sendable, Equatable {
         }
         for p in layout.segments {
             if let o = p.payloadOffset {
-                parts.append(Part(name: "segment \(p.segment.index) source", fileOffset: pmStart + UInt64(o),
-                                  size: min(p.segment.fileSize, p.segment.memorySize), physical: base + UInt64(o)))
+                parts.append(Part(name: "segment \(p.segment.index) \(p.block == nil ? "source" : "LZ4 block")", fileOffset: pmStart + UInt64(o),
+                                  size: p.block.map { UInt64($0.count) } ?? min(p.segment.fileSize, p.segment.memorySize), physical: base + UInt64(o)))
             }
         }
         if let o = layout.kernelELFOffset {
