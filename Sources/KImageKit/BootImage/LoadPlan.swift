@@ -17,7 +17,7 @@ public enum LoadStep: Sendable, Equatable {
     static let zeroKind: UInt32 = 2
     static let needRAMKind: UInt32 = 3
     static let lz4Kind: UInt32 = 4
-    static var encodedSize: Int { layout.size }
+    public static var encodedSize: Int { layout.size }
 
     /// A step as the stub reads it (plan.inc's STEP_*).
     struct Wire: Sendable, Equatable {
