@@ -67,7 +67,7 @@ public struct BootImageLayout: Sendable {
     /// Checks the kernel, places everything, builds the tables.
     public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
                             handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
-                            head: [UInt8] = [], efi: Bool = false) throws -> BootImageLayout {
+                            head: [UInt8] = [], efi: Bool = false, fileBase: Int = 0) throws -> BootImageLayout {
         let path = kernel.path
         let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head)
         var notes: [String] = []
@@ -210,8 +210,10 @@ public struct BootImageLayout: Sendable {
                     placements.append(SegmentPlacement(segment: s, payloadOffset: cursor, block: block))
                     cursor = alignUp(cursor + block.count, 16)
                 } else if s.fileSize > 0 {
+                    let count = Int(min(s.fileSize, s.memorySize))
+                    if count >= congruentMinimum { cursor = congruent(cursor, fileBase: fileBase, to: Int(s.offset)) }
                     placements.append(SegmentPlacement(segment: s, payloadOffset: cursor))
-                    cursor = alignUp(cursor + Int(min(s.fileSize, s.memorySize)), 16)
+                    cursor = alignUp(cursor + count, 16)
                 } else {
                     placements.append(SegmentPlacement(segment: s, payloadOffset: nil))
                 }
@@ -341,6 +343,20 @@ public struct BootImageLayout: Sendable {
             return layout
         }
         fatalError("page table size did not settle")  // it only grows, and is bounded by the mappings
+    }
+
+    /// Segments of at least this many bytes start at a file offset congruent to their ELF offset
+    /// modulo the page size, so copy_file_range moves whole pages (a filesystem that shares
+    /// extents can share them); a smaller one packs 16-byte aligned, since up to 4 KiB of padding
+    /// would cost more than it saves (examples/hello's image stays within loadable bytes + 8 KiB).
+    static let congruentMinimum = 256 * 1024
+
+    /// The first offset from `cursor` on whose file offset (`fileBase` + it) is congruent to
+    /// `source` modulo the page size.
+    static func congruent(_ cursor: Int, fileBase: Int, to source: Int) -> Int {
+        let page = Int(pageSize)
+        let want = ((source - fileBase) % page + page) % page
+        return cursor + ((want - cursor % page) + page) % page
     }
 
     /// The Linux handoff's demands on the kernel: ELF64 x86-64 entered at a physical e_entry

@@ -34,7 +34,7 @@ public enum BootImagePacker {
         let handoff = try HandoffChoice.choose(options.handoff, kernel: kernel, head: firstBytes)
         let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,
                                               options: options, setup32: StubBytes.setup32, handoff: handoff, head: firstBytes,
-                                              efi: efi)
+                                              efi: efi, fileBase: try unfilledRealModePart(options: options, stubs: stubs, efi: efi).bytes.count)
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         let head = layout.protectedModeHead()
 
@@ -124,6 +124,22 @@ public enum BootImagePacker {
                                codeSize: layout.tablesOffset, entryPoint: realModeSize + efiOffset + entry)
     }
 
+    /// kimage's boot sector, 16-bit setup and kernel_version string, padded to whole sectors, the
+    /// header not yet filled; its size is where the protected-mode part starts in the file.
+    static func unfilledRealModePart(options: PackOptions, stubs: OwnStubs, efi: Bool) throws -> (bytes: [UInt8], versionOffset: Int, setupSects: Int) {
+        if let setup16 = stubs.setup16 { return (stubs.realModePart(setup16: setup16), 0, 0) }
+        var bytes = (efi ? StubBytes.bootsectorEFI : stubs.bootSector) + StubBytes.setup16
+        let versionOffset = bytes.count
+        let base = options.kernelPath.split(separator: "/").last.map(String.init) ?? options.kernelPath
+        bytes += Array("kimage \(KImageVersion.string) \(base)".utf8.prefix(200)) + [0]
+        var setupSects = max(4, (bytes.count - 512 + 511) / 512)
+        // PE sections start at file offset = RVA on a 4 KiB boundary: the setup fills 8n-1 sectors.
+        if efi { setupSects = alignUp(setupSects + 1, 8) - 1 }
+        precondition((setupSects + 1) * 512 <= setup16BootParams, "the 16-bit setup overlaps its boot_params page")
+        bytes += [UInt8](repeating: 0, count: (setupSects + 1) * 512 - bytes.count)
+        return (bytes, versionOffset, setupSects)
+    }
+
     /// Boot sector, 16-bit setup and the kernel_version string, with the header filled in.
     static func realModePart(layout: BootImageLayout, options: PackOptions, stubs: OwnStubs) throws -> [UInt8] {
         if let setup16 = stubs.setup16 {
@@ -134,17 +150,9 @@ public enum BootImagePacker {
             if try SetupHeader(decoding: bytes).version >= 0x020A { fields[\SetupHeader.initSize].store(UInt64(layout.initSize), into: &bytes) }
             return bytes
         }
-        let efi = layout.efiOffset != nil
-        var bytes = (efi ? StubBytes.bootsectorEFI : stubs.bootSector) + StubBytes.setup16
-        let versionOffset = bytes.count
-        let base = options.kernelPath.split(separator: "/").last.map(String.init) ?? options.kernelPath
-        bytes += Array("kimage \(KImageVersion.string) \(base)".utf8.prefix(200)) + [0]
-        var setupSects = max(4, (bytes.count - 512 + 511) / 512)
-        // PE sections start at file offset = RVA on a 4 KiB boundary: the setup fills 8n-1 sectors.
-        if efi { setupSects = alignUp(setupSects + 1, 8) - 1 }
-        precondition((setupSects + 1) * 512 <= setup16BootParams, "the 16-bit setup overlaps its boot_params page")
-        bytes += [UInt8](repeating: 0, count: (setupSects + 1) * 512 - bytes.count)
-        let h = header(layout: layout, options: options, setupSects: setupSects, kernelVersionOffset: versionOffset)
+        let unfilled = try unfilledRealModePart(options: options, stubs: stubs, efi: layout.efiOffset != nil)
+        var bytes = unfilled.bytes
+        let h = header(layout: layout, options: options, setupSects: unfilled.setupSects, kernelVersionOffset: unfilled.versionOffset)
         h.encode(into: &bytes)
         if let pe = peHeader(layout: layout, realModeSize: bytes.count) { pe.encode(into: &bytes) }
         return bytes
