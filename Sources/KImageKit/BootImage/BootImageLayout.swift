@@ -69,7 +69,7 @@ public struct BootImageLayout: Sendable {
                             handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
                             head: [UInt8] = [], efi: Bool = false, fileBase: Int = 0) throws -> BootImageLayout {
         let path = kernel.path
-        let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head)
+        let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head, efi: efi)
         var notes: [String] = []
         var segments: [ELFSegment] = []
         for s in multiboot == nil ? kernel.loadSegments.filter({ $0.memorySize > 0 }) : [] {
@@ -182,11 +182,12 @@ public struct BootImageLayout: Sendable {
         let bootInfoOffset = alignUp(planOffset + plan.encodedSize, Int(pageSize))
         let template = multiboot.map {
             MultibootInfoTemplate(handoff: handoff.handoff, framebuffer: $0.wantsFramebuffer, sections: $0.sections,
-                                  cmdlineCapacity: Int(bootInfo.cmdlineCapacity), loadBase: $0.loadBase)
+                                  cmdlineCapacity: Int(bootInfo.cmdlineCapacity), loadBase: $0.loadBase, efi: efi, needsUEFI: $0.needsUEFI)
         }
         if let multiboot {
             notes.append("entered at \(hex(multiboot.entry)): \(multiboot.entryReason)")
             if let r = multiboot.relocation { notes.append("relocatable kernel " + r) }
+            if multiboot.needsUEFI { notes.append("the kernel requires multiboot2 information tag 12 or 17, which only a UEFI boot gives: a BIOS boot stops in the setup with a message") }
         }
         let handoffDataOffset = alignUp(bootInfoOffset + (linux ? BootParams.regionSize : bootInfo.size), 16)
         let handoffDataSize = template?.encode(base: 0, sectionAddresses: [:]).count ?? 0

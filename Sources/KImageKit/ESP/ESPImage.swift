@@ -149,28 +149,12 @@ public enum ESPImage {
     }
 
     static func run(_ tool: String, _ arguments: [String]) throws {
-        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        guard let executable = paths.map({ "\($0)/\(tool)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw KImageError.esp(.toolMissing(tool: tool))
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["MTOOLS_SKIP_CHECK"] = "1"
+        guard let executable = ExternalTool.find(tool) else { throw KImageError.esp(.toolMissing(tool: tool)) }
         // Same inputs, same bytes: fixed timestamps (1980-01-01, FAT's epoch) and serial (-N).
-        environment["SOURCE_DATE_EPOCH"] = "315532800"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw KImageError.esp(.toolFailed(command: ([tool] + arguments).joined(separator: " "), status: process.terminationStatus,
-                                              output: String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let r = try ExternalTool.run(executable, arguments, environment: ["MTOOLS_SKIP_CHECK": "1", "SOURCE_DATE_EPOCH": "315532800"])
+        guard r.status == 0 else {
+            throw KImageError.esp(.toolFailed(command: ([tool] + arguments).joined(separator: " "), status: r.status,
+                                              output: r.output.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
     }
 }
