@@ -114,6 +114,8 @@ moved:
     push eax
     cmp dword [edx + STEP_KIND], STEP_NEED_RAM  ; checked before the move, nothing to run
     je .next
+    cmp dword [edx + STEP_KIND], STEP_LZ4       ; --compress lz4 (lz4.inc)
+    je .lz4
     mov edi, [edx + STEP_DEST]
     mov ecx, [edx + STEP_LENGTH]
     cmp dword [edx + STEP_KIND], STEP_COPY
@@ -121,6 +123,9 @@ moved:
     mov esi, [edx + STEP_SOURCE]
     add esi, ebp
     call copy
+    jmp .next
+.lz4:
+    call lz4_step
     jmp .next
 .zero:
     xor eax, eax
@@ -411,6 +416,7 @@ fill:
     ret
 
 %include "ramcheck.inc"
+%include "lz4.inc"
 %include "loader_efi.inc"
 %include "cpu_state.inc"
 %include "handoff.inc"

@@ -89,7 +89,9 @@ public enum GeneratedIncludes {
                 .constants([LayoutConstant("STEP_COPY", UInt64(LoadStep.copyKind), "copy STEP_LENGTH bytes from STEP_SOURCE to STEP_DEST"),
                             LayoutConstant("STEP_ZERO", UInt64(LoadStep.zeroKind), "zero STEP_LENGTH bytes at STEP_DEST"),
                             LayoutConstant("STEP_NEED_RAM", UInt64(LoadStep.needRAMKind),
-                                           "not run: checked against E820 before the first copy; STEP_SOURCE = offset of the part's name")]),
+                                           "not run: checked against E820 before the first copy; STEP_SOURCE = offset of the part's name"),
+                            LayoutConstant("STEP_LZ4", UInt64(LoadStep.lz4Kind),
+                                           "check the LZ4 block (STEP_PACKED bytes at STEP_SOURCE) against STEP_CHECK, decode it into exactly STEP_LENGTH bytes at STEP_DEST")]),
             ])
     }
 
