@@ -51,7 +51,7 @@ import TestSupport
             """, in: dir, name: "k")
         let path = try Toolchain.ld([obj], script: nil, in: dir, output: "k.elf", extra: ["-Ttext=0x200000"])
         let full = try ELFFile(path: path)
-        let headers = try ELFFile(headersOf: path)
+        let headers = try ELFHeaders(path: path)
         #expect(headers.file.isPartial && !full.file.isPartial)
         #expect(headers.sections == full.sections)
         #expect(headers.segments == full.segments)

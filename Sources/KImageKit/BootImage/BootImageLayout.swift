@@ -63,7 +63,7 @@ public struct BootImageLayout: Sendable {
     public var initSize: UInt64 { firstFree - Self.loadAddress }
 
     /// Checks the kernel, places everything, builds the tables.
-    public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
+    public static func make(kernel: ELFHeaders, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
                             handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
                             head: [UInt8] = [], efi: Bool = false) throws -> BootImageLayout {
         let path = kernel.path
@@ -336,7 +336,7 @@ public struct BootImageLayout: Sendable {
     /// The Linux handoff's demands on the kernel: ELF64 x86-64 entered at a physical e_entry
     /// inside an executable segment (phys_startup_64), and none of the options that shape
     /// kimage's own tables, which this handoff does not use.
-    static func checkLinuxHandoff(kernel: ELFFile, executable: [ELFSegment], options: PackOptions) throws {
+    static func checkLinuxHandoff(kernel: ELFHeaders, executable: [ELFSegment], options: PackOptions) throws {
         let path = kernel.path
         guard kernel.elfClass == .elf64, kernel.machine == .x86_64 else {
             throw KImageError.bootImage(.linuxHandoffNeedsVmlinux(path: path, detail: "it is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue), not ELF64 x86-64"))
@@ -390,7 +390,7 @@ public struct BootImageLayout: Sendable {
     /// (and notes), as `go build -ldflags "-T 0x100000"` makes it (first PT_LOAD at 0xff000,
     /// .text at 0x100000): the same segment from 1 MiB on. nil when the segment starts at 1 MiB
     /// or above; throws when code or data lies below 1 MiB.
-    static func headerPageTrimmed(_ s: ELFSegment, kernel: ELFFile) throws -> (segment: ELFSegment, notes: String)? {
+    static func headerPageTrimmed(_ s: ELFSegment, kernel: ELFHeaders) throws -> (segment: ELFSegment, notes: String)? {
         guard s.physicalAddress < loadAddress else { return nil }
         let end = s.physicalAddress &+ s.memorySize
         let below = loadAddress - s.physicalAddress

@@ -7,7 +7,7 @@ public enum BootImagePacker {
     public static func pack(_ options: PackOptions) throws -> PackReport {
         try DistinctFiles.check(outputs: options.namedOutputs, inputs: options.namedInputs)
         // Headers only: segment bytes go file to file (copy_file_range), never through memory.
-        let kernel = try ELFFile(headersOf: options.kernelPath)
+        let kernel = try ELFHeaders(path: options.kernelPath)
         var loader: ELFFile?
         if let loaderPath = options.loaderPath { loader = try ELFFile(path: loaderPath) }
         let stubs = try OwnStubs(options: options)

@@ -19,7 +19,7 @@ struct MultibootLoading {
     /// Where a relocatable (MB2 tag 10) kernel goes and why, for pack's report; nil otherwise.
     let relocation: String?
 
-    init?(handoff: Handoff, kernel: ELFFile, head: [UInt8]) throws {
+    init?(handoff: Handoff, kernel: ELFHeaders, head: [UInt8]) throws {
         let path = kernel.path
         let fileSize = UInt64(kernel.bytes.count)
         var address: (headerOffset: Int, headerAddr: UInt32, loadAddr: UInt32, loadEnd: UInt32, bssEnd: UInt32)?
