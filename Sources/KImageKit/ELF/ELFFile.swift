@@ -15,8 +15,10 @@ public final class ELFFile: ELFHeaders, @unchecked Sendable {
         try self.init(file: file)
         // A kernel without a usable table says so when its symbols are asked for, as a whole read would.
         if let table = try? ELFSymbolTable(self) {
-            try file.load(offset: table.symtab.offset, count: table.symtab.size)
-            try file.load(offset: table.strtab.offset, count: table.strtab.size)
+            for s in [table.symtab, table.strtab] {
+                file.adviseHugePages(offset: s.offset, count: s.size)
+                try file.load(offset: s.offset, count: s.size)
+            }
         }
     }
 
