@@ -11,33 +11,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"/{inspect,elf,elf-fields,pack-layout,redirect-table,setup-header,pagetable-walker,go-source,manifest,config}
 
 # Fixture kernels: ELF64 and ELF32, with a redirect table, data and bss (as the tests build them).
-cat > "$work/k.s" <<'ASM'
-    .section .text, "ax", @progbits
-    .globl _start
-    .type _start, @function
-_start:
-    call "runtime.throw"
-    hlt
-    .size _start, .-_start
-    .globl "runtime.throw"
-    .type "runtime.throw", @function
-"runtime.throw":
-    ret
-    .fill 15, 1, 0xcc
-    .size "runtime.throw", .-"runtime.throw"
-    .globl "kern.Panic"
-    .type "kern.Panic", @function
-"kern.Panic":
-    ret
-    .fill 15, 1, 0xcc
-    .size "kern.Panic", .-"kern.Panic"
-    .section .data, "aw", @progbits
-    .quad 0x1122334455667788
-    .section .goredirectstbl, "aw", @progbits
-    .fill 16, 1, 0
-    .section .bss, "aw", @nobits
-    .fill 4096, 1, 0
-ASM
+cp "$root/Tests/Fixtures/fuzz/redirect-kernel.s" "$work/k.s"
 echo "runtime.throw kern.Panic" > "$work/redirects.txt"
 for bits in 64 32; do
     emu=$([ $bits = 64 ] && echo elf_x86_64 || echo elf_i386)
@@ -70,9 +44,9 @@ for mode in 32 pae 4level 5level; do
     extra=()
     [ $mode = 4level ] && extra=(--higher-half 0xFFFF800000000000+8M --recursive 511)
     [ $mode = 32 ] && extra=(--map 0xC0000000=0x100000+64K:rx)
-    "$kimage" pagetables --mode $mode --identity 0+8M "${extra[@]}" --page-size 4K --base 0x10000 --format bin -o "$work/t.bin" >/dev/null
+    "$kimage" pagetables -q --mode $mode --identity 0+8M "${extra[@]}" --page-size 4K --base 0x10000 --format bin -o "$work/t.bin" >/dev/null
     { printf "\\x0$i\\x10"; cat "$work/t.bin"; } > "$out/pagetable-walker/$mode-4k"
-    "$kimage" pagetables --mode $mode --identity 0+16M --base 0x10000 --format bin -o "$work/t.bin" >/dev/null
+    "$kimage" pagetables -q --mode $mode --identity 0+16M --base 0x10000 --format bin -o "$work/t.bin" >/dev/null
     { printf "\\x0$i\\x10"; cat "$work/t.bin"; } > "$out/pagetable-walker/$mode-large"
     cp "$work/t.bin" "$out/inspect/$mode.bin"
     i=$((i + 1))

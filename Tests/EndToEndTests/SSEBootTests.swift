@@ -5,89 +5,11 @@ import TestSupport
 /// kimage's own handoff enters kernels with SSE usable (compiled code, Go's ABI wrappers above
 /// all, uses xmm registers); `--no-sse` keeps CR0/CR4 as the setup found them.
 @Suite struct SSEBootTests {
-    /// A kernel that prints CR0.EM/MP and CR4.OSFXSR/OSXMMEXCPT, then, when OSFXSR is set, runs
-    /// SSE and x87 instructions (without OSFXSR they raise #UD: no IDT, so a triple fault and no
-    /// PASS); exits 0x10 through isa-debug-exit. One source for both ELF classes.
-    static func kernel(bits64: Bool) -> String {
-        """
-        bits \(bits64 ? 64 : 32)
-        global _start
-        section .text
-        _start:
-            mov \(bits64 ? "rsp" : "esp"), stack_top
-            mov \(bits64 ? "rax" : "eax"), cr0
-            mov ebx, eax
-            mov al, 'E'
-            call put
-            mov eax, ebx
-            shr eax, 2
-            call bit
-            mov al, 'M'
-            call put
-            mov eax, ebx
-            shr eax, 1
-            call bit
-            mov \(bits64 ? "rax" : "eax"), cr4
-            mov ebx, eax
-            mov al, 'F'
-            call put
-            mov eax, ebx
-            shr eax, 9
-            call bit
-            mov al, 'X'
-            call put
-            mov eax, ebx
-            shr eax, 10
-            call bit
-            test ebx, 1 << 9
-            jz .done
-            xorps \(bits64 ? "xmm15, xmm15              ; what every Go ABI0 wrapper starts with" : "xmm7, xmm7")
-            movaps xmm0, [rel_value]
-            addps xmm0, xmm0
-            movaps [rel_value], xmm0
-            cmp dword [rel_value], 0x40000000  ; 1.0f + 1.0f = 2.0f
-            jne .fail
-            fld1                            ; x87 after fninit
-            fistp dword [rel_value + 4]
-            cmp dword [rel_value + 4], 1
-            jne .fail
-            mov al, 'S'
-            call put
-        .done:
-            mov al, 'P'
-            call put
-            mov eax, 0x10
-            out 0xF4, eax
-        .fail:
-            cli
-            hlt
-            jmp .fail
-        ; prints '=' and the low bit of eax as '0'/'1', then ' '
-        bit:
-            and eax, 1
-            add eax, '0'
-            push \(bits64 ? "rax" : "eax")
-            mov al, '='
-            call put
-            pop \(bits64 ? "rax" : "eax")
-            call put
-            mov al, ' '
-        put:
-            mov dx, 0x3F8
-            out dx, al
-            ret
-        section .data
-        align 16
-        rel_value: dd 0x3F800000, 0, 0, 0
-        section .bss
-        align 16
-            resb 4096
-        stack_top:
-        """
-    }
-
     func boot(bits64: Bool, extra: [String], dir: TemporaryDirectory) throws -> String {
-        let obj = try Toolchain.nasm(Self.kernel(bits64: bits64), in: dir, name: "sse", format: bits64 ? "elf64" : "elf32")
+        // Tests/Fixtures/sse/sse.asm prints CR0.EM/MP and CR4.OSFXSR/OSXMMEXCPT, then runs SSE and x87
+        // when OSFXSR is set (a triple fault without it); exits 0x10.
+        let obj = try Toolchain.nasm(fixture: "sse/sse.asm", in: dir, name: "sse", format: bits64 ? "elf64" : "elf32",
+                                     defines: bits64 ? ["BITS64"] : [])
         let elf = try Toolchain.ld([obj], script: nil, in: dir, output: "sse.elf", emulation: bits64 ? "elf_x86_64" : "elf_i386",
                                    extra: ["-Ttext=0x200000"])
         let image = dir.file("sse.img")
@@ -123,7 +45,7 @@ import TestSupport
 
     @Test func setupSaysWhenTheCPULacksSSE() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm(Self.kernel(bits64: false), in: dir, name: "sse", format: "elf32")
+        let obj = try Toolchain.nasm(fixture: "sse/sse.asm", in: dir, name: "sse", format: "elf32")
         let elf = try Toolchain.ld([obj], script: nil, in: dir, output: "sse.elf", emulation: "elf_i386", extra: ["-Ttext=0x200000"])
         let image = dir.file("sse.img")
         #expect(try kimage(["pack", "--kernel", elf, "-o", image]).status == 0)

@@ -80,7 +80,7 @@ W_DESC_SIZE         equ 0x1C10
 W_DESC_VERSION      equ 0x1C18
 W_STACK_TOP         equ 0x2000      ; the 32-bit switch's stack grows down from here
 W_MAP               equ 0x2000
-W_MAP_BYTES         equ 0x6000
+W_MAP_BYTES         equ EFI_MEMORY_MAP_CAPACITY
 W_NO_BOOT_INFO      equ 0x8000      ; stands in for the boot info when the plan has none
 
 

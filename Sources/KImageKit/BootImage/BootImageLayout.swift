@@ -9,6 +9,10 @@ public struct BootImageLayout: Sendable {
     public static let loadAddress: UInt64 = 0x10_0000
     public static let stackSize: UInt64 = 16 * 1024
     public static let pageSize: UInt64 = 4096
+    /// The PE FileAlignment: with the EFI stub the protected-mode part is a whole number of these.
+    static let peFileAlignment = 512
+    /// Physical addresses the 32-bit setup reaches (it copies with paging off).
+    static let fourGiB: UInt64 = 1 << 32
 
     public struct SegmentPlacement: Sendable, Equatable {
         public let segment: ELFSegment
@@ -62,15 +66,132 @@ public struct BootImageLayout: Sendable {
     /// Bytes from 0x100000 the stub touches: the header's init_size.
     public var initSize: UInt64 { firstFree - Self.loadAddress }
 
-    /// Checks the kernel, places everything, builds the tables.
+    /// Checks the kernel, chooses the paging mode, places every part, fills the plan and the
+    /// boot info.
     public static func make(kernel: ELFHeaders, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
                             handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
                             head: [UInt8] = [], efi: Bool = false) throws -> BootImageLayout {
+        let checked = try validate(kernel: kernel, options: options, handoff: handoff, head: head, efi: efi)
+        let paging = try choosePaging(kernel: kernel, checked: checked, options: options, handoff: handoff.handoff)
+        let input = Input(kernel: kernel, loaderSize: loaderSize, options: options, setup32: setup32, handoff: handoff,
+                          efi: efi, checked: checked, paging: paging)
+        let headPlacement = try placeHead(input)
+        let placed = try place(input, head: headPlacement)
+        return fill(input, head: headPlacement, placed: placed)
+    }
+
+    /// What `make` works from: its arguments and what the checks found.
+    struct Input {
+        let kernel: ELFHeaders
+        let loaderSize: Int?
+        let options: PackOptions
+        let setup32: [UInt8]
+        let handoff: HandoffChoice
+        let efi: Bool
+        let checked: CheckedKernel
+        let paging: Paging
+        var linux: Bool { handoff.handoff == .linux }
+        var segments: [ELFSegment] { checked.segments }
+        var kernelStart: UInt64 { segments.map(\.physicalAddress).min()! }
+        var kernelEnd: UInt64 { segments.map { $0.physicalAddress + $0.memorySize }.max()! }
+        /// One copy step per segment with file bytes, one zero step per segment with bss.
+        var stepCount: Int { segments.reduce(0) { $0 + ($1.fileSize > 0 ? 1 : 0) + ($1.memorySize > $1.fileSize ? 1 : 0) } }
+    }
+
+    /// The kernel as `validate` accepted it.
+    struct CheckedKernel {
+        /// What the plan loads (header page trimmed, or what the multiboot header asks for).
+        let segments: [ELFSegment]
+        let entry: UInt64
+        /// Why the kernel is entered with paging off, when it is.
+        let pagingOffReason: String?
+        let multiboot: MultibootLoading?
+        let notes: [String]
+    }
+
+    /// The paging mode and the mappings its tables hold.
+    struct Paging {
+        let mode: BootPagingMode
+        let userMaps: [Mapping]
+        let kernelMappings: [Mapping]
+    }
+
+    /// Offsets in the protected-mode part of what precedes the tables: fixed by counts alone.
+    struct HeadPlacement {
+        let plan: LoadPlan
+        let bootInfo: BootInfo
+        let template: MultibootInfoTemplate?
+        let planOffset: Int
+        let bootInfoOffset: Int
+        let handoffDataOffset: Int
+        let efiOffset: Int?
+        let efiSize: Int
+        let tablesOffset: Int
+    }
+
+    /// Offsets in the protected-mode part of what follows the tables.
+    struct PayloadPlacement {
+        let segments: [SegmentPlacement]
+        let kernelELFOffset: Int?
+        let loaderELFOffset: Int?
+        let sectionCopies: [(section: ELFSection, payloadOffset: Int)]
+        /// Bytes of the protected-mode part.
+        let size: Int
+    }
+
+    /// Where the protected-mode part runs and where the boot stack ends.
+    struct MemoryPlacement {
+        let runtimeBase: UInt64
+        let stackTop: UInt64
+        let moved: Bool
+    }
+
+    /// Everything placed: payload, memory, and the tables built for where they run.
+    struct Placement {
+        let payload: PayloadPlacement
+        let memory: MemoryPlacement
+        let tables: PageTables?
+        let tablesReserved: Int
+        var tablesNeeded: Int { alignUp(tables?.byteCount ?? 0, Int(pageSize)) }
+    }
+
+    // MARK: validate
+
+    /// Every check on the kernel and the handoff's demands, before anything is placed.
+    static func validate(kernel: ELFHeaders, options: PackOptions, handoff: HandoffChoice, head: [UInt8], efi: Bool) throws -> CheckedKernel {
         let path = kernel.path
-        let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head)
+        let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head, efi: efi)
         var notes: [String] = []
         var segments: [ELFSegment] = []
-        for s in multiboot == nil ? kernel.loadSegments.filter({ $0.memorySize > 0 }) : [] {
+        if let multiboot {
+            segments = multiboot.segments
+        } else {
+            (segments, notes) = try loadedSegments(kernel)
+        }
+        guard !segments.isEmpty else { throw KImageError.bootImage(.noLoadSegments(path: path)) }
+        switch (kernel.elfClass, kernel.machine) {
+        case (.elf32, .i386), (.elf64, .x86_64): break
+        default:
+            throw KImageError.bootImage(.machineMismatch(path: path, detail: "is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue); expected ELF32 for i386 or ELF64 for x86-64: link with -m elf_i386 or -m elf_x86_64"))
+        }
+        try checkRanges(segments, path: path)
+        try checkDisjoint(segments, path: path, space: "physical", start: \.physicalAddress)
+        try checkDisjoint(segments, path: path, space: "virtual", start: \.virtualAddress)
+        let (entry, pagingOffReason) = try checkEntry(kernel: kernel, segments: segments, multiboot: multiboot,
+                                                      options: options, handoff: handoff.handoff)
+        if let multiboot {
+            notes.append("entered at \(hex(multiboot.entry)): \(multiboot.entryReason)")
+            if let r = multiboot.relocation { notes.append("relocatable kernel " + r) }
+            if multiboot.needsUEFI { notes.append("the kernel requires multiboot2 information tag 12 or 17, which only a UEFI boot gives: a BIOS boot stops in the setup with a message") }
+        }
+        return CheckedKernel(segments: segments, entry: entry, pagingOffReason: pagingOffReason, multiboot: multiboot, notes: notes)
+    }
+
+    /// The kernel's PT_LOAD segments with memory, a Go-style header page trimmed to 1 MiB.
+    static func loadedSegments(_ kernel: ELFHeaders) throws -> ([ELFSegment], notes: [String]) {
+        var notes: [String] = []
+        var segments: [ELFSegment] = []
+        for s in kernel.loadSegments.filter({ $0.memorySize > 0 }) {
             if let trimmed = try headerPageTrimmed(s, kernel: kernel) {
                 notes.append("segment \(s.index): its \(hex(loadAddress - s.physicalAddress)) bytes below 1 MiB (\(hex(s.physicalAddress))..0x100000) hold only the ELF and program headers\(trimmed.notes), as the Go linker's header page does: loaded from 0x100000 on")
                 segments.append(trimmed.segment)
@@ -78,13 +199,11 @@ public struct BootImageLayout: Sendable {
                 segments.append(s)
             }
         }
-        if let multiboot { segments = multiboot.segments }
-        guard !segments.isEmpty else { throw KImageError.bootImage(.noLoadSegments(path: path)) }
-        switch (kernel.elfClass, kernel.machine) {
-        case (.elf32, .i386), (.elf64, .x86_64): break
-        default:
-            throw KImageError.bootImage(.machineMismatch(path: path, detail: "is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue); expected ELF32 for i386 or ELF64 for x86-64: link with -m elf_i386 or -m elf_x86_64"))
-        }
+        return (segments, notes)
+    }
+
+    /// Every segment's ranges inside the address space, physically between 1 MiB and 4 GiB.
+    static func checkRanges(_ segments: [ELFSegment], path: String) throws {
         for s in segments {
             for (field, start) in [("p_vaddr", s.virtualAddress), ("p_paddr", s.physicalAddress)] {
                 let (end, wrapped) = start.addingReportingOverflow(s.memorySize)
@@ -97,240 +216,280 @@ public struct BootImageLayout: Sendable {
                 throw KImageError.bootImage(.segmentBelow1MiB(path: path, segment: s.index, start: s.physicalAddress, end: end,
                                                                holdsHeaders: s.offset == 0 && s.fileSize > 0))
             }
-            if end > 1 << 32 || end < s.physicalAddress {
+            if end > fourGiB || end < s.physicalAddress {
                 throw KImageError.bootImage(.segmentAbove4GiB(path: path, segment: s.index, start: s.physicalAddress, end: end))
             }
         }
-        try checkDisjoint(segments, path: path, space: "physical", start: \.physicalAddress)
-        try checkDisjoint(segments, path: path, space: "virtual", start: \.virtualAddress)
+    }
+
+    /// The entry point, and why paging is off at it (nil: the kimage handoff's tables are on).
+    /// The kimage handoff enters at a virtual e_entry with the tables on; an e_entry in the
+    /// physical range of an executable segment linked elsewhere is entered there, paging off,
+    /// as QEMU's multiboot loader does (hw/i386/multiboot.c loads by p_paddr).
+    static func checkEntry(kernel: ELFHeaders, segments: [ELFSegment], multiboot: MultibootLoading?, options: PackOptions,
+                           handoff: Handoff) throws -> (entry: UInt64, pagingOffReason: String?) {
+        let path = kernel.path
         let executable = segments.filter(\.isExecutable)
-        // The kimage handoff enters at a virtual e_entry with the tables on; an e_entry in the
-        // physical range of an executable segment linked elsewhere is entered there, paging off,
-        // as QEMU's multiboot loader does (hw/i386/multiboot.c loads by p_paddr).
-        var entry = kernel.entry
-        var pagingOffReason: String?
-        let linux = handoff.handoff == .linux
         if let multiboot {
-            entry = multiboot.entry
-            pagingOffReason = "the \(handoff.handoff.rawValue) handoff enters with paging off"
             let unfindable = [("--loader", options.loaderPath != nil), ("--embed-elf", options.embedELF)].filter(\.1).map(\.0)
             if !unfindable.isEmpty {
-                throw KImageError.bootImage(.multibootHasNoBootInfo(path: path, handoff: handoff.handoff, options: unfindable))
+                throw KImageError.bootImage(.multibootHasNoBootInfo(path: path, handoff: handoff, options: unfindable))
             }
-        } else if linux {
-            try checkLinuxHandoff(kernel: kernel, executable: executable, options: options)
-        } else if !executable.contains(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) {
-            guard executable.contains(where: { $0.virtualAddress != $0.physicalAddress && kernel.entry >= $0.physicalAddress
-                                               && kernel.entry - $0.physicalAddress < $0.memorySize }) else {
-                throw KImageError.bootImage(.entryNotExecutable(path: path, entry: kernel.entry, executable: executable.map {
-                    "segment \($0.index) \(hex($0.virtualAddress))..\(hex($0.virtualAddress &+ $0.memorySize))"
-                }))
-            }
-            pagingOffReason = "the entry point \(hex(kernel.entry)) is physical, so the kernel is entered with paging off"
+            return (multiboot.entry, "the \(handoff.rawValue) handoff enters with paging off")
         }
+        if handoff == .linux {
+            try checkLinuxHandoff(kernel: kernel, executable: executable, options: options)
+            return (kernel.entry, nil)
+        }
+        let entry = kernel.entry
+        if executable.contains(where: { entry >= $0.virtualAddress && entry - $0.virtualAddress < $0.memorySize }) {
+            return (entry, nil)
+        }
+        guard executable.contains(where: { $0.virtualAddress != $0.physicalAddress && entry >= $0.physicalAddress
+                                           && entry - $0.physicalAddress < $0.memorySize }) else {
+            throw KImageError.bootImage(.entryNotExecutable(path: path, entry: entry, executable: executable.map {
+                "segment \($0.index) \(hex($0.virtualAddress))..\(hex($0.virtualAddress &+ $0.memorySize))"
+            }))
+        }
+        return (entry, "the entry point \(hex(entry)) is physical, so the kernel is entered with paging off")
+    }
 
-        // Paging mode: ELF64 always long mode; ELF32 only when it needs tables.
+    // MARK: choose paging
+
+    /// The paging mode: ELF64 always long mode; ELF32 only when it needs tables; none when the
+    /// kernel is entered with paging off. Options that shape tables are refused without them.
+    static func choosePaging(kernel: ELFHeaders, checked: CheckedKernel, options: PackOptions, handoff: Handoff) throws -> Paging {
+        let path = kernel.path
         let userMaps = try options.maps.map { try MappingSpec.parse($0, as: .map) }
         if options.pae && options.fiveLevel { throw KImageError.bootImage(.fiveLevelWithPAE) }
         let mode: BootPagingMode
-        if linux {
+        if handoff == .linux {
             mode = .fourLevel
-        } else if let pagingOffReason {
+        } else if let reason = checked.pagingOffReason {
             let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
                            ("--recursive", options.recursiveSlot != nil)].filter(\.1).map(\.0)
             if !ignored.isEmpty {
-                throw KImageError.bootImage(.optionsNeedPaging(path: path, reason: pagingOffReason, options: ignored))
+                throw KImageError.bootImage(.optionsNeedPaging(path: path, reason: reason, options: ignored))
             }
             mode = .none
         } else {
-        switch kernel.elfClass {
-        case .elf64:
-            if options.pae { throw KImageError.bootImage(.paeNeedsELF32(path: path)) }
-            mode = options.fiveLevel ? .fiveLevel : .fourLevel
-        case .elf32:
-            if options.fiveLevel { throw KImageError.bootImage(.fiveLevelNeedsELF64(path: path)) }
-            let identity = segments.allSatisfy { $0.virtualAddress == $0.physicalAddress }
-            if options.pae { mode = .pae }
-            else if identity && userMaps.isEmpty && options.recursiveSlot == nil { mode = .none }
-            else { mode = .bits32 }
-        }
+            mode = try tableMode(kernel: kernel, segments: checked.segments, options: options, userMaps: userMaps)
         }
         if let pagingMode = mode.pagingMode, pagingMode.virtualBits > 32 {
-            try checkCanonical(segments, path: path, mode: pagingMode)
+            try checkCanonical(checked.segments, path: path, mode: pagingMode)
         }
         // The Linux handoff maps no segment at its vaddr: startup_64 runs identity-mapped.
-        let kernelMappings = linux ? [] : try Mapping.fromLoadSegments(segments, path: path)
+        let kernelMappings = handoff == .linux ? [] : try Mapping.fromLoadSegments(checked.segments, path: path)
+        return Paging(mode: mode, userMaps: userMaps, kernelMappings: kernelMappings)
+    }
 
+    /// The kimage handoff's mode for the kernel's class and the options.
+    static func tableMode(kernel: ELFHeaders, segments: [ELFSegment], options: PackOptions, userMaps: [Mapping]) throws -> BootPagingMode {
+        switch kernel.elfClass {
+        case .elf64:
+            if options.pae { throw KImageError.bootImage(.paeNeedsELF32(path: kernel.path)) }
+            return options.fiveLevel ? .fiveLevel : .fourLevel
+        case .elf32:
+            if options.fiveLevel { throw KImageError.bootImage(.fiveLevelNeedsELF64(path: kernel.path)) }
+            let identity = segments.allSatisfy { $0.virtualAddress == $0.physicalAddress }
+            if options.pae { return .pae }
+            if identity && userMaps.isEmpty && options.recursiveSlot == nil { return .none }
+            return .bits32
+        }
+    }
+
+    // MARK: place
+
+    /// The plan's skeleton and the offsets before the tables: the steps are known before the
+    /// addresses are, and their count fixes the plan's size.
+    static func placeHead(_ input: Input) throws -> HeadPlacement {
         var plan = LoadPlan()
-        plan.pagingMode = mode
-        plan.entry = entry
-        plan.handoff = handoff.handoff
-        plan.defaultCommandLine = Array(options.commandLine.utf8)
-        var bootInfo = BootInfo()
+        plan.pagingMode = input.paging.mode
+        plan.entry = input.checked.entry
+        plan.handoff = input.handoff.handoff
+        plan.defaultCommandLine = Array(input.options.commandLine.utf8)
+        let bootInfo = BootInfo()
         if plan.defaultCommandLine.count > Int(bootInfo.cmdlineCapacity) - 1 {
             throw KImageError.bootImage(.commandLineTooLong(length: plan.defaultCommandLine.count, maximum: Int(bootInfo.cmdlineCapacity) - 1))
         }
-        // Steps are known before addresses are: their count fixes the plan's size.
-        let stepCount = segments.reduce(0) { $0 + ($1.fileSize > 0 ? 1 : 0) + ($1.memorySize > $1.fileSize ? 1 : 0) }
-        plan.steps = ramChecks(segments: segments, image: (0, 0), stackTop: 0)
-            + Array(repeating: .zero(destination: 0, size: 0), count: stepCount)
-
-        let planOffset = setup32.count
+        plan.steps = ramChecks(segments: input.segments, image: (0, 0), stackTop: 0)
+            + Array(repeating: .zero(destination: 0, size: 0), count: input.stepCount)
+        let planOffset = input.setup32.count
         // The boot info gets pages of its own: the stub's pages are mapped read-only and executable.
         let bootInfoOffset = alignUp(planOffset + plan.encodedSize, Int(pageSize))
-        let template = multiboot.map {
-            MultibootInfoTemplate(handoff: handoff.handoff, framebuffer: $0.wantsFramebuffer, sections: $0.sections,
-                                  cmdlineCapacity: Int(bootInfo.cmdlineCapacity), loadBase: $0.loadBase)
+        let template = input.checked.multiboot.map {
+            MultibootInfoTemplate(handoff: input.handoff.handoff, framebuffer: $0.wantsFramebuffer, sections: $0.sections,
+                                  cmdlineCapacity: Int(bootInfo.cmdlineCapacity), loadBase: $0.loadBase, efi: input.efi, needsUEFI: $0.needsUEFI)
         }
-        if let multiboot {
-            notes.append("entered at \(hex(multiboot.entry)): \(multiboot.entryReason)")
-            if let r = multiboot.relocation { notes.append("relocatable kernel " + r) }
-        }
-        let handoffDataOffset = alignUp(bootInfoOffset + (linux ? BootParams.regionSize : bootInfo.size), 16)
-        let handoffDataSize = template?.encode(base: 0, sectionAddresses: [:]).count ?? 0
+        let handoffDataOffset = alignUp(bootInfoOffset + (input.linux ? BootParams.regionSize : bootInfo.size), 16)
+        let handoffDataEnd = handoffDataOffset + (template?.encode(base: 0, sectionAddresses: [:]).count ?? 0)
         // The EFI stub, with room for one range per step plus the image's own.
-        let efiSize = efi ? alignUp(EFIStub.size(rangeCount: stepCount + 1), 16) : 0
-        let efiOffset = efi ? alignUp(handoffDataOffset + handoffDataSize, 16) : nil
-        let tablesOffset = alignUp((efiOffset ?? handoffDataOffset + handoffDataSize) + efiSize, Int(pageSize))
-        let kernelStart = segments.map(\.physicalAddress).min()!
-        let kernelEnd = segments.map { $0.physicalAddress + $0.memorySize }.max()!
-        let kernelELFSize = kernel.bytes.count
+        let efiSize = input.efi ? alignUp(EFIStub.size(rangeCount: input.stepCount + 1), 16) : 0
+        let efiOffset = input.efi ? alignUp(handoffDataEnd, 16) : nil
+        let tablesOffset = alignUp((efiOffset ?? handoffDataEnd) + efiSize, Int(pageSize))
+        return HeadPlacement(plan: plan, bootInfo: bootInfo, template: template, planOffset: planOffset,
+                             bootInfoOffset: bootInfoOffset, handoffDataOffset: handoffDataOffset, efiOffset: efiOffset,
+                             efiSize: efiSize, tablesOffset: tablesOffset)
+    }
 
-        var reserved = 0
-        for _ in 0..<16 {
-            // File offsets of everything after the tables.
-            var cursor = tablesOffset + reserved
-            var placements: [SegmentPlacement] = []
-            for s in segments {
-                if s.fileSize > 0 {
-                    placements.append(SegmentPlacement(segment: s, payloadOffset: cursor))
-                    cursor = alignUp(cursor + Int(min(s.fileSize, s.memorySize)), 16)
-                } else {
-                    placements.append(SegmentPlacement(segment: s, payloadOffset: nil))
-                }
-            }
-            var kernelELFOffset: Int?
-            if options.embedELF {
-                kernelELFOffset = cursor
-                cursor = alignUp(cursor + kernelELFSize, 16)
-            }
-            var loaderELFOffset: Int?
-            if let loaderSize {
-                loaderELFOffset = cursor
-                cursor = alignUp(cursor + loaderSize, 16)
-            }
-            var sectionCopies: [(section: ELFSection, payloadOffset: Int)] = []
-            for section in template?.sections?.carried ?? [] {
-                sectionCopies.append((section, cursor))
-                cursor = alignUp(cursor + Int(section.size), 16)
-            }
-            let pmSize = alignUp(cursor, efi ? 512 : 16)
-            let imageEnd = loadAddress + UInt64(pmSize)
-            let overlaps = segments.contains { $0.physicalAddress < imageEnd && $0.physicalAddress + $0.memorySize > loadAddress }
-            let runtimeBase = overlaps ? alignUp(max(kernelEnd, imageEnd), pageSize) : loadAddress
-            let stackBottom = alignUp(max(runtimeBase + UInt64(pmSize), kernelEnd), pageSize)
-            let stackTop = stackBottom + stackSize
-            if stackTop > 1 << 32 && !overlaps {
-                throw KImageError.bootImage(.stackAbove4GiB(path: path, kernelEnd: kernelEnd, stackTop: stackTop))
-            }
-            if stackTop > 1 << 32 {
-                throw KImageError.bootImage(.payloadCannotMoveClear(path: path, kernelStart: kernelStart, kernelEnd: kernelEnd,
-                                                                    imageSize: UInt64(pmSize), needed: stackTop))
-            }
-
-            var tables: PageTables?
-            if linux {
-                tables = try linuxIdentityTables(base: runtimeBase + UInt64(tablesOffset))
-            } else if let pagingMode = mode.pagingMode {
-                let stubRange = (runtimeBase, runtimeBase + alignUp(UInt64(setup32.count), pageSize))
-                tables = try buildTables(mode: pagingMode, kernel: kernelMappings, user: userMaps,
-                                         recursiveSlot: options.recursiveSlot, stub: stubRange,
-                                         base: runtimeBase + UInt64(tablesOffset))
-            }
-            let needed = alignUp(tables?.byteCount ?? 0, Int(pageSize))
-            if needed > reserved {
-                reserved = needed
-                continue
-            }
-
-            plan.steps = ramChecks(segments: segments, image: (runtimeBase, UInt64(pmSize)), stackTop: stackTop)
-            for p in placements {
-                let s = p.segment
-                let copied = min(s.fileSize, s.memorySize)
-                if let offset = p.payloadOffset {
-                    plan.steps.append(.copy(destination: s.physicalAddress, sourceOffset: UInt64(offset), size: copied))
-                }
-                if s.memorySize > copied {
-                    plan.steps.append(.zero(destination: s.physicalAddress + copied, size: s.memorySize - copied))
-                }
-            }
-            plan.moveDestination = overlaps ? runtimeBase : nil
-            plan.imageSize = UInt64(pmSize)
-            plan.noExecute = linux ? false : mode.pagingMode?.hasNoExecute ?? false
-            // Only kimage's own handoff enables SSE; the others keep their specifications' state.
-            plan.sse = options.sse && handoff.handoff == .kimage
-            plan.cr3 = tables?.cr3 ?? 0
-            plan.bootInfo = runtimeBase + UInt64(bootInfoOffset)
-            var handoffData: [UInt8] = []
-            if let template {
-                plan.handoffData = runtimeBase + UInt64(handoffDataOffset)
-                let addresses = Dictionary(uniqueKeysWithValues: sectionCopies.map { ($0.section.index, runtimeBase + UInt64($0.payloadOffset)) })
-                handoffData = template.encode(base: plan.handoffData, sectionAddresses: addresses)
-            }
-            plan.stackTop = stackTop
-
-            bootInfo.address = plan.bootInfo
-            bootInfo.pagingMode = mode
-            bootInfo.image = runtimeBase
-            bootInfo.imageSize = UInt64(pmSize)
-            bootInfo.kernelStart = kernelStart
-            bootInfo.kernelEnd = kernelEnd
-            if let o = kernelELFOffset {
-                bootInfo.kernelELF = runtimeBase + UInt64(o)
-                bootInfo.kernelELFSize = UInt64(kernelELFSize)
-            }
-            if let o = loaderELFOffset, let loaderSize {
-                bootInfo.loaderELF = runtimeBase + UInt64(o)
-                bootInfo.loaderELFSize = UInt64(loaderSize)
-            }
-            if let tables {
-                bootInfo.pageTables = tables.base
-                bootInfo.pageTablesSize = UInt64(tables.byteCount)
-                bootInfo.cr3 = tables.cr3
-            }
-            bootInfo.firstFree = stackTop
-            bootInfo.entry = entry
-            bootInfo.stackTop = stackTop
-            let efiStub = efiOffset.map {
-                EFIStub(pmOffset: $0, pmSize: pmSize,
-                        runtimeBase: runtimeBase, bootInfo: plan.bootInfo, initSize: stackTop - loadAddress,
-                        ranges: EFIStub.ranges(steps: plan.steps, runtimeBase: runtimeBase, imageSize: UInt64(pmSize),
-                                               stackTop: stackTop))
-                    .encode(padTo: efiSize)
-            }
-
-            var layout = BootImageLayout(
-                kernelPath: path, elfClass: kernel.elfClass, entry: entry, handoff: handoff, segments: placements,
-                setup32: setup32, planOffset: planOffset, plan: plan, bootInfoOffset: bootInfoOffset,
-                bootInfo: bootInfo, efiOffset: efiOffset, efiStub: efiStub ?? [],
-                tablesOffset: tablesOffset, tables: tables, tablesReserved: reserved,
-                kernelELFOffset: kernelELFOffset, kernelELFSize: kernelELFSize,
-                loaderELFOffset: loaderELFOffset,
-                multibootTemplate: template, handoffDataOffset: handoffDataOffset, handoffData: handoffData, sectionCopies: sectionCopies,
-                loaderELFSize: loaderSize ?? 0,
-                protectedModeSize: pmSize, runtimeBase: runtimeBase, kernelStart: kernelStart,
-                kernelEnd: kernelEnd, stackTop: stackTop, firstFree: stackTop)
-            layout.notes = notes
-            if linux {
-                var params = BootParams()
-                params.address = plan.bootInfo
-                params.version = options.protocolVersion
-                layout.linuxBootParams = params
-            }
-            layout.warnings = ramWarnings(top: stackTop, kernelStart: kernelStart, kernelEnd: kernelEnd)
-            return layout
+    /// Payload, memory and tables. The tables are built for where they run, which moves with
+    /// their own size when the image moves: reserve what the last pass needed until it fits.
+    /// A base only changes how the stub's pages split the identity map (at most one more table
+    /// per level at each end of the stub), so `bound` fits every base and ends the passes.
+    static func place(_ input: Input, head: HeadPlacement) throws -> Placement {
+        var placed = try place(input, head: head, reserving: 0)
+        let levels = input.paging.mode.pagingMode?.levels ?? PagingMode.fourLevel.levels
+        let bound = placed.tablesNeeded + 2 * levels * Int(pageSize)
+        for _ in 0..<2 * levels where placed.tablesNeeded > placed.tablesReserved {
+            placed = try place(input, head: head, reserving: placed.tablesNeeded)
         }
-        fatalError("page table size did not settle")  // it only grows, and is bounded by the mappings
+        if placed.tablesNeeded > placed.tablesReserved { placed = try place(input, head: head, reserving: bound) }
+        return placed
+    }
+
+    /// One placement with `reserved` bytes for the tables.
+    static func place(_ input: Input, head: HeadPlacement, reserving reserved: Int) throws -> Placement {
+        let payload = placePayload(input, head: head, at: head.tablesOffset + reserved)
+        let memory = try placeInMemory(input, size: payload.size)
+        let tablesBase = memory.runtimeBase + UInt64(head.tablesOffset)
+        var tables: PageTables?
+        if input.linux {
+            tables = try linuxIdentityTables(base: tablesBase)
+        } else if let pagingMode = input.paging.mode.pagingMode {
+            let stubRange = (memory.runtimeBase, memory.runtimeBase + alignUp(UInt64(input.setup32.count), pageSize))
+            tables = try buildTables(mode: pagingMode, kernel: input.paging.kernelMappings, user: input.paging.userMaps,
+                                     recursiveSlot: input.options.recursiveSlot, stub: stubRange, base: tablesBase)
+        }
+        return Placement(payload: payload, memory: memory, tables: tables, tablesReserved: reserved)
+    }
+
+    /// File offsets of the segment bytes, the whole ELFs and the carried sections, from `start`.
+    static func placePayload(_ input: Input, head: HeadPlacement, at start: Int) -> PayloadPlacement {
+        var cursor = start
+        func take(_ count: Int) -> Int {
+            defer { cursor = alignUp(cursor + count, 16) }
+            return cursor
+        }
+        let placements = input.segments.map { s in
+            SegmentPlacement(segment: s, payloadOffset: s.fileSize > 0 ? take(Int(min(s.fileSize, s.memorySize))) : nil)
+        }
+        let kernelELFOffset = input.options.embedELF ? take(input.kernel.bytes.count) : nil
+        let loaderELFOffset = input.loaderSize.map { take($0) }
+        let sectionCopies = (head.template?.sections?.carried ?? []).map { (section: $0, payloadOffset: take(Int($0.size))) }
+        return PayloadPlacement(segments: placements, kernelELFOffset: kernelELFOffset, loaderELFOffset: loaderELFOffset,
+                                sectionCopies: sectionCopies, size: alignUp(cursor, input.efi ? peFileAlignment : 16))
+    }
+
+    /// Where the protected-mode part of `size` bytes runs: at 1 MiB, or past the kernel when the
+    /// kernel overlaps it; then the boot stack, above both.
+    static func placeInMemory(_ input: Input, size: Int) throws -> MemoryPlacement {
+        let imageEnd = loadAddress + UInt64(size)
+        let overlaps = input.segments.contains { $0.physicalAddress < imageEnd && $0.physicalAddress + $0.memorySize > loadAddress }
+        let runtimeBase = overlaps ? alignUp(max(input.kernelEnd, imageEnd), pageSize) : loadAddress
+        let stackBottom = alignUp(max(runtimeBase + UInt64(size), input.kernelEnd), pageSize)
+        let stackTop = stackBottom + stackSize
+        if stackTop > fourGiB && !overlaps {
+            throw KImageError.bootImage(.stackAbove4GiB(path: input.kernel.path, kernelEnd: input.kernelEnd, stackTop: stackTop))
+        }
+        if stackTop > fourGiB {
+            throw KImageError.bootImage(.payloadCannotMoveClear(path: input.kernel.path, kernelStart: input.kernelStart, kernelEnd: input.kernelEnd,
+                                                                imageSize: UInt64(size), needed: stackTop))
+        }
+        return MemoryPlacement(runtimeBase: runtimeBase, stackTop: stackTop, moved: overlaps)
+    }
+
+    // MARK: fill
+
+    /// The plan, the boot info, the handoff data and the EFI stub for the placed image.
+    static func fill(_ input: Input, head: HeadPlacement, placed: Placement) -> BootImageLayout {
+        let payload = placed.payload, memory = placed.memory, base = memory.runtimeBase
+        let plan = fillPlan(input, head: head, placed: placed)
+        var handoffData: [UInt8] = []
+        if let template = head.template {
+            let addresses = Dictionary(uniqueKeysWithValues: payload.sectionCopies.map { ($0.section.index, base + UInt64($0.payloadOffset)) })
+            handoffData = template.encode(base: plan.handoffData, sectionAddresses: addresses)
+        }
+        let bootInfo = fillBootInfo(input, head: head, placed: placed, address: plan.bootInfo)
+        let efiStub = head.efiOffset.map {
+            EFIStub(pmOffset: $0, pmSize: payload.size, runtimeBase: base, bootInfo: plan.bootInfo, initSize: memory.stackTop - loadAddress,
+                    ranges: EFIStub.ranges(steps: plan.steps, runtimeBase: base, imageSize: UInt64(payload.size), stackTop: memory.stackTop))
+                .encode(padTo: head.efiSize)
+        }
+        var layout = BootImageLayout(
+            kernelPath: input.kernel.path, elfClass: input.kernel.elfClass, entry: input.checked.entry, handoff: input.handoff,
+            segments: payload.segments, setup32: input.setup32, planOffset: head.planOffset, plan: plan,
+            bootInfoOffset: head.bootInfoOffset, bootInfo: bootInfo, efiOffset: head.efiOffset, efiStub: efiStub ?? [],
+            tablesOffset: head.tablesOffset, tables: placed.tables, tablesReserved: placed.tablesReserved,
+            kernelELFOffset: payload.kernelELFOffset, kernelELFSize: input.kernel.bytes.count, loaderELFOffset: payload.loaderELFOffset,
+            multibootTemplate: head.template, handoffDataOffset: head.handoffDataOffset, handoffData: handoffData,
+            sectionCopies: payload.sectionCopies, loaderELFSize: input.loaderSize ?? 0, protectedModeSize: payload.size,
+            runtimeBase: base, kernelStart: input.kernelStart, kernelEnd: input.kernelEnd, stackTop: memory.stackTop,
+            firstFree: memory.stackTop)
+        layout.notes = input.checked.notes
+        if input.linux {
+            var params = BootParams()
+            params.address = plan.bootInfo
+            params.version = input.options.protocolVersion
+            layout.linuxBootParams = params
+        }
+        layout.warnings = ramWarnings(top: memory.stackTop, kernelStart: input.kernelStart, kernelEnd: input.kernelEnd)
+        return layout
+    }
+
+    /// The plan with its steps and addresses: the RAM checks, then a copy and a zero per segment.
+    static func fillPlan(_ input: Input, head: HeadPlacement, placed: Placement) -> LoadPlan {
+        let memory = placed.memory, base = memory.runtimeBase, size = placed.payload.size
+        var plan = head.plan
+        plan.steps = ramChecks(segments: input.segments, image: (base, UInt64(size)), stackTop: memory.stackTop)
+        for p in placed.payload.segments {
+            let s = p.segment
+            let copied = min(s.fileSize, s.memorySize)
+            if let offset = p.payloadOffset {
+                plan.steps.append(.copy(destination: s.physicalAddress, sourceOffset: UInt64(offset), size: copied))
+            }
+            if s.memorySize > copied {
+                plan.steps.append(.zero(destination: s.physicalAddress + copied, size: s.memorySize - copied))
+            }
+        }
+        plan.moveDestination = memory.moved ? base : nil
+        plan.imageSize = UInt64(size)
+        plan.noExecute = input.linux ? false : input.paging.mode.pagingMode?.hasNoExecute ?? false
+        // Only kimage's own handoff enables SSE; the others keep their specifications' state.
+        plan.sse = input.options.sse && input.handoff.handoff == .kimage
+        plan.cr3 = placed.tables?.cr3 ?? 0
+        plan.bootInfo = base + UInt64(head.bootInfoOffset)
+        if head.template != nil { plan.handoffData = base + UInt64(head.handoffDataOffset) }
+        plan.stackTop = memory.stackTop
+        return plan
+    }
+
+    /// The boot info's pack-time part: where everything is; the setup adds what the loader gave.
+    static func fillBootInfo(_ input: Input, head: HeadPlacement, placed: Placement, address: UInt64) -> BootInfo {
+        let base = placed.memory.runtimeBase
+        var bootInfo = head.bootInfo
+        bootInfo.address = address
+        bootInfo.pagingMode = input.paging.mode
+        bootInfo.image = base
+        bootInfo.imageSize = UInt64(placed.payload.size)
+        bootInfo.kernelStart = input.kernelStart
+        bootInfo.kernelEnd = input.kernelEnd
+        if let o = placed.payload.kernelELFOffset {
+            bootInfo.kernelELF = base + UInt64(o)
+            bootInfo.kernelELFSize = UInt64(input.kernel.bytes.count)
+        }
+        if let o = placed.payload.loaderELFOffset, let loaderSize = input.loaderSize {
+            bootInfo.loaderELF = base + UInt64(o)
+            bootInfo.loaderELFSize = UInt64(loaderSize)
+        }
+        if let tables = placed.tables {
+            bootInfo.pageTables = tables.base
+            bootInfo.pageTablesSize = UInt64(tables.byteCount)
+            bootInfo.cr3 = tables.cr3
+        }
+        bootInfo.firstFree = placed.memory.stackTop
+        bootInfo.entry = input.checked.entry
+        bootInfo.stackTop = placed.memory.stackTop
+        return bootInfo
     }
 
     /// The Linux handoff's demands on the kernel: ELF64 x86-64 entered at a physical e_entry
@@ -360,7 +519,7 @@ public struct BootImageLayout: Sendable {
     /// command line, the initrd and this stub; startup_64 builds its own tables at once (head64.c).
     static func linuxIdentityTables(base: UInt64) throws -> PageTables {
         var builder = try PageTableBuilder(mode: .fourLevel, maxPageSize: PageSize.size2M, recursiveSlot: nil)
-        try builder.add(Mapping(virtualStart: 0, physicalStart: 0, size: 1 << 32, flags: MappingFlags(writable: true, executable: true)))
+        try builder.add(Mapping(virtualStart: 0, physicalStart: 0, size: fourGiB, flags: MappingFlags(writable: true, executable: true)))
         return try builder.build(base: base)
     }
 
@@ -470,7 +629,7 @@ public struct BootImageLayout: Sendable {
         let code = MappingFlags(writable: false, executable: true)
         var free: [(UInt64, UInt64)] = []
         var cursor: UInt64 = 0
-        let limit: UInt64 = 1 << 32
+        let limit = fourGiB
         for (s, e) in taken where cursor < limit {
             if s > cursor { free.append((cursor, min(s, limit))) }
             cursor = max(cursor, e == 0 ? limit : e)

@@ -3,6 +3,8 @@
 public enum BootImagePacker {
     /// Offset (from X) of the boot_params page the 16-bit setup builds; the setup must end before it.
     static let setup16BootParams = 0x1000
+    /// setup_sects below 4 means 4 to old loaders (boot.rst): never write less.
+    static let minimumSetupSects = 4
 
     public static func pack(_ options: PackOptions) throws -> PackReport {
         try DistinctFiles.check(outputs: options.namedOutputs, inputs: options.namedInputs)
@@ -35,69 +37,45 @@ public enum BootImagePacker {
                                               options: options, setup32: StubBytes.setup32, handoff: handoff, head: firstBytes,
                                               efi: efi)
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
-        let head = layout.protectedModeHead()
-
-        let kernelSource = PayloadSource(file: kernel.file)
-        let loaderSource = loader.flatMap { PayloadSource(path: $0.path, bytes: $0.bytes) }
-        defer {
-            kernelSource?.close()
-            loaderSource?.close()
+        var copies = layout.segments.compactMap { p in
+            p.payloadOffset.map { PayloadCopy(offset: $0, from: .kernel, sourceOffset: Int(p.segment.offset),
+                                              count: Int(min(p.segment.fileSize, p.segment.memorySize))) }
         }
-        guard kernelSource != nil else { throw KImageError.file(.changedWhileReading(path: kernel.path)) }
-        let image = try OutputFile.prepare(to: options.outputPath, mode: 0o644, durable: false) { sink in
-            try sink.write(realMode)
-            try sink.write(head)
-            var written = head.count
-            func pad(to offset: Int) throws {
-                try sink.writeZeros(offset - written)
-                written = offset
-            }
-            for p in layout.segments {
-                guard let offset = p.payloadOffset else { continue }
-                try pad(to: offset)
-                let s = p.segment
-                let count = Int(min(s.fileSize, s.memorySize))
-                let start = Int(s.offset)
-                try sink.copy(from: kernelSource, memory: kernel.bytes, offset: start, count: count)
-                written += count
-            }
-            if let offset = layout.kernelELFOffset {
-                try pad(to: offset)
-                try sink.copy(from: kernelSource, memory: kernel.bytes, offset: 0, count: kernel.bytes.count)
-                written += kernel.bytes.count
-            }
-            if let offset = layout.loaderELFOffset, let loader {
-                try pad(to: offset)
-                try sink.copy(from: loaderSource, memory: loader.bytes, offset: 0, count: loader.bytes.count)
-                written += loader.bytes.count
-            }
-            for (section, offset) in layout.sectionCopies {
-                try pad(to: offset)
-                try sink.copy(from: kernelSource, memory: kernel.bytes, offset: Int(section.offset), count: Int(section.size))
-                written += Int(section.size)
-            }
-            try pad(to: layout.protectedModeSize)
-            try kernel.file.verifyUnchanged()
+        if let offset = layout.kernelELFOffset { copies.append(PayloadCopy(offset: offset, from: .kernel, sourceOffset: 0, count: kernel.bytes.count)) }
+        if let offset = layout.loaderELFOffset, let loader {
+            copies.append(PayloadCopy(offset: offset, from: .loader, sourceOffset: 0, count: loader.bytes.count))
         }
+        copies += layout.sectionCopies.map {
+            PayloadCopy(offset: $0.payloadOffset, from: .kernel, sourceOffset: Int($0.section.offset), count: Int($0.section.size))
+        }
+        let image = try writeImage(options: options, realMode: realMode, head: layout.protectedModeHead(), copies: copies,
+                                   protectedModeSize: layout.protectedModeSize, kernel: kernel, loader: loader)
         let report = PackReport(layout: layout, header: try SetupHeader(decoding: realMode), options: options)
         try commit(image, report: report, options: options)
         return report
     }
 
-    /// The header as kimage fills it for `layout`.
-    static func header(layout: BootImageLayout, options: PackOptions, setupSects: Int, kernelVersionOffset: Int) -> SetupHeader {
+    /// The header fields every image kimage's 16-bit setup starts gets, own 32-bit setup or not.
+    static func baseHeader(setupSects: Int, version: UInt16, protectedModeSize: Int, initSize: UInt64) -> SetupHeader {
         var h = SetupHeader()
         h.setupSects = UInt8(setupSects)
-        h.syssize = UInt32(layout.protectedModeSize / 16)
+        h.syssize = UInt32(protectedModeSize / 16)
         h.jump = 0x66EB                     // EB 66: the header ends at 0x268
-        h.version = options.protocolVersion
+        h.version = version
+        h.initSize = UInt32(initSize)
+        return h
+    }
+
+    /// The header as kimage fills it for `layout`.
+    static func header(layout: BootImageLayout, options: PackOptions, setupSects: Int, kernelVersionOffset: Int) -> SetupHeader {
+        var h = baseHeader(setupSects: setupSects, version: options.protocolVersion, protectedModeSize: layout.protectedModeSize,
+                           initSize: layout.initSize)
         h.kernelVersion = UInt16(kernelVersionOffset - 0x200)
         h.loadflags = SetupHeader.loadedHigh
         h.code32Start = UInt32(BootImageLayout.loadAddress)
         h.xloadflags = SetupHeader.xlfKernel64       // setup32.asm's startup_64 at +0x200
         h.cmdlineSize = layout.bootInfo.cmdlineCapacity - 1
         h.prefAddress = BootImageLayout.loadAddress
-        h.initSize = UInt32(layout.initSize)
         if let efiOffset = layout.efiOffset {
             // GRUB linuxefi, OVMF's legacy loader and old systemd enter the stub here, at
             // the protected-mode part + 0x200 + handover_offset (boot.rst, 64-bit).
@@ -121,25 +99,80 @@ public enum BootImagePacker {
         if let setup16 = stubs.setup16 {
             // The user's header: kimage fills only what it alone knows.
             var bytes = stubs.realModePart(setup16: setup16)
-            let fields = SetupHeader.layout
-            fields[\SetupHeader.syssize].store(UInt64(layout.protectedModeSize / 16), into: &bytes)
-            if try SetupHeader(decoding: bytes).version >= 0x020A { fields[\SetupHeader.initSize].store(UInt64(layout.initSize), into: &bytes) }
+            let initSize = try SetupHeader(decoding: bytes).version >= 0x020A ? layout.initSize : nil
+            fillUserHeader(&bytes, protectedModeSize: layout.protectedModeSize, initSize: initSize)
             return bytes
         }
         let efi = layout.efiOffset != nil
-        var bytes = (efi ? StubBytes.bootsectorEFI : stubs.bootSector) + StubBytes.setup16
-        let versionOffset = bytes.count
         let base = options.kernelPath.split(separator: "/").last.map(String.init) ?? options.kernelPath
-        bytes += Array("kimage \(KImageVersion.string) \(base)".utf8.prefix(200)) + [0]
-        var setupSects = max(4, (bytes.count - 512 + 511) / 512)
+        let text = Array("kimage \(KImageVersion.string) \(base)".utf8.prefix(200))
+        var (bytes, setupSects, textOffset) = kimageSetup16(bootSector: efi ? StubBytes.bootsectorEFI : stubs.bootSector, text: text, efi: efi)
+        let h = header(layout: layout, options: options, setupSects: setupSects, kernelVersionOffset: textOffset)
+        h.encode(into: &bytes)
+        if let pe = peHeader(layout: layout, realModeSize: bytes.count) { pe.encode(into: &bytes) }
+        return bytes
+    }
+
+    /// kimage's boot sector and 16-bit setup, then `text` (the kernel_version string) and its NUL,
+    /// padded to whole sectors: the bytes, setup_sects, and where the text starts.
+    static func kimageSetup16(bootSector: [UInt8], text: [UInt8], efi: Bool) -> (bytes: [UInt8], setupSects: Int, textOffset: Int) {
+        var bytes = bootSector + StubBytes.setup16
+        let textOffset = bytes.count
+        bytes += text + [0]
+        var setupSects = max(minimumSetupSects, (bytes.count - 512 + 511) / 512)
         // PE sections start at file offset = RVA on a 4 KiB boundary: the setup fills 8n-1 sectors.
         if efi { setupSects = alignUp(setupSects + 1, 8) - 1 }
         precondition((setupSects + 1) * 512 <= setup16BootParams, "the 16-bit setup overlaps its boot_params page")
         bytes += [UInt8](repeating: 0, count: (setupSects + 1) * 512 - bytes.count)
-        let h = header(layout: layout, options: options, setupSects: setupSects, kernelVersionOffset: versionOffset)
-        h.encode(into: &bytes)
-        if let pe = peHeader(layout: layout, realModeSize: bytes.count) { pe.encode(into: &bytes) }
-        return bytes
+        return (bytes, setupSects, textOffset)
+    }
+
+    /// What kimage alone knows, in a header the user brought: syssize, and init_size when given.
+    static func fillUserHeader(_ bytes: inout [UInt8], protectedModeSize: Int, initSize: UInt64?) {
+        let fields = SetupHeader.layout
+        fields[\SetupHeader.syssize].store(UInt64(protectedModeSize / 16), into: &bytes)
+        if let initSize { fields[\SetupHeader.initSize].store(initSize, into: &bytes) }
+    }
+
+    /// Bytes of the protected-mode part that come from an input file.
+    struct PayloadCopy {
+        enum Source { case kernel, loader }
+        /// Offset in the protected-mode part.
+        let offset: Int
+        let from: Source
+        let sourceOffset: Int
+        let count: Int
+    }
+
+    /// The image: the real-mode part, `head`, then `copies` (in offset order) file to file, with
+    /// zeros between them and up to `protectedModeSize`. Fails, writing nothing, when the kernel
+    /// changed while being read.
+    static func writeImage(options: PackOptions, realMode: [UInt8], head: [UInt8], copies: [PayloadCopy],
+                           protectedModeSize: Int, kernel: ELFHeaders, loader: ELFFile?) throws -> PendingOutput {
+        let kernelSource = PayloadSource(file: kernel.file)
+        let loaderSource = loader.flatMap { PayloadSource(path: $0.path, bytes: $0.bytes) }
+        defer {
+            kernelSource?.close()
+            loaderSource?.close()
+        }
+        guard kernelSource != nil else { throw KImageError.file(.changedWhileReading(path: kernel.path)) }
+        return try OutputFile.prepare(to: options.outputPath, mode: 0o644, durable: false) { sink in
+            try sink.write(realMode)
+            try sink.write(head)
+            var written = head.count
+            for c in copies {
+                try sink.writeZeros(c.offset - written)
+                switch c.from {
+                case .kernel: try sink.copy(from: kernelSource, memory: kernel.bytes, offset: c.sourceOffset, count: c.count)
+                case .loader:
+                    guard let loader else { continue }
+                    try sink.copy(from: loaderSource, memory: loader.bytes, offset: c.sourceOffset, count: c.count)
+                }
+                written = c.offset + c.count
+            }
+            try sink.writeZeros(protectedModeSize - written)
+            try kernel.file.verifyUnchanged()
+        }
     }
 }
 
@@ -214,10 +247,20 @@ public struct PackReport: Sendable, Equatable {
             Segment(index: $0.segment.index, virtualAddress: $0.segment.virtualAddress, physicalAddress: $0.segment.physicalAddress,
                     fileSize: $0.segment.fileSize, memorySize: $0.segment.memorySize, flags: $0.segment.flagString)
         }
+        parts = Self.parts(of: layout, realModeSize: header.realModeSize)
+        efiEntry = BootImagePacker.peHeader(layout: layout, realModeSize: header.realModeSize).map { $0["AddressOfEntryPoint"] }
+        inputs = options.namedInputs.map(\.path)
+        notes = layout.notes
+        warnings = layout.warnings
+    }
+
+    /// Every part of `layout`'s image: file offset, size, and where it runs.
+    static func parts(of layout: BootImageLayout, realModeSize: Int) -> [Part] {
+        let pmStart = UInt64(realModeSize)
         let base = layout.runtimeBase
         var parts: [Part] = [
             Part(name: "boot sector", fileOffset: 0, size: 512, physical: 0),
-            Part(name: "16-bit setup", fileOffset: 512, size: UInt64(header.realModeSize - 512), physical: 0),
+            Part(name: "16-bit setup", fileOffset: 512, size: UInt64(realModeSize - 512), physical: 0),
             Part(name: "32-bit setup", fileOffset: pmStart, size: UInt64(layout.setup32.count), physical: base),
             Part(name: "load plan", fileOffset: pmStart + UInt64(layout.planOffset), size: UInt64(layout.plan.encodedSize),
                  physical: base + UInt64(layout.planOffset)),
@@ -256,11 +299,7 @@ public struct PackReport: Sendable, Equatable {
             parts.append(Part(name: "section \(section.index) \(section.shownName)", fileOffset: pmStart + UInt64(o), size: section.size,
                               physical: base + UInt64(o)))
         }
-        self.parts = parts
-        efiEntry = BootImagePacker.peHeader(layout: layout, realModeSize: header.realModeSize).map { $0["AddressOfEntryPoint"] }
-        inputs = options.namedInputs.map(\.path)
-        notes = layout.notes
-        warnings = layout.warnings
+        return parts
     }
 }
 

@@ -5,6 +5,9 @@
 public struct EFIStub: Sendable, Equatable {
     public static let magic: UInt32 = 0x4946_454B  // "KEFI"
     public static let headerSize = 0x28
+    /// Bytes the stub's work area keeps for the EFI memory map (W_MAP_BYTES in efi64.asm): the
+    /// multiboot2 template reserves as much for tag 17.
+    public static let memoryMapCapacity = 0x6000
 
     /// A physical range the stub allocates with AllocatePages(AllocateAddress) before anything
     /// else: 4 KiB pages from `start`.

@@ -68,8 +68,21 @@ public struct Multiboot2Header: Sendable, Equatable {
         5: "a boot-protocol loader does not tell the image which disk it came from",
         7: "the setup makes no VBE BIOS calls",
         10: "the setup makes no APM BIOS calls",
+        11: "kimage's EFI stub is 64-bit: a 64-bit firmware's system table goes in tag 12",
         16: "the setup has no network stack to take a DHCP answer from",
+        18: "kimage's EFI stub exits boot services before the kernel runs",
+        19: "kimage's EFI stub exits boot services before the kernel runs: the image handle is of no use after that",
+        20: "kimage's EFI stub exits boot services before the kernel runs: the image handle is of no use after that",
     ]
+
+    /// Information tags the setup gives only when the EFI stub started the boot (UEFI): a kernel
+    /// that requires one boots only under UEFI.
+    public static let informationUEFIOnly: Set<UInt32> = [Multiboot2Info.tagEFI64SystemTable, Multiboot2Info.tagEFIMemoryMap]
+
+    /// The UEFI-only information tags a required (not optional) information request names.
+    public var requiredUEFITags: [UInt32] {
+        tags.filter { $0.type == 1 && !$0.isOptional }.flatMap(\.words).filter { Self.informationUEFIOnly.contains($0) }
+    }
 
     public let fileOffset: Int
     public let architecture: UInt32
@@ -136,7 +149,11 @@ public struct Multiboot2Header: Sendable, Equatable {
     }
 
     /// What kimage cannot give, as (what, fix) pairs; empty when the header can be honoured.
-    public var unsupportedRequests: [(what: String, fix: String)] {
+    public var unsupportedRequests: [(what: String, fix: String)] { unsupportedRequests(efi: true) }
+
+    /// The same for an image with (`efi`) or without (--no-efi) the EFI stub: without it the
+    /// UEFI-only tags (12, 17) are never given.
+    public func unsupportedRequests(efi: Bool) -> [(what: String, fix: String)] {
         var out: [(String, String)] = []
         if let tagProblem { out.append(("its tags are malformed: \(tagProblem)", "end the tags with a type 0, size 8 tag")) }
         for tag in tags {
@@ -154,6 +171,10 @@ public struct Multiboot2Header: Sendable, Equatable {
                     if let why = Self.informationNotGiven[type] {
                         out.append(("\(name) requires information tag \(type) (\(Self.informationTags[type] ?? "")), which kimage's setup does not give: \(why)",
                                     "drop \(type) from the request or set the request tag's optional flag (flags bit 0)"))
+                    }
+                    if !efi && Self.informationUEFIOnly.contains(type) {
+                        out.append(("\(name) requires information tag \(type) (\(Self.informationTags[type] ?? "")), which only a UEFI boot gives, and --no-efi leaves the EFI stub out",
+                                    "pack without --no-efi (the image then boots only under UEFI), or set the request tag's optional flag (flags bit 0)"))
                     }
                 }
             case 1: break

@@ -39,7 +39,9 @@ public struct MultibootInfo: Sendable, Equatable {
         .field("framebuffer_width", at: 100, \.framebufferWidth, "characters"),
         .field("framebuffer_height", at: 104, \.framebufferHeight, "characters"),
         .field("framebuffer_bpp", at: 108, \.framebufferBpp, "16 for EGA text"),
-        .field("framebuffer_type", at: 109, \.framebufferType, "2: EGA text"),
+        .field("framebuffer_type", at: 109, \.framebufferType, "2: EGA text; under UEFI the setup writes 1 (RGB) from GOP"),
+        .runtime("framebuffer_color_info", at: 112, width: 1, count: 6, writer: "setup",
+                 "RGB: red, green, blue field position and mask size (GRUB 2.06's union at 112)"),
     ])
 
     /// The flags bits, each saying a group of fields is valid.
@@ -56,6 +58,7 @@ public struct MultibootInfo: Sendable, Equatable {
     /// A memory map entry: u32 size (20, not counting itself), u64 base, u64 length, u32 type.
     public static let mmapEntrySize = 24
     public static let framebufferTypeEGAText: UInt8 = 2
+    public static let framebufferTypeRGB: UInt8 = 1
 
     /// EGA text mode 3 as the BIOS leaves it: 80x25 characters of 2 bytes at 0xB8000.
     mutating func setEGAText() {
@@ -77,6 +80,7 @@ public struct MultibootInfo: Sendable, Equatable {
         .hex("MBI_F_MEMORY_MAP", UInt64(flagMemoryMap)),
         .hex("MBI_F_BOOT_LOADER_NAME", UInt64(flagBootLoaderName)),
         .hex("MBI_F_FRAMEBUFFER", UInt64(flagFramebuffer)),
+        LayoutConstant("MB_FRAMEBUFFER_RGB", UInt64(framebufferTypeRGB), "framebuffer type 1: direct RGB, colour info valid"),
     ]
 }
 
@@ -97,12 +101,21 @@ public enum Multiboot2Info {
     public static let tagSMBIOS: UInt32 = 13
     public static let tagACPIOld: UInt32 = 14
     public static let tagACPINew: UInt32 = 15
+    /// u64 pointer to the EFI system table (64-bit firmware).
+    public static let tagEFI64SystemTable: UInt32 = 12
+    /// u32 descriptor size, u32 descriptor version, then the map ExitBootServices was called with.
+    public static let tagEFIMemoryMap: UInt32 = 17
     /// u32 load_base_addr: where the image's lowest byte was loaded.
     public static let tagLoadBase: UInt32 = 21
     /// Memory map entries: u64 base, u64 length, u32 type, u32 reserved.
     public static let mmapEntrySize = 24
     /// Framebuffer tag: u64 addr, u32 pitch, width, height, u8 bpp, u8 type, u16 reserved.
     public static let framebufferTagSize = 32
+    /// A type 1 (RGB) framebuffer tag: the common part, then red, green, blue position and size
+    /// (u8 each): 38 bytes, 40 with the padding (GRUB 2.06 multiboot_mbi2.c).
+    public static let rgbFramebufferTagSize = 38
+    /// The most the EFI stub's memory map holds (EFIStub.memoryMapCapacity) behind tag 17's 16 bytes.
+    static let efiMemoryMapTagRoom = 16 + EFIStub.memoryMapCapacity
 
     /// A tag with its body, padded to 8.
     static func tag(_ type: UInt32, _ body: [UInt8]) -> [UInt8] {
@@ -124,5 +137,10 @@ public enum Multiboot2Info {
         LayoutConstant("MB2_TAG_SMBIOS", UInt64(tagSMBIOS), "u8 major, u8 minor, 6 reserved, the entry point"),
         LayoutConstant("MB2_TAG_ACPI_OLD", UInt64(tagACPIOld), "a copy of the 20-byte RSDP"),
         LayoutConstant("MB2_TAG_ACPI_NEW", UInt64(tagACPINew), "a copy of the 36-byte RSDP (revision 2+)"),
+        LayoutConstant("MB2_TAG_FRAMEBUFFER", UInt64(tagFramebuffer), "u64 addr, u32 pitch, width, height, u8 bpp, type, u16 0, colour info"),
+        LayoutConstant("MB2_FRAMEBUFFER_RGB_SIZE", UInt64(rgbFramebufferTagSize), "type 1: the colour info is 6 bytes at +32"),
+        LayoutConstant("MB2_TAG_EFI64", UInt64(tagEFI64SystemTable), "u64 EFI system table (UEFI boots only)"),
+        LayoutConstant("MB2_TAG_EFI_MMAP", UInt64(tagEFIMemoryMap), "u32 descriptor size, u32 version, the EFI map (UEFI boots only)"),
+        .hex("MB2_EFI_MMAP_MAX", UInt64(EFIStub.memoryMapCapacity), "the most of the EFI map tag 17 holds (the template's room)"),
     ]
 }

@@ -11,7 +11,13 @@ struct MultibootInfoTemplate: Sendable, Equatable {
         var moduleString: UInt32 = 0
         var cmdlineCapacity: UInt32 = 0
         var areaEnd: UInt32 = 0
+        /// MB2: where the framebuffer tag goes, the pack-time EGA one's place (the last pack-time
+        /// tag) or the cursor; under UEFI the setup writes the GOP's tag there instead.
+        var framebufferTag: UInt32 = 0
+        var flags: UInt32 = 0
     }
+    /// Fill flags: the kernel requires a UEFI-only tag (12, 17); a BIOS boot stops with a message.
+    static let flagNeedsUEFI: UInt32 = 1
     static let fillTableSize = 32
     static let fillLayout = BinaryLayout<Fill>(
         cName: "kimage_multiboot_fill", nasmPrefix: "MBT_", size: fillTableSize, sizeName: "MBT_SIZE", [
@@ -21,7 +27,12 @@ struct MultibootInfoTemplate: Sendable, Equatable {
         .field("module_string", at: 0x0C, \.moduleString, "the initrd's module string"),
         .field("cmdline_capacity", at: 0x10, \.cmdlineCapacity, "bytes for the command line, NUL included"),
         .field("area_end", at: 0x14, \.areaEnd, "end of the room reserved for the information"),
+        .field("framebuffer_tag", at: 0x18, \.framebufferTag, "MB2: where the framebuffer tag goes (GOP's replaces EGA's under UEFI)"),
+        .field("flags", at: 0x1C, \.flags, "MBT_F_*"),
     ])
+    static let constants: [LayoutConstant] = [
+        LayoutConstant("MBT_F_NEEDS_UEFI", UInt64(flagNeedsUEFI), "the kernel requires tag 12 or 17: stop a BIOS boot"),
+    ]
     static let loaderName = "kimage " + KImageVersion.string
     static let moduleString = "initrd"
     /// The memory map the stub can copy: boot_params holds at most 128 E820 entries.
@@ -73,6 +84,11 @@ struct MultibootInfoTemplate: Sendable, Equatable {
     let cmdlineCapacity: Int
     /// The lowest physical address the kernel is loaded at (MBI2 tag 21).
     var loadBase: UInt64 = 0
+    /// The image has the EFI stub: room for what a UEFI boot adds (MB2 tags 12, 17, the GOP's
+    /// framebuffer tag).
+    var efi = false
+    /// MB2: the kernel requires a UEFI-only information tag.
+    var needsUEFI = false
 
     /// The pack-time part, for a template at physical `base`; its size does not depend on the addresses.
     func encode(base: UInt64, sectionAddresses: [Int: UInt64]) -> [UInt8] {
@@ -84,6 +100,7 @@ struct MultibootInfoTemplate: Sendable, Equatable {
         align8()
         let info: Int
         let module: Int
+        var framebufferTag = 0
         let e820Room = Self.maxMemoryMapEntries * MultibootInfo.mmapEntrySize
         var reserve: Int
         if handoff == .multiboot {
@@ -133,6 +150,7 @@ struct MultibootInfoTemplate: Sendable, Equatable {
             elf.appendLE(sections?.stringTableIndex ?? 0)
             elf += sections?.patched(sectionAddresses) ?? []
             b += Multiboot2Info.tag(Multiboot2Info.tagELFSections, elf)
+            framebufferTag = b.count
             if framebuffer {
                 // The tag's body has the MBI's framebuffer fields in the same order (MBI offset 88 on).
                 var ega = MultibootInfo()
@@ -145,12 +163,19 @@ struct MultibootInfoTemplate: Sendable, Equatable {
             }
             // Command line, module, basic memory, memory map, ACPI old and new, SMBIOS, end.
             reserve = 16 + cmdlineCapacity + 24 + Self.moduleString.utf8.count + 16 + 16 + e820Room + 32 + 48 + 48 + 8
+            if efi {
+                // GRUB 2.06 on EFI: the GOP framebuffer (40 bytes where EGA text took 32 or
+                // nothing), the system table (16), the EFI memory map.
+                reserve += 40 + 16 + Multiboot2Info.efiMemoryMapTagRoom
+            }
         }
         let cursor = b.count
         reserve = (reserve + 7) & ~7
         b += [UInt8](repeating: 0, count: reserve)
         let fill = Fill(info: at(info), cursor: at(cursor), module: module == 0 ? 0 : at(module), moduleString: at(moduleStringAt),
-                        cmdlineCapacity: UInt32(cmdlineCapacity), areaEnd: at(b.count))
+                        cmdlineCapacity: UInt32(cmdlineCapacity), areaEnd: at(b.count),
+                        framebufferTag: handoff == .multiboot2 ? at(framebufferTag) : 0,
+                        flags: needsUEFI ? Self.flagNeedsUEFI : 0)
         Self.fillLayout.encode(fill, into: &b, at: 0)
         return b
     }

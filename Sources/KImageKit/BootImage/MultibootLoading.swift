@@ -18,8 +18,10 @@ struct MultibootLoading {
     let loadBase: UInt64
     /// Where a relocatable (MB2 tag 10) kernel goes and why, for pack's report; nil otherwise.
     let relocation: String?
+    /// MB2: the header requires an information tag only a UEFI boot gives (12, 17).
+    var needsUEFI = false
 
-    init?(handoff: Handoff, kernel: ELFHeaders, head: [UInt8]) throws {
+    init?(handoff: Handoff, kernel: ELFHeaders, head: [UInt8], efi: Bool = true) throws {
         let path = kernel.path
         let fileSize = UInt64(kernel.bytes.count)
         var address: (headerOffset: Int, headerAddr: UInt32, loadAddr: UInt32, loadEnd: UInt32, bssEnd: UInt32)?
@@ -41,9 +43,10 @@ struct MultibootLoading {
             }
         case .multiboot2:
             guard let h = Multiboot2Header.find(in: head) else { throw KImageError.bootImage(.handoffNeedsHeader(path: path, handoff: handoff)) }
-            if let first = h.unsupportedRequests.first {
+            if let first = h.unsupportedRequests(efi: efi).first {
                 throw KImageError.bootImage(.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix))
             }
+            needsUEFI = !h.requiredUEFITags.isEmpty
             framebuffer = h.tag(1)?.words.contains(Multiboot2Info.tagFramebuffer) == true || h.tag(5) != nil
                 || (h.tag(4).map { $0.word(0) & 2 != 0 } ?? false)
             if let t = h.tag(2) {

@@ -100,53 +100,44 @@ extension BootImagePacker {
         var realMode: [UInt8]
         if let setup16 = stubs.setup16 {
             realMode = stubs.realModePart(setup16: setup16)
+            fillUserHeader(&realMode, protectedModeSize: pmSize, initSize: nil)
         } else {
             // kimage's 16-bit setup and header; init_size covers the loaded bytes.
-            realMode = stubs.bootSector + StubBytes.setup16 + [0]
-            let sectors = max(4, (realMode.count - 512 + 511) / 512)
-            realMode += [UInt8](repeating: 0, count: (sectors + 1) * 512 - realMode.count)
-            var h = SetupHeader()
-            h.setupSects = UInt8(sectors)
-            h.jump = 0x66EB
-            h.version = options.protocolVersion
-            h.initSize = UInt32(alignUp(pmSize, 4096))
-            h.encode(into: &realMode)
+            let setupSects: Int
+            (realMode, setupSects, _) = kimageSetup16(bootSector: stubs.bootSector, text: [], efi: false)
+            baseHeader(setupSects: setupSects, version: options.protocolVersion, protectedModeSize: pmSize,
+                       initSize: alignUp(UInt64(pmSize), BootImageLayout.pageSize)).encode(into: &realMode)
         }
-        SetupHeader.layout[\SetupHeader.syssize].store(UInt64(pmSize / 16), into: &realMode)
         let header = try SetupHeader(decoding: realMode)
-
-        let kernelSource = PayloadSource(file: kernel.file)
-        guard kernelSource != nil else { throw KImageError.file(.changedWhileReading(path: kernel.path)) }
-        let loaderSource = loader.flatMap { PayloadSource(path: $0.path, bytes: $0.bytes) }
-        defer {
-            kernelSource?.close()
-            loaderSource?.close()
-        }
-        let image = try OutputFile.prepare(to: options.outputPath, mode: 0o644, durable: false) { sink in
-            try sink.write(realMode)
-            try sink.write(head)
-            try sink.copy(from: kernelSource, memory: kernel.bytes, offset: 0, count: kernel.bytes.count)
-            if let loader {
-                try sink.writeZeros(loaderOffset - kernelOffset - kernel.bytes.count)
-                try sink.copy(from: loaderSource, memory: loader.bytes, offset: 0, count: loader.bytes.count)
-            }
-            try sink.writeZeros(pmSize - end)
-            try kernel.file.verifyUnchanged()
-        }
+        var copies = [PayloadCopy(offset: kernelOffset, from: .kernel, sourceOffset: 0, count: kernel.bytes.count)]
+        if let loader { copies.append(PayloadCopy(offset: loaderOffset, from: .loader, sourceOffset: 0, count: loader.bytes.count)) }
+        let image = try writeImage(options: options, realMode: realMode, head: head, copies: copies, protectedModeSize: pmSize,
+                                   kernel: kernel, loader: loader)
+        let parts = ownSetupParts(realModeSize: header.realModeSize, setup32Size: setup32.count, tableOffset: tableOffset,
+                                  tableSize: PartTable.layout.size + PartTable.partLayout.size * entries,
+                                  kernel: (kernelOffset, kernel.bytes.count), loader: loader.map { (loaderOffset, $0.bytes.count) })
         let pmStart = UInt64(header.realModeSize)
-        var parts: [PackReport.Part] = [
-            .init(name: "boot sector", fileOffset: 0, size: 512, physical: 0),
-            .init(name: "16-bit setup", fileOffset: 512, size: UInt64(header.realModeSize - 512), physical: 0),
-            .init(name: "32-bit setup", fileOffset: pmStart, size: UInt64(setup32.count), physical: 0x10_0000),
-            .init(name: "part table", fileOffset: pmStart + UInt64(tableOffset), size: UInt64(PartTable.layout.size + PartTable.partLayout.size * entries), physical: 0x10_0000 + UInt64(tableOffset)),
-            .init(name: "kernel ELF", fileOffset: pmStart + UInt64(kernelOffset), size: UInt64(kernel.bytes.count), physical: 0x10_0000 + UInt64(kernelOffset)),
-        ]
-        if let loader {
-            parts.append(.init(name: "loader ELF", fileOffset: pmStart + UInt64(loaderOffset), size: UInt64(loader.bytes.count), physical: 0x10_0000 + UInt64(loaderOffset)))
-        }
         let report = PackReport(ownStubs: options, header: header, imageSize: pmStart + UInt64(pmSize), parts: parts)
         try BootImagePacker.commit(image, report: report, options: options)
         return report
+    }
+
+    /// The parts of an own-setup image, for pack's listing.
+    static func ownSetupParts(realModeSize: Int, setup32Size: Int, tableOffset: Int, tableSize: Int,
+                              kernel: (offset: Int, size: Int), loader: (offset: Int, size: Int)?) -> [PackReport.Part] {
+        let pmStart = UInt64(realModeSize), base = BootImageLayout.loadAddress
+        func part(_ name: String, _ offset: Int, _ size: Int) -> PackReport.Part {
+            .init(name: name, fileOffset: pmStart + UInt64(offset), size: UInt64(size), physical: base + UInt64(offset))
+        }
+        var parts: [PackReport.Part] = [
+            .init(name: "boot sector", fileOffset: 0, size: 512, physical: 0),
+            .init(name: "16-bit setup", fileOffset: 512, size: UInt64(realModeSize - 512), physical: 0),
+            part("32-bit setup", 0, setup32Size),
+            part("part table", tableOffset, tableSize),
+            part("kernel ELF", kernel.offset, kernel.size),
+        ]
+        if let loader { parts.append(part("loader ELF", loader.offset, loader.size)) }
+        return parts
     }
 }
 
@@ -161,7 +152,7 @@ extension PackReport {
         pagingMode = "own 32-bit setup"
         handoff = nil
         handoffReason = nil
-        entry = 0x10_0000
+        entry = BootImageLayout.loadAddress
         cr3 = 0
         tableCount = 0
         bootInfo = 0

@@ -68,16 +68,7 @@ public enum ESPImage {
 
     public static func write(_ options: Options) throws -> Report {
         let file = try FileBytes(path: options.imagePath)
-        let imageSize = UInt64(file.count)
-        try withExtendedLifetime(file) {
-            guard let pe = PEHeader(decoding: file.bytes) else {
-                throw KImageError.esp(.notEFIApplication(path: options.imagePath, found: "it has no \"MZ\" and \"PE\\0\\0\" header"))
-            }
-            guard pe["Machine"] == PEHeader.machineX64, pe["Subsystem"] == PEHeader.subsystemEFIApplication else {
-                throw KImageError.esp(.notEFIApplication(path: options.imagePath,
-                                                         found: "machine \(hex(pe["Machine"], digits: 4)), subsystem \(pe["Subsystem"]) (expected 0x8664 and 10)"))
-            }
-        }
+        try checkEFIApplication(file, path: options.imagePath)
         if let line = options.commandLine, line.utf8.contains(where: { $0 < 0x20 || $0 > 0x7E }) {
             throw KImageError.esp(.commandLineNotASCII)
         }
@@ -88,17 +79,11 @@ public enum ESPImage {
             initrdSize = UInt64(try FileBytes(path: path).count)
             commandLine = [options.commandLine, initrdArgument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
         }
+        let imageSize = UInt64(file.count)
         let size = options.size / 512 * 512
         guard size >= imageSize + initrdSize + 1 << 20 else { throw KImageError.esp(.tooSmall(size: size, imageSize: imageSize + initrdSize)) }
 
-        // Built in a private directory beside the output, then written like every other output.
-        let directory = (options.outputPath as NSString).deletingLastPathComponent
-        let template = (directory.isEmpty ? "." : directory) + "/.esp.kimage-tmp.XXXXXX"
-        var chars = Array(template.utf8CString)
-        guard let made = mkdtemp(&chars) else {
-            throw KImageError.file(.cannotCreateTemporary(directory: directory.isEmpty ? "." : directory, reason: String(cString: strerror(errno))))
-        }
-        let work = String(cString: made)
+        let work = try makeWorkDirectory(beside: options.outputPath)
         defer { try? FileManager.default.removeItem(atPath: work) }
         let fat = work + "/esp.img"
         let image = work + "/image.efi"
@@ -108,25 +93,8 @@ public enum ESPImage {
         }
         // 64 heads x 32 sectors, as mkfs tools default for disks without geometry.
         try run("mformat", ["-i", fat, "-C", "-T", String(size / 512), "-h", "64", "-s", "32", "-v", "KIMAGE", "-N", "4B494D47", "::"])
-        var files: [String]
-        if let line = commandLine {
-            try run("mmd", ["-i", fat, "::/EFI", "::/EFI/kimage"])
-            try run("mcopy", ["-i", fat, image, shellPath])
-            if let initrd = options.initrdPath {
-                let copy = work + "/initrd.img"
-                try FileManager.default.copyItem(atPath: initrd, toPath: copy)
-                try run("mcopy", ["-i", fat, copy, initrdPath])
-            }
-            let script = work + "/startup.nsh"
-            // The shell maps the boot disk as FS0: (the only file system here); CR LF lines.
-            try Data("fs0:\r\n\\EFI\\kimage\\kernel.efi \(line)\r\n".utf8).write(to: URL(fileURLWithPath: script))
-            try run("mcopy", ["-i", fat, script, "::/startup.nsh"])
-            files = ["\\EFI\\kimage\\kernel.efi"] + (options.initrdPath == nil ? [] : ["\\EFI\\kimage\\initrd.img"]) + ["\\startup.nsh"]
-        } else {
-            try run("mmd", ["-i", fat, "::/EFI", "::/EFI/BOOT"])
-            try run("mcopy", ["-i", fat, image, bootPath])
-            files = ["\\EFI\\BOOT\\BOOTX64.EFI"]
-        }
+        let files = try commandLine.map { try copyShellBoot(fat: fat, work: work, image: image, commandLine: $0, initrd: options.initrdPath) }
+            ?? copyRemovableMediaBoot(fat: fat, image: image)
         let bytes = try FileBytes(path: fat)
         try withExtendedLifetime(bytes) {
             try OutputFile.write(bytes.bytes, to: options.outputPath)
@@ -134,29 +102,59 @@ public enum ESPImage {
         return Report(output: options.outputPath, size: size, files: files, commandLine: commandLine)
     }
 
-    static func run(_ tool: String, _ arguments: [String]) throws {
-        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        guard let executable = paths.map({ "\($0)/\(tool)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw KImageError.esp(.toolMissing(tool: tool))
+    static func checkEFIApplication(_ file: FileBytes, path: String) throws {
+        try withExtendedLifetime(file) {
+            guard let pe = PEHeader(decoding: file.bytes) else {
+                throw KImageError.esp(.notEFIApplication(path: path, found: "it has no \"MZ\" and \"PE\\0\\0\" header"))
+            }
+            guard pe["Machine"] == PEHeader.machineX64, pe["Subsystem"] == PEHeader.subsystemEFIApplication else {
+                throw KImageError.esp(.notEFIApplication(path: path,
+                                                         found: "machine \(hex(pe["Machine"], digits: 4)), subsystem \(pe["Subsystem"]) (expected 0x8664 and 10)"))
+            }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["MTOOLS_SKIP_CHECK"] = "1"
+    }
+
+    /// Built in a private directory beside the output, then written like every other output.
+    static func makeWorkDirectory(beside output: String) throws -> String {
+        let directory = (output as NSString).deletingLastPathComponent
+        let template = (directory.isEmpty ? "." : directory) + "/.esp.kimage-tmp.XXXXXX"
+        var chars = Array(template.utf8CString)
+        guard let made = mkdtemp(&chars) else {
+            throw KImageError.file(.cannotCreateTemporary(directory: directory.isEmpty ? "." : directory, reason: String(cString: strerror(errno))))
+        }
+        return String(cString: made)
+    }
+
+    /// No command line: the removable-media path firmware boots by itself.
+    static func copyRemovableMediaBoot(fat: String, image: String) throws -> [String] {
+        try run("mmd", ["-i", fat, "::/EFI", "::/EFI/BOOT"])
+        try run("mcopy", ["-i", fat, image, bootPath])
+        return ["\\EFI\\BOOT\\BOOTX64.EFI"]
+    }
+
+    /// A command line (or initrd): the image started by the UEFI shell's startup.nsh with it.
+    static func copyShellBoot(fat: String, work: String, image: String, commandLine line: String, initrd: String?) throws -> [String] {
+        try run("mmd", ["-i", fat, "::/EFI", "::/EFI/kimage"])
+        try run("mcopy", ["-i", fat, image, shellPath])
+        if let initrd {
+            let copy = work + "/initrd.img"
+            try FileManager.default.copyItem(atPath: initrd, toPath: copy)
+            try run("mcopy", ["-i", fat, copy, initrdPath])
+        }
+        let script = work + "/startup.nsh"
+        // The shell maps the boot disk as FS0: (the only file system here); CR LF lines.
+        try Data("fs0:\r\n\\EFI\\kimage\\kernel.efi \(line)\r\n".utf8).write(to: URL(fileURLWithPath: script))
+        try run("mcopy", ["-i", fat, script, "::/startup.nsh"])
+        return ["\\EFI\\kimage\\kernel.efi"] + (initrd == nil ? [] : ["\\EFI\\kimage\\initrd.img"]) + ["\\startup.nsh"]
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) throws {
+        guard let executable = ExternalTool.find(tool) else { throw KImageError.esp(.toolMissing(tool: tool)) }
         // Same inputs, same bytes: fixed timestamps (1980-01-01, FAT's epoch) and serial (-N).
-        environment["SOURCE_DATE_EPOCH"] = "315532800"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw KImageError.esp(.toolFailed(command: ([tool] + arguments).joined(separator: " "), status: process.terminationStatus,
-                                              output: String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let r = try ExternalTool.run(executable, arguments, environment: ["MTOOLS_SKIP_CHECK": "1", "SOURCE_DATE_EPOCH": "315532800"])
+        guard r.status == 0 else {
+            throw KImageError.esp(.toolFailed(command: ([tool] + arguments).joined(separator: " "), status: r.status,
+                                              output: r.output.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
     }
 }

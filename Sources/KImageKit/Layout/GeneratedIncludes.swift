@@ -115,7 +115,8 @@ public enum GeneratedIncludes {
                        "kimage pack fills; the stub allocates the ranges, copies the protected-mode part to",
                        "EFI_P_RUNTIME_BASE and enters the 32-bit setup there."],
             sections: [
-                .constants([.hex("EFI_STUB_MAGIC", UInt64(EFIStub.magic), "\"KEFI\"")]),
+                .constants([.hex("EFI_STUB_MAGIC", UInt64(EFIStub.magic), "\"KEFI\""),
+                            .hex("EFI_MEMORY_MAP_CAPACITY", UInt64(EFIStub.memoryMapCapacity), "bytes for the EFI memory map (multiboot2 tag 17 copies it)")]),
                 .structure(EFIStub.layout.description),
                 .structure(EFIStub.Range.layout.description),
             ])
@@ -130,6 +131,7 @@ public enum GeneratedIncludes {
             sections: [
                 .constants(MultibootInfo.constants),
                 .structure(MultibootInfoTemplate.fillLayout.description),
+                .constants(MultibootInfoTemplate.constants),
                 .structure(MultibootInfo.layout.description),
                 .constants(Multiboot2Info.constants),
             ])

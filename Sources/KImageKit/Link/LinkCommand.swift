@@ -34,30 +34,7 @@ public struct LinkCommand: Sendable, Equatable {
 
     /// Runs the command; stdout and stderr together, as a user would have seen them.
     func run() throws -> (status: Int32, output: String) {
-        let path: String
-        if executable.contains("/") {
-            path = executable
-        } else {
-            let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-            guard let found = dirs.map({ "\($0)/\(executable)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-                throw KImageError.link(.toolMissing(step: step, tool: executable))
-            }
-            path = found
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        guard let path = ExternalTool.find(executable) else { throw KImageError.link(.toolMissing(step: step, tool: executable)) }
+        return try ExternalTool.run(path, arguments, directory: directory, environment: environment)
     }
 }

@@ -143,83 +143,15 @@ public struct PageTableBuilder: Sendable {
         var runs: [LeafRun] = []
         // (page size, depth of its leaf entries), largest first.
         let sizes = mode.pageSizes.filter { $0 <= maxPageSize }.reversed().map { ($0, mode.leafDepth(forPageSize: $0)!) }
-        let hasNX = mode.hasNoExecute
         for m in mappings {
-            let flags = m.flags
-            // Bits the pointer entries above this mapping's leaves must grant ("the leaf decides").
-            let grant = (flags.writable ? PageTableEntry.bitRW : 0) | (flags.user ? PageTableEntry.bitUS : 0)
-            let newPointer = PageTableEntry.bitP | grant | (hasNX && !flags.executable ? PageTableEntry.bitXD : 0)
-            // Leaf bits by depth; a page's entry is its template | its physical address.
-            var templates = [UInt64](repeating: 0, count: mode.levels)
-            for (size, depth) in sizes {
-                let cache = flags.cache.bits
-                let entry = PageTableEntry(writable: flags.writable, user: flags.user,
-                                           writeThrough: cache.writeThrough, cacheDisable: cache.cacheDisable,
-                                           pageSize: size != PageSize.size4K, global: flags.global,
-                                           noExecute: hasNX && !flags.executable)
-                templates[depth] = try entry.encode(mode: mode, depth: depth)
-            }
-            var va = m.virtualStart, pa = m.physicalStart, left = m.size
-            var cachedDepth = -1, cachedBlock: UInt64 = 0, cachedTable = 0
-            while left > 0 {
-                // The largest page that fits; sizes ends with 4K, which always does.
-                var choice = sizes.count - 1
-                for k in 0..<sizes.count where (va | pa) & (sizes[k].0 - 1) == 0 && left >= sizes[k].0 {
-                    choice = k
-                    break
-                }
-                let (size, depth) = sizes[choice]
-                let table: Int
-                let block = depth == 0 ? 0 : va >> UInt64(mode.shift(atDepth: depth - 1))
-                if depth == cachedDepth && block == cachedBlock {
-                    table = cachedTable
-                } else {
-                    table = arena.descend(to: depth, for: va, newPointer: newPointer, grant: grant,
-                                          executable: flags.executable)
-                    if arena.depths.count > tableLimit {
-                        throw KImageError.paging(.tablesTooLarge(limit: Self.tableBytesLimit, mode: mode, largestPage: maxPageSize))
-                    }
-                    cachedDepth = depth
-                    cachedBlock = block
-                    cachedTable = table
-                }
-                // Pages of this size in a row: up to the end of this table, of the mapping, and of
-                // the stretch before the next larger page could start (va and pa both aligned).
-                let first = mode.index(of: va, atDepth: depth)
-                var count = UInt64(min(mode.entries(atDepth: depth) - first, Int(min(left / size, 1 << 20))))
-                if choice > 0 {
-                    let larger = sizes[choice - 1].0
-                    if (va &- pa) & (larger - 1) == 0 {
-                        let toAlignment = ((larger - (va & (larger - 1))) & (larger - 1)) / size
-                        if toAlignment > 0 { count = min(count, toAlignment) }
-                    }
-                }
-                let template = templates[depth]
-                let start = table * arena.perTable + first
-                arena.entries.withUnsafeMutableBufferPointer { e in
-                    var address = pa
-                    for k in 0..<Int(count) {
-                        e[start + k] = template | address
-                        address &+= size
-                    }
-                }
-                let bytes = count * size
-                if let last = runs.last, last.continues(va: va, pa: pa, pageSize: size, flags: flags) {
-                    runs[runs.count - 1].size += bytes
-                } else {
-                    runs.append(LeafRun(virtualStart: va, physicalStart: pa, size: bytes, pageSize: size, flags: flags))
-                }
-                va &+= bytes
-                pa &+= bytes
-                left -= bytes
-            }
+            try place(m, sizes: sizes, tableLimit: tableLimit, arena: &arena, runs: &runs)
         }
         arena.shareIdenticalTables()
         if let slot = recursiveSlot {
             // P|R/W, as gopher-os writes it; XD too when some mapping already needs EFER.NXE (a
             // kernel without NXE would fault on XD). G and bit 7 stay clear: bit 7 is reserved
             // in a PML4E and PAT in the leaf role [x86-paging.md §5].
-            let usesXD = hasNX && mappings.contains { !$0.flags.executable }
+            let usesXD = mode.hasNoExecute && mappings.contains { !$0.flags.executable }
             arena.entries[slot] = base | PageTableEntry.bitP | PageTableEntry.bitRW | (usesXD ? PageTableEntry.bitXD : 0)
         }
         let count = arena.depths.count
@@ -230,6 +162,87 @@ public struct PageTableBuilder: Sendable {
         return PageTables(mode: mode, base: base, bytes: arena.serialize(), tableDepths: arena.depths,
                           runs: runs, mappings: mappings, recursiveSlot: recursiveSlot,
                           maxPageSize: maxPageSize)
+    }
+
+    /// Leaf entry bits by depth for one mapping's flags; a page's entry is its template | its
+    /// physical address.
+    private func leafTemplates(_ flags: MappingFlags, sizes: [(UInt64, Int)]) throws -> [UInt64] {
+        var templates = [UInt64](repeating: 0, count: mode.levels)
+        let cache = flags.cache.bits
+        for (size, depth) in sizes {
+            let entry = PageTableEntry(writable: flags.writable, user: flags.user,
+                                       writeThrough: cache.writeThrough, cacheDisable: cache.cacheDisable,
+                                       pageSize: size != PageSize.size4K, global: flags.global,
+                                       noExecute: mode.hasNoExecute && !flags.executable)
+            templates[depth] = try entry.encode(mode: mode, depth: depth)
+        }
+        return templates
+    }
+
+    /// Writes one mapping's leaves, the largest page that fits at each step (`sizes` is (page
+    /// size, leaf depth), largest first, ending with 4K), and extends or appends its runs.
+    private func place(_ m: Mapping, sizes: [(UInt64, Int)], tableLimit: Int,
+                       arena: inout TableArena, runs: inout [LeafRun]) throws {
+        let flags = m.flags
+        // Bits the pointer entries above this mapping's leaves must grant ("the leaf decides").
+        let grant = (flags.writable ? PageTableEntry.bitRW : 0) | (flags.user ? PageTableEntry.bitUS : 0)
+        let newPointer = PageTableEntry.bitP | grant | (mode.hasNoExecute && !flags.executable ? PageTableEntry.bitXD : 0)
+        let templates = try leafTemplates(flags, sizes: sizes)
+        var va = m.virtualStart, pa = m.physicalStart, left = m.size
+        var cachedDepth = -1, cachedBlock: UInt64 = 0, cachedTable = 0
+        while left > 0 {
+            var choice = sizes.count - 1
+            for k in 0..<sizes.count where (va | pa) & (sizes[k].0 - 1) == 0 && left >= sizes[k].0 {
+                choice = k
+                break
+            }
+            let (size, depth) = sizes[choice]
+            let block = depth == 0 ? 0 : va >> UInt64(mode.shift(atDepth: depth - 1))
+            if depth != cachedDepth || block != cachedBlock {
+                cachedTable = arena.descend(to: depth, for: va, newPointer: newPointer, grant: grant,
+                                            executable: flags.executable)
+                if arena.depths.count > tableLimit {
+                    throw KImageError.paging(.tablesTooLarge(limit: Self.tableBytesLimit, mode: mode, largestPage: maxPageSize))
+                }
+                cachedDepth = depth
+                cachedBlock = block
+            }
+            let count = runLength(va: va, pa: pa, left: left, choice: choice, sizes: sizes)
+            let start = cachedTable * arena.perTable + mode.index(of: va, atDepth: depth)
+            let template = templates[depth]
+            arena.entries.withUnsafeMutableBufferPointer { e in
+                var address = pa
+                for k in 0..<Int(count) {
+                    e[start + k] = template | address
+                    address &+= size
+                }
+            }
+            let bytes = count * size
+            if let last = runs.last, last.continues(va: va, pa: pa, pageSize: size, flags: flags) {
+                runs[runs.count - 1].size += bytes
+            } else {
+                runs.append(LeafRun(virtualStart: va, physicalStart: pa, size: bytes, pageSize: size, flags: flags))
+            }
+            va &+= bytes
+            pa &+= bytes
+            left -= bytes
+        }
+    }
+
+    /// Pages of `sizes[choice]` in a row from va: up to the end of this table, of the mapping, and
+    /// of the stretch before the next larger page could start (va and pa both aligned).
+    private func runLength(va: UInt64, pa: UInt64, left: UInt64, choice: Int, sizes: [(UInt64, Int)]) -> UInt64 {
+        let (size, depth) = sizes[choice]
+        let first = mode.index(of: va, atDepth: depth)
+        var count = UInt64(min(mode.entries(atDepth: depth) - first, Int(min(left / size, 1 << 20))))
+        if choice > 0 {
+            let larger = sizes[choice - 1].0
+            if (va &- pa) & (larger - 1) == 0 {
+                let toAlignment = ((larger - (va & (larger - 1))) & (larger - 1)) / size
+                if toAlignment > 0 { count = min(count, toAlignment) }
+            }
+        }
+        return count
     }
 
     /// A rough upper bound on the tables, so the arena allocates once for large identity maps.

@@ -31,7 +31,10 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
     case segmentMisaligned(path: String, segment: Int, virtualAddress: UInt64, physicalAddress: UInt64)
     case noLoadSegments(path: String)
 
-    public var description: String {
+    public var description: String { optionDescription ?? tableDescription }
+
+    /// The errors in what the user wrote: values, mappings, the recursive slot.
+    private var optionDescription: String? {
         switch self {
         case .unknownMode(let text):
             return "unknown paging mode `\(text)`; expected 32, pae, 4level or 5level"
@@ -73,6 +76,14 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
             return "recursive slot \(slot) does not exist in mode \(mode.rawValue); the \(mode.tableNames[0]) has slots 0-\(mode.entries(atDepth: 0) - 1)"
         case .recursiveSlotUnsupported(let mode):
             return "mode \(mode.rawValue) has no recursive slot: its top table (the 4-entry PDPT) does not have the format of the tables below it; map the tables explicitly with --map, or use 32 or 4level"
+        default:
+            return nil
+        }
+    }
+
+    /// The errors in building, encoding or walking tables, and in a kernel's segments.
+    private var tableDescription: String {
+        switch self {
         case .noMappings:
             return "no mappings were given; add --identity, --map, --higher-half or --from-elf"
         case .unalignedBase(let base, let mode):
@@ -102,6 +113,8 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path): PT_LOAD segment \(segment) has p_vaddr \(hex(va)) and p_paddr \(hex(pa)) at different offsets within a 4 KiB page, so no page can map it; align both to the same page offset in the linker script"
         case .noLoadSegments(let path):
             return "\(path) has no PT_LOAD segment with memory size; expected a linked kernel"
+        default:
+            return optionDescription ?? ""
         }
     }
 }

@@ -64,22 +64,19 @@ struct TableArena {
     /// collapse): gopher-os's PML4[0] and PML4[256] then share one PDPT, as its rt0 does by hand.
     /// Keeps the first of each group, in layout order, and renumbers the rest.
     mutating func shareIdenticalTables() {
+        guard depths.count > 1 else { return }
+        let canonical = findIdenticalTables()
+        guard canonical.enumerated().contains(where: { $0.offset != $0.element }) else { return }
+        compact(keeping: canonical)
+    }
+
+    private var addressMask: UInt64 { (mode.physicalLimit - 1) & ~UInt64(0xFFF) }
+
+    /// For each table, the first table with the same content (itself when none); pointers to a
+    /// duplicate are redirected to its first as the walk goes up, so parents compare equal too.
+    private mutating func findIdenticalTables() -> [Int] {
         let n = depths.count
-        guard n > 1 else { return }
-        let addressMask = (mode.physicalLimit - 1) & ~UInt64(0xFFF)
         var canonical = Array(0..<n)
-        func redirect(_ t: Int) {
-            let offset = childOffset[t]
-            guard offset >= 0 else { return }
-            for k in 0..<perTable {
-                let c = Int(children[offset + k])
-                if c >= 0 && canonical[c] != c {
-                    children[offset + k] = Int32(canonical[c])
-                    let i = t * perTable + k
-                    entries[i] = entries[i] & ~addressMask | (base + UInt64(canonical[c]) * 4096)
-                }
-            }
-        }
         // Candidates are bucketed by a few entries first, so that the common case (every table
         // different, e.g. a 4 GiB identity map's 2048 PTs) never hashes whole tables.
         struct Probe: Hashable { let a: UInt64, b: UInt64, c: UInt64 }
@@ -87,7 +84,7 @@ struct TableArena {
         for d in stride(from: deepest, through: 1, by: -1) {
             var buckets: [Probe: [Int]] = [:]
             for t in 0..<n where depths[t] == d {
-                redirect(t)
+                redirectChildren(of: t, canonical)
                 let start = t * perTable
                 let probe = Probe(a: entries[start], b: entries[start + perTable / 2], c: entries[start + perTable - 1])
                 let slice = entries[start..<start + perTable]
@@ -98,8 +95,28 @@ struct TableArena {
                 }
             }
         }
-        redirect(0)
-        guard canonical.enumerated().contains(where: { $0.offset != $0.element }) else { return }
+        redirectChildren(of: 0, canonical)
+        return canonical
+    }
+
+    /// Points table t's entries at the canonical copy of each child.
+    private mutating func redirectChildren(of t: Int, _ canonical: [Int]) {
+        let offset = childOffset[t]
+        guard offset >= 0 else { return }
+        let mask = addressMask
+        for k in 0..<perTable {
+            let c = Int(children[offset + k])
+            if c >= 0 && canonical[c] != c {
+                children[offset + k] = Int32(canonical[c])
+                let i = t * perTable + k
+                entries[i] = entries[i] & ~mask | (base + UInt64(canonical[c]) * 4096)
+            }
+        }
+    }
+
+    /// Drops every table that is not its own canonical copy and renumbers the rest in order.
+    private mutating func compact(keeping canonical: [Int]) {
+        let n = depths.count, mask = addressMask
         var newIndex = [Int](repeating: -1, count: n)
         var kept: [Int] = []
         for t in 0..<n where canonical[t] == t {
@@ -118,7 +135,7 @@ struct TableArena {
                 if c >= 0 {
                     let moved = newIndex[c]
                     newChildren.append(Int32(moved))
-                    newEntries.append(entries[i] & ~addressMask | (base + UInt64(moved) * 4096))
+                    newEntries.append(entries[i] & ~mask | (base + UInt64(moved) * 4096))
                 } else {
                     if offset >= 0 { newChildren.append(-1) }
                     newEntries.append(entries[i])

@@ -42,30 +42,12 @@ public enum OutputFile {
             try body(&sink)
             return PendingOutput(temporary: nil, path: requestedPath)
         }
-        var path = requestedPath
-        var st = stat()
-        var targetMode: mode_t = mode ?? 0o644
-        var owner: (uid_t, gid_t)?
-        if lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK {
-            guard let resolved = realpath(path, nil) else {
-                throw KImageError.file(.danglingLink(path: requestedPath, target: linkTarget(path)))
-            }
-            path = String(cString: resolved)
-            free(resolved)
+        let target = try resolve(requestedPath, mode: mode)
+        if target.isDevice {
+            try writeDirectly(to: target.path, body)
+            return PendingOutput(temporary: nil, path: target.path)
         }
-        if stat(path, &st) == 0 {
-            switch st.st_mode & S_IFMT {
-            case S_IFDIR:
-                throw KImageError.file(.isDirectory(path: requestedPath))
-            case S_IFCHR, S_IFIFO, S_IFSOCK, S_IFBLK:
-                try writeDirectly(to: path, body)
-                return PendingOutput(temporary: nil, path: path)
-            default:
-                break
-            }
-            if mode == nil { targetMode = st.st_mode & 0o7777 }
-            owner = (st.st_uid, st.st_gid)
-        }
+        let path = target.path
         let (directory, base) = split(path)
         removeStaleTemporaries(in: directory, for: base)
         let temporary = directory + "/." + base + temporaryMarker + String(getpid())
@@ -73,18 +55,7 @@ public enum OutputFile {
         var sink = FileSink(fd: fd, path: path)
         do {
             try body(&sink)
-            // Owner first: fchown clears the setuid and setgid bits, so the mode must come after
-            // it for a replaced setuid file to stay setuid. Root rewriting a user's kernel keeps
-            // it the user's (best effort: fails harmlessly for anyone else).
-            if let (uid, gid) = owner, geteuid() == 0 { _ = fchown(fd, uid, gid) }
-            if fchmod(fd, targetMode) != 0 {
-                throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
-            }
-            // The bytes reach the disk before the name does: a crash after the rename must not
-            // leave an empty kernel (EINVAL: the file system cannot sync, nothing to wait for).
-            if durable && fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
-                throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
-            }
+            try finish(fd, target: target, durable: durable)
         } catch {
             close(fd)
             unlink(temporary)
@@ -93,6 +64,57 @@ public enum OutputFile {
         // The descriptor stays open (and locked) until the commit: the lock tells other runs
         // the temporary is in use.
         return PendingOutput(temporary: temporary, path: path, fd: fd)
+    }
+
+    /// Where an output really goes: a symlink is followed (the link stays, its target is
+    /// replaced); an existing file's mode and owner are kept unless `mode` is given.
+    struct Target {
+        var path: String
+        var mode: mode_t
+        var owner: (uid_t, gid_t)?
+        /// A character or block device, FIFO or socket: written in place, never replaced.
+        var isDevice = false
+    }
+
+    static func resolve(_ requestedPath: String, mode: mode_t?) throws -> Target {
+        var target = Target(path: requestedPath, mode: mode ?? 0o644)
+        var st = stat()
+        if lstat(requestedPath, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK {
+            guard let resolved = realpath(requestedPath, nil) else {
+                throw KImageError.file(.danglingLink(path: requestedPath, target: linkTarget(requestedPath)))
+            }
+            target.path = String(cString: resolved)
+            free(resolved)
+        }
+        guard stat(target.path, &st) == 0 else { return target }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR:
+            throw KImageError.file(.isDirectory(path: requestedPath))
+        case S_IFCHR, S_IFIFO, S_IFSOCK, S_IFBLK:
+            target.isDevice = true
+            return target
+        default:
+            break
+        }
+        if mode == nil { target.mode = st.st_mode & 0o7777 }
+        target.owner = (st.st_uid, st.st_gid)
+        return target
+    }
+
+    /// Owner, mode and fsync of a written temporary, before its rename.
+    private static func finish(_ fd: Int32, target: Target, durable: Bool) throws {
+        // Owner first: fchown clears the setuid and setgid bits, so the mode must come after
+        // it for a replaced setuid file to stay setuid. Root rewriting a user's kernel keeps
+        // it the user's (best effort: fails harmlessly for anyone else).
+        if let (uid, gid) = target.owner, geteuid() == 0 { _ = fchown(fd, uid, gid) }
+        if fchmod(fd, target.mode) != 0 {
+            throw KImageError.file(.cannotWrite(path: target.path, reason: errnoString()))
+        }
+        // The bytes reach the disk before the name does: a crash after the rename must not
+        // leave an empty kernel (EINVAL: the file system cannot sync, nothing to wait for).
+        if durable && fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
+            throw KImageError.file(.cannotWrite(path: target.path, reason: errnoString()))
+        }
     }
 
     /// Opens a new temporary, locked for as long as this run holds it. O_EXCL | O_NOFOLLOW: never
