@@ -1,4 +1,5 @@
-; kimage 32-bit setup: the start of the protected-mode part, loaded at 0x100000 (code32_start).
+; kimage 32-bit setup: the start of the protected-mode part, loaded at code32_start: 0x100000
+; (pref_address), or wherever a relocating loader put it (relocatable_kernel; relocate.inc).
 ; Entered in flat 32-bit protected mode, paging off, esi = boot_params, from GRUB linux or from
 ; kimage's 16-bit setup; or at +0x200 in long mode (startup_64 below, XLF_KERNEL_64). It executes the load plan kimage pack wrote right after it (plan.inc):
 ; moves the protected-mode part when the kernel's physical range overlaps it, runs the copy and
@@ -82,18 +83,7 @@ start32:
     pop ebp
     sub ebp, .here                  ; ebp = where this stub runs
     call check_ram                  ; before the first copy: RAM behind every destination
-
-    test dword [ebp + plan + PLAN_FLAGS], PLAN_F_MOVE
-    jz moved
-    ; The kernel's physical range overlaps this image: move the whole protected-mode part to
-    ; PLAN_MOVE_DEST (clear of every destination, chosen at pack time) and continue there.
-    mov esi, ebp
-    mov edi, [ebp + plan + PLAN_MOVE_DEST]
-    mov ecx, [ebp + plan + PLAN_IMAGE_SIZE]
-    call copy
-    mov ebp, [ebp + plan + PLAN_MOVE_DEST]
-    lea eax, [ebp + moved]
-    jmp eax
+%include "relocate.inc"             ; to PLAN_MOVE_DEST, wherever the loader put it
 
 moved:
     ; Our own GDT, in this copy: the loader's may be overwritten by the steps.
@@ -124,6 +114,8 @@ moved:
     push eax
     cmp dword [edx + STEP_KIND], STEP_NEED_RAM  ; checked before the move, nothing to run
     je .next
+    cmp dword [edx + STEP_KIND], STEP_LZ4       ; --compress lz4 (lz4.inc)
+    je .lz4
     mov edi, [edx + STEP_DEST]
     mov ecx, [edx + STEP_LENGTH]
     cmp dword [edx + STEP_KIND], STEP_COPY
@@ -131,6 +123,9 @@ moved:
     mov esi, [edx + STEP_SOURCE]
     add esi, ebp
     call copy
+    jmp .next
+.lz4:
+    call lz4_step
     jmp .next
 .zero:
     xor eax, eax
@@ -174,6 +169,7 @@ moved:
 .no_initrd:
     movzx eax, byte [ebx + BP_TYPE_OF_LOADER]
     mov [edi + KIMAGE_BI_LOADER_TYPE], eax
+    call loader_efi                 ; efi_info from a loader on UEFI (loader_efi.inc)
 
     movzx ecx, byte [ebx + BP_E820_ENTRIES]
     cmp ecx, KIMAGE_BI_E820_MAX
@@ -420,6 +416,8 @@ fill:
     ret
 
 %include "ramcheck.inc"
+%include "lz4.inc"
+%include "loader_efi.inc"
 %include "cpu_state.inc"
 %include "handoff.inc"
 

@@ -82,7 +82,7 @@ public struct EFIStub: Sendable, Equatable {
         var spans: [(UInt64, UInt64)] = [(runtimeBase, runtimeBase + imageSize), (stackTop - stackSize, stackTop)]
         for step in steps {
             switch step {
-            case .copy(let dst, _, let size), .zero(let dst, let size), .needRAM(let dst, let size, _):
+            case .copy(let dst, _, let size), .zero(let dst, let size), .needRAM(let dst, let size, _), .decompress(let dst, _, _, let size, _):
                 if size > 0 { spans.append((dst, dst + size)) }
             }
         }

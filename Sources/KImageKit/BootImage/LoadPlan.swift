@@ -8,11 +8,16 @@ public enum LoadStep: Sendable, Equatable {
     /// Not a step the loop runs: before anything moves, the setup checks that the E820 map has
     /// RAM for `size` bytes at `destination`, and names `part` on COM1 when it has not.
     case needRAM(destination: UInt64, size: UInt64, part: String)
+    /// Decode the LZ4 block of `packedSize` bytes at `sourceOffset` (LZ4Block) into exactly `size`
+    /// bytes at the physical `destination` (templates/boot/lz4.inc; `pack --compress lz4`), once
+    /// the block's bytes sum to `checksum` (LZ4Block.checksum).
+    case decompress(destination: UInt64, sourceOffset: UInt64, packedSize: UInt64, size: UInt64, checksum: UInt32)
 
     static let copyKind: UInt32 = 1
     static let zeroKind: UInt32 = 2
     static let needRAMKind: UInt32 = 3
-    static var encodedSize: Int { layout.size }
+    static let lz4Kind: UInt32 = 4
+    public static var encodedSize: Int { layout.size }
 
     /// A step as the stub reads it (plan.inc's STEP_*).
     struct Wire: Sendable, Equatable {
@@ -20,6 +25,8 @@ public enum LoadStep: Sendable, Equatable {
         var destination: UInt32 = 0
         var sourceOffset: UInt32 = 0
         var size: UInt32 = 0
+        var packedSize: UInt32 = 0
+        var checksum: UInt32 = 0
     }
 
     /// The step as the stub reads it; `nameOffset` is where a RAM check's part name lies.
@@ -28,6 +35,9 @@ public enum LoadStep: Sendable, Equatable {
         case .copy(let dst, let src, let size): Wire(kind: Self.copyKind, destination: UInt32(dst), sourceOffset: UInt32(src), size: UInt32(size))
         case .zero(let dst, let size): Wire(kind: Self.zeroKind, destination: UInt32(dst), sourceOffset: 0, size: UInt32(size))
         case .needRAM(let dst, let size, _): Wire(kind: Self.needRAMKind, destination: UInt32(dst), sourceOffset: UInt32(nameOffset), size: UInt32(size))
+        case .decompress(let dst, let src, let packed, let size, let checksum):
+            Wire(kind: Self.lz4Kind, destination: UInt32(dst), sourceOffset: UInt32(src), size: UInt32(size),
+                 packedSize: UInt32(packed), checksum: checksum)
         }
     }
 
@@ -39,16 +49,21 @@ public enum LoadStep: Sendable, Equatable {
         case Self.needRAMKind:
             guard let part = name(w.sourceOffset) else { return nil }
             self = .needRAM(destination: UInt64(w.destination), size: UInt64(w.size), part: part)
+        case Self.lz4Kind:
+            self = .decompress(destination: UInt64(w.destination), sourceOffset: UInt64(w.sourceOffset),
+                               packedSize: UInt64(w.packedSize), size: UInt64(w.size), checksum: w.checksum)
         default: return nil
         }
     }
 
     static let layout = BinaryLayout<Wire>(
-        cName: "kimage_plan_step", nasmPrefix: "STEP_", size: 16, sizeName: "STEP_SIZE", [
-        .field("kind", at: 0x00, \.kind, "STEP_COPY, STEP_ZERO or STEP_NEED_RAM"),
+        cName: "kimage_plan_step", nasmPrefix: "STEP_", size: 0x18, sizeName: "STEP_SIZE", [
+        .field("kind", at: 0x00, \.kind, "STEP_COPY, STEP_ZERO, STEP_NEED_RAM or STEP_LZ4"),
         .field("dest", at: 0x04, \.destination, "physical destination"),
-        .field("source", at: 0x08, \.sourceOffset, "copy: offset of the bytes in the protected-mode part; need RAM: of the part's name"),
-        .field("length", at: 0x0C, \.size, "bytes"),
+        .field("source", at: 0x08, \.sourceOffset, "copy, LZ4: offset of the bytes in the protected-mode part; need RAM: of the part's name"),
+        .field("length", at: 0x0C, \.size, "bytes (LZ4: decompressed, exactly)"),
+        .field("packed", at: 0x10, \.packedSize, "LZ4: bytes of the block at STEP_SOURCE; 0 for the other kinds"),
+        .field("check", at: 0x14, \.checksum, "LZ4: the block's little-endian u32 words (then its last bytes) summed mod 2^32"),
     ])
 }
 
@@ -104,7 +119,7 @@ public struct LoadPlan: Sendable, Equatable {
         let stepsOffset = offset + Self.headerSize
         let cmdlineOffset = stepsOffset + steps.count * LoadStep.encodedSize
         let header = Header(flags: (moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0) | (sse ? Self.flagSSE : 0),
-                            mode: pagingMode, moveDestination: UInt32(moveDestination ?? 0), imageSize: UInt32(imageSize),
+                            mode: pagingMode, moveDestination: UInt32(moveDestination ?? BootImageLayout.loadAddress), imageSize: UInt32(imageSize),
                             cr3: UInt32(cr3), bootInfo: UInt32(bootInfo), stackTop: UInt32(stackTop), entry: entry,
                             stepsOffset: UInt32(stepsOffset), stepCount: UInt32(steps.count), cmdlineOffset: UInt32(cmdlineOffset),
                             handoff: handoff, handoffData: UInt32(handoffData))
@@ -144,7 +159,7 @@ public struct LoadPlan: Sendable, Equatable {
         .constant("magic", at: 0x00, width: 4, UInt64(magic), "PLAN_MAGIC_VALUE"),
         .field("flags", at: 0x04, \.flags, "PLAN_F_*"),
         .field("mode", at: 0x08, \.mode, "KIMAGE_PAGING_*"),
-        .field("move_dest", at: 0x0C, \.moveDestination, "physical address the whole protected-mode part moves to"),
+        .field("move_dest", at: 0x0C, \.moveDestination, "physical address the protected-mode part runs at: the setup moves it there from wherever the loader put it"),
         .field("image_size", at: 0x10, \.imageSize, "bytes of the protected-mode part"),
         .field("cr3", at: 0x14, \.cr3, ""),
         .field("bootinfo", at: 0x18, \.bootInfo, "physical address of the boot info"),

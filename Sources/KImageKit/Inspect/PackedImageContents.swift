@@ -107,6 +107,8 @@ public struct PackedImageContents: Sendable {
                 out += "  \(n + 1). copy \(HumanSize.text(size)) from part offset \(hex(src)) to \(fullHex(dst, bits: 32))\n"
             case .zero(let dst, let size):
                 out += "  \(n + 1). zero \(HumanSize.text(size)) at \(fullHex(dst, bits: 32))\n"
+            case .decompress(let dst, let src, let packed, let size, _):
+                out += "  \(n + 1). decompress LZ4 block of \(HumanSize.text(packed)) from part offset \(hex(src)) into \(HumanSize.text(size)) at \(fullHex(dst, bits: 32)) (\(Compression.ratioText(packed: packed, size: size)))\n"
             }
         }
         out += "  then \(Self.modeText(plan.pagingMode))\(plan.noExecute ? " with EFER.NXE" : ""), CR3 \(fullHex(plan.cr3, bits: 32)), stack top \(fullHex(plan.stackTop, bits: 32))\n"
@@ -145,6 +147,9 @@ public struct PackedImageContents: Sendable {
                     return .object([("kind", .string("zero")), ("destination", .address(dst)), ("size", .address(size))])
                 case .needRAM(let dst, let size, let part):
                     return .object([("kind", .string("needRAM")), ("destination", .address(dst)), ("size", .address(size)), ("part", .string(part))])
+                case .decompress(let dst, let src, let packed, let size, let checksum):
+                    return .object([("kind", .string("lz4")), ("destination", .address(dst)), ("sourceOffset", .address(src)),
+                                    ("packedSize", .address(packed)), ("size", .address(size)), ("checksum", .address(UInt64(checksum)))])
                 }
             })),
             ("carried", .array(carried.map { c in

@@ -79,7 +79,7 @@ public enum GeneratedIncludes {
             sections: [
                 .constants([.hex("PLAN_MAGIC_VALUE", UInt64(LoadPlan.magic), "\"KPLN\"")]),
                 .structure(LoadPlan.layout.description),
-                .constants([LayoutConstant("PLAN_F_MOVE", UInt64(LoadPlan.flagMove), "move the protected-mode part to PLAN_MOVE_DEST first"),
+                .constants([LayoutConstant("PLAN_F_MOVE", UInt64(LoadPlan.flagMove), "the kernel overlaps 0x100000: PLAN_MOVE_DEST lies clear of it (the setup moves there in any case)"),
                             LayoutConstant("PLAN_F_NXE", UInt64(LoadPlan.flagNXE), "the tables use XD: set EFER.NXE"),
                             LayoutConstant("PLAN_F_SSE", UInt64(LoadPlan.flagSSE), "enter with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit)")]),
                 .comment(["PLAN_HANDOFF: how the setup enters the kernel (Handoff.planValue)."]),
@@ -89,7 +89,9 @@ public enum GeneratedIncludes {
                 .constants([LayoutConstant("STEP_COPY", UInt64(LoadStep.copyKind), "copy STEP_LENGTH bytes from STEP_SOURCE to STEP_DEST"),
                             LayoutConstant("STEP_ZERO", UInt64(LoadStep.zeroKind), "zero STEP_LENGTH bytes at STEP_DEST"),
                             LayoutConstant("STEP_NEED_RAM", UInt64(LoadStep.needRAMKind),
-                                           "not run: checked against E820 before the first copy; STEP_SOURCE = offset of the part's name")]),
+                                           "not run: checked against E820 before the first copy; STEP_SOURCE = offset of the part's name"),
+                            LayoutConstant("STEP_LZ4", UInt64(LoadStep.lz4Kind),
+                                           "check the LZ4 block (STEP_PACKED bytes at STEP_SOURCE) against STEP_CHECK, decode it into exactly STEP_LENGTH bytes at STEP_DEST")]),
             ])
     }
 
