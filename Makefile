@@ -57,7 +57,7 @@ MANUAL_TOOL = .build/debug/generate-manual-tool
 manual-tool:
 	@[ -x "$(MANUAL_TOOL)" ] || $(SWIFT) package plugin generate-manual --help >/dev/null
 
-# make install PREFIX=...: the binary, man pages (man kimage, man kimage.pack, ...), bash, zsh
+# make install PREFIX=...: the binary, man pages (man kimage, man kimage-pack, ...), bash, zsh
 # and fish completions, and the templates. install-files installs INSTALL_BIN (the tests: the
 # debug build) without building the release one.
 INSTALL_BIN ?= $(RELEASE_BIN)
@@ -69,10 +69,17 @@ install-files:
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/kimage
+	@# generate-manual names pages kimage.pack.1; man-db finds kimage-pack.1 for both `man kimage-pack`
+	@# and `man kimage pack` (git's convention), so pages and their cross references are renamed.
+	@# Blank lines become .Pp (groff warns about empty mdoc lines); help and generate-includes get none.
 	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	    "$(MANUAL_TOOL)" $(INSTALL_BIN) --multi-page --date $$(date -u +%Y-%m-%d) -o "$$tmp"; \
-	    rm -f "$$tmp/kimage.generate-includes.1"; \
-	    install -m 0644 "$$tmp"/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	    rm -f "$$tmp/kimage.generate-includes.1" "$$tmp/kimage.help.1"; \
+	    for page in "$$tmp"/*.1; do \
+	        sed -e 's/^\.Dt KIMAGE\./.Dt KIMAGE-/' -e '/^\.Xr kimage\.\(generate-includes\|help\) /d' \
+	            -e 's/^\.Xr kimage\./.Xr kimage-/' -e 's/^$$/.Pp/' "$$page" > "$$page.man"; \
+	        install -m 0644 "$$page.man" $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename "$$page" .1 | tr . -).1; \
+	    done
 	$(INSTALL_BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kimage
 	$(INSTALL_BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_kimage
 	$(INSTALL_BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/kimage.fish

@@ -24,7 +24,7 @@ struct KImage: ParsableCommand {
         and ld itself (Go kernels: `kimage init DIR --lang go`).
 
         Exit status: 0 success, 1 failure, 64 usage error. The full manual: `man kimage`
-        (and `man kimage.COMMAND`) once `make install` has run, and the README.
+        and `man kimage-COMMAND` (PREFIX/share/man, installed by `make install`).
         """,
         version: KImageVersion.string,
         subcommands: [Count.self, Redirect.self, Pagetables.self, Pack.self, Esp.self, Inspect.self, Init.self, Link.self, GenerateIncludes.self]

@@ -83,6 +83,8 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: refused))
         #expect(try contentsOf(elf) == before)
 
+        let inspect = try kimage(["inspect", elf])
+        #expect(inspect.stdout.contains("boots only under UEFI: it requires information tag 12, 17"), "\(inspect.stdout)")
         let (image, out) = try pack(elf, dir: dir)
         #expect(out.contains("requires multiboot2 information tag 12 or 17, which only a UEFI boot gives"), "\(out)")
         let boot = try QEMU.boot(kernel: image, timeout: 8)

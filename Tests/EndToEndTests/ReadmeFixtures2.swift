@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Fixtures for the README's UEFI, own-stubs and inspect blocks.
+/// Fixtures for the README's UEFI, own-stubs, inspect, Go, Xen and Debian vmlinux blocks.
 extension ReadmeTests {
     static func prepare2(_ fixture: String, in dir: TemporaryDirectory) throws -> String? {
         let build = dir.file("build")
@@ -87,6 +87,41 @@ extension ReadmeTests {
             try dir.write("gokernel/broken.go", "package main\n\nfunc broken() { undefinedThing() }\n")
             try dir.write("gokernel/build/junk.o", "not an object\n")
             return tree
+        case "gokernel-header":
+            // The examples/gokernel copy with kimage_redirects.h (NUM_REDIRECTS for rt0's #include,
+            // which the example's Makefile writes into build/) beside rt0_amd64.s, for a plain go build.
+            let tree = try prepare2("gokernel", in: dir)!
+            let r = try kimage(["count", "--go", tree + "/boot", "--format", "go-asm", "-o", tree + "/kimage_redirects.h"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return tree
+        case "xen":
+            // Debian's Xen hypervisor from scripts/fetch-multiboot-kernels' cache (fetched once,
+            // renamed into place, so a reader never sees half a file) as xen, and RealMultibootKernelTests'
+            // 8 KiB module as dom0.
+            let cache = Paths.packageRoot + "/.build/multiboot-kernels"
+            let r = try run(Paths.packageRoot + "/scripts/fetch-multiboot-kernels", [cache], timeout: 300)
+            guard r.status == 0 else {
+                throw TestSetupError("scripts/fetch-multiboot-kernels failed (a Debian package mirror is needed): \(r.stderr)")
+            }
+            try FileManager.default.copyItem(atPath: cache + "/xen", toPath: dir.file("xen"))
+            let module = try PackFixture.initrd(in: dir, size: 8192)
+            try FileManager.default.moveItem(atPath: module, toPath: dir.file("dom0"))
+            return dir.path
+        case "debian-vmlinux":
+            // scripts/fetch-vmlinux and .build/vmlinux/vmlinux as in the repository: the script
+            // links to the package's, the vmlinux to LinuxHandoffBootTests' cache (filled once by the
+            // script, which renames its download into place), so the block's fetch reuses it.
+            let cache = Paths.packageRoot + "/.build/vmlinux"
+            let r = try run(Paths.packageRoot + "/scripts/fetch-vmlinux", [cache], timeout: 300)
+            guard r.status == 0 else {
+                throw TestSetupError("scripts/fetch-vmlinux failed (a Debian package mirror is needed): \(r.stderr)")
+            }
+            try FileManager.default.createDirectory(atPath: dir.file("scripts"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: dir.file(".build/vmlinux"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: dir.file("scripts/fetch-vmlinux"),
+                                                       withDestinationPath: Paths.packageRoot + "/scripts/fetch-vmlinux")
+            try FileManager.default.createSymbolicLink(atPath: dir.file(".build/vmlinux/vmlinux"), withDestinationPath: cache + "/vmlinux")
+            return dir.path
         default:
             return nil
         }

@@ -39,6 +39,10 @@ import TestSupport
     /// What a fixture built with expectUEFI checks and prints when the EFI stub started it.
     static let uefiLines = ["ok booted by UEFI", "ok EFI system table signature", "ok ACPI RSDP", "ok EFI memory map",
                             "ok GOP framebuffer", "ok E820 covers the RAM"]
+    /// The same from a boot-protocol loader on UEFI (GRUB EFI `linux`, OVMF's legacy -kernel): its
+    /// efi_info, carried over by the 32-bit setup; no framebuffer.
+    static let loaderUEFILines = ["ok booted by UEFI", "ok EFI system table signature", "ok ACPI RSDP", "ok EFI memory map",
+                                  "ok EFI memory map's first descriptor", "ok E820 covers the RAM"]
 
     @Test func elf32HigherHalfBootsAsBOOTX64EFIWithThePackCommandLine() throws {
         let dir = try TemporaryDirectory()
@@ -69,22 +73,25 @@ import TestSupport
     }
 
     /// GRUB 2.06 EFI `linux` is GRUB's boot-protocol loader: it exits boot services itself and
-    /// enters the 32-bit setup with its boot_params (E820, command line, initrd), so the kernel
-    /// sees a boot-protocol boot (no UEFI extension: the EFI stub did not run).
+    /// enters the 32-bit setup with its boot_params (E820, command line, initrd, efi_info "EL64"),
+    /// and the setup carries efi_info into the UEFI extension (loader_efi.inc): the flag, the
+    /// system table, GRUB's EFI memory map, the RSDP from the configuration table. No GOP: GRUB
+    /// boots "blind" here.
     @Test(arguments: ["b", "c"])
     func grubEFILinuxBootsTheImageWithItsInitrd(fixture: String) throws {
         let dir = try TemporaryDirectory()
-        let spec = fixture == "b"
+        var spec = fixture == "b"
             ? PackFixture.Spec(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "grub-efi-b", ramMB: 256,
                                paging: 1, initrdSize: Self.initrdSize)
             : PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "grub-efi-c",
                                ramMB: 256, paging: 3, initrdSize: Self.initrdSize, checkFault: true)
+        spec.expectUEFI = true
+        spec.uefiFromLoader = true
         let image = try pack(spec, dir: dir)
         let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
         let boot = try GRUBEFIBoot.boot(image: image, command: "linux", append: spec.expectedCmdline, initrd: initrd, in: dir)
         expectPass(boot, "GRUB EFI linux, fixture \(fixture)",
-                   lines: ["ok initrd bytes", "ok not booted by UEFI", "ok E820 covers the RAM",
-                           "BOOT_IMAGE=/kernel.img \(spec.expectedCmdline)"])
+                   lines: Self.loaderUEFILines + ["ok initrd bytes", "BOOT_IMAGE=/kernel.img \(spec.expectedCmdline)"])
     }
 
     /// Debian's GRUB `linuxefi` enters the EFI handover entry (handover_offset,

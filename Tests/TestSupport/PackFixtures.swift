@@ -33,6 +33,15 @@ public enum PackFixture {
         /// Started by UEFI through the EFI stub: the flag, the system table, the EFI memory map,
         /// the ACPI RSDP and the GOP framebuffer in the boot info's UEFI extension.
         public var expectUEFI = false
+        /// With expectUEFI: started by a boot-protocol loader on UEFI (GRUB EFI `linux`, OVMF's
+        /// legacy -kernel), whose efi_info the setup carries over; no GOP framebuffer is checked.
+        public var uefiFromLoader = false
+        /// The loader put the protected-mode part elsewhere than 1 MiB: boot_params' code32_start
+        /// (the loader's load address) must not be 0x100000, and the setup moved it back.
+        public var expectRelocated = false
+        /// Bytes of the bss array the fixture checks is zero (default 3 pages and a bit): a large
+        /// one pushes the kernel's end, and so where the plan runs, up.
+        public var bssSize: Int? = nil
 
         public init(name: String, bits64: Bool, virtualBase: UInt64, codeModel: String? = nil, expectedCmdline: String,
                     ramMB: Int = 128, paging: Int, initrdSize: Int? = nil, loaderSize: Int? = nil, checkFault: Bool = false) {
@@ -56,6 +65,9 @@ public enum PackFixture {
         if let slot = spec.recursiveSlot { defines.append("CHECK_RECURSIVE_SLOT=\(slot)ull") }
         if let la57 = spec.expectLA57 { defines.append("CHECK_LA57=\(la57 ? 1 : 0)") }
         if spec.expectUEFI { defines.append("CHECK_UEFI") }
+        if spec.uefiFromLoader { defines.append("UEFI_FROM_LOADER") }
+        if spec.expectRelocated { defines.append("CHECK_RELOCATED") }
+        if let n = spec.bssSize { defines.append("BIG_BSS_SIZE=\(n)") }
         if let v = spec.mappedVirtual, let p = spec.mappedPhysical {
             defines += [String(format: "CHECK_MAP_VA=0x%llxull", v), String(format: "CHECK_MAP_PA=0x%llxull", p)]
         }
@@ -134,7 +146,10 @@ static void check(int ok, const char *what) {
     if (!ok) failures++;
 }
 
-static volatile uint8_t big_bss[3 * 4096 + 123];
+#ifndef BIG_BSS_SIZE
+#define BIG_BSS_SIZE (3 * 4096 + 123)
+#endif
+static volatile uint8_t big_bss[BIG_BSS_SIZE];
 static volatile uint32_t data_word = 0x12345678;
 static const char expected_cmdline[] = EXPECT_CMDLINE;
 
@@ -253,11 +268,23 @@ void kmain(struct kimage_bootinfo *bi, uintptr_t magic) {
               && u->efi_memmap_size % u->efi_memdesc_size == 0, "EFI memory map");
         puts_("  framebuffer "); puthex(u->framebuffer); puts_(" "); puthex(u->fb_width); puts_("x"); puthex(u->fb_height);
         putc_('\\n');
+#ifndef UEFI_FROM_LOADER
         check(u->framebuffer && u->fb_width && u->fb_height && u->fb_pitch >= u->fb_width * 4
               && u->framebuffer_size >= (uint64_t)u->fb_pitch * u->fb_height, "GOP framebuffer");
+#else
+        const volatile uint32_t *d = (const volatile uint32_t *)(uintptr_t)u->efi_memmap;
+        check(d[0] < 16 && (d[6] | d[7]), "EFI memory map's first descriptor (type, pages)");
+#endif
     }
 #else
     check(!(bi->flags & KIMAGE_BIF_UEFI), "not booted by UEFI");
+#endif
+#ifdef CHECK_RELOCATED
+    {
+        uint32_t loaded = *(const volatile uint32_t *)(uintptr_t)(bi->boot_params + 0x214);   /* code32_start */
+        puts_("  loaded at "); puthex(loaded); puts_(", runs at "); puthex(bi->image); putc_('\\n');
+        check(loaded != 0x100000 && loaded % 4096 == 0 && loaded != bi->image, "the loader put the image elsewhere; the setup moved it");
+    }
 #endif
 #ifdef EXPECT_INITRD_SIZE
     const uint8_t *r = (const uint8_t *)(uintptr_t)bi->initrd;

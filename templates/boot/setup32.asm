@@ -1,4 +1,5 @@
-; kimage 32-bit setup: the start of the protected-mode part, loaded at 0x100000 (code32_start).
+; kimage 32-bit setup: the start of the protected-mode part, loaded at code32_start: 0x100000
+; (pref_address), or wherever a relocating loader put it (relocatable_kernel; relocate.inc).
 ; Entered in flat 32-bit protected mode, paging off, esi = boot_params, from GRUB linux or from
 ; kimage's 16-bit setup; or at +0x200 in long mode (startup_64 below, XLF_KERNEL_64). It executes the load plan kimage pack wrote right after it (plan.inc):
 ; moves the protected-mode part when the kernel's physical range overlaps it, runs the copy and
@@ -82,18 +83,7 @@ start32:
     pop ebp
     sub ebp, .here                  ; ebp = where this stub runs
     call check_ram                  ; before the first copy: RAM behind every destination
-
-    test dword [ebp + plan + PLAN_FLAGS], PLAN_F_MOVE
-    jz moved
-    ; The kernel's physical range overlaps this image: move the whole protected-mode part to
-    ; PLAN_MOVE_DEST (clear of every destination, chosen at pack time) and continue there.
-    mov esi, ebp
-    mov edi, [ebp + plan + PLAN_MOVE_DEST]
-    mov ecx, [ebp + plan + PLAN_IMAGE_SIZE]
-    call copy
-    mov ebp, [ebp + plan + PLAN_MOVE_DEST]
-    lea eax, [ebp + moved]
-    jmp eax
+%include "relocate.inc"             ; to PLAN_MOVE_DEST, wherever the loader put it
 
 moved:
     ; Our own GDT, in this copy: the loader's may be overwritten by the steps.
@@ -185,6 +175,7 @@ moved:
 .no_initrd:
     movzx eax, byte [ebx + BP_TYPE_OF_LOADER]
     mov [edi + KIMAGE_BI_LOADER_TYPE], eax
+    call loader_efi                 ; efi_info from a loader on UEFI (loader_efi.inc)
 
     movzx ecx, byte [ebx + BP_E820_ENTRIES]
     cmp ecx, KIMAGE_BI_E820_MAX
@@ -432,6 +423,7 @@ fill:
 
 %include "ramcheck.inc"
 %include "entries.inc"
+%include "loader_efi.inc"
 %include "cpu_state.inc"
 %include "handoff.inc"
 

@@ -3,8 +3,11 @@
 public enum BootImagePacker {
     /// Offset (from X) of the boot_params page the 16-bit setup builds; the setup must end before it.
     static let setup16BootParams = 0x1000
-    /// setup_sects below 4 means 4 to old loaders (boot.rst): never write less.
-    static let minimumSetupSects = 4
+    /// setup_sects below 4 means 4 to old loaders (boot.rst): never write less. And at least 7:
+    /// OVMF's legacy -kernel loader refuses a real-mode part shorter than boot_params, 4 KiB
+    /// (LoadLinuxLib LoadLinuxCheckKernelSetup, given QEMU's setup size (setup_sects + 1) * 512).
+    static let minimumSetupSects = 7
+    static let kernelAlignment: UInt64 = 0x20_0000
 
     public static func pack(_ options: PackOptions) throws -> PackReport {
         try DistinctFiles.check(outputs: options.namedOutputs, inputs: options.namedInputs)
@@ -75,6 +78,13 @@ public enum BootImagePacker {
         h.code32Start = UInt32(BootImageLayout.loadAddress)
         h.xloadflags = SetupHeader.xlfKernel64       // setup32.asm's startup_64 at +0x200
         h.cmdlineSize = layout.bootInfo.cmdlineCapacity - 1
+        // The setup moves the part to where its plan runs from wherever a loader put it
+        // (relocate.inc): any page works (min_alignment 12). 2 MiB is the preference, as Linux's
+        // CONFIG_PHYSICAL_ALIGN: OVMF's legacy loader tries 2 * kernel_alignment * n for n < 512
+        // (LoadLinuxLib LoadLinuxAllocateKernelPages), so 4 KiB would stop its search at 4 MiB.
+        h.relocatableKernel = 1
+        h.kernelAlignment = UInt32(Self.kernelAlignment)
+        h.minAlignment = 12
         h.prefAddress = BootImageLayout.loadAddress
         if let efiOffset = layout.efiOffset {
             // GRUB linuxefi, OVMF's legacy loader and old systemd enter the stub here, at

@@ -169,6 +169,6 @@ extension BootInfo {
         LayoutConstant("KIMAGE_BIF_CMDLINE_FROM_LOADER", 1, "the boot loader passed a non-empty command line"),
         LayoutConstant("KIMAGE_BIF_CMDLINE_FROM_PACK", 2, "it did not: this is kimage pack --cmdline"),
         LayoutConstant("KIMAGE_BIF_CMDLINE_TRUNCATED", 4, "the loader's line did not fit in cmdline_capacity"),
-        LayoutConstant("KIMAGE_BIF_UEFI", UInt64(UEFIExtension.flag), "started by UEFI firmware through the EFI stub: kimage_bootinfo_uefi(bi) is filled"),
+        LayoutConstant("KIMAGE_BIF_UEFI", UInt64(UEFIExtension.flag), "booted on UEFI: through the EFI stub, or by a loader that left efi_info (GRUB EFI linux); kimage_bootinfo_uefi(bi) is filled"),
     ]
 }

@@ -132,7 +132,7 @@ public struct LoadPlan: Sendable, Equatable {
         let stepsOffset = offset + Self.headerSize
         let cmdlineOffset = stepsOffset + steps.count * LoadStep.encodedSize
         let header = Header(flags: (moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0) | (sse ? Self.flagSSE : 0),
-                            mode: pagingMode, moveDestination: UInt32(moveDestination ?? 0), imageSize: UInt32(imageSize),
+                            mode: pagingMode, moveDestination: UInt32(moveDestination ?? BootImageLayout.loadAddress), imageSize: UInt32(imageSize),
                             cr3: UInt32(cr3), bootInfo: UInt32(bootInfo), stackTop: UInt32(stackTop), entry: entry,
                             stepsOffset: UInt32(stepsOffset), stepCount: UInt32(steps.count), cmdlineOffset: UInt32(cmdlineOffset),
                             handoff: handoff, handoffData: UInt32(handoffData))
@@ -172,7 +172,7 @@ public struct LoadPlan: Sendable, Equatable {
         .constant("magic", at: 0x00, width: 4, UInt64(magic), "PLAN_MAGIC_VALUE"),
         .field("flags", at: 0x04, \.flags, "PLAN_F_*"),
         .field("mode", at: 0x08, \.mode, "KIMAGE_PAGING_*"),
-        .field("move_dest", at: 0x0C, \.moveDestination, "physical address the whole protected-mode part moves to"),
+        .field("move_dest", at: 0x0C, \.moveDestination, "physical address the protected-mode part runs at: the setup moves it there from wherever the loader put it"),
         .field("image_size", at: 0x10, \.imageSize, "bytes of the protected-mode part"),
         .field("cr3", at: 0x14, \.cr3, ""),
         .field("bootinfo", at: 0x18, \.bootInfo, "physical address of the boot info"),

@@ -12,7 +12,9 @@ public enum UEFIExtension {
             + "(kimage_bootinfo_uefi(bi) below). All zero unless flags & KIMAGE_BIF_UEFI. Boot services are\n"
             + "gone (the stub called ExitBootServices); runtime services stay reachable through the system\n"
             + "table. The EFI memory map and boot_params sit in one EfiLoaderData allocation that E820 calls\n"
-            + "RAM: copy what you need before reusing that memory.", [
+            + "RAM: copy what you need before reusing that memory. Booted by a loader that exited boot\n"
+            + "services itself and left efi_info in boot_params (GRUB EFI linux, OVMF's legacy -kernel), the\n"
+            + "32-bit setup fills it from there: the map is the loader's, in place; no framebuffer.", [
         .runtime("efi_system_table", at: 0x00, width: 8, writer: "EFI stub", "EFI_SYSTEM_TABLE"),
         .runtime("efi_memmap", at: 0x08, width: 8, writer: "EFI stub", "the EFI memory map ExitBootServices was called with"),
         .runtime("efi_memmap_size", at: 0x10, width: 4, writer: "EFI stub", "bytes"),

@@ -170,6 +170,10 @@ public struct ELFInspection: Sendable {
             }
             if let problem = h.tagProblem { out += "  tags end early: \(problem)\n" }
             for r in h.unsupportedRequests { out += "  kimage cannot honour: \(r.what) (\(r.fix))\n" }
+            if !h.requiredUEFITags.isEmpty {
+                let tags = h.requiredUEFITags.map(String.init).joined(separator: ", ")
+                out += "  boots only under UEFI: it requires information tag \(tags), which only a UEFI boot gives (a BIOS boot stops in the setup; --no-efi is refused)\n"
+            }
         }
         if let h = multibootHeader {
             out += "\nmultiboot header at file offset \(hex(UInt64(h.fileOffset))):\n"
@@ -365,6 +369,7 @@ public struct ELFInspection: Sendable {
                                  ("meaning", .string(Multiboot2Header.meaning(of: t)))])
                     })),
                     ("cannotHonour", .array(h.unsupportedRequests.map { .string($0.what) })),
+                    ("uefiOnly", .bool(!h.requiredUEFITags.isEmpty)),
                 ])
             } ?? .null),
             ("handoff", handoff.map { .object([("handoff", .string($0.handoff.rawValue)), ("reason", .string($0.reason))]) } ?? .null),

@@ -79,7 +79,7 @@ public enum GeneratedIncludes {
             sections: [
                 .constants([.hex("PLAN_MAGIC_VALUE", UInt64(LoadPlan.magic), "\"KPLN\"")]),
                 .structure(LoadPlan.layout.description),
-                .constants([LayoutConstant("PLAN_F_MOVE", UInt64(LoadPlan.flagMove), "move the protected-mode part to PLAN_MOVE_DEST first"),
+                .constants([LayoutConstant("PLAN_F_MOVE", UInt64(LoadPlan.flagMove), "the kernel overlaps 0x100000: PLAN_MOVE_DEST lies clear of it (the setup moves there in any case)"),
                             LayoutConstant("PLAN_F_NXE", UInt64(LoadPlan.flagNXE), "the tables use XD: set EFER.NXE"),
                             LayoutConstant("PLAN_F_SSE", UInt64(LoadPlan.flagSSE), "enter with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit)")]),
                 .comment(["PLAN_HANDOFF: how the setup enters the kernel (Handoff.planValue)."]),

@@ -39,7 +39,7 @@
 #define KIMAGE_BIF_CMDLINE_FROM_LOADER 1u          /* the boot loader passed a non-empty command line */
 #define KIMAGE_BIF_CMDLINE_FROM_PACK 2u          /* it did not: this is kimage pack --cmdline */
 #define KIMAGE_BIF_CMDLINE_TRUNCATED 4u          /* the loader's line did not fit in cmdline_capacity */
-#define KIMAGE_BIF_UEFI           8u          /* started by UEFI firmware through the EFI stub: kimage_bootinfo_uefi(bi) is filled */
+#define KIMAGE_BIF_UEFI           8u          /* booted on UEFI: through the EFI stub, or by a loader that left efi_info (GRUB EFI linux); kimage_bootinfo_uefi(bi) is filled */
 
 /* E820 types: 1 usable RAM, 2 reserved, 3 ACPI reclaimable, 4 ACPI NVS, 5 unusable. */
 struct kimage_e820_entry {
@@ -126,7 +126,9 @@ _Static_assert(__builtin_offsetof(struct kimage_bootinfo, cmdline_buffer) == 0xC
  * (kimage_bootinfo_uefi(bi) below). All zero unless flags & KIMAGE_BIF_UEFI. Boot services are
  * gone (the stub called ExitBootServices); runtime services stay reachable through the system
  * table. The EFI memory map and boot_params sit in one EfiLoaderData allocation that E820 calls
- * RAM: copy what you need before reusing that memory.
+ * RAM: copy what you need before reusing that memory. Booted by a loader that exited boot
+ * services itself and left efi_info in boot_params (GRUB EFI linux, OVMF's legacy -kernel), the
+ * 32-bit setup fills it from there: the map is the loader's, in place; no framebuffer.
  */
 struct kimage_bootinfo_uefi {
     uint64_t efi_system_table;   /* 0x00 EFI_SYSTEM_TABLE */
