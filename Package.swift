@@ -19,9 +19,15 @@ let package = Package(
             pkgConfig: "libelf",
             providers: [.apt(["libelf-dev"])]
         ),
+        // `pack --compress lz4`: the LZ4 block format from Debian's liblz4.
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
         .target(
             name: "KImageKit",
-            dependencies: ["CLibELF", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["CLibELF", "CLZ4", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .executableTarget(
             name: "kimage",

@@ -18,6 +18,7 @@ extension KernelArch: ExpressibleByArgument {}
 extension KernelLayout: ExpressibleByArgument {}
 extension KernelLanguage: ExpressibleByArgument {}
 extension RedirectCount.Format: ExpressibleByArgument {}
+extension Compression: ExpressibleByArgument {}
 
 extension HandoffRequest: ExpressibleByArgument {
     public init?(argument: String) {

@@ -57,6 +57,9 @@ struct Pack: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Make the image also a PE32+ EFI application with kimage's EFI stub (UEFI firmware starts it, and loaders through its EFI handover entry); --no-efi leaves the PE header out.")
     var efi = true
 
+    @Option(help: "How the payload (the kernel's loadable bytes) is stored: lz4 compresses each segment into an LZ4 block the setup decompresses at boot; a segment that does not shrink stays uncompressed.")
+    var compress: Compression = .none
+
     @Option(name: .customLong("protocol"), help: "Boot-protocol version to declare.")
     var protocolVersion: ProtocolArgument = .v2_12
 
@@ -115,6 +118,7 @@ struct Pack: ParsableCommand {
             options.handoff = handoff
             options.sse = sse
             options.efi = efi
+            options.compress = compress
             options.protocolVersion = protocolVersion.version
             options.depfilePath = depfile
             options.depfileTarget = target

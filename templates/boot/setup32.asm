@@ -114,6 +114,8 @@ moved:
     jz .steps_done
     push eax
     movzx eax, byte [edx + STEP_KIND]
+    cmp eax, STEP_LZ4               ; --compress lz4 (lz4.inc)
+    je .lz4
     mov edi, [edx + STEP_DEST]
     mov ecx, [edx + STEP_LENGTH]
     cmp eax, STEP_COPY
@@ -132,6 +134,9 @@ moved:
     jmp .next
 .entries:
     call entries
+    jmp .next
+.lz4:
+    call lz4_step
     jmp .next
 .zero:
     xor eax, eax
@@ -423,6 +428,7 @@ fill:
 
 %include "ramcheck.inc"
 %include "entries.inc"
+%include "lz4.inc"
 %include "loader_efi.inc"
 %include "cpu_state.inc"
 %include "handoff.inc"

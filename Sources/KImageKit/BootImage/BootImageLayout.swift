@@ -20,6 +20,8 @@ public struct BootImageLayout: Sendable {
         public let segment: ELFSegment
         /// Offset of its file bytes in the protected-mode part (nil when it has none).
         public let payloadOffset: Int?
+        /// Its LZ4 block (`--compress lz4`), stored at payloadOffset instead of its bytes.
+        public var block: [UInt8]? = nil
     }
 
     public let kernelPath: String
@@ -76,11 +78,12 @@ public struct BootImageLayout: Sendable {
     /// boot info.
     public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
                             handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
-                            head: [UInt8] = [], efi: Bool = false) throws -> BootImageLayout {
+                            head: [UInt8] = [], efi: Bool = false, fileBase: Int = 0) throws -> BootImageLayout {
         let checked = try validate(kernel: kernel, options: options, handoff: handoff, head: head, efi: efi)
         let paging = try choosePaging(kernel: kernel, checked: checked, options: options, handoff: handoff.handoff)
+        let compression = try PayloadCompression(segments: checked.segments, kernel: kernel, method: options.compress)
         let input = Input(kernel: kernel, loaderSize: loaderSize, options: options, setup32: setup32, handoff: handoff,
-                          efi: efi, checked: checked, paging: paging)
+                          efi: efi, checked: checked, paging: paging, compression: compression, fileBase: fileBase)
         let skeleton = try makeSkeleton(input)
         let placed = try place(input, skeleton: skeleton)
         return fill(input, skeleton: skeleton, placed: placed)
@@ -96,6 +99,10 @@ public struct BootImageLayout: Sendable {
         let efi: Bool
         let checked: CheckedKernel
         let paging: Paging
+        /// The segments' LZ4 blocks (`--compress lz4`).
+        let compression: PayloadCompression
+        /// Where the protected-mode part starts in the file (the real-mode part's size).
+        let fileBase: Int
         var linux: Bool { handoff.handoff == .linux }
         var segments: [ELFSegment] { checked.segments }
         var kernelStart: UInt64 { segments.map(\.physicalAddress).min()! }
@@ -421,13 +428,32 @@ public struct BootImageLayout: Sendable {
             return cursor
         }
         let placements = input.segments.map { s in
-            SegmentPlacement(segment: s, payloadOffset: s.fileSize > 0 ? take(Int(min(s.fileSize, s.memorySize))) : nil)
+            if let block = input.compression.blocks[s.index] {
+                return SegmentPlacement(segment: s, payloadOffset: take(block.count), block: block)
+            }
+            let count = Int(min(s.fileSize, s.memorySize))
+            if count >= congruentMinimum { cursor = congruent(cursor, fileBase: input.fileBase, to: Int(s.offset)) }
+            return SegmentPlacement(segment: s, payloadOffset: s.fileSize > 0 ? take(count) : nil)
         }
         let kernelELFOffset = input.options.embedELF ? take(input.kernel.bytes.count) : nil
         let loaderELFOffset = input.loaderSize.map { take($0) }
         let sectionCopies = (skeleton.template?.sections?.carried ?? []).map { (section: $0, payloadOffset: take(Int($0.size))) }
         return PayloadPlacement(segments: placements, kernelELFOffset: kernelELFOffset, loaderELFOffset: loaderELFOffset,
                                 sectionCopies: sectionCopies, size: alignUp(cursor, input.efi ? peFileAlignment : 16))
+    }
+
+    /// Segments of at least this many bytes start at a file offset congruent to their ELF offset
+    /// modulo the page size, so copy_file_range moves whole pages (a filesystem that shares
+    /// extents can share them); a smaller one packs 16-byte aligned, since up to 4 KiB of padding
+    /// would cost more than it saves (examples/hello's image stays within loadable bytes + 8 KiB).
+    static let congruentMinimum = 256 * 1024
+
+    /// The first offset from `cursor` on whose file offset (`fileBase` + it) is congruent to
+    /// `source` modulo the page size.
+    static func congruent(_ cursor: Int, fileBase: Int, to source: Int) -> Int {
+        let page = Int(pageSize)
+        let want = ((source - fileBase) % page + page) % page
+        return cursor + ((want - cursor % page) + page) % page
     }
 
     /// Where the protected-mode part of `size` bytes runs: at 1 MiB, or past the kernel when the
@@ -477,7 +503,7 @@ public struct BootImageLayout: Sendable {
             sectionCopies: payload.sectionCopies, loaderELFSize: input.loaderSize ?? 0, protectedModeSize: payload.size,
             runtimeBase: base, kernelStart: input.kernelStart, kernelEnd: input.kernelEnd, stackTop: memory.stackTop,
             firstFree: memory.stackTop)
-        layout.notes = input.checked.notes
+        layout.notes = input.checked.notes + input.compression.notes(segments: input.segments)
         if input.linux {
             var params = BootParams()
             params.address = plan.bootInfo
@@ -498,7 +524,10 @@ public struct BootImageLayout: Sendable {
         for p in placed.payload.segments {
             let s = p.segment
             let copied = min(s.fileSize, s.memorySize)
-            if let offset = p.payloadOffset {
+            if let offset = p.payloadOffset, let block = p.block {
+                plan.steps.append(.decompress(destination: s.physicalAddress, sourceOffset: UInt64(offset),
+                                              packedSize: UInt64(block.count), size: copied, checksum: LZ4Block.checksum(block)))
+            } else if let offset = p.payloadOffset {
                 plan.steps.append(.copy(destination: s.physicalAddress, sourceOffset: UInt64(offset), size: copied))
             }
             if s.memorySize > copied {

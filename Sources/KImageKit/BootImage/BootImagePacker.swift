@@ -26,7 +26,8 @@ public enum BootImagePacker {
             }
             // Each of these is carried out by the load plan, which an own setup does not read.
             let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
-                           ("--recursive", options.recursiveSlot != nil), ("--cmdline", !options.commandLine.isEmpty)]
+                           ("--recursive", options.recursiveSlot != nil), ("--cmdline", !options.commandLine.isEmpty),
+                           ("--compress \(options.compress.rawValue)", options.compress != .none)]
                 .filter(\.1).map(\.0)
             if !ignored.isEmpty {
                 throw KImageError.bootImage(.optionsNeedKimageSetup32(path: options.setup32Path ?? "", options: ignored))
@@ -38,11 +39,14 @@ public enum BootImagePacker {
         let handoff = try HandoffChoice.choose(options.handoff, kernel: kernel, head: firstBytes)
         let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,
                                               options: options, setup32: StubBytes.setup32, handoff: handoff, head: firstBytes,
-                                              efi: efi)
+                                              efi: efi, fileBase: realModeSize(options: options, stubs: stubs, efi: efi))
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         var copies = layout.segments.compactMap { p in
-            p.payloadOffset.map { PayloadCopy(offset: $0, from: .kernel, sourceOffset: Int(p.segment.offset),
-                                              count: Int(min(p.segment.fileSize, p.segment.memorySize))) }
+            p.payloadOffset.map { offset in
+                p.block.map { PayloadCopy(offset: offset, from: .block($0), sourceOffset: 0, count: $0.count) }
+                    ?? PayloadCopy(offset: offset, from: .kernel, sourceOffset: Int(p.segment.offset),
+                                   count: Int(min(p.segment.fileSize, p.segment.memorySize)))
+            }
         }
         if let offset = layout.kernelELFOffset { copies.append(PayloadCopy(offset: offset, from: .kernel, sourceOffset: 0, count: kernel.bytes.count)) }
         if let offset = layout.loaderELFOffset, let loader {
@@ -86,6 +90,8 @@ public enum BootImagePacker {
         h.kernelAlignment = UInt32(Self.kernelAlignment)
         h.minAlignment = 12
         h.prefAddress = BootImageLayout.loadAddress
+        // payload_offset/payload_length stay 0 even with --compress lz4: boot.rst says the payload
+        // decompresses to an ELF (Xen reads it as one); kimage's blocks are raw segment bytes.
         if let efiOffset = layout.efiOffset {
             // GRUB linuxefi, OVMF's legacy loader and old systemd enter the stub here, at
             // the protected-mode part + 0x200 + handover_offset (boot.rst, 64-bit).
@@ -114,13 +120,25 @@ public enum BootImagePacker {
             return bytes
         }
         let efi = layout.efiOffset != nil
-        let base = options.kernelPath.split(separator: "/").last.map(String.init) ?? options.kernelPath
-        let text = Array("kimage \(KImageVersion.string) \(base)".utf8.prefix(200))
-        var (bytes, setupSects, textOffset) = kimageSetup16(bootSector: efi ? StubBytes.bootsectorEFI : stubs.bootSector, text: text, efi: efi)
+        var (bytes, setupSects, textOffset) = kimageSetup16(bootSector: efi ? StubBytes.bootsectorEFI : stubs.bootSector,
+                                                            text: versionText(options), efi: efi)
         let h = header(layout: layout, options: options, setupSects: setupSects, kernelVersionOffset: textOffset)
         h.encode(into: &bytes)
         if let pe = peHeader(layout: layout, realModeSize: bytes.count) { pe.encode(into: &bytes) }
         return bytes
+    }
+
+    /// The kernel_version string: kimage's version and the kernel's file name.
+    static func versionText(_ options: PackOptions) -> [UInt8] {
+        let base = options.kernelPath.split(separator: "/").last.map(String.init) ?? options.kernelPath
+        return Array("kimage \(KImageVersion.string) \(base)".utf8.prefix(200))
+    }
+
+    /// Where the protected-mode part starts in the file (the real-mode part's size), known
+    /// before the layout, which places payloads relative to it.
+    static func realModeSize(options: PackOptions, stubs: OwnStubs, efi: Bool) -> Int {
+        if let setup16 = stubs.setup16 { return stubs.realModePart(setup16: setup16).count }
+        return kimageSetup16(bootSector: efi ? StubBytes.bootsectorEFI : stubs.bootSector, text: versionText(options), efi: efi).bytes.count
     }
 
     /// kimage's boot sector and 16-bit setup, then `text` (the kernel_version string) and its NUL,
@@ -146,7 +164,8 @@ public enum BootImagePacker {
 
     /// Bytes of the protected-mode part that come from an input file.
     struct PayloadCopy {
-        enum Source { case kernel, loader }
+        /// A file's bytes, or bytes made at pack time (an LZ4 block).
+        enum Source { case kernel, loader, block([UInt8]) }
         /// Offset in the protected-mode part.
         let offset: Int
         let from: Source
@@ -177,6 +196,7 @@ public enum BootImagePacker {
                 case .loader:
                     guard let loader else { continue }
                     try sink.copy(from: loaderSource, memory: loader.bytes, offset: c.sourceOffset, count: c.count)
+                case .block(let bytes): try sink.write(bytes)
                 }
                 written = c.offset + c.count
             }
@@ -290,8 +310,8 @@ public struct PackReport: Sendable, Equatable {
         }
         for p in layout.segments {
             if let o = p.payloadOffset {
-                parts.append(Part(name: "segment \(p.segment.index) source", fileOffset: pmStart + UInt64(o),
-                                  size: min(p.segment.fileSize, p.segment.memorySize), physical: base + UInt64(o)))
+                parts.append(Part(name: "segment \(p.segment.index) \(p.block == nil ? "source" : "LZ4 block")", fileOffset: pmStart + UInt64(o),
+                                  size: p.block.map { UInt64($0.count) } ?? min(p.segment.fileSize, p.segment.memorySize), physical: base + UInt64(o)))
             }
         }
         if let o = layout.kernelELFOffset {

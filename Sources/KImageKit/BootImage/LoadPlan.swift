@@ -12,13 +12,18 @@ public enum LoadStep: Sendable, Equatable {
     /// physical `destination`: the first is `first`, each next one `1 << shift` more. A regular
     /// run of the identity map or of a segment's pages costs one step instead of its bytes.
     case entries(destination: UInt64, first: UInt64, shift: Int, count: Int, width: Int)
+    /// Decode the LZ4 block of `packedSize` bytes at `sourceOffset` (LZ4Block) into exactly `size`
+    /// bytes at the physical `destination` (templates/boot/lz4.inc; `pack --compress lz4`), once
+    /// the block's bytes sum to `checksum` (LZ4Block.checksum).
+    case decompress(destination: UInt64, sourceOffset: UInt64, packedSize: UInt64, size: UInt64, checksum: UInt32)
 
     static let copyKind: UInt8 = 1
     static let zeroKind: UInt8 = 2
     static let needRAMKind: UInt8 = 3
-    static let entriesKind: UInt8 = 4
-    static let entries32Kind: UInt8 = 5
-    static var encodedSize: Int { layout.size }
+    static let lz4Kind: UInt8 = 4
+    static let entriesKind: UInt8 = 5
+    static let entries32Kind: UInt8 = 6
+    public static var encodedSize: Int { layout.size }
     /// The most entries one step writes (its count is 16 bits).
     static let maxEntries = Int(UInt16.max)
 
@@ -30,12 +35,14 @@ public enum LoadStep: Sendable, Equatable {
         var destination: UInt32 = 0
         var sourceOffset: UInt32 = 0
         var size: UInt32 = 0
+        var packedSize: UInt32 = 0
+        var checksum: UInt32 = 0
     }
 
     /// Bytes of physical memory the step writes (0 for a RAM check).
     var written: (destination: UInt64, size: UInt64)? {
         switch self {
-        case .copy(let dst, _, let size), .zero(let dst, let size): (dst, size)
+        case .copy(let dst, _, let size), .zero(let dst, let size), .decompress(let dst, _, _, let size, _): (dst, size)
         case .entries(let dst, _, _, let count, let width): (dst, UInt64(count * width))
         case .needRAM: nil
         }
@@ -50,6 +57,9 @@ public enum LoadStep: Sendable, Equatable {
         case .entries(let dst, let first, let shift, let count, let width):
             Wire(kind: width == 4 ? Self.entries32Kind : Self.entriesKind, shift: UInt8(shift), count: UInt16(count), destination: UInt32(dst),
                  sourceOffset: UInt32(truncatingIfNeeded: first), size: UInt32(truncatingIfNeeded: first >> 32))
+        case .decompress(let dst, let src, let packed, let size, let checksum):
+            Wire(kind: Self.lz4Kind, destination: UInt32(dst), sourceOffset: UInt32(src), size: UInt32(size),
+                 packedSize: UInt32(packed), checksum: checksum)
         }
     }
 
@@ -65,18 +75,23 @@ public enum LoadStep: Sendable, Equatable {
             guard w.shift < 32 else { return nil }
             self = .entries(destination: UInt64(w.destination), first: UInt64(w.sourceOffset) | UInt64(w.size) << 32, shift: Int(w.shift),
                             count: Int(w.count), width: w.kind == Self.entries32Kind ? 4 : 8)
+        case Self.lz4Kind:
+            self = .decompress(destination: UInt64(w.destination), sourceOffset: UInt64(w.sourceOffset),
+                               packedSize: UInt64(w.packedSize), size: UInt64(w.size), checksum: w.checksum)
         default: return nil
         }
     }
 
     static let layout = BinaryLayout<Wire>(
-        cName: "kimage_plan_step", nasmPrefix: "STEP_", size: 16, sizeName: "STEP_SIZE", [
-        .field("kind", at: 0x00, \.kind, "STEP_COPY, STEP_ZERO, STEP_NEED_RAM, STEP_ENTRIES or STEP_ENTRIES32"),
+        cName: "kimage_plan_step", nasmPrefix: "STEP_", size: 0x18, sizeName: "STEP_SIZE", [
+        .field("kind", at: 0x00, \.kind, "STEP_COPY, STEP_ZERO, STEP_NEED_RAM, STEP_LZ4, STEP_ENTRIES or STEP_ENTRIES32"),
         .field("shift", at: 0x01, \.shift, "entries: each entry is 1 << shift more than the one before"),
         .field("count", at: 0x02, \.count, "entries: how many"),
         .field("dest", at: 0x04, \.destination, "physical destination"),
-        .field("source", at: 0x08, \.sourceOffset, "copy: offset of the bytes in the protected-mode part; need RAM: of the part's name; entries: the first entry, bits 0..31"),
-        .field("length", at: 0x0C, \.size, "bytes; entries: the first entry, bits 32..63"),
+        .field("source", at: 0x08, \.sourceOffset, "copy, LZ4: offset of the bytes in the protected-mode part; need RAM: of the part's name; entries: the first entry, bits 0..31"),
+        .field("length", at: 0x0C, \.size, "bytes (LZ4: decompressed, exactly); entries: the first entry, bits 32..63"),
+        .field("packed", at: 0x10, \.packedSize, "LZ4: bytes of the block at STEP_SOURCE; 0 for the other kinds"),
+        .field("check", at: 0x14, \.checksum, "LZ4: the block's little-endian u32 words (then its last bytes) summed mod 2^32"),
     ])
 }
 
@@ -255,7 +270,8 @@ extension LoadPlan {
         }
         for step in steps {
             switch step {
-            case .needRAM: break
+            // LZ4 blocks fill segments, never the boot info or the tables this is run for.
+            case .needRAM, .decompress: break
             case .zero(let dst, let size):
                 if let w = window(dst, size) { arena.replaceSubrange(w, with: repeatElement(0, count: w.count)) }
             case .copy(let dst, let src, let size):

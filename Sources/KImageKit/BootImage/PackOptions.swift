@@ -19,6 +19,8 @@ public struct PackOptions: Sendable {
     /// Enter the kernel with SSE usable (`--no-sse` turns it off): Go, and C or Rust built without
     /// -mgeneral-regs-only, use xmm registers in ordinary code.
     public var sse = true
+    /// `--compress`: how the payload is stored (lz4: one LZ4 block per segment, decompressed by the setup).
+    public var compress: Compression = .none
     /// Declared boot-protocol version, 0x020C by default.
     public var protocolVersion: UInt16 = 0x020C
     /// Make the image also a PE32+ EFI application (`--no-efi` clears it). Own boot sector or

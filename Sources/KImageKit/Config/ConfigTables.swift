@@ -62,6 +62,7 @@ public enum ConfigTables {
         .init("handoff", .value),
         .init("sse", .flag, invertible: true),
         .init("efi", .flag, invertible: true),
+        .init("compress", .value),
         .init("bootsector", .value, path: true),
         .init("setup16", .value, path: true),
         .init("setup32", .value, path: true),

@@ -130,6 +130,8 @@ public struct PackedImageContents: Sendable {
             case .entries(let dst, let first, let shift, let count, let width):
                 let each = count > 1 ? ", each \(HumanSize.text(UInt64(1) << shift)) more" : ""
                 out += "  \(n + 1). write \(count) \(width)-byte table entr\(count == 1 ? "y" : "ies") at \(fullHex(dst, bits: 32)): \(hex(first, digits: width * 2))\(each)\n"
+            case .decompress(let dst, let src, let packed, let size, _):
+                out += "  \(n + 1). decompress LZ4 block of \(HumanSize.text(packed)) from part offset \(hex(src)) into \(HumanSize.text(size)) at \(fullHex(dst, bits: 32)) (\(Compression.ratioText(packed: packed, size: size)))\n"
             }
         }
         out += "  then \(Self.modeText(plan.pagingMode))\(plan.noExecute ? " with EFER.NXE" : ""), CR3 \(fullHex(plan.cr3, bits: 32)), stack top \(fullHex(plan.stackTop, bits: 32))\n"
@@ -171,6 +173,9 @@ public struct PackedImageContents: Sendable {
                 case .entries(let dst, let first, let shift, let count, let width):
                     return .object([("kind", .string("entries")), ("destination", .address(dst)), ("first", .address(first)),
                                     ("increment", .address(UInt64(1) << shift)), ("count", .int(count)), ("width", .int(width))])
+                case .decompress(let dst, let src, let packed, let size, let checksum):
+                    return .object([("kind", .string("lz4")), ("destination", .address(dst)), ("sourceOffset", .address(src)),
+                                    ("packedSize", .address(packed)), ("size", .address(size)), ("checksum", .address(UInt64(checksum)))])
                 }
             })),
             ("carried", .array(carried.map { c in

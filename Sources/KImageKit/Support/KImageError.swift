@@ -11,6 +11,7 @@ public enum KImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case config(ConfigError)
     case esp(ESPError)
     case link(LinkError)
+    case compression(CompressionError)
 
     public var description: String {
         switch self {
@@ -23,6 +24,7 @@ public enum KImageError: Error, CustomStringConvertible, Sendable, Equatable {
         case .config(let e): return e.description
         case .esp(let e): return e.description
         case .link(let e): return e.description
+        case .compression(let e): return e.description
         }
     }
 }
