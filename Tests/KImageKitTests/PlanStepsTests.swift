@@ -52,7 +52,7 @@ import TestSupport
 
     static func written(_ step: LoadStep) -> (UInt64, UInt64)? {
         switch step {
-        case .copy(let dst, _, let size), .zero(let dst, let size): (dst, size)
+        case .copy(let dst, _, let size), .zero(let dst, let size), .decompress(let dst, _, _, let size, _): (dst, size)
         case .entries(let dst, _, _, let count, let width): (dst, UInt64(count * width))
         case .needRAM: nil
         }
