@@ -30,6 +30,16 @@ extension ReadmeTests {
             let initrd = try PackFixture.initrd(in: dir, size: 4096)
             try FileManager.default.moveItem(atPath: initrd, toPath: dir.file("build/initrd.img"))
             return dir.path
+        case "mb2efi":
+            // MultibootEFITests' multiboot2 kernel built to expect UEFI (mb2efi.elf), and copies of
+            // OVMF's code and variable store, as the README's qemu command names them.
+            let elf = try MultibootEFIFixture.multiboot2(.init(uefi: true, cmdline: "mb2 on uefi", ramMB: 256), in: dir)
+            #expect(elf == dir.file("mb2efi.elf"))
+            try OVMF.requireFirmware()
+            for name in ["OVMF_CODE.fd", "OVMF_VARS.fd"] {
+                try FileManager.default.copyItem(atPath: "/usr/share/OVMF/" + name, toPath: dir.file(name))
+            }
+            return dir.path
         case "hello-image":
             // examples/hello built and packed (build/kernel.img), as `make` there builds it.
             let hello = try prepare("example-hello", in: dir)
