@@ -59,7 +59,7 @@ struct Redirect: ParsableCommand {
         try reportingErrors {
             let redirectSources = try sources.sources()
             let collection = try redirectSources.collect()
-            let elf = try ELFFile(path: kernel)
+            let elf = try ELFFile(symbolsOf: kernel)
             let (location, impliedNone) = RedirectTableLocation.choose(section: section, symbol: tableSymbol, patch: patch, elf: elf)
             let plan = try RedirectPlan(elf: elf, redirects: collection.redirects, table: location,
                                         patch: patch, allowSpare: allowSpare)

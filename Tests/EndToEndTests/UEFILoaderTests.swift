@@ -9,9 +9,9 @@ import TestSupport
 /// | loader                         | a: ELF32 identity | b: ELF32 higher half | c/d: ELF64 | examples/hello |
 /// |--------------------------------|-------------------|----------------------|------------|----------------|
 /// | OVMF, ESP \EFI\BOOT\BOOTX64.EFI | UEFIBootTests (startup.nsh) | here        | UEFIBootTests (c, signed, loader) | here |
-/// | OVMF -kernel + -initrd         | UEFIInitrdTests   | UEFIBootTests (no initrd) | here (c) |           |
-/// | GRUB EFI `linux` + initrd      |                   | here                 | here (c)   |                |
-/// | GRUB EFI `linuxefi` + initrd   |                   | here                 | EFIHandoverTests (c) |      |
+/// | OVMF -kernel + -initrd         | UEFIInitrdTests   | UEFIBootTests (no initrd) | here (c) | here        |
+/// | GRUB EFI `linux` + initrd      | here              | here                 | here (c)   | here           |
+/// | GRUB EFI `linuxefi` + initrd   | here              | here                 | EFIHandoverTests (c) | here |
 /// | systemd-boot + initrd          |                   | UEFIInitrdTests      | here (d, loader) |          |
 /// | iPXE EFI over TFTP + initrd    | here              |                      |            |                |
 ///
@@ -43,6 +43,22 @@ import TestSupport
     /// efi_info, carried over by the 32-bit setup; no framebuffer.
     static let loaderUEFILines = ["ok booted by UEFI", "ok EFI system table signature", "ok ACPI RSDP", "ok EFI memory map",
                                   "ok EFI memory map's first descriptor", "ok E820 covers the RAM"]
+
+    /// Fixture a (ELF32 identity, no paging), b (ELF32 higher half, 32-bit paging) or c (ELF64
+    /// higher half, 4-level, checks that .text is read-only), with an initrd.
+    static func spec(_ fixture: String, cmdline: String) -> PackFixture.Spec {
+        switch fixture {
+        case "a":
+            return PackFixture.Spec(name: "a", bits64: false, virtualBase: 0x10_0000, expectedCmdline: cmdline, ramMB: 256,
+                                    paging: 0, initrdSize: initrdSize)
+        case "b":
+            return PackFixture.Spec(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: cmdline, ramMB: 256,
+                                    paging: 1, initrdSize: initrdSize)
+        default:
+            return PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: cmdline,
+                                    ramMB: 256, paging: 3, initrdSize: initrdSize, checkFault: true)
+        }
+    }
 
     @Test func elf32HigherHalfBootsAsBOOTX64EFIWithThePackCommandLine() throws {
         let dir = try TemporaryDirectory()
@@ -77,14 +93,10 @@ import TestSupport
     /// and the setup carries efi_info into the UEFI extension (loader_efi.inc): the flag, the
     /// system table, GRUB's EFI memory map, the RSDP from the configuration table. No GOP: GRUB
     /// boots "blind" here.
-    @Test(arguments: ["b", "c"])
+    @Test(arguments: ["a", "b", "c"])
     func grubEFILinuxBootsTheImageWithItsInitrd(fixture: String) throws {
         let dir = try TemporaryDirectory()
-        var spec = fixture == "b"
-            ? PackFixture.Spec(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "grub-efi-b", ramMB: 256,
-                               paging: 1, initrdSize: Self.initrdSize)
-            : PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "grub-efi-c",
-                               ramMB: 256, paging: 3, initrdSize: Self.initrdSize, checkFault: true)
+        var spec = Self.spec(fixture, cmdline: "grub-efi-\(fixture)")
         spec.expectUEFI = true
         spec.uefiFromLoader = true
         let image = try pack(spec, dir: dir)
@@ -96,11 +108,11 @@ import TestSupport
 
     /// Debian's GRUB `linuxefi` enters the EFI handover entry (handover_offset,
     /// XLF_EFI_HANDOVER_64) with boot services up; the stub then runs as from the firmware, with
-    /// GRUB's command line and initrd. An ELF32 kernel here: EFIHandoverTests boots an ELF64 one.
-    @Test func grubEFILinuxefiEntersTheHandoverEntryWithItsInitrd() throws {
+    /// GRUB's command line and initrd. ELF32 kernels here: EFIHandoverTests boots an ELF64 one.
+    @Test(arguments: ["a", "b"])
+    func grubEFILinuxefiEntersTheHandoverEntryWithItsInitrd(fixture: String) throws {
         let dir = try TemporaryDirectory()
-        var spec = PackFixture.Spec(name: "b", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "grub-linuxefi",
-                                    ramMB: 256, paging: 1, initrdSize: Self.initrdSize)
+        var spec = Self.spec(fixture, cmdline: "grub-linuxefi")
         spec.expectUEFI = true
         let image = try pack(spec, dir: dir)
         let header = try SetupHeader(decoding: try contentsOf(image), path: image)
@@ -108,7 +120,7 @@ import TestSupport
         let initrd = try PackFixture.initrd(in: dir, size: Self.initrdSize)
         let boot = try GRUBEFIBoot.boot(image: image, command: "linuxefi", append: spec.expectedCmdline, initrd: initrd, in: dir)
         #expect(!boot.serial.contains(GRUBEFIBoot.refused), "\(boot.serial)")
-        expectPass(boot, "GRUB EFI linuxefi (handover entry), fixture b",
+        expectPass(boot, "GRUB EFI linuxefi (handover entry), fixture \(fixture)",
                    lines: Self.uefiLines + ["ok initrd bytes", "cmdline \"BOOT_IMAGE=/kernel.img grub-linuxefi\""])
     }
 
@@ -163,5 +175,25 @@ import TestSupport
             .flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ")[0]) }
         let mib = try #require(usable, "\(r.stdout)")
         #expect(mib > 200 && mib <= 256, "\(mib) MiB usable with -m 256M")
+    }
+
+    /// examples/hello built by its own Makefile, started by the loaders that are not the firmware's
+    /// ESP boot: OVMF -kernel (as a PE), GRUB EFI `linux` (the 32-bit setup with GRUB's efi_info)
+    /// and `linuxefi` (the handover entry). Each must reach hello's own verdict on UEFI.
+    @Test(arguments: ["ovmf-kernel", "linux", "linuxefi"])
+    func exampleHelloBootsUnderTheOtherUEFILoaders(loader: String) throws {
+        try OVMF.requireFirmware()
+        let dir = try TemporaryDirectory("kimage-example")
+        try mustRun("cp", ["-R", Paths.packageRoot + "/examples", Paths.templates, dir.path])
+        try? FileManager.default.removeItem(atPath: dir.file("examples/hello/build"))
+        let r = try run("make", ["KIMAGE=\(Paths.kimage)"], cwd: dir.file("examples/hello"), timeout: 300)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let image = dir.file("examples/hello/build/kernel.img")
+        let boot = loader == "ovmf-kernel"
+            ? try OVMF.boot(kernel: image, append: "console=ttyS0", memory: "256M", in: dir)
+            : try GRUBEFIBoot.boot(image: image, command: loader, append: "console=ttyS0", in: dir)
+        for line in ["UEFI: system table 0x", "(from the boot loader)", "hello: all checks passed\n"] {
+            #expect(boot.serial.contains(line), "examples/hello under \(loader): missing \(line) in\n\(boot.serial)")
+        }
     }
 }

@@ -51,7 +51,7 @@ import TestSupport
             """, in: dir, name: "k")
         let path = try Toolchain.ld([obj], script: nil, in: dir, output: "k.elf", extra: ["-Ttext=0x200000"])
         let full = try ELFFile(path: path)
-        let headers = try ELFFile(headersOf: path)
+        let headers = try ELFHeaders(path: path)
         #expect(headers.file.isPartial && !full.file.isPartial)
         #expect(headers.sections == full.sections)
         #expect(headers.segments == full.segments)
@@ -60,6 +60,39 @@ import TestSupport
         let data = try #require(full.section(named: ".data"))
         #expect(headers.bytes[Int(data.offset)] == 0 && full.bytes[Int(data.offset)] == 0x5a)
         try headers.file.verifyUnchanged()
+    }
+
+    /// redirect's read: headers, .symtab and .strtab, nothing else; the symbols are the whole
+    /// read's, code bytes are read only when asked for, and the patched copy is byte-identical.
+    @Test func aSymbolsOnlyReadAgreesWithTheFullRead() throws {
+        let dir = try TemporaryDirectory()
+        let obj = try Toolchain.nasm("""
+            bits 64
+            section .text
+            global _start
+            global helper
+            _start: jmp _start
+            helper: times 64 db 0x90
+            ret
+            section .data
+            times 8192 db 0x5a
+            """, in: dir, name: "k")
+        let path = try Toolchain.ld([obj], script: nil, in: dir, output: "k.elf", extra: ["-Ttext=0x200000"])
+        let full = try ELFFile(path: path)
+        let lazy = try ELFFile(symbolsOf: path)
+        #expect(lazy.file.isPartial && !full.file.isPartial)
+        #expect(try lazy.symbols() == full.symbols())
+        #expect(try lazy.definedSymbols(named: ["helper", "_start"]) == full.definedSymbols(named: ["helper", "_start"]))
+        #expect(lazy.sections == full.sections && lazy.segments == full.segments)
+        let data = try #require(full.section(named: ".data"))
+        #expect(lazy.bytes[Int(data.offset)] == 0 && full.bytes[Int(data.offset)] == 0x5a, "section contents are not read")
+        #expect(lazy.fileBytes(at: data.offset, count: 4) == [0x5a, 0x5a, 0x5a, 0x5a], "until asked for")
+        let helper = try #require(try full.symbols().first { $0.name == "helper" })
+        let at = try #require(full.fileOffset(ofVirtualAddress: helper.value))
+        let patch = [BytePatch(offset: at, bytes: [0xCC, 0xCC])]
+        try lazy.write(applying: patch, to: dir.file("lazy.elf"))
+        try full.write(applying: patch, to: dir.file("full.elf"))
+        #expect(try contentsOf(dir.file("lazy.elf")) == contentsOf(dir.file("full.elf")))
     }
 
     @Test func aPartialReadNoticesTheFileChanging() throws {

@@ -73,14 +73,14 @@ import TestSupport
         #expect(headers.contains("Entry point address:               0x1000000"), "\(headers)")
         #expect(headers.contains("0xffffffff81000000 0x0000000001000000"), "\(headers)")
         #expect(headers.contains("0x0000000000000000 0x000000000100"), "no percpu segment at vaddr 0:\n\(headers)")
-        let found = try LinuxVmlinux.detect(try ELFFile(headersOf: vmlinux))
+        let found = try LinuxVmlinux.detect(try ELFHeaders(path: vmlinux))
         #expect(found?.noteTypes == [0x100])
         #expect(found?.reason.contains("\"Linux\" ELF note (type 0x100)") == true)
         let other = try LinuxFixture.vmlinux(in: dir, cmdline: "x", ramMB: 128, initrdSize: nil, withLinuxNote: false, name: "plain")
-        #expect(try LinuxVmlinux.detect(try ELFFile(headersOf: other)) == nil)
+        #expect(try LinuxVmlinux.detect(try ELFHeaders(path: other)) == nil)
         // A kimage-style ELF64 (virtual entry) is no vmlinux either.
         let kimageStyle = try PackFixture.build(.init(name: "k", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "", paging: 3), in: dir)
-        #expect(try LinuxVmlinux.detect(try ELFFile(headersOf: kimageStyle)) == nil)
+        #expect(try LinuxVmlinux.detect(try ELFHeaders(path: kimageStyle)) == nil)
     }
 
     @Test func packWarnsOnlyAboveWhatMinus128Has() {

@@ -56,6 +56,49 @@ import TestSupport
         return dirs
     }
 
+    /// redirect reads a kernel in part (ELFFile(symbolsOf:)): every path gives the bytes a whole
+    /// read gives, the write path reading the rest first.
+    @Test func aPartlyReadOriginalGivesTheSameBytesOnEveryPath() throws {
+        let dir = try TemporaryDirectory("kimage-patched-copy")
+        let (path, bytes) = try original(in: dir.path)
+        let want = expected(bytes)
+        for allowed in [PatchedCopy.Method.clone, .copyRange, .write] {
+            let file = try FileBytes(partOf: path)
+            try file.load(offset: 0, count: 4096)
+            #expect(file.bytes[Self.size - 1] == 0, "the rest is not read yet")
+            let out = dir.path + "/out-\(allowed.rawValue).elf"
+            var used: PatchedCopy.Method?
+            try OutputFile.write(to: out) { (sink: inout FileSink) throws in
+                used = try PatchedCopy.write(file, patches: Self.patches, into: &sink, allowed: allowed)
+            }
+            #expect(try contentsOf(out) == want, "\(allowed)")
+            #expect(used == (allowed == .write ? .write : .copyRange))
+            #expect(try contentsOf(path) == bytes)
+        }
+    }
+
+    /// The write path reads the rest of a partly read original: when the file changed since it
+    /// was opened, that is refused and no output appears.
+    @Test func aPartlyReadOriginalThatChangedIsRefusedOnTheWritePath() throws {
+        let dir = try TemporaryDirectory("kimage-patched-copy")
+        let (path, bytes) = try original(in: dir.path)
+        let file = try FileBytes(partOf: path)
+        try file.load(offset: 0, count: 4096)
+        // Appended through the same inode: the descriptor the partial read keeps sees it.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([1, 2, 3]))
+        try handle.close()
+        let out = dir.path + "/out.elf"
+        #expect(throws: KImageError.self) {
+            try OutputFile.write(to: out) { (sink: inout FileSink) throws in
+                _ = try PatchedCopy.write(file, patches: Self.patches, into: &sink, allowed: .write)
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        #expect(try contentsOf(path) == bytes + [1, 2, 3], "the original is left as the test wrote it")
+    }
+
     @Test func everyPathGivesTheSameBytesInPlaceAndBeside() throws {
         for dir in try Self.directories() {
             let (path, bytes) = try original(in: dir.path)

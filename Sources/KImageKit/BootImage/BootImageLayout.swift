@@ -70,7 +70,7 @@ public struct BootImageLayout: Sendable {
 
     /// Checks the kernel, chooses the paging mode, places every part, fills the plan and the
     /// boot info.
-    public static func make(kernel: ELFFile, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
+    public static func make(kernel: ELFHeaders, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
                             handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
                             head: [UInt8] = [], efi: Bool = false, fileBase: Int = 0) throws -> BootImageLayout {
         let checked = try validate(kernel: kernel, options: options, handoff: handoff, head: head, efi: efi)
@@ -85,7 +85,7 @@ public struct BootImageLayout: Sendable {
 
     /// What `make` works from: its arguments and what the checks found.
     struct Input {
-        let kernel: ELFFile
+        let kernel: ELFHeaders
         let loaderSize: Int?
         let options: PackOptions
         let setup32: [UInt8]
@@ -165,7 +165,7 @@ public struct BootImageLayout: Sendable {
     // MARK: validate
 
     /// Every check on the kernel and the handoff's demands, before anything is placed.
-    static func validate(kernel: ELFFile, options: PackOptions, handoff: HandoffChoice, head: [UInt8], efi: Bool) throws -> CheckedKernel {
+    static func validate(kernel: ELFHeaders, options: PackOptions, handoff: HandoffChoice, head: [UInt8], efi: Bool) throws -> CheckedKernel {
         let path = kernel.path
         let multiboot = try MultibootLoading(handoff: handoff.handoff, kernel: kernel, head: head, efi: efi)
         var notes: [String] = []
@@ -195,7 +195,7 @@ public struct BootImageLayout: Sendable {
     }
 
     /// The kernel's PT_LOAD segments with memory, a Go-style header page trimmed to 1 MiB.
-    static func loadedSegments(_ kernel: ELFFile) throws -> ([ELFSegment], notes: [String]) {
+    static func loadedSegments(_ kernel: ELFHeaders) throws -> ([ELFSegment], notes: [String]) {
         var notes: [String] = []
         var segments: [ELFSegment] = []
         for s in kernel.loadSegments.filter({ $0.memorySize > 0 }) {
@@ -233,7 +233,7 @@ public struct BootImageLayout: Sendable {
     /// The kimage handoff enters at a virtual e_entry with the tables on; an e_entry in the
     /// physical range of an executable segment linked elsewhere is entered there, paging off,
     /// as QEMU's multiboot loader does (hw/i386/multiboot.c loads by p_paddr).
-    static func checkEntry(kernel: ELFFile, segments: [ELFSegment], multiboot: MultibootLoading?, options: PackOptions,
+    static func checkEntry(kernel: ELFHeaders, segments: [ELFSegment], multiboot: MultibootLoading?, options: PackOptions,
                            handoff: Handoff) throws -> (entry: UInt64, pagingOffReason: String?) {
         let path = kernel.path
         let executable = segments.filter(\.isExecutable)
@@ -265,7 +265,7 @@ public struct BootImageLayout: Sendable {
 
     /// The paging mode: ELF64 always long mode; ELF32 only when it needs tables; none when the
     /// kernel is entered with paging off. Options that shape tables are refused without them.
-    static func choosePaging(kernel: ELFFile, checked: CheckedKernel, options: PackOptions, handoff: Handoff) throws -> Paging {
+    static func choosePaging(kernel: ELFHeaders, checked: CheckedKernel, options: PackOptions, handoff: Handoff) throws -> Paging {
         let path = kernel.path
         let userMaps = try options.maps.map { try MappingSpec.parse($0, as: .map) }
         if options.pae && options.fiveLevel { throw KImageError.bootImage(.fiveLevelWithPAE) }
@@ -291,7 +291,7 @@ public struct BootImageLayout: Sendable {
     }
 
     /// The kimage handoff's mode for the kernel's class and the options.
-    static func tableMode(kernel: ELFFile, segments: [ELFSegment], options: PackOptions, userMaps: [Mapping]) throws -> BootPagingMode {
+    static func tableMode(kernel: ELFHeaders, segments: [ELFSegment], options: PackOptions, userMaps: [Mapping]) throws -> BootPagingMode {
         switch kernel.elfClass {
         case .elf64:
             if options.pae { throw KImageError.bootImage(.paeNeedsELF32(path: kernel.path)) }
@@ -524,7 +524,7 @@ public struct BootImageLayout: Sendable {
     /// The Linux handoff's demands on the kernel: ELF64 x86-64 entered at a physical e_entry
     /// inside an executable segment (phys_startup_64), and none of the options that shape
     /// kimage's own tables, which this handoff does not use.
-    static func checkLinuxHandoff(kernel: ELFFile, executable: [ELFSegment], options: PackOptions) throws {
+    static func checkLinuxHandoff(kernel: ELFHeaders, executable: [ELFSegment], options: PackOptions) throws {
         let path = kernel.path
         guard kernel.elfClass == .elf64, kernel.machine == .x86_64 else {
             throw KImageError.bootImage(.linuxHandoffNeedsVmlinux(path: path, detail: "it is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue), not ELF64 x86-64"))
@@ -578,7 +578,7 @@ public struct BootImageLayout: Sendable {
     /// (and notes), as `go build -ldflags "-T 0x100000"` makes it (first PT_LOAD at 0xff000,
     /// .text at 0x100000): the same segment from 1 MiB on. nil when the segment starts at 1 MiB
     /// or above; throws when code or data lies below 1 MiB.
-    static func headerPageTrimmed(_ s: ELFSegment, kernel: ELFFile) throws -> (segment: ELFSegment, notes: String)? {
+    static func headerPageTrimmed(_ s: ELFSegment, kernel: ELFHeaders) throws -> (segment: ELFSegment, notes: String)? {
         guard s.physicalAddress < loadAddress else { return nil }
         let end = s.physicalAddress &+ s.memorySize
         let below = loadAddress - s.physicalAddress

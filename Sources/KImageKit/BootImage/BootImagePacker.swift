@@ -12,7 +12,7 @@ public enum BootImagePacker {
     public static func pack(_ options: PackOptions) throws -> PackReport {
         try DistinctFiles.check(outputs: options.namedOutputs, inputs: options.namedInputs)
         // Headers only: segment bytes go file to file (copy_file_range), never through memory.
-        let kernel = try ELFFile(headersOf: options.kernelPath)
+        let kernel = try ELFHeaders(path: options.kernelPath)
         var loader: ELFFile?
         if let loaderPath = options.loaderPath { loader = try ELFFile(path: loaderPath) }
         let stubs = try OwnStubs(options: options)
@@ -177,7 +177,7 @@ public enum BootImagePacker {
     /// zeros between them and up to `protectedModeSize`. Fails, writing nothing, when the kernel
     /// changed while being read.
     static func writeImage(options: PackOptions, realMode: [UInt8], head: [UInt8], copies: [PayloadCopy],
-                           protectedModeSize: Int, kernel: ELFFile, loader: ELFFile?) throws -> PendingOutput {
+                           protectedModeSize: Int, kernel: ELFHeaders, loader: ELFFile?) throws -> PendingOutput {
         let kernelSource = PayloadSource(file: kernel.file)
         let loaderSource = loader.flatMap { PayloadSource(path: $0.path, bytes: $0.bytes) }
         defer {

@@ -65,7 +65,7 @@ public struct HandoffChoice: Sendable, Equatable, Codable {
     /// What `--handoff auto` picks, in the order loaders themselves would look: a valid multiboot2
     /// header, else a valid multiboot1 header, else a Linux vmlinux, else kimage's own.
     /// `head` is the file's first bytes (at least the first 32 KiB, or all of a smaller file).
-    public static func choose(_ request: HandoffRequest, kernel: ELFFile, head: [UInt8]) throws -> HandoffChoice {
+    public static func choose(_ request: HandoffRequest, kernel: ELFHeaders, head: [UInt8]) throws -> HandoffChoice {
         let mb2 = Multiboot2Header.find(in: head)
         let mb1 = MultibootHeader.find(in: head)
         if case .explicit(let h) = request {

@@ -24,7 +24,7 @@ public struct LinuxVmlinux: Sendable, Equatable {
 
     /// The markers of `kernel`, or nil when it is not a vmlinux. Reads its PT_NOTE bytes when
     /// `kernel` was opened headers-only.
-    public static func detect(_ kernel: ELFFile) throws -> LinuxVmlinux? {
+    public static func detect(_ kernel: ELFHeaders) throws -> LinuxVmlinux? {
         guard kernel.elfClass == .elf64, kernel.machine == .x86_64 else { return nil }
         guard let entrySegment = kernel.loadSegments.first(where: {
             $0.isExecutable && $0.virtualAddress != $0.physicalAddress

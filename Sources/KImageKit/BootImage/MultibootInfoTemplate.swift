@@ -48,10 +48,11 @@ struct MultibootInfoTemplate: Sendable, Equatable {
         /// patches their sh_addr to where they landed.
         let carried: [ELFSection]
 
-        init?(of kernel: ELFFile) {
+        init?(of kernel: ELFHeaders) {
             let raw = kernel.bytes
             let is64 = kernel.elfClass == .elf64
-            guard let t = ELFHeaderTables(raw, is64: is64), t.shoff != 0, t.shnum > 0, t.shnum < 0xFF00,
+            let t = kernel.header
+            guard t.shoff != 0, t.shnum > 0, t.shnum < 0xFF00,
                   t.shentsize == t.sectionHeaderSize, t.shstrndx < t.shnum else { return nil }
             headers = (0..<Int(t.shnum)).map { i in
                 let at = Int(t.shoff) + i * Int(t.shentsize)

@@ -21,7 +21,7 @@ struct MultibootLoading {
     /// MB2: the header requires an information tag only a UEFI boot gives (12, 17).
     var needsUEFI = false
 
-    init?(handoff: Handoff, kernel: ELFFile, head: [UInt8], efi: Bool = true) throws {
+    init?(handoff: Handoff, kernel: ELFHeaders, head: [UInt8], efi: Bool = true) throws {
         let path = kernel.path
         let fileSize = UInt64(kernel.bytes.count)
         var address: (headerOffset: Int, headerAddr: UInt32, loadAddr: UInt32, loadEnd: UInt32, bssEnd: UInt32)?

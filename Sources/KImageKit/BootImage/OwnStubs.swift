@@ -84,7 +84,7 @@ public struct OwnStubs: Sendable {
 extension BootImagePacker {
     /// Jinue style: own 32-bit setup at 0x100000, then the part table, the kernel ELF (4 KiB
     /// aligned) and the loader ELF, whole. No load plan, no tables: the setup does it all.
-    static func packWithOwnSetup32(options: PackOptions, stubs: OwnStubs, setup32: [UInt8], kernel: ELFFile, loader: ELFFile?) throws -> PackReport {
+    static func packWithOwnSetup32(options: PackOptions, stubs: OwnStubs, setup32: [UInt8], kernel: ELFHeaders, loader: ELFFile?) throws -> PackReport {
         let tableOffset = alignUp(setup32.count, 16)
         let entries = 1 + (loader == nil ? 0 : 1)
         let kernelOffset = alignUp(tableOffset + PartTable.layout.size + PartTable.partLayout.size * entries, 4096)

@@ -2,7 +2,7 @@
 public enum VmlinuxDetector {
     /// What marks `kernel` as a Linux vmlinux (e.g. "the \"Linux\" ELF note"), nil when nothing does.
     /// A note kimage cannot read makes it no vmlinux, the safe answer for auto-detection.
-    public static func markers(of kernel: ELFFile) -> String? {
+    public static func markers(of kernel: ELFHeaders) -> String? {
         (try? LinuxVmlinux.detect(kernel))??.markers
     }
 }

@@ -9,7 +9,7 @@ struct PayloadCompression: Sendable {
 
     init() {}
 
-    init(segments: [ELFSegment], kernel: ELFFile, method: Compression) throws {
+    init(segments: [ELFSegment], kernel: ELFHeaders, method: Compression) throws {
         guard method == .lz4 else { return }
         for s in segments where s.fileSize > 0 {
             let count = min(s.fileSize, s.memorySize)

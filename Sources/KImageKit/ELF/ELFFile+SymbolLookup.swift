@@ -9,16 +9,7 @@ extension ELFFile {
     /// other name: names are compared as bytes (length first, then a hash), so a 200,000-symbol
     /// kernel costs no String per symbol. File and section symbols are left out.
     public func definedSymbols(named names: Set<String>) throws -> [String: [ELFSymbol]] {
-        precondition(!file.isPartial, "ELFFile(headersOf:) holds no section contents")
-        let symtab = try symbolTableSection()
-        let entrySize = elfClass == .elf64 ? 24 : 16
-        guard Int(symtab.link) < sections.count else {
-            throw KImageError.elf(.malformed(path: path, field: "\(symtab.shownName) sh_link", value: String(symtab.link), detail: "names no section"))
-        }
-        let strtab = sections[Int(symtab.link)]
-        guard strtab.holdsFileBytes else {
-            throw KImageError.elf(.malformed(path: path, field: "\(symtab.shownName) sh_link", value: String(symtab.link), detail: "names \(strtab.shownName), which has no file bytes"))
-        }
+        let table = try ELFSymbolTable(self)
         // The wanted names' bytes, in one buffer the keys point into while the walk runs.
         let wanted = names.map { Array($0.utf8) }
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, wanted.reduce(0) { $0 + $1.count }), alignment: 1)
@@ -39,43 +30,21 @@ extension ELFFile {
         var lengthWanted = [Bool](repeating: false, count: maxLength + 1)
         for l in lengths { lengthWanted[l] = true }
 
-        let raw = bytes
-        let base = raw.baseAddress!
-        let strBase = Int(strtab.offset)
-        let strSize = Int(strtab.size)
-        let count = Int(symtab.size) / entrySize
-        let is64 = elfClass == .elf64
+        let strings = bytes.baseAddress! + Int(table.strtab.offset)
+        let strSize = table.names.size
         var found: [String: [ELFSymbol]] = [:]
-        var i = 1
-        while i < count {
-            let e = Int(symtab.offset) + i * entrySize
-            let nameOffset = Int(raw.loadLE(UInt32.self, at: e)!)
-            guard nameOffset < strSize else {
-                throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "points outside its string table \(strtab.shownName) (\(strSize) bytes)"))
-            }
-            let start = base + strBase + nameOffset
-            let limit = strSize - nameOffset
-            // Only names of a wanted length are looked up; memchr finds the end without a String.
-            guard let nul = memchr(start, 0, min(limit, maxLength + 1)) else {
-                if limit <= maxLength {
-                    throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "names a string that runs off the end of \(strtab.shownName)"))
-                }
-                i += 1
-                continue
-            }
+        try table.forEachName { i, nameOffset in
+            // Only names of a wanted length are looked up; memchr finds the end without a String
+            // (the walker made sure there is one), looking no further than the longest wanted.
+            let start = strings + nameOffset
+            guard let nul = memchr(start, 0, min(strSize - nameOffset, maxLength + 1)) else { return }
             let length = UnsafeRawPointer(nul) - start
-            if lengthWanted[length], let name = lookup[NameKey(bytes: UnsafeRawBufferPointer(start: start, count: length))] {
-                let info = raw[e + (is64 ? 4 : 12)]
-                let shndx = raw.loadLE(UInt16.self, at: e + (is64 ? 6 : 14))!
-                let value = is64 ? raw.loadLE(UInt64.self, at: e + 8)! : UInt64(raw.loadLE(UInt32.self, at: e + 4)!)
-                let size = is64 ? raw.loadLE(UInt64.self, at: e + 16)! : UInt64(raw.loadLE(UInt32.self, at: e + 8)!)
-                let sym = ELFSymbol(index: i, name: name, value: value, size: size,
-                                    kind: ELFSymbol.Kind(rawValue: info & 0xF) ?? .other, binding: info >> 4, sectionIndex: shndx)
-                if sym.isDefined && sym.kind != .file && sym.kind != .section {
-                    found[name, default: []].append(sym)
-                }
+            guard lengthWanted[length], let name = lookup[NameKey(bytes: UnsafeRawBufferPointer(start: start, count: length))] else { return }
+            let e = table.entry(i, nameOffset: nameOffset)
+            if e.isDefined && e.kind != .file && e.kind != .section {
+                found[name, default: []].append(ELFSymbol(index: i, name: name, value: e.value, size: e.size, kind: e.kind,
+                                                          binding: e.binding, sectionIndex: e.sectionIndex))
             }
-            i += 1
         }
         return found
     }

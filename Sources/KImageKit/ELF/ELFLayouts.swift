@@ -1,10 +1,23 @@
-/// The ELF structures kimage reads itself, before libelf is trusted with the file (System V gABI,
-/// "ELF Header" and "Sections"): only the fields the bounds checks need, declared once per class.
+/// The ELF structures kimage reads itself (System V gABI, "ELF Header", "Sections", "Symbol
+/// Table"), declared once per class: the identification and header fields the bounds pass
+/// checks before libelf is trusted with the file, the section header fields extended numbering
+/// needs, and the symbol entry the symbol walker reads (libelf's gelf_getsym would copy each of
+/// 200,000 entries; the walker reads only st_name of most).
 enum ELFLayouts {
     static let programHeader64Size = 56
     static let programHeader32Size = 32
 
-    static let header64 = BinaryLayout<ELFHeaderTables>(cName: "Elf64_Ehdr", nasmPrefix: "EHDR64_", size: 64, [
+    /// e_ident's first bytes, the same in both classes: they say which header layout follows.
+    static let identification = BinaryLayout<ELFFileHeader>(cName: "Elf_Ident", nasmPrefix: "EI_", size: 16, [
+        .field("ei_mag", at: 0, width: 4, \.magic, "0x7F 'E' 'L' 'F'"),
+        .field("ei_class", at: 4, width: 1, \.classByte, "1 ELF32, 2 ELF64"),
+        .field("ei_data", at: 5, width: 1, \.dataByte, "1 little-endian, 2 big-endian"),
+    ])
+
+    static let header64 = BinaryLayout<ELFFileHeader>(cName: "Elf64_Ehdr", nasmPrefix: "EHDR64_", size: 64, [
+        .field("e_type", at: 16, width: 2, \.type, "1 REL, 2 EXEC, 3 DYN"),
+        .field("e_machine", at: 18, width: 2, \.machine, "3 EM_386, 62 EM_X86_64"),
+        .field("e_entry", at: 24, width: 8, \.entry, "entry point address"),
         .field("e_phoff", at: 32, width: 8, \.phoff, "program header table's file offset"),
         .field("e_shoff", at: 40, width: 8, \.shoff, "section header table's file offset"),
         .field("e_phentsize", at: 54, width: 2, \.phentsize, "bytes per program header"),
@@ -14,7 +27,10 @@ enum ELFLayouts {
         .field("e_shstrndx", at: 62, width: 2, \.shstrndx, "section name table's index"),
     ])
 
-    static let header32 = BinaryLayout<ELFHeaderTables>(cName: "Elf32_Ehdr", nasmPrefix: "EHDR32_", size: 52, [
+    static let header32 = BinaryLayout<ELFFileHeader>(cName: "Elf32_Ehdr", nasmPrefix: "EHDR32_", size: 52, [
+        .field("e_type", at: 16, width: 2, \.type, "1 REL, 2 EXEC, 3 DYN"),
+        .field("e_machine", at: 18, width: 2, \.machine, "3 EM_386, 62 EM_X86_64"),
+        .field("e_entry", at: 24, width: 4, \.entry, "entry point address"),
         .field("e_phoff", at: 28, width: 4, \.phoff, "program header table's file offset"),
         .field("e_shoff", at: 32, width: 4, \.shoff, "section header table's file offset"),
         .field("e_phentsize", at: 42, width: 2, \.phentsize, "bytes per program header"),
@@ -23,6 +39,8 @@ enum ELFLayouts {
         .field("e_shnum", at: 48, width: 2, \.shnum, "section headers (0: in section 0's sh_size)"),
         .field("e_shstrndx", at: 50, width: 2, \.shstrndx, "section name table's index"),
     ])
+
+    static func header(is64: Bool) -> BinaryLayout<ELFFileHeader> { is64 ? header64 : header32 }
 
     static let sectionHeader64 = BinaryLayout<ELFSectionHeaderFields>(cName: "Elf64_Shdr", nasmPrefix: "SHDR64_", size: 64, [
         .field("sh_offset", at: 24, width: 8, \.offset, "file offset of the contents"),
@@ -37,6 +55,26 @@ enum ELFLayouts {
     ])
 
     static func sectionHeader(is64: Bool) -> BinaryLayout<ELFSectionHeaderFields> { is64 ? sectionHeader64 : sectionHeader32 }
+
+    static let symbol64 = BinaryLayout<ELFSymbolFields>(cName: "Elf64_Sym", nasmPrefix: "SYM64_", size: 24, [
+        .field("st_name", at: 0, width: 4, \.nameOffset, "offset of the name in the linked string table"),
+        .field("st_info", at: 4, width: 1, \.info, "binding (high nibble) and type (low nibble)"),
+        .field("st_other", at: 5, width: 1, \.other, "visibility"),
+        .field("st_shndx", at: 6, width: 2, \.sectionIndex, "section index; 0 undefined, 0xFFF1 absolute"),
+        .field("st_value", at: 8, width: 8, \.value, "address"),
+        .field("st_size", at: 16, width: 8, \.size, "bytes"),
+    ])
+
+    static let symbol32 = BinaryLayout<ELFSymbolFields>(cName: "Elf32_Sym", nasmPrefix: "SYM32_", size: 16, [
+        .field("st_name", at: 0, width: 4, \.nameOffset, "offset of the name in the linked string table"),
+        .field("st_value", at: 4, width: 4, \.value, "address"),
+        .field("st_size", at: 8, width: 4, \.size, "bytes"),
+        .field("st_info", at: 12, width: 1, \.info, "binding (high nibble) and type (low nibble)"),
+        .field("st_other", at: 13, width: 1, \.other, "visibility"),
+        .field("st_shndx", at: 14, width: 2, \.sectionIndex, "section index; 0 undefined, 0xFFF1 absolute"),
+    ])
+
+    static func symbol(is64: Bool) -> BinaryLayout<ELFSymbolFields> { is64 ? symbol64 : symbol32 }
 }
 
 /// The section header fields kimage's own checks read (extended numbering, the name table).
@@ -44,4 +82,14 @@ struct ELFSectionHeaderFields: Sendable, Equatable {
     var offset: UInt64 = 0
     var size: UInt64 = 0
     var info: UInt64 = 0
+}
+
+/// One symbol table entry's fields as stored (ELFLayouts.symbol64/symbol32).
+struct ELFSymbolFields: Sendable, Equatable {
+    var nameOffset: UInt64 = 0
+    var info: UInt64 = 0
+    var other: UInt64 = 0
+    var sectionIndex: UInt64 = 0
+    var value: UInt64 = 0
+    var size: UInt64 = 0
 }

@@ -49,122 +49,12 @@ public struct GoSourceFile: Sendable, Equatable {
 
     /// Tokens carry byte ranges, not Strings: a String is made only for what is kept.
     public init(source s: UnsafeRawBufferPointer, path: String) throws {
-        let tokens = GoLexer.tokens(of: s)
-        func text(_ t: GoLexer.Token) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: s[t.start..<t.end]), as: UTF8.self) }
-        func starts(_ t: GoLexer.Token, _ prefix: StaticString) -> Bool {
-            let n = prefix.utf8CodeUnitCount
-            guard t.end - t.start >= n else { return false }
-            return memcmp(s.baseAddress! + t.start, prefix.utf8Start, n) == 0
-        }
-        func isWord(_ t: GoLexer.Token, _ word: StaticString) -> Bool {
-            t.kind == .identifier && t.end - t.start == word.utf8CodeUnitCount && starts(t, word)
-        }
-        var packageName: String?
-        var goBuild: GoBuildConstraint?
-        var plusBuild: GoBuildConstraint?
-        var annotations: [Annotation] = []
-        var problems: [RedirectError] = []
-
-        // The current comment group's directives: (location, words after the directive).
-        var groupDirectives: [(FileLocation, [String])] = []
-        var groupEnd = -1
-        var depth = 0
-
-        func orphan(_ found: String) {
-            for (loc, _) in groupDirectives { problems.append(.directiveNotOnFunction(at: loc, found: found)) }
-            groupDirectives = []
-        }
-
-        for (k, t) in tokens.enumerated() {
-            if t.kind == .lineComment || t.kind == .blockComment {
-                if t.line > groupEnd + 1 && !groupDirectives.isEmpty {
-                    orphan("a blank line between it and the next declaration")
-                }
-                groupEnd = t.endLine
-                guard t.kind == .lineComment, starts(t, "//go:") || starts(t, "// +build") else { continue }
-                let text = text(t)
-                if packageName == nil && depth == 0 {
-                    if let expr = Self.after("//go:build", in: text) {
-                        if goBuild != nil {
-                            throw KImageError.redirect(.badBuildConstraint(at: FileLocation(file: path, line: t.line), line: text, detail: "a file may have only one //go:build line"))
-                        }
-                        do {
-                            goBuild = try GoBuildConstraint.parse(expr)
-                        } catch {
-                            throw KImageError.redirect(.badBuildConstraint(at: FileLocation(file: path, line: t.line), line: text, detail: error.message))
-                        }
-                    } else if let expr = Self.after("// +build", in: text) {
-                        do {
-                            let e = try GoBuildConstraint.parsePlusBuild(expr)
-                            plusBuild = plusBuild.map { .and($0, e) } ?? e
-                        } catch {
-                            throw KImageError.redirect(.badBuildConstraint(at: FileLocation(file: path, line: t.line), line: text, detail: error.message))
-                        }
-                    }
-                }
-                guard let rest = Self.after("//go:redirect-from", in: text) else {
-                    // `//go:redirect-from: x` or a no-break space after it: the go tool would not
-                    // see it either, but dropping it silently changes the count.
-                    if text.hasPrefix("//go:redirect-from"), let next = text.dropFirst("//go:redirect-from".count).unicodeScalars.first,
-                       !(next.properties.isAlphabetic || next.properties.numericType != nil || next == "_" || next == "-") {
-                        problems.append(.directiveSeparator(at: FileLocation(file: path, line: t.line), found: next))
-                    }
-                    continue
-                }
-                let loc = FileLocation(file: path, line: t.line)
-                if depth > 0 {
-                    problems.append(.directiveNotOnFunction(at: loc, found: "it inside a declaration's body"))
-                } else if !t.firstOnLine {
-                    problems.append(.directiveNotOnFunction(at: loc, found: "code before it on the same line"))
-                } else {
-                    groupDirectives.append((loc, rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)))
-                }
-                continue
-            }
-
-            if !groupDirectives.isEmpty {
-                if isWord(t, "func") && depth == 0 && t.firstOnLine && t.line == groupEnd + 1,
-                   let fn = Self.function(at: k, in: tokens, text: text) {
-                    for (loc, words) in groupDirectives {
-                        if words.isEmpty {
-                            problems.append(.directiveWithoutSymbol(at: loc))
-                        } else if words.count > 1 {
-                            problems.append(.directiveExtraWords(at: loc, words: words))
-                        } else if fn.name == "init" {
-                            problems.append(.directiveOnInit(at: loc))
-                        } else if fn.generic {
-                            problems.append(.directiveOnGeneric(at: loc, function: fn.name))
-                        } else {
-                            annotations.append(Annotation(symbol: words[0], function: fn.name, location: loc))
-                        }
-                    }
-                    groupDirectives = []
-                } else if t.line > groupEnd + 1 {
-                    orphan("a blank line between it and the next declaration")
-                } else {
-                    orphan("`\(text(t))` where a top-level `func` was expected")
-                }
-            }
-            groupEnd = -2
-
-            if t.kind == .punctuation {
-                switch s[t.start] {
-                case 0x28, 0x5B, 0x7B: depth += 1 // ( [ {
-                case 0x29, 0x5D, 0x7D: depth = max(0, depth - 1)
-                default: break
-                }
-            }
-            if packageName == nil && depth == 0 && isWord(t, "package"),
-               k + 1 < tokens.count, tokens[k + 1].kind == .identifier {
-                packageName = text(tokens[k + 1])
-            }
-        }
-        if !groupDirectives.isEmpty { orphan("the end of the file") }
-
-        self.packageName = packageName
-        self.constraint = goBuild ?? plusBuild
-        self.annotations = annotations
-        self.problems = problems
+        var parser = GoSourceParser(source: s, path: path)
+        try parser.run()
+        packageName = parser.packageName
+        constraint = parser.goBuild ?? parser.plusBuild
+        annotations = parser.annotations
+        problems = parser.problems
     }
 
     /// The text after `prefix` when `text` is that directive (followed by a space or nothing).
@@ -240,9 +130,6 @@ enum GoLexer {
         var i = 0, line = 1
         var lineHasToken = false
         let n = s.count
-        func isIdent(_ c: UInt8) -> Bool {
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c >= 0x80
-        }
         while i < n {
             let c = s[i]
             let first = !lineHasToken
@@ -250,55 +137,53 @@ enum GoLexer {
             if c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0C { i += 1; continue }
             lineHasToken = true
             let startLine = line
-            if c == 0x2F && i + 1 < n && s[i + 1] == 0x2F {
-                var e = i
-                while e < n && s[e] != 0x0A { e += 1 }
-                var t = e
-                if t > i && s[t - 1] == 0x0D { t -= 1 }
-                out.append(Token(kind: .lineComment, start: i, end: t, line: line, endLine: line, firstOnLine: first))
-                i = e
-                continue
-            }
-            if c == 0x2F && i + 1 < n && s[i + 1] == 0x2A {
-                var e = i + 2
-                while e < n && !(s[e] == 0x2A && e + 1 < n && s[e + 1] == 0x2F) {
-                    if s[e] == 0x0A { line += 1 }
-                    e += 1
-                }
-                out.append(Token(kind: .blockComment, start: i, end: min(n, e + 2), line: startLine, endLine: line, firstOnLine: first))
-                i = min(n, e + 2)
-                continue
-            }
-            if c == 0x22 || c == 0x27 { // "..." and '...': escapes, end at the quote or the line
-                var e = i + 1
-                while e < n && s[e] != c && s[e] != 0x0A {
-                    e += s[e] == 0x5C ? 2 : 1
-                }
-                out.append(Token(kind: .string, start: i, end: min(n, e + 1), line: startLine, endLine: line, firstOnLine: first))
-                i = min(n, e + 1)
-                continue
-            }
-            if c == 0x60 { // `raw string`, may span lines
-                var e = i + 1
-                while e < n && s[e] != 0x60 {
-                    if s[e] == 0x0A { line += 1 }
-                    e += 1
-                }
-                out.append(Token(kind: .string, start: i, end: min(n, e + 1), line: startLine, endLine: line, firstOnLine: first))
-                i = min(n, e + 1)
-                continue
-            }
-            if isIdent(c) {
-                var e = i
-                while e < n && isIdent(s[e]) { e += 1 }
-                let isNumber = c >= 0x30 && c <= 0x39
-                out.append(Token(kind: isNumber ? .other : .identifier, start: i, end: e, line: line, endLine: line, firstOnLine: first))
-                i = e
-                continue
-            }
-            out.append(Token(kind: .punctuation, start: i, end: i + 1, line: line, endLine: line, firstOnLine: first))
-            i += 1
+            let (kind, end, tokenEnd) = token(at: i, in: s, line: &line)
+            out.append(Token(kind: kind, start: i, end: tokenEnd, line: startLine, endLine: line, firstOnLine: first))
+            i = end
         }
         return out
+    }
+
+    private static func isIdent(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c >= 0x80
+    }
+
+    /// The token starting at `i` (not a blank): its kind, where scanning goes on, and where the
+    /// token's text ends (a line comment leaves its CR out). Counts the newlines it spans.
+    private static func token(at i: Int, in s: UnsafeRawBufferPointer, line: inout Int) -> (Kind, next: Int, end: Int) {
+        let n = s.count
+        let c = s[i]
+        if c == 0x2F && i + 1 < n && s[i + 1] == 0x2F {
+            var e = i
+            while e < n && s[e] != 0x0A { e += 1 }
+            return (.lineComment, e, e > i && s[e - 1] == 0x0D ? e - 1 : e)
+        }
+        if c == 0x2F && i + 1 < n && s[i + 1] == 0x2A {
+            var e = i + 2
+            while e < n && !(s[e] == 0x2A && e + 1 < n && s[e + 1] == 0x2F) {
+                if s[e] == 0x0A { line += 1 }
+                e += 1
+            }
+            return (.blockComment, min(n, e + 2), min(n, e + 2))
+        }
+        if c == 0x22 || c == 0x27 { // "..." and '...': escapes, end at the quote or the line
+            var e = i + 1
+            while e < n && s[e] != c && s[e] != 0x0A { e += s[e] == 0x5C ? 2 : 1 }
+            return (.string, min(n, e + 1), min(n, e + 1))
+        }
+        if c == 0x60 { // `raw string`, may span lines
+            var e = i + 1
+            while e < n && s[e] != 0x60 {
+                if s[e] == 0x0A { line += 1 }
+                e += 1
+            }
+            return (.string, min(n, e + 1), min(n, e + 1))
+        }
+        if isIdent(c) {
+            var e = i
+            while e < n && isIdent(s[e]) { e += 1 }
+            return (c >= 0x30 && c <= 0x39 ? .other : .identifier, e, e)
+        }
+        return (.punctuation, i + 1, i + 1)
     }
 }

@@ -14,21 +14,19 @@ struct PatchBounds {
         r.label ?? "section \(r.sectionIndex.map { sections[$0].shownName } ?? "")"
     }
 
-    init(elf: ELFFile) {
+    init(elf: ELFHeaders) {
         kernel = elf.path
         sections = elf.sections
-        let is64 = elf.elfClass == .elf64
-        var regions = [Region(label: "the ELF header", range: 0..<(is64 ? 64 : 52), sectionIndex: nil)]
-        if let t = ELFHeaderTables(elf.bytes, is64: is64) {
-            // The tables as the sections and segments were read: extended numbering counts too.
-            let ph = UInt64(elf.segments.count) &* t.programHeaderSize
-            if ph > 0, t.phoff <= UInt64.max - ph {
-                regions.append(Region(label: "the program header table", range: t.phoff..<(t.phoff + ph), sectionIndex: nil))
-            }
-            let sh = UInt64(elf.sections.count) &* t.sectionHeaderSize
-            if t.shoff != 0, sh > 0, t.shoff <= UInt64.max - sh {
-                regions.append(Region(label: "the section header table", range: t.shoff..<(t.shoff + sh), sectionIndex: nil))
-            }
+        var regions = [Region(label: "the ELF header", range: 0..<elf.header.headerSize, sectionIndex: nil)]
+        // The tables as the sections and segments were read: extended numbering counts too.
+        let t = elf.header
+        let ph = UInt64(elf.segments.count) &* t.programHeaderSize
+        if ph > 0, t.phoff <= UInt64.max - ph {
+            regions.append(Region(label: "the program header table", range: t.phoff..<(t.phoff + ph), sectionIndex: nil))
+        }
+        let sh = UInt64(elf.sections.count) &* t.sectionHeaderSize
+        if t.shoff != 0, sh > 0, t.shoff <= UInt64.max - sh {
+            regions.append(Region(label: "the section header table", range: t.shoff..<(t.shoff + sh), sectionIndex: nil))
         }
         for s in elf.sections where s.index != 0 && s.holdsFileBytes && s.size > 0 && s.offset <= UInt64.max - s.size {
             regions.append(Region(label: nil, range: s.offset..<(s.offset + s.size), sectionIndex: s.index))

@@ -34,119 +34,67 @@ public struct RedirectPlan: @unchecked Sendable {
         self.elf = elf
         self.location = location
         self.patchesCode = patch
-        let kernel = elf.path
-        let cls = elf.elfClass
         try RedirectSources.checkDuplicates(redirects)
         _ = try elf.symbolTableSection() // a stripped kernel says so before anything else
 
-        // The table: present, with file bytes, a whole number of entries, the right size.
-        let entrySize = RedirectTable.entrySize(for: cls)
-        let tableRange: (offset: UInt64, size: UInt64, address: UInt64)?
+        let tableRange = try Self.tableRange(location, in: elf, patch: patch)
+        slotCount = try Self.slotCount(tableRange, redirects: redirects.count, location: location, elfClass: elf.elfClass, allowSpare: allowSpare)
+        let resolved = try Self.resolve(redirects, in: elf)
+        entries = resolved.map { Entry(source: $0.0.source, sourceAddress: $0.1.value, destination: $0.0.destination,
+                                       destinationAddress: $0.2.value, origin: $0.0.origin) }
+        table = try RedirectTable(elfClass: elf.elfClass, entries: entries.map { .init(source: $0.sourceAddress, destination: $0.destinationAddress) },
+                                  slotCount: slotCount, allowSpare: allowSpare, section: location.name)
+        patches = try Self.patches(entries: entries, table: table, tableRange: tableRange, location: location, in: elf, patch: patch)
+    }
+
+    /// Where the table's bytes are: a section with file bytes, a data symbol, or nowhere.
+    private static func tableRange(_ location: RedirectTableLocation, in elf: ELFFile, patch: Bool) throws -> TableRange? {
         switch location {
         case .section(let section):
             guard let tableSection = elf.section(named: section) else {
-                throw KImageError.redirect(.tableSectionMissing(kernel: kernel, section: section))
+                throw KImageError.redirect(.tableSectionMissing(kernel: elf.path, section: section))
             }
             guard tableSection.holdsFileBytes else {
-                throw KImageError.redirect(.tableSectionNoBits(kernel: kernel, section: section))
+                throw KImageError.redirect(.tableSectionNoBits(kernel: elf.path, section: section))
             }
-            tableRange = (tableSection.offset, tableSection.size, tableSection.address)
+            return TableRange(offset: tableSection.offset, size: tableSection.size, address: tableSection.address)
         case .symbol(let name):
-            tableRange = try Self.tableSymbol(name, in: elf)
+            let (offset, size, address) = try tableSymbol(name, in: elf)
+            return TableRange(offset: offset, size: size, address: address)
         case .none:
-            guard patch else { throw KImageError.redirect(.noTableWithoutPatch(kernel: kernel)) }
-            tableRange = nil
+            guard patch else { throw KImageError.redirect(.noTableWithoutPatch(kernel: elf.path)) }
+            return nil
         }
+    }
+
+    /// The table's slots: a whole number of entries, as many as redirects (or more, with
+    /// `allowSpare`); without a table, one per redirect.
+    private static func slotCount(_ range: TableRange?, redirects: Int, location: RedirectTableLocation, elfClass: ELFClass,
+                                  allowSpare: Bool) throws -> Int {
         let section = location.name
-        if let tableRange {
-            guard tableRange.size % UInt64(entrySize) == 0 else {
-                throw KImageError.redirect(.tableSectionBadSize(section: section, size: tableRange.size, entrySize: entrySize))
+        let entrySize = RedirectTable.entrySize(for: elfClass)
+        var slots = redirects
+        if let range {
+            guard range.size % UInt64(entrySize) == 0 else {
+                throw KImageError.redirect(.tableSectionBadSize(section: section, size: range.size, entrySize: entrySize))
             }
-            slotCount = Int(tableRange.size) / entrySize
-        } else {
-            slotCount = redirects.count
+            slots = Int(range.size) / entrySize
         }
-        if redirects.count > slotCount {
-            throw KImageError.redirect(.tooFewSlots(section: section, slots: slotCount, needed: redirects.count))
+        if redirects > slots {
+            throw KImageError.redirect(.tooFewSlots(section: section, slots: slots, needed: redirects))
         }
-        if redirects.count < slotCount && !allowSpare {
-            throw KImageError.redirect(.tooManySlots(section: section, slots: slotCount, needed: redirects.count))
+        if redirects < slots && !allowSpare {
+            throw KImageError.redirect(.tooManySlots(section: section, slots: slots, needed: redirects))
         }
+        return slots
+    }
 
-        // Names: one pass over the symbol table, then one lookup each.
-        var names = Set<String>()
-        for r in redirects { names.insert(r.source); names.insert(r.destination) }
-        let resolver = try SymbolResolver(elf: elf, names: names)
-        let trampolineSize = Trampoline.size(for: cls)
-        var problems: [RedirectError] = []
-        var resolved: [(Redirect, ELFSymbol, ELFSymbol)] = []
-
-        func lookUp(_ name: String, _ role: RedirectError.Role, _ r: Redirect) throws -> ELFSymbol? {
-            let defs = resolver.definitions[name] ?? []
-            if defs.isEmpty {
-                // Each search is a pass over the symbol table: the first few problems get one.
-                let search = problems.count < RedirectError.detailedProblems
-                problems.append(.symbolNotFound(kernel: kernel, role: role, name: name, origin: r.origin,
-                                                suggestions: search ? try resolver.suggestions(for: name) : []))
-                return nil
-            }
-            if defs.count > 1 {
-                problems.append(.symbolAmbiguous(kernel: kernel, role: role, name: name, origin: r.origin, count: defs.count, definitions: resolver.describe(defs)))
-                return nil
-            }
-            let s = defs[0]
-            if s.kind != .function {
-                problems.append(.notAFunction(kernel: kernel, role: role, name: name, origin: r.origin, kind: "\(SymbolResolver.kindName(s.kind)) \(resolver.describe(s))"))
-                return nil
-            }
-            let index = Int(s.sectionIndex)
-            guard s.sectionIndex < 0xFF00, index < elf.sections.count, elf.sections[index].isExecutable, elf.sections[index].isAlloc else {
-                problems.append(.notInExecutableSection(kernel: kernel, role: role, name: name, origin: r.origin, section: resolver.sectionName(of: s)))
-                return nil
-            }
-            // In a linked kernel a function's address lies in the section it names; one that does
-            // not would put a jump (or a trampoline) where no code of that section is.
-            let section = elf.sections[index]
-            if elf.type != 1, !section.contains(address: s.value) {
-                problems.append(.outsideItsSection(kernel: kernel, role: role, name: name, origin: r.origin, address: s.value,
-                                                   section: section.shownName, start: section.address, end: section.address &+ section.size))
-                return nil
-            }
-            return s
-        }
-
-        for r in redirects.sorted(by: { $0.source.utf8Precedes($1.source) }) {
-            let src = try lookUp(r.source, .source, r)
-            let dst = try lookUp(r.destination, .destination, r)
-            guard let src, let dst else { continue }
-            if src.size < UInt64(trampolineSize) {
-                let next = problems.count < RedirectError.detailedProblems
-                    ? try resolver.firstSymbol(after: src, before: src.value &+ UInt64(trampolineSize)) : nil
-                problems.append(.sourceTooSmall(kernel: kernel, name: r.source, address: src.value, size: src.size, needed: trampolineSize,
-                                                next: next.map { "\($0.name) at \(hex($0.value))" }, origin: r.origin))
-                continue
-            }
-            if src.value == dst.value {
-                problems.append(.redirectToItself(name: r.source, destination: r.destination, address: src.value, origin: r.origin))
-                continue
-            }
-            resolved.append((r, src, dst))
-        }
-        if let first = problems.first {
-            throw KImageError.redirect(problems.count == 1 ? first : .several(problems))
-        }
-
-        // Two sources at (nearly) the same address would get overlapping trampolines.
-        let byAddress = resolved.sorted { $0.1.value < $1.1.value }
-        for (a, b) in zip(byAddress, byAddress.dropFirst()) where b.1.value - a.1.value < UInt64(trampolineSize) {
-            throw KImageError.redirect(.trampolinesOverlap(first: a.0.source, firstAddress: a.1.value, second: b.0.source,
-                                                           secondAddress: b.1.value, length: trampolineSize))
-        }
-
-        entries = resolved.map { Entry(source: $0.0.source, sourceAddress: $0.1.value, destination: $0.0.destination,
-                                       destinationAddress: $0.2.value, origin: $0.0.origin) }
-        table = try RedirectTable(elfClass: cls, entries: entries.map { .init(source: $0.sourceAddress, destination: $0.destinationAddress) },
-                                  slotCount: slotCount, allowSpare: allowSpare, section: section)
+    /// The table's bytes, then (with `patch`) one trampoline per source, each checked to stay in
+    /// its place (PatchBounds) and off the table.
+    private static func patches(entries: [Entry], table: RedirectTable, tableRange: TableRange?, location: RedirectTableLocation,
+                                in elf: ELFFile, patch: Bool) throws -> [BytePatch] {
+        let section = location.name
+        let trampolineSize = Trampoline.size(for: elf.elfClass)
         var patches: [BytePatch] = []
         let bounds = PatchBounds(elf: elf)
         if let tableRange {
@@ -158,22 +106,24 @@ public struct RedirectPlan: @unchecked Sendable {
             try bounds.check("the redirect table \(section)", offset: tableRange.offset, size: tableRange.size, owner: owner)
             patches.append(BytePatch(offset: tableRange.offset, bytes: table.encoded()))
         }
-        if patch {
-            for e in entries {
-                guard let offset = elf.fileOffset(ofVirtualAddress: e.sourceAddress, length: UInt64(trampolineSize)) else {
-                    throw KImageError.redirect(.sourceNotInFile(kernel: kernel, name: e.source, address: e.sourceAddress))
-                }
-                if let tableRange, (tableRange.offset..<(tableRange.offset + tableRange.size)).overlaps(offset..<(offset + UInt64(trampolineSize))) {
-                    throw KImageError.redirect(.trampolinesOverlap(first: e.source, firstAddress: e.sourceAddress, second: section,
-                                                                   secondAddress: tableRange.address, length: trampolineSize))
-                }
-                try bounds.check("the trampoline of \(e.source)", offset: offset, size: UInt64(trampolineSize),
-                                 owner: elf.section(containing: e.sourceAddress, length: UInt64(trampolineSize)))
-                patches.append(BytePatch(offset: offset, bytes: Trampoline.bytes(from: e.sourceAddress, to: e.destinationAddress, elfClass: cls)))
+        guard patch else { return patches }
+        for e in entries {
+            guard let offset = elf.fileOffset(ofVirtualAddress: e.sourceAddress, length: UInt64(trampolineSize)) else {
+                throw KImageError.redirect(.sourceNotInFile(kernel: elf.path, name: e.source, address: e.sourceAddress))
             }
+            if let tableRange, (tableRange.offset..<(tableRange.offset + tableRange.size)).overlaps(offset..<(offset + UInt64(trampolineSize))) {
+                throw KImageError.redirect(.trampolinesOverlap(first: e.source, firstAddress: e.sourceAddress, second: section,
+                                                               secondAddress: tableRange.address, length: trampolineSize))
+            }
+            try bounds.check("the trampoline of \(e.source)", offset: offset, size: UInt64(trampolineSize),
+                             owner: elf.section(containing: e.sourceAddress, length: UInt64(trampolineSize)))
+            patches.append(BytePatch(offset: offset, bytes: Trampoline.bytes(from: e.sourceAddress, to: e.destinationAddress, elfClass: elf.elfClass)))
         }
-        self.patches = patches
+        return patches
     }
+
+    /// File offset, size and address of the table's bytes.
+    struct TableRange { let offset: UInt64, size: UInt64, address: UInt64 }
 
     /// A data symbol holding the table (`--table-symbol`): defined once, not a function, its
     /// st_size bytes all in the file inside one PT_LOAD (the boot code reads them where loaded).

@@ -109,6 +109,20 @@ public final class FileBytes: @unchecked Sendable {
         }
     }
 
+    /// Asks for transparent huge pages under the range of a partial file about to be loaded:
+    /// megabytes read into fresh 4 KiB pages cost a fault each (a fifth of `redirect`'s time on a
+    /// 13 MB kernel, measured). Advice only; ignored where unsupported.
+    func adviseHugePages(offset: UInt64, count: UInt64) {
+        let huge: UInt64 = 2 << 20
+        guard isPartial, mapped, offset < UInt64(storage.count) else { return }
+        let end = offset + min(count, UInt64(storage.count) - offset)
+        let base = UInt64(UInt(bitPattern: storage.baseAddress!))
+        // Whole huge pages inside the mapping: madvise needs page-aligned bounds.
+        let start = (base + offset + huge - 1) & ~(huge - 1), stop = (base + end) & ~(huge - 1)
+        guard stop > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: UInt(start)), Int(stop - start), 14 /* MADV_HUGEPAGE */)
+    }
+
     /// Throws when a partial file's size or modification time changed since it was opened:
     /// then the bytes copied from it may not be the ones that were checked.
     public func verifyUnchanged() throws {

@@ -48,7 +48,13 @@ public enum PatchedCopy {
            let method = try kernelSide(file, identity: identity, patches: patches, fd: sink.fd, allowed: allowed, beforeCopy: beforeCopy) {
             return method
         }
-        // Today's path: every byte from memory, in order (also a device or FIFO output).
+        // Today's path: every byte from memory, in order (also a device or FIFO output). A file
+        // read in part (ELFFile(symbolsOf:)) is read whole first, and must still be the file
+        // whose headers and symbols were checked.
+        if file.isPartial {
+            try file.load(offset: 0, count: UInt64(file.count))
+            try file.verifyUnchanged()
+        }
         let raw = file.bytes
         var at = 0
         for p in patches {
