@@ -99,7 +99,7 @@ extension HeaderPageAndRAMTests {
         let listing = try dir.contents()
         let r = try kimage(["pack", "--kernel", elf, "-o", dir.file("top.img")])
         #expect(r.status == 1)
-        #expect(r.stderr.contains("so the setup's boot stack above it would end at 0x100002000, beyond 4 GiB"), "\(r.stderr)")
+        #expect(r.stderr.contains("so the setup's boot stack above it would end at 0x100004000, beyond 4 GiB"), "\(r.stderr)")
         #expect(try contentsOf(elf) == before)
         #expect(try dir.contents() == listing, "output or temporary left behind")
     }

@@ -177,7 +177,7 @@ import TestSupport
         #expect(r.stdout.contains("--cmdline default: \"hello=1\""))
         #expect(r.stdout.contains("carries the kernel ELF: "), "\(r.stdout)")
         #expect(r.stdout.contains("starts with 7f 45 4c 46"))
-        #expect(r.stdout.contains("page tables built by kimage pack (walked):"))
+        #expect(r.stdout.contains("page tables the plan's steps write (walked):"))
         #expect(!r.stdout.contains("warning:"), "\(r.stdout)")
         let j = try json(try kimage(["inspect", image, "--json"]))
         let k = try #require((j["bootImage"] as? [String: Any])?["kimage"] as? [String: Any])

@@ -95,7 +95,7 @@ import TestSupport
             return try #require((part["fileOffset"] as? String).flatMap { Int($0.dropFirst(2), radix: 16) })
         }
         let planAt = try fileOffset("load plan")
-        let bootInfoAt = try fileOffset("boot info")
+        let bootInfoAt = try fileOffset("boot info template")
         #expect(bytes.loadLE(UInt32.self, at: planAt + 8) == 4, "load plan paging mode")
         #expect(bytes.loadLE(UInt32.self, at: bootInfoAt + 0x0C) == 4, "boot info paging mode")
 

@@ -122,6 +122,18 @@ import TestSupport
         return (dir, report, try contentsOf(dir.file("k.img")))
     }
 
+    /// The tables as the plan's steps write them: the image carries steps, not table bytes.
+    func tablesFromPlan(_ report: PackReport, _ image: [UInt8]) throws -> [UInt8] {
+        let h = try SetupHeader(decoding: image)
+        let planAt = try #require(report.parts.first { $0.name == "load plan" }?.fileOffset)
+        let tables = try #require(report.parts.first { $0.name == "page tables" })
+        #expect(tables.fileOffset == nil, "the tables have no bytes in the file")
+        return try image.withUnsafeBytes { raw in
+            let plan = try #require(LoadPlan(decoding: raw, at: Int(planAt)))
+            return plan.execute(base: tables.physical, count: Int(tables.size), part: UnsafeRawBufferPointer(rebasing: raw[h.realModeSize...]))
+        }
+    }
+
     static let c = PackFixture.Spec(name: "c", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "", paging: 3)
 
     @Test func headerTellsLoadersTheTruth() throws {
@@ -139,9 +151,9 @@ import TestSupport
         #expect(image[h.realModeSize + 0x200] == 0xFA, "+0x200 starts with cli (startup_64)")
         #expect(Array(image[h.realModeSize..<h.realModeSize + 4]) == [0x31, 0xC0, 0x48, 0x90],
                 "+0 tells long mode (64-bit U-Boot) from protected mode first")
-        let stub = try #require(report.parts.first { $0.name == "EFI stub" })
+        let stubAt = try #require(report.parts.first { $0.name == "EFI stub" }?.fileOffset)
         let handover = Int(h.handoverOffset) + 0x200
-        #expect(handover == Int(stub.fileOffset) - h.realModeSize + Int(EFIStub.assembledHandover),
+        #expect(handover == Int(stubAt) - h.realModeSize + Int(EFIStub.assembledHandover),
                 "handover_offset + 0x200 is the stub's handover entry, from the part's start")
         #expect(h.code32Start == 0x10_0000 && h.prefAddress == 0x10_0000, "loaded at 1 MiB unless a loader relocates it")
         #expect(h.relocatableKernel == 1 && h.kernelAlignment == 0x20_0000 && h.minAlignment == 12,
@@ -192,7 +204,7 @@ import TestSupport
         let (_, report, image) = try packed(Self.c) { $0.maps = ["0xFFFFC00000000000=0xB8000+4K:rw,uc"]; $0.recursiveSlot = 511 }
         let h = try SetupHeader(decoding: image)
         let tablesPart = try #require(report.parts.first { $0.name == "page tables" })
-        let bytes = Array(image[Int(tablesPart.fileOffset)..<Int(tablesPart.fileOffset + tablesPart.size)])
+        let bytes = try tablesFromPlan(report, image)
         #expect(tablesPart.physical == report.cr3)
         let walk = try PageTableWalker.walkDetailed(bytes: bytes, mode: .fourLevel, base: report.cr3)
         #expect(walk.recursiveSlots == [511])
@@ -243,7 +255,7 @@ import TestSupport
         let report = try BootImagePacker.pack(options)
         let image = try contentsOf(dir.file("k.img"))
         let tablesPart = try #require(report.parts.first { $0.name == "page tables" })
-        let bytes = Array(image[Int(tablesPart.fileOffset)..<Int(tablesPart.fileOffset + tablesPart.size)])
+        let bytes = try tablesFromPlan(report, image)
         let runs = try PageTableWalker.walkDetailed(bytes: bytes, mode: .fourLevel, base: report.cr3).runs
         func flags(_ va: UInt64) -> MappingFlags? { runs.first { va >= $0.virtualStart && va - $0.virtualStart < $0.size }?.flags }
         #expect(flags(0xFFFF_FFFF_8010_0000) == MappingFlags(writable: false, executable: true))
@@ -357,13 +369,15 @@ import TestSupport
         #expect(pe["SizeOfImage"] >= end && pe["SizeOfImage"] % pe["SectionAlignment"] == 0)
         let entry = Int(pe["AddressOfEntryPoint"])
         #expect(UInt64(entry) == report.efiEntry)
-        let stubPart = try #require(report.parts.first { $0.name == "EFI stub" })
-        let stub = try image.withUnsafeBytes { try #require(EFIStub(decoding: $0, at: Int(stubPart.fileOffset))) }
-        #expect(entry == Int(stubPart.fileOffset) + Int(stub.entry))
+        let stubAt = try #require(report.parts.first { $0.name == "EFI stub" }?.fileOffset)
+        let stub = try image.withUnsafeBytes { try #require(EFIStub(decoding: $0, at: Int(stubAt))) }
+        #expect(entry == Int(stubAt) + Int(stub.entry))
         #expect(Int(stub.pmSize) == image.count - h.realModeSize)
-        #expect(UInt64(stub.pmOffset) == stubPart.fileOffset - UInt64(h.realModeSize))
+        #expect(UInt64(stub.pmOffset) == stubAt - UInt64(h.realModeSize))
         #expect(UInt64(stub.runtimeBase) == report.movedTo ?? 0x10_0000)
-        #expect(UInt64(stub.bootInfo) == report.bootInfo)
+        // The stub fills the template's UEFI fields where the part runs; the plan copies them on.
+        let template = try #require(report.parts.first { $0.name == "boot info template" })
+        #expect(UInt64(stub.bootInfo) == template.physical)
         // Every byte the plan writes lies in a range the stub allocates.
         for s in report.segments {
             #expect(stub.ranges.contains { UInt64($0.start) <= s.physicalAddress && s.physicalAddress + s.memorySize <= $0.end },

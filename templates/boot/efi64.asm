@@ -213,7 +213,7 @@ efi_start:
 .forward:
     rep movsb
 .copied:
-    mov ebp, [r15 + EFI_P_BOOT_INFO]    ; rbp = boot info for the rest of the stub
+    mov ebp, [r15 + EFI_P_BOOT_INFO]    ; rbp = boot info template for the rest of the stub
     cmp dword [rbp + KIMAGE_BI_MAGIC], KIMAGE_BOOTINFO_MAGIC
     je .boot_info
     lea rbp, [rbx + W_NO_BOOT_INFO]     ; a handoff without kimage's boot info (Linux): a blank one
@@ -630,7 +630,8 @@ efi_start:
 .descriptors_done:
     mov [rbx + W_BOOT_PARAMS + BP_E820_ENTRIES], dl
 
-    ; The boot info's UEFI fields (the 32-bit setup fills the rest and keeps these).
+    ; The boot info's UEFI fields, in its template (the plan copies them into the boot info;
+    ; the 32-bit setup fills the rest and keeps these).
     or dword [rbp + KIMAGE_BI_FLAGS], KIMAGE_BIF_UEFI
     call extension
     mov [rdi + KIMAGE_BIX_EFI_SYSTEM_TABLE], r13
@@ -704,10 +705,10 @@ loader_owns:
     or eax, 1                       ; NZ
     ret
 
-; rdi = the boot info's UEFI extension, after the command line buffer.
+; rdi = the UEFI extension of the boot info template: right after its header there; the plan
+; copies it to its place after the command line buffer (BootImageLayout.bootInfoCopies).
 extension:
-    mov edi, [rbp + KIMAGE_BI_CMDLINE_CAPACITY]
-    lea rdi, [rbp + rdi + KIMAGE_BI_CMDLINE_BUFFER]
+    lea rdi, [rbp + KIMAGE_BI_E820_ENTRIES] ; in the template, the extension follows the header
     ret
 
 ; AllocatePages at a fixed range failed (rax = status, esi = index): name the range, free the

@@ -104,7 +104,8 @@ moved:
     mov esp, [ebp + plan + PLAN_STACK_TOP]
     call reset_cpu_state            ; the loader's CR4/EFER/IDT are not ours to trust (cpu_state.inc)
 
-    ; Copy and zero steps: segments, page tables, the boot info template.
+    ; The steps: segments copied and zeroed, the boot info zeroed and its template copied, the
+    ; page tables' entries written (entries.inc).
     mov edx, ebp
     add edx, [ebp + plan + PLAN_STEPS]
     mov eax, [ebp + plan + PLAN_STEP_COUNT]
@@ -112,17 +113,27 @@ moved:
     test eax, eax
     jz .steps_done
     push eax
-    cmp dword [edx + STEP_KIND], STEP_NEED_RAM  ; checked before the move, nothing to run
-    je .next
-    cmp dword [edx + STEP_KIND], STEP_LZ4       ; --compress lz4 (lz4.inc)
+    movzx eax, byte [edx + STEP_KIND]
+    cmp eax, STEP_LZ4               ; --compress lz4 (lz4.inc)
     je .lz4
     mov edi, [edx + STEP_DEST]
     mov ecx, [edx + STEP_LENGTH]
-    cmp dword [edx + STEP_KIND], STEP_COPY
-    jne .zero
+    cmp eax, STEP_COPY
+    je .copy
+    cmp eax, STEP_ZERO
+    je .zero
+    cmp eax, STEP_ENTRIES
+    je .entries
+    cmp eax, STEP_ENTRIES32
+    je .entries
+    jmp .next                       ; STEP_NEED_RAM: checked before the move, nothing to run
+.copy:
     mov esi, [edx + STEP_SOURCE]
     add esi, ebp
     call copy
+    jmp .next
+.entries:
+    call entries
     jmp .next
 .lz4:
     call lz4_step
@@ -416,6 +427,7 @@ fill:
     ret
 
 %include "ramcheck.inc"
+%include "entries.inc"
 %include "lz4.inc"
 %include "loader_efi.inc"
 %include "cpu_state.inc"

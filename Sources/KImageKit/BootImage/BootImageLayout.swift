@@ -2,9 +2,11 @@
 /// time from the kernel ELF: the load plan, the boot info template and the page tables.
 ///
 /// Protected-mode part (loaded at 0x100000, moved to `runtimeBase` when the kernel overlaps it):
-/// setup32 stub | load plan | boot info | EFI stub (unless --no-efi) | page tables (4 KiB-aligned) |
-/// segment bytes | whole kernel ELF (--embed-elf) | loader ELF. Above everything: a 16 KiB boot
-/// stack. With the EFI stub the part is padded to 512 bytes, the PE FileAlignment.
+/// setup32 stub | load plan | boot info template (its pack-time fields) | handoff data | EFI stub
+/// (unless --no-efi) | segment bytes | whole kernel ELF (--embed-elf) | loader ELF. With the EFI
+/// stub the part is padded to 512 bytes, the PE FileAlignment. Above the part and the kernel, in
+/// memory only: the boot info and the page tables, which the plan's steps write (a zero step,
+/// the template's copy, runs of entries), then a 16 KiB boot stack.
 public struct BootImageLayout: Sendable {
     public static let loadAddress: UInt64 = 0x10_0000
     public static let stackSize: UInt64 = 16 * 1024
@@ -30,15 +32,19 @@ public struct BootImageLayout: Sendable {
     public let setup32: [UInt8]
     public let planOffset: Int
     public let plan: LoadPlan
-    public let bootInfoOffset: Int
+    /// Bytes the plan takes in the part (at least plan.encodedSize; room for its entries steps).
+    public let planSize: Int
+    /// Offset of the boot info template's pack-time bytes, which a plan step copies into place.
+    public let bootInfoTemplateOffset: Int
+    public let bootInfoTemplateSize: Int
     public let bootInfo: BootInfo
     /// Offset of the EFI stub in the protected-mode part; nil for --no-efi.
     public let efiOffset: Int?
     public let efiStub: [UInt8]
-    public let tablesOffset: Int
+    /// Offset of the first payload byte: everything before it is stubs, plan and templates.
+    public let payloadOffset: Int
+    /// The tables the plan's entries steps write (at tables.base), nil without paging.
     public let tables: PageTables?
-    /// Bytes reserved for the tables (at least tables.byteCount).
-    public let tablesReserved: Int
     public let kernelELFOffset: Int?
     public let kernelELFSize: Int
     public let loaderELFOffset: Int?
@@ -78,9 +84,9 @@ public struct BootImageLayout: Sendable {
         let compression = try PayloadCompression(segments: checked.segments, kernel: kernel, method: options.compress)
         let input = Input(kernel: kernel, loaderSize: loaderSize, options: options, setup32: setup32, handoff: handoff,
                           efi: efi, checked: checked, paging: paging, compression: compression, fileBase: fileBase)
-        let headPlacement = try placeHead(input)
-        let placed = try place(input, head: headPlacement)
-        return fill(input, head: headPlacement, placed: placed)
+        let skeleton = try makeSkeleton(input)
+        let placed = try place(input, skeleton: skeleton)
+        return fill(input, skeleton: skeleton, placed: placed)
     }
 
     /// What `make` works from: its arguments and what the checks found.
@@ -102,7 +108,7 @@ public struct BootImageLayout: Sendable {
         var kernelStart: UInt64 { segments.map(\.physicalAddress).min()! }
         var kernelEnd: UInt64 { segments.map { $0.physicalAddress + $0.memorySize }.max()! }
         /// One copy step per segment with file bytes, one zero step per segment with bss.
-        var stepCount: Int { segments.reduce(0) { $0 + ($1.fileSize > 0 ? 1 : 0) + ($1.memorySize > $1.fileSize ? 1 : 0) } }
+        var segmentStepCount: Int { segments.reduce(0) { $0 + ($1.fileSize > 0 ? 1 : 0) + ($1.memorySize > $1.fileSize ? 1 : 0) } }
     }
 
     /// The kernel as `validate` accepted it.
@@ -123,20 +129,33 @@ public struct BootImageLayout: Sendable {
         let kernelMappings: [Mapping]
     }
 
-    /// Offsets in the protected-mode part of what precedes the tables: fixed by counts alone.
-    struct HeadPlacement {
+    /// What is known before any address: the plan without addresses (its fixed steps counted),
+    /// the boot info and handoff templates and their sizes.
+    struct Skeleton {
         let plan: LoadPlan
         let bootInfo: BootInfo
         let template: MultibootInfoTemplate?
-        let planOffset: Int
-        let bootInfoOffset: Int
-        let handoffDataOffset: Int
-        let efiOffset: Int?
+        /// Bytes of the boot info (or boot_params and command line) in memory.
+        let bootInfoSize: Int
+        /// Bytes of its template the plan copies: up to its last field written at pack time.
+        let bootInfoTemplateSize: Int
+        let handoffDataSize: Int
+        /// The EFI stub's bytes, with room for a range per fixed step and the image's own.
         let efiSize: Int
-        let tablesOffset: Int
     }
 
-    /// Offsets in the protected-mode part of what follows the tables.
+    /// Offsets in the protected-mode part of what precedes the payload, for a plan with room for
+    /// `entriesRoom` bytes of entries steps.
+    struct HeadPlacement {
+        let planOffset: Int
+        let planSize: Int
+        let bootInfoTemplateOffset: Int
+        let handoffDataOffset: Int
+        let efiOffset: Int?
+        let payloadOffset: Int
+    }
+
+    /// Offsets in the protected-mode part of the payload.
     struct PayloadPlacement {
         let segments: [SegmentPlacement]
         let kernelELFOffset: Int?
@@ -146,20 +165,27 @@ public struct BootImageLayout: Sendable {
         let size: Int
     }
 
-    /// Where the protected-mode part runs and where the boot stack ends.
+    /// Where the protected-mode part runs, the memory-only regions above it and the kernel
+    /// (boot info, tables) and the boot stack above them.
     struct MemoryPlacement {
         let runtimeBase: UInt64
-        let stackTop: UInt64
         let moved: Bool
+        let bootInfo: UInt64
+        let tablesBase: UInt64
+        /// The first byte past the boot info and tables: the stack's bottom.
+        let regionsEnd: UInt64
+        var stackTop: UInt64 { regionsEnd + stackSize }
     }
 
-    /// Everything placed: payload, memory, and the tables built for where they run.
+    /// Everything placed, the tables built for where they run and turned into entries steps.
     struct Placement {
+        let head: HeadPlacement
         let payload: PayloadPlacement
         let memory: MemoryPlacement
         let tables: PageTables?
-        let tablesReserved: Int
-        var tablesNeeded: Int { alignUp(tables?.byteCount ?? 0, Int(pageSize)) }
+        let entrySteps: [LoadStep]
+        let entriesRoom: Int
+        var entriesNeeded: Int { entrySteps.count * LoadStep.encodedSize }
     }
 
     // MARK: validate
@@ -307,9 +333,9 @@ public struct BootImageLayout: Sendable {
 
     // MARK: place
 
-    /// The plan's skeleton and the offsets before the tables: the steps are known before the
-    /// addresses are, and their count fixes the plan's size.
-    static func placeHead(_ input: Input) throws -> HeadPlacement {
+    /// The plan's skeleton and the templates' sizes: the fixed steps are known before the
+    /// addresses are, and their count fixes most of the plan's size.
+    static func makeSkeleton(_ input: Input) throws -> Skeleton {
         var plan = LoadPlan()
         plan.pagingMode = input.paging.mode
         plan.entry = input.checked.entry
@@ -319,59 +345,83 @@ public struct BootImageLayout: Sendable {
         if plan.defaultCommandLine.count > Int(bootInfo.cmdlineCapacity) - 1 {
             throw KImageError.bootImage(.commandLineTooLong(length: plan.defaultCommandLine.count, maximum: Int(bootInfo.cmdlineCapacity) - 1))
         }
-        plan.steps = ramChecks(segments: input.segments, image: (0, 0), stackTop: 0)
-            + Array(repeating: .zero(destination: 0, size: 0), count: input.stepCount)
-        let planOffset = input.setup32.count
-        // The boot info gets pages of its own: the stub's pages are mapped read-only and executable.
-        let bootInfoOffset = alignUp(planOffset + plan.encodedSize, Int(pageSize))
+        // RAM checks, the segments' copies and zeros, the regions' zero, the template's copies.
+        plan.steps = ramChecks(segments: input.segments, image: (0, 0), stackTop: 0, regions: (0, 0))
+            + Array(repeating: .zero(destination: 0, size: 0), count: input.segmentStepCount + 1 + bootInfoCopyCount(input))
         let template = input.checked.multiboot.map {
             MultibootInfoTemplate(handoff: input.handoff.handoff, framebuffer: $0.wantsFramebuffer, sections: $0.sections,
                                   cmdlineCapacity: Int(bootInfo.cmdlineCapacity), loadBase: $0.loadBase, efi: input.efi, needsUEFI: $0.needsUEFI)
         }
-        let handoffDataOffset = alignUp(bootInfoOffset + (input.linux ? BootParams.regionSize : bootInfo.size), 16)
-        let handoffDataEnd = handoffDataOffset + (template?.encode(base: 0, sectionAddresses: [:]).count ?? 0)
-        // The EFI stub, with room for one range per step plus the image's own.
-        let efiSize = input.efi ? alignUp(EFIStub.size(rangeCount: input.stepCount + 1), 16) : 0
-        let efiOffset = input.efi ? alignUp(handoffDataEnd, 16) : nil
-        let tablesOffset = alignUp((efiOffset ?? handoffDataEnd) + efiSize, Int(pageSize))
-        return HeadPlacement(plan: plan, bootInfo: bootInfo, template: template, planOffset: planOffset,
-                             bootInfoOffset: bootInfoOffset, handoffDataOffset: handoffDataOffset, efiOffset: efiOffset,
-                             efiSize: efiSize, tablesOffset: tablesOffset)
+        // boot_params: up to its last pack-time field. The boot info: its header, flags included,
+        // then its UEFI extension, both of which the EFI stub fills in this template before the
+        // plan copies them into place (over the zeroed boot info).
+        let templateSize = input.linux ? alignUp(BootParams.layout.packTimeEnd, 16)
+            : BootInfo.e820EntriesOffset + (input.efi ? UEFIExtension.size : 0)
+        // Ranges: one per segment step, the image, the regions with the stack, and one to spare.
+        let efiSize = input.efi ? alignUp(EFIStub.size(rangeCount: input.segmentStepCount + 3), 16) : 0
+        return Skeleton(plan: plan, bootInfo: bootInfo, template: template,
+                        bootInfoSize: input.linux ? BootParams.regionSize : bootInfo.size,
+                        bootInfoTemplateSize: templateSize,
+                        handoffDataSize: template?.encode(base: 0, sectionAddresses: [:]).count ?? 0, efiSize: efiSize)
     }
 
-    /// Payload, memory and tables. The tables are built for where they run, which moves with
-    /// their own size when the image moves: reserve what the last pass needed until it fits.
-    /// A base only changes how the stub's pages split the identity map (at most one more table
-    /// per level at each end of the stub), so `bound` fits every base and ends the passes.
-    static func place(_ input: Input, head: HeadPlacement) throws -> Placement {
-        var placed = try place(input, head: head, reserving: 0)
+    /// Payload, memory, tables and their entries steps. The steps sit in the plan, before the
+    /// payload, and the tables are built for where they run, which can move with the plan's size:
+    /// reserve what the last pass needed until it fits. `bound`, a step per non-zero entry of any
+    /// base's tables (a base only changes how the stub's pages split the identity map: at most a
+    /// table more per level at each end of the stub), always fits and ends the passes.
+    static func place(_ input: Input, skeleton: Skeleton) throws -> Placement {
+        let first = try place(input, skeleton: skeleton, entriesRoom: 0)
+        var placed = first
         let levels = input.paging.mode.pagingMode?.levels ?? PagingMode.fourLevel.levels
-        let bound = placed.tablesNeeded + 2 * levels * Int(pageSize)
-        for _ in 0..<2 * levels where placed.tablesNeeded > placed.tablesReserved {
-            placed = try place(input, head: head, reserving: placed.tablesNeeded)
+        for _ in 0..<2 * levels where placed.entriesNeeded > placed.entriesRoom {
+            placed = try place(input, skeleton: skeleton, entriesRoom: placed.entriesNeeded)
         }
-        if placed.tablesNeeded > placed.tablesReserved { placed = try place(input, head: head, reserving: bound) }
-        return placed
+        guard placed.entriesNeeded > placed.entriesRoom, let tables = first.tables else { return placed }
+        let width = tables.mode.entrySize
+        let nonZero = stride(from: 0, to: tables.bytes.count, by: width).filter { at in tables.bytes[at..<at + width].contains { $0 != 0 } }.count
+        let bound = (nonZero + 2 * levels * tables.mode.entriesPerTable) * LoadStep.encodedSize
+        return try place(input, skeleton: skeleton, entriesRoom: bound)
     }
 
-    /// One placement with `reserved` bytes for the tables.
-    static func place(_ input: Input, head: HeadPlacement, reserving reserved: Int) throws -> Placement {
-        let payload = placePayload(input, head: head, at: head.tablesOffset + reserved)
-        let memory = try placeInMemory(input, size: payload.size)
-        let tablesBase = memory.runtimeBase + UInt64(head.tablesOffset)
+    /// One placement with room for `entriesRoom` bytes of entries steps in the plan.
+    static func place(_ input: Input, skeleton: Skeleton, entriesRoom: Int) throws -> Placement {
+        let head = placeHead(input, skeleton: skeleton, entriesRoom: entriesRoom)
+        let payload = placePayload(input, skeleton: skeleton, at: head.payloadOffset)
+        let (runtimeBase, moved) = placeImage(input, size: payload.size)
+        let bootInfo = alignUp(max(runtimeBase + UInt64(payload.size), input.kernelEnd), pageSize)
+        let tablesBase = bootInfo + alignUp(UInt64(skeleton.bootInfoSize), pageSize)
+        try checkStack(input, size: payload.size, moved: moved, stackTop: tablesBase + stackSize)
         var tables: PageTables?
         if input.linux {
             tables = try linuxIdentityTables(base: tablesBase)
         } else if let pagingMode = input.paging.mode.pagingMode {
-            let stubRange = (memory.runtimeBase, memory.runtimeBase + alignUp(UInt64(input.setup32.count), pageSize))
+            let stubRange = (runtimeBase, runtimeBase + alignUp(UInt64(input.setup32.count), pageSize))
             tables = try buildTables(mode: pagingMode, kernel: input.paging.kernelMappings, user: input.paging.userMaps,
                                      recursiveSlot: input.options.recursiveSlot, stub: stubRange, base: tablesBase)
         }
-        return Placement(payload: payload, memory: memory, tables: tables, tablesReserved: reserved)
+        let memory = MemoryPlacement(runtimeBase: runtimeBase, moved: moved, bootInfo: bootInfo, tablesBase: tablesBase,
+                                     regionsEnd: tablesBase + alignUp(UInt64(tables?.byteCount ?? 0), pageSize))
+        try checkStack(input, size: payload.size, moved: moved, stackTop: memory.stackTop)
+        return Placement(head: head, payload: payload, memory: memory, tables: tables,
+                         entrySteps: tables?.entrySteps() ?? [], entriesRoom: entriesRoom)
+    }
+
+    /// Offsets before the payload: the plan with its room, the templates, the EFI stub.
+    static func placeHead(_ input: Input, skeleton: Skeleton, entriesRoom: Int) -> HeadPlacement {
+        let planOffset = input.setup32.count
+        let planSize = skeleton.plan.encodedSize + entriesRoom
+        let templateOffset = alignUp(planOffset + planSize, 16)
+        let handoffDataOffset = alignUp(templateOffset + skeleton.bootInfoTemplateSize, 16)
+        let handoffDataEnd = handoffDataOffset + skeleton.handoffDataSize
+        let efiOffset = input.efi ? alignUp(handoffDataEnd, 16) : nil
+        return HeadPlacement(planOffset: planOffset, planSize: planSize, bootInfoTemplateOffset: templateOffset,
+                             handoffDataOffset: handoffDataOffset, efiOffset: efiOffset,
+                             payloadOffset: alignUp((efiOffset ?? handoffDataEnd) + skeleton.efiSize, 16))
     }
 
     /// File offsets of the segment bytes, the whole ELFs and the carried sections, from `start`.
-    static func placePayload(_ input: Input, head: HeadPlacement, at start: Int) -> PayloadPlacement {
+    static func placePayload(_ input: Input, skeleton: Skeleton, at start: Int) -> PayloadPlacement {
         var cursor = start
         func take(_ count: Int) -> Int {
             defer { cursor = alignUp(cursor + count, 16) }
@@ -387,7 +437,7 @@ public struct BootImageLayout: Sendable {
         }
         let kernelELFOffset = input.options.embedELF ? take(input.kernel.bytes.count) : nil
         let loaderELFOffset = input.loaderSize.map { take($0) }
-        let sectionCopies = (head.template?.sections?.carried ?? []).map { (section: $0, payloadOffset: take(Int($0.size))) }
+        let sectionCopies = (skeleton.template?.sections?.carried ?? []).map { (section: $0, payloadOffset: take(Int($0.size))) }
         return PayloadPlacement(segments: placements, kernelELFOffset: kernelELFOffset, loaderELFOffset: loaderELFOffset,
                                 sectionCopies: sectionCopies, size: alignUp(cursor, input.efi ? peFileAlignment : 16))
     }
@@ -407,47 +457,49 @@ public struct BootImageLayout: Sendable {
     }
 
     /// Where the protected-mode part of `size` bytes runs: at 1 MiB, or past the kernel when the
-    /// kernel overlaps it; then the boot stack, above both.
-    static func placeInMemory(_ input: Input, size: Int) throws -> MemoryPlacement {
+    /// kernel overlaps it there.
+    static func placeImage(_ input: Input, size: Int) -> (runtimeBase: UInt64, moved: Bool) {
         let imageEnd = loadAddress + UInt64(size)
         let overlaps = input.segments.contains { $0.physicalAddress < imageEnd && $0.physicalAddress + $0.memorySize > loadAddress }
-        let runtimeBase = overlaps ? alignUp(max(input.kernelEnd, imageEnd), pageSize) : loadAddress
-        let stackBottom = alignUp(max(runtimeBase + UInt64(size), input.kernelEnd), pageSize)
-        let stackTop = stackBottom + stackSize
-        if stackTop > fourGiB && !overlaps {
+        return (overlaps ? alignUp(max(input.kernelEnd, imageEnd), pageSize) : loadAddress, overlaps)
+    }
+
+    /// The boot stack, the highest thing the setup writes, must end below 4 GiB.
+    static func checkStack(_ input: Input, size: Int, moved: Bool, stackTop: UInt64) throws {
+        guard stackTop > fourGiB else { return }
+        if !moved {
             throw KImageError.bootImage(.stackAbove4GiB(path: input.kernel.path, kernelEnd: input.kernelEnd, stackTop: stackTop))
         }
-        if stackTop > fourGiB {
-            throw KImageError.bootImage(.payloadCannotMoveClear(path: input.kernel.path, kernelStart: input.kernelStart, kernelEnd: input.kernelEnd,
-                                                                imageSize: UInt64(size), needed: stackTop))
-        }
-        return MemoryPlacement(runtimeBase: runtimeBase, stackTop: stackTop, moved: overlaps)
+        throw KImageError.bootImage(.payloadCannotMoveClear(path: input.kernel.path, kernelStart: input.kernelStart, kernelEnd: input.kernelEnd,
+                                                            imageSize: UInt64(size), needed: stackTop))
     }
 
     // MARK: fill
 
     /// The plan, the boot info, the handoff data and the EFI stub for the placed image.
-    static func fill(_ input: Input, head: HeadPlacement, placed: Placement) -> BootImageLayout {
-        let payload = placed.payload, memory = placed.memory, base = memory.runtimeBase
-        let plan = fillPlan(input, head: head, placed: placed)
+    static func fill(_ input: Input, skeleton: Skeleton, placed: Placement) -> BootImageLayout {
+        let payload = placed.payload, memory = placed.memory, head = placed.head, base = memory.runtimeBase
+        let plan = fillPlan(input, skeleton: skeleton, placed: placed)
         var handoffData: [UInt8] = []
-        if let template = head.template {
+        if let template = skeleton.template {
             let addresses = Dictionary(uniqueKeysWithValues: payload.sectionCopies.map { ($0.section.index, base + UInt64($0.payloadOffset)) })
             handoffData = template.encode(base: plan.handoffData, sectionAddresses: addresses)
         }
-        let bootInfo = fillBootInfo(input, head: head, placed: placed, address: plan.bootInfo)
+        let bootInfo = fillBootInfo(input, skeleton: skeleton, placed: placed)
         let efiStub = head.efiOffset.map {
-            EFIStub(pmOffset: $0, pmSize: payload.size, runtimeBase: base, bootInfo: plan.bootInfo, initSize: memory.stackTop - loadAddress,
+            // The stub fills the template's UEFI fields where the part runs; the plan copies them on.
+            EFIStub(pmOffset: $0, pmSize: payload.size, runtimeBase: base, bootInfo: base + UInt64(head.bootInfoTemplateOffset),
+                    initSize: memory.stackTop - loadAddress,
                     ranges: EFIStub.ranges(steps: plan.steps, runtimeBase: base, imageSize: UInt64(payload.size), stackTop: memory.stackTop))
-                .encode(padTo: head.efiSize)
+                .encode(padTo: skeleton.efiSize)
         }
         var layout = BootImageLayout(
             kernelPath: input.kernel.path, elfClass: input.kernel.elfClass, entry: input.checked.entry, handoff: input.handoff,
-            segments: payload.segments, setup32: input.setup32, planOffset: head.planOffset, plan: plan,
-            bootInfoOffset: head.bootInfoOffset, bootInfo: bootInfo, efiOffset: head.efiOffset, efiStub: efiStub ?? [],
-            tablesOffset: head.tablesOffset, tables: placed.tables, tablesReserved: placed.tablesReserved,
+            segments: payload.segments, setup32: input.setup32, planOffset: head.planOffset, plan: plan, planSize: head.planSize,
+            bootInfoTemplateOffset: head.bootInfoTemplateOffset, bootInfoTemplateSize: skeleton.bootInfoTemplateSize, bootInfo: bootInfo,
+            efiOffset: head.efiOffset, efiStub: efiStub ?? [], payloadOffset: head.payloadOffset, tables: placed.tables,
             kernelELFOffset: payload.kernelELFOffset, kernelELFSize: input.kernel.bytes.count, loaderELFOffset: payload.loaderELFOffset,
-            multibootTemplate: head.template, handoffDataOffset: head.handoffDataOffset, handoffData: handoffData,
+            multibootTemplate: skeleton.template, handoffDataOffset: head.handoffDataOffset, handoffData: handoffData,
             sectionCopies: payload.sectionCopies, loaderELFSize: input.loaderSize ?? 0, protectedModeSize: payload.size,
             runtimeBase: base, kernelStart: input.kernelStart, kernelEnd: input.kernelEnd, stackTop: memory.stackTop,
             firstFree: memory.stackTop)
@@ -462,11 +514,13 @@ public struct BootImageLayout: Sendable {
         return layout
     }
 
-    /// The plan with its steps and addresses: the RAM checks, then a copy and a zero per segment.
-    static func fillPlan(_ input: Input, head: HeadPlacement, placed: Placement) -> LoadPlan {
+    /// The plan with its steps and addresses: the RAM checks, a copy and a zero per segment, the
+    /// boot info and tables zeroed, the boot info template copied, the tables' entries written.
+    static func fillPlan(_ input: Input, skeleton: Skeleton, placed: Placement) -> LoadPlan {
         let memory = placed.memory, base = memory.runtimeBase, size = placed.payload.size
-        var plan = head.plan
-        plan.steps = ramChecks(segments: input.segments, image: (base, UInt64(size)), stackTop: memory.stackTop)
+        let regions = (memory.bootInfo, memory.regionsEnd - memory.bootInfo)
+        var plan = skeleton.plan
+        plan.steps = ramChecks(segments: input.segments, image: (base, UInt64(size)), stackTop: memory.stackTop, regions: regions)
         for p in placed.payload.segments {
             let s = p.segment
             let copied = min(s.fileSize, s.memorySize)
@@ -480,23 +534,42 @@ public struct BootImageLayout: Sendable {
                 plan.steps.append(.zero(destination: s.physicalAddress + copied, size: s.memorySize - copied))
             }
         }
+        plan.steps.append(.zero(destination: regions.0, size: regions.1))
+        plan.steps += bootInfoCopies(input, skeleton: skeleton, placed: placed)
+        plan.steps += placed.entrySteps
         plan.moveDestination = memory.moved ? base : nil
         plan.imageSize = UInt64(size)
         plan.noExecute = input.linux ? false : input.paging.mode.pagingMode?.hasNoExecute ?? false
         // Only kimage's own handoff enables SSE; the others keep their specifications' state.
         plan.sse = input.options.sse && input.handoff.handoff == .kimage
         plan.cr3 = placed.tables?.cr3 ?? 0
-        plan.bootInfo = base + UInt64(head.bootInfoOffset)
-        if head.template != nil { plan.handoffData = base + UInt64(head.handoffDataOffset) }
+        plan.bootInfo = memory.bootInfo
+        if skeleton.template != nil { plan.handoffData = base + UInt64(placed.head.handoffDataOffset) }
         plan.stackTop = memory.stackTop
         return plan
     }
 
+    /// The template's copies into the zeroed boot info: boot_params' head, or the boot info's
+    /// header and its UEFI extension (after the command line buffer).
+    static func bootInfoCopies(_ input: Input, skeleton: Skeleton, placed: Placement) -> [LoadStep] {
+        let at = UInt64(placed.head.bootInfoTemplateOffset), bootInfo = placed.memory.bootInfo
+        if input.linux { return [.copy(destination: bootInfo, sourceOffset: at, size: UInt64(skeleton.bootInfoTemplateSize))] }
+        let header = UInt64(BootInfo.e820EntriesOffset)
+        let copies: [LoadStep] = [.copy(destination: bootInfo, sourceOffset: at, size: header),
+                                  .copy(destination: bootInfo + UInt64(skeleton.bootInfo.extensionOffset), sourceOffset: at + header,
+                                        size: UInt64(UEFIExtension.size))]
+        // Without the EFI stub nothing fills the extension: the zero step leaves it as it should be.
+        return Array(copies.prefix(bootInfoCopyCount(input)))
+    }
+
+    /// How many copies `bootInfoCopies` makes: known before any address, for the plan's size.
+    static func bootInfoCopyCount(_ input: Input) -> Int { input.linux || !input.efi ? 1 : 2 }
+
     /// The boot info's pack-time part: where everything is; the setup adds what the loader gave.
-    static func fillBootInfo(_ input: Input, head: HeadPlacement, placed: Placement, address: UInt64) -> BootInfo {
+    static func fillBootInfo(_ input: Input, skeleton: Skeleton, placed: Placement) -> BootInfo {
         let base = placed.memory.runtimeBase
-        var bootInfo = head.bootInfo
-        bootInfo.address = address
+        var bootInfo = skeleton.bootInfo
+        bootInfo.address = placed.memory.bootInfo
         bootInfo.pagingMode = input.paging.mode
         bootInfo.image = base
         bootInfo.imageSize = UInt64(placed.payload.size)
@@ -553,12 +626,14 @@ public struct BootImageLayout: Sendable {
     }
 
     /// What the setup checks against the E820 map before its first copy: every segment, the
-    /// protected-mode part where it runs, the boot stack. Labels are fixed so the plan's size is
-    /// known before the addresses are.
-    static func ramChecks(segments: [ELFSegment], image: (base: UInt64, size: UInt64), stackTop: UInt64) -> [LoadStep] {
+    /// protected-mode part where it runs, the boot stack, the boot info and tables below it.
+    /// Labels are fixed so the plan's size is known before the addresses are.
+    static func ramChecks(segments: [ELFSegment], image: (base: UInt64, size: UInt64), stackTop: UInt64,
+                          regions: (base: UInt64, size: UInt64)) -> [LoadStep] {
         segments.map { .needRAM(destination: $0.physicalAddress, size: $0.memorySize, part: "segment \($0.index)") }
-            + [.needRAM(destination: image.base, size: image.size, part: "the protected-mode part (setup, plan, tables)"),
-               .needRAM(destination: stackTop &- stackSize, size: stackSize, part: "the boot stack")]
+            + [.needRAM(destination: image.base, size: image.size, part: "the protected-mode part (setup, plan, payload)"),
+               .needRAM(destination: stackTop &- stackSize, size: stackSize, part: "the boot stack"),
+               .needRAM(destination: regions.base, size: regions.size, part: "the boot info and page tables")]
     }
 
     /// RAM a typical machine (QEMU's default -m 128, up to -m 512) has: QEMU's E820 ends usable
@@ -602,21 +677,20 @@ public struct BootImageLayout: Sendable {
         return (trimmed, noteNames.isEmpty ? "" : " and notes (\(noteNames.joined(separator: ", ")))")
     }
 
-    /// The protected-mode part's first bytes: stub, plan, boot info, tables (and their padding).
+    /// The protected-mode part's first bytes, up to the payload: stub, plan (with its room),
+    /// boot info template, handoff data, EFI stub (and their padding).
     public func protectedModeHead() -> [UInt8] {
         var b = setup32
         b += plan.encode(at: planOffset)
-        b += [UInt8](repeating: 0, count: bootInfoOffset - b.count)
-        b += linuxBootParams?.encode() ?? bootInfo.encode()
+        b += [UInt8](repeating: 0, count: bootInfoTemplateOffset - b.count)
+        b += (linuxBootParams?.encode() ?? bootInfo.encode()).prefix(bootInfoTemplateSize)
         b += [UInt8](repeating: 0, count: handoffDataOffset - b.count)
         b += handoffData
         if let efiOffset {
             b += [UInt8](repeating: 0, count: efiOffset - b.count)
             b += efiStub
         }
-        b += [UInt8](repeating: 0, count: tablesOffset - b.count)
-        if let tables { b += tables.bytes }
-        b += [UInt8](repeating: 0, count: tablesOffset + tablesReserved - b.count)
+        b += [UInt8](repeating: 0, count: payloadOffset - b.count)
         return b
     }
 

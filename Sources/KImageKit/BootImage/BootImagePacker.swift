@@ -107,7 +107,7 @@ public enum BootImagePacker {
         guard let efiOffset = layout.efiOffset else { return nil }
         let entry = Int(EFIStub.assembledEntry)
         return PEHeader.kimage(realModeSize: realModeSize, protectedModeSize: layout.protectedModeSize,
-                               codeSize: layout.tablesOffset, entryPoint: realModeSize + efiOffset + entry)
+                               codeSize: alignUp(layout.payloadOffset, Int(BootImageLayout.pageSize)), entryPoint: realModeSize + efiOffset + entry)
     }
 
     /// Boot sector, 16-bit setup and the kernel_version string, with the header filled in.
@@ -210,7 +210,8 @@ public enum BootImagePacker {
 public struct PackReport: Sendable, Equatable {
     public struct Part: Sendable, Equatable {
         public let name: String
-        public let fileOffset: UInt64
+        /// nil for what exists only in memory, written there by the load plan's steps.
+        public let fileOffset: UInt64?
         public let size: UInt64
         /// Physical address at run time (after any move).
         public let physical: UInt64
@@ -294,11 +295,9 @@ public struct PackReport: Sendable, Equatable {
             Part(name: "32-bit setup", fileOffset: pmStart, size: UInt64(layout.setup32.count), physical: base),
             Part(name: "load plan", fileOffset: pmStart + UInt64(layout.planOffset), size: UInt64(layout.plan.encodedSize),
                  physical: base + UInt64(layout.planOffset)),
-            layout.linuxBootParams == nil
-                ? Part(name: "boot info", fileOffset: pmStart + UInt64(layout.bootInfoOffset), size: UInt64(layout.bootInfo.size),
-                       physical: layout.bootInfo.address)
-                : Part(name: "boot_params + command line", fileOffset: pmStart + UInt64(layout.bootInfoOffset),
-                       size: UInt64(BootParams.regionSize), physical: layout.bootInfo.address),
+            Part(name: layout.linuxBootParams == nil ? "boot info template" : "boot_params template",
+                 fileOffset: pmStart + UInt64(layout.bootInfoTemplateOffset), size: UInt64(layout.bootInfoTemplateSize),
+                 physical: base + UInt64(layout.bootInfoTemplateOffset)),
         ]
         if layout.plan.handoffData != 0 {
             let name = layout.handoff.handoff == .multiboot2 ? "multiboot2 information" : "multiboot information"
@@ -308,10 +307,6 @@ public struct PackReport: Sendable, Equatable {
         if let o = layout.efiOffset {
             parts.append(Part(name: "EFI stub", fileOffset: pmStart + UInt64(o), size: UInt64(layout.efiStub.count),
                               physical: base + UInt64(o)))
-        }
-        if let tables = layout.tables {
-            parts.append(Part(name: "page tables", fileOffset: pmStart + UInt64(layout.tablesOffset),
-                              size: UInt64(tables.byteCount), physical: tables.base))
         }
         for p in layout.segments {
             if let o = p.payloadOffset {
@@ -328,6 +323,13 @@ public struct PackReport: Sendable, Equatable {
         for (section, o) in layout.sectionCopies {
             parts.append(Part(name: "section \(section.index) \(section.shownName)", fileOffset: pmStart + UInt64(o), size: section.size,
                               physical: base + UInt64(o)))
+        }
+        // Written by the plan's steps, above the part and the kernel: no file bytes of their own.
+        parts.append(Part(name: layout.linuxBootParams == nil ? "boot info" : "boot_params + command line", fileOffset: nil,
+                          size: UInt64(layout.linuxBootParams == nil ? layout.bootInfo.size : BootParams.regionSize),
+                          physical: layout.bootInfo.address))
+        if let tables = layout.tables {
+            parts.append(Part(name: "page tables", fileOffset: nil, size: UInt64(tables.byteCount), physical: tables.base))
         }
         return parts
     }
@@ -381,8 +383,9 @@ extension PackReport {
         // At most listedRows of each list: 200,000 segments made 400,000 lines (issue 12).
         let limit = PageTableInspection.listedRows
         for p in parts.prefix(limit) {
-            let phys = p.physical == 0 && p.fileOffset < 0x1000 ? "(real mode)" : hex(p.physical, digits: 8)
-            lines.append("  " + pad(hex(p.fileOffset, digits: 8), 12) + " " + pad(String(p.size), 11) + " " + pad(phys, 19) + " " + p.name)
+            let phys = p.physical == 0 && (p.fileOffset ?? 0) < 0x1000 ? "(real mode)" : hex(p.physical, digits: 8)
+            let offset = p.fileOffset.map { hex($0, digits: 8) } ?? "(memory)"
+            lines.append("  " + pad(offset, 12) + " " + pad(String(p.size), 11) + " " + pad(phys, 19) + " " + p.name)
         }
         if parts.count > limit { lines.append("  ... \(parts.count - limit) more parts not listed (pack lists at most \(limit))") }
         for s in segments.prefix(limit) {

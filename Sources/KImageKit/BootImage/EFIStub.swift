@@ -66,7 +66,7 @@ public struct EFIStub: Sendable, Equatable {
         .field("pm_offset", at: 0x08, \.pmOffset, writer: "kimage pack", "offset of the stub in the protected-mode part"),
         .field("pm_size", at: 0x0C, \.pmSize, writer: "kimage pack", "bytes of the protected-mode part"),
         .field("runtime_base", at: 0x10, \.runtimeBase, writer: "kimage pack", "physical address the protected-mode part runs at"),
-        .field("boot_info", at: 0x14, \.bootInfo, writer: "kimage pack", "physical address of the boot info there"),
+        .field("boot_info", at: 0x14, \.bootInfo, writer: "kimage pack", "physical address of the boot info template there: header, then UEFI extension (the plan copies both into the boot info)"),
         .derived("range_count", at: 0x18, width: 4, writer: "kimage pack", "ranges to allocate",
                  get: { UInt64($0.ranges.count) }),
         .derived("ranges", at: 0x1C, width: 4, writer: "kimage pack", "offset of the ranges from the stub's start",
@@ -82,8 +82,8 @@ public struct EFIStub: Sendable, Equatable {
         var spans: [(UInt64, UInt64)] = [(runtimeBase, runtimeBase + imageSize), (stackTop - stackSize, stackTop)]
         for step in steps {
             switch step {
-            case .copy(let dst, _, let size), .zero(let dst, let size), .needRAM(let dst, let size, _), .decompress(let dst, _, _, let size, _):
-                if size > 0 { spans.append((dst, dst + size)) }
+            case .needRAM(let dst, let size, _): if size > 0 { spans.append((dst, dst + size)) }
+            default: if let (dst, size) = step.written, size > 0 { spans.append((dst, dst + size)) }
             }
         }
         var merged: [(UInt64, UInt64)] = []

@@ -3,30 +3,49 @@ public enum LoadStep: Sendable, Equatable {
     /// Copy `size` bytes from `sourceOffset` (from the start of the protected-mode part, wherever
     /// it runs) to the physical `destination`.
     case copy(destination: UInt64, sourceOffset: UInt64, size: UInt64)
-    /// Zero `size` bytes at the physical `destination` (bss).
+    /// Zero `size` bytes at the physical `destination` (bss, the boot info, the page tables).
     case zero(destination: UInt64, size: UInt64)
     /// Not a step the loop runs: before anything moves, the setup checks that the E820 map has
     /// RAM for `size` bytes at `destination`, and names `part` on COM1 when it has not.
     case needRAM(destination: UInt64, size: UInt64, part: String)
+    /// Write `count` page-table entries of `width` bytes (8, or 4 for 32-bit paging) at the
+    /// physical `destination`: the first is `first`, each next one `1 << shift` more. A regular
+    /// run of the identity map or of a segment's pages costs one step instead of its bytes.
+    case entries(destination: UInt64, first: UInt64, shift: Int, count: Int, width: Int)
     /// Decode the LZ4 block of `packedSize` bytes at `sourceOffset` (LZ4Block) into exactly `size`
     /// bytes at the physical `destination` (templates/boot/lz4.inc; `pack --compress lz4`), once
     /// the block's bytes sum to `checksum` (LZ4Block.checksum).
     case decompress(destination: UInt64, sourceOffset: UInt64, packedSize: UInt64, size: UInt64, checksum: UInt32)
 
-    static let copyKind: UInt32 = 1
-    static let zeroKind: UInt32 = 2
-    static let needRAMKind: UInt32 = 3
-    static let lz4Kind: UInt32 = 4
+    static let copyKind: UInt8 = 1
+    static let zeroKind: UInt8 = 2
+    static let needRAMKind: UInt8 = 3
+    static let lz4Kind: UInt8 = 4
+    static let entriesKind: UInt8 = 5
+    static let entries32Kind: UInt8 = 6
     public static var encodedSize: Int { layout.size }
+    /// The most entries one step writes (its count is 16 bits).
+    static let maxEntries = Int(UInt16.max)
 
     /// A step as the stub reads it (plan.inc's STEP_*).
     struct Wire: Sendable, Equatable {
-        var kind: UInt32 = 0
+        var kind: UInt8 = 0
+        var shift: UInt8 = 0
+        var count: UInt16 = 0
         var destination: UInt32 = 0
         var sourceOffset: UInt32 = 0
         var size: UInt32 = 0
         var packedSize: UInt32 = 0
         var checksum: UInt32 = 0
+    }
+
+    /// Bytes of physical memory the step writes (0 for a RAM check).
+    var written: (destination: UInt64, size: UInt64)? {
+        switch self {
+        case .copy(let dst, _, let size), .zero(let dst, let size), .decompress(let dst, _, _, let size, _): (dst, size)
+        case .entries(let dst, _, _, let count, let width): (dst, UInt64(count * width))
+        case .needRAM: nil
+        }
     }
 
     /// The step as the stub reads it; `nameOffset` is where a RAM check's part name lies.
@@ -35,6 +54,9 @@ public enum LoadStep: Sendable, Equatable {
         case .copy(let dst, let src, let size): Wire(kind: Self.copyKind, destination: UInt32(dst), sourceOffset: UInt32(src), size: UInt32(size))
         case .zero(let dst, let size): Wire(kind: Self.zeroKind, destination: UInt32(dst), sourceOffset: 0, size: UInt32(size))
         case .needRAM(let dst, let size, _): Wire(kind: Self.needRAMKind, destination: UInt32(dst), sourceOffset: UInt32(nameOffset), size: UInt32(size))
+        case .entries(let dst, let first, let shift, let count, let width):
+            Wire(kind: width == 4 ? Self.entries32Kind : Self.entriesKind, shift: UInt8(shift), count: UInt16(count), destination: UInt32(dst),
+                 sourceOffset: UInt32(truncatingIfNeeded: first), size: UInt32(truncatingIfNeeded: first >> 32))
         case .decompress(let dst, let src, let packed, let size, let checksum):
             Wire(kind: Self.lz4Kind, destination: UInt32(dst), sourceOffset: UInt32(src), size: UInt32(size),
                  packedSize: UInt32(packed), checksum: checksum)
@@ -49,6 +71,10 @@ public enum LoadStep: Sendable, Equatable {
         case Self.needRAMKind:
             guard let part = name(w.sourceOffset) else { return nil }
             self = .needRAM(destination: UInt64(w.destination), size: UInt64(w.size), part: part)
+        case Self.entriesKind, Self.entries32Kind:
+            guard w.shift < 32 else { return nil }
+            self = .entries(destination: UInt64(w.destination), first: UInt64(w.sourceOffset) | UInt64(w.size) << 32, shift: Int(w.shift),
+                            count: Int(w.count), width: w.kind == Self.entries32Kind ? 4 : 8)
         case Self.lz4Kind:
             self = .decompress(destination: UInt64(w.destination), sourceOffset: UInt64(w.sourceOffset),
                                packedSize: UInt64(w.packedSize), size: UInt64(w.size), checksum: w.checksum)
@@ -58,10 +84,12 @@ public enum LoadStep: Sendable, Equatable {
 
     static let layout = BinaryLayout<Wire>(
         cName: "kimage_plan_step", nasmPrefix: "STEP_", size: 0x18, sizeName: "STEP_SIZE", [
-        .field("kind", at: 0x00, \.kind, "STEP_COPY, STEP_ZERO, STEP_NEED_RAM or STEP_LZ4"),
+        .field("kind", at: 0x00, \.kind, "STEP_COPY, STEP_ZERO, STEP_NEED_RAM, STEP_LZ4, STEP_ENTRIES or STEP_ENTRIES32"),
+        .field("shift", at: 0x01, \.shift, "entries: each entry is 1 << shift more than the one before"),
+        .field("count", at: 0x02, \.count, "entries: how many"),
         .field("dest", at: 0x04, \.destination, "physical destination"),
-        .field("source", at: 0x08, \.sourceOffset, "copy, LZ4: offset of the bytes in the protected-mode part; need RAM: of the part's name"),
-        .field("length", at: 0x0C, \.size, "bytes (LZ4: decompressed, exactly)"),
+        .field("source", at: 0x08, \.sourceOffset, "copy, LZ4: offset of the bytes in the protected-mode part; need RAM: of the part's name; entries: the first entry, bits 0..31"),
+        .field("length", at: 0x0C, \.size, "bytes (LZ4: decompressed, exactly); entries: the first entry, bits 32..63"),
         .field("packed", at: 0x10, \.packedSize, "LZ4: bytes of the block at STEP_SOURCE; 0 for the other kinds"),
         .field("check", at: 0x14, \.checksum, "LZ4: the block's little-endian u32 words (then its last bytes) summed mod 2^32"),
     ])
@@ -226,3 +254,43 @@ extension LoadPlan {
 // `alignment - 1` first: `value + alignment` alone would wrap for a value in the top page.
 func alignUp(_ value: Int, _ alignment: Int) -> Int { (value + (alignment - 1)) / alignment * alignment }
 func alignUp(_ value: UInt64, _ alignment: UInt64) -> UInt64 { (value + (alignment - 1)) / alignment * alignment }
+
+extension LoadPlan {
+    /// What the setup's copy, zero and entries steps leave in the `count` bytes at physical
+    /// `base`, on memory that was zero; copies read `part` (the protected-mode part's bytes, as
+    /// in the file). inspect reads the boot info and walks the tables from it, and tests compare
+    /// it with the tables the builder made.
+    public func execute(base: UInt64, count: Int, part: UnsafeRawBufferPointer) -> [UInt8] {
+        var arena = [UInt8](repeating: 0, count: count)
+        let end = base + UInt64(count)
+        // The part of [dst, dst + size) inside the arena, as arena indices.
+        func window(_ dst: UInt64, _ size: UInt64) -> Range<Int>? {
+            let lo = max(dst, base), hi = min(dst &+ size, end)
+            return lo < hi ? Int(lo - base)..<Int(hi - base) : nil
+        }
+        for step in steps {
+            switch step {
+            // LZ4 blocks fill segments, never the boot info or the tables this is run for.
+            case .needRAM, .decompress: break
+            case .zero(let dst, let size):
+                if let w = window(dst, size) { arena.replaceSubrange(w, with: repeatElement(0, count: w.count)) }
+            case .copy(let dst, let src, let size):
+                guard let w = window(dst, size) else { continue }
+                for i in w {
+                    let from = Int(src) + Int(base + UInt64(i) - dst)
+                    arena[i] = from >= 0 && from < part.count ? part[from] : 0
+                }
+            case .entries(let dst, let first, let shift, let n, let width):
+                guard window(dst, UInt64(n * width)) != nil else { continue }
+                for k in 0..<n {
+                    let value = first &+ UInt64(k) << shift
+                    for b in 0..<width {
+                        let at = dst + UInt64(k * width + b)
+                        if at >= base && at < end { arena[Int(at - base)] = UInt8(truncatingIfNeeded: value >> (8 * b)) }
+                    }
+                }
+            }
+        }
+        return arena
+    }
+}

@@ -1,5 +1,6 @@
 extension PackReport {
     /// `pack --json`'s schema number: it goes up when a key changes meaning or goes away.
+    /// A part's fileOffset is null for what only the plan writes (boot info, page tables).
     public static let jsonSchemaVersion = 1
 
     /// `pack --json`: the report through the one JSON writer, addresses and sizes as hex strings
@@ -29,7 +30,7 @@ extension PackReport {
                          ("memorySize", .address(s.memorySize)), ("flags", .string(s.flags))])
             })),
             ("parts", .array(parts.map { p in
-                .object([("name", .string(p.name)), ("fileOffset", .address(p.fileOffset)), ("size", .address(p.size)),
+                .object([("name", .string(p.name)), ("fileOffset", p.fileOffset.map { .address($0) } ?? .null), ("size", .address(p.size)),
                          ("physical", .address(p.physical))])
             })),
             ("inputs", .array(inputs.map { .string($0) })),

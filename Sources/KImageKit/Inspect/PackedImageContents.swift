@@ -41,45 +41,65 @@ public struct PackedImageContents: Sendable {
             let o = UInt64(pm) + (physical - base)
             return o <= UInt64(raw.count) && size <= UInt64(raw.count) - o ? o : nil
         }
+        // The boot info and the tables live in memory only: run the plan's steps to see them.
+        let part = UnsafeRawBufferPointer(rebasing: raw[pm...])
         var carried: [Carried] = []
         var tables: PageTableInspection?
-        if plan.handoff == .linux {
-            // The Linux handoff hands a boot_params page, not a kimage boot info, and its tables
-            // are an identity map of the first 4 GiB.
-            if fileOffset(plan.bootInfo, UInt64(BootParams.regionSize)) == nil {
-                warnings.append("the load plan names boot_params at \(hex(plan.bootInfo)), outside the image")
+        let writes = plan.steps.contains { $0.written.map { $0.destination <= plan.bootInfo && plan.bootInfo - $0.destination < $0.size } ?? false }
+        if !writes {
+            warnings.append("the load plan names \(plan.handoff == .linux ? "boot_params" : "boot info") at \(hex(plan.bootInfo)), where no step writes")
+        } else if plan.handoff != .linux {
+            // The Linux handoff hands a boot_params page and an identity map of 4 GiB: nothing to walk.
+            let infoBytes = plan.execute(base: plan.bootInfo, count: BootInfo.layout.size, part: part)
+            if let info = infoBytes.withUnsafeBytes({ BootInfo(decodingTemplate: $0, at: 0) }) {
+                carried = Self.carried(info, fileOffset: fileOffset, raw: raw, warnings: &warnings)
+                tables = Self.walk(plan: plan, info: info, part: part, path: path, warnings: &warnings)
+            } else {
+                warnings.append("the load plan names boot info at \(hex(plan.bootInfo)), where its steps put none")
             }
-        } else if let at = fileOffset(plan.bootInfo, 0xC0), let info = BootInfo(decodingTemplate: raw, at: Int(at)) {
-            for (name, addr, size) in [("kernel ELF", info.kernelELF, info.kernelELFSize), ("loader ELF", info.loaderELF, info.loaderELFSize)] where size > 0 {
-                if let o = fileOffset(addr, size) {
-                    let magic = raw.loadLE(UInt32.self, at: Int(o)) == 0x464C_457F
-                    carried.append(Carried(name: name, physical: addr, fileOffset: o, size: size, isELF: magic))
-                    if !magic { warnings.append("the \(name) at \(hex(addr)) does not start with the ELF magic") }
-                } else {
-                    warnings.append("the boot info places the \(name) at \(hex(addr)) (\(size) bytes), outside the image")
-                }
-            }
-            let tablesAt = info.pageTables, tablesSize = info.pageTablesSize
-            if let mode = plan.pagingMode.pagingMode, tablesSize > 0 {
-                if let o = fileOffset(tablesAt, tablesSize) {
-                    let blob = FileBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[Int(o)..<Int(o + tablesSize)]), name: "\(path) page tables")
-                    do {
-                        tables = try PageTableInspection(file: blob, mode: mode, base: plan.cr3)
-                    } catch let e as KImageError {
-                        warnings.append("the page tables at \(hex(tablesAt)) do not walk: \(e.description)")
-                    } catch {
-                        warnings.append("the page tables at \(hex(tablesAt)) do not walk")
-                    }
-                } else {
-                    warnings.append("the boot info places the page tables at \(hex(tablesAt)), outside the image")
-                }
-            }
-        } else {
-            warnings.append("the load plan names boot info at \(hex(plan.bootInfo)), where the image holds none")
         }
         self.carried = carried
         self.tables = tables
         self.warnings = warnings
+    }
+
+    /// The ELFs the boot info says the image carries, checked against the file.
+    static func carried(_ info: BootInfo, fileOffset: (UInt64, UInt64) -> UInt64?, raw: UnsafeRawBufferPointer,
+                        warnings: inout [String]) -> [Carried] {
+        var carried: [Carried] = []
+        for (name, addr, size) in [("kernel ELF", info.kernelELF, info.kernelELFSize), ("loader ELF", info.loaderELF, info.loaderELFSize)] where size > 0 {
+            if let o = fileOffset(addr, size) {
+                let magic = raw.loadLE(UInt32.self, at: Int(o)) == 0x464C_457F
+                carried.append(Carried(name: name, physical: addr, fileOffset: o, size: size, isELF: magic))
+                if !magic { warnings.append("the \(name) at \(hex(addr)) does not start with the ELF magic") }
+            } else {
+                warnings.append("the boot info places the \(name) at \(hex(addr)) (\(size) bytes), outside the image")
+            }
+        }
+        return carried
+    }
+
+    /// The largest tables inspect rebuilds from a plan (a hostile boot info could claim 4 GiB).
+    static let maxTableBytes: UInt64 = 64 << 20
+
+    /// The tables the plan's steps write where the boot info says they are, walked.
+    static func walk(plan: LoadPlan, info: BootInfo, part: UnsafeRawBufferPointer, path: String,
+                     warnings: inout [String]) -> PageTableInspection? {
+        let tablesAt = info.pageTables, tablesSize = info.pageTablesSize
+        guard let mode = plan.pagingMode.pagingMode, tablesSize > 0 else { return nil }
+        guard tablesSize <= maxTableBytes else {
+            warnings.append("the boot info claims \(tablesSize) bytes of page tables at \(hex(tablesAt)); inspect walks at most \(maxTableBytes)")
+            return nil
+        }
+        let blob = FileBytes(bytes: plan.execute(base: tablesAt, count: Int(tablesSize), part: part), name: "\(path) page tables")
+        do {
+            return try PageTableInspection(file: blob, mode: mode, base: plan.cr3)
+        } catch let e as KImageError {
+            warnings.append("the page tables at \(hex(tablesAt)) do not walk: \(e.description)")
+        } catch {
+            warnings.append("the page tables at \(hex(tablesAt)) do not walk")
+        }
+        return nil
     }
 
     static func modeText(_ mode: BootPagingMode) -> String {
@@ -107,6 +127,9 @@ public struct PackedImageContents: Sendable {
                 out += "  \(n + 1). copy \(HumanSize.text(size)) from part offset \(hex(src)) to \(fullHex(dst, bits: 32))\n"
             case .zero(let dst, let size):
                 out += "  \(n + 1). zero \(HumanSize.text(size)) at \(fullHex(dst, bits: 32))\n"
+            case .entries(let dst, let first, let shift, let count, let width):
+                let each = count > 1 ? ", each \(HumanSize.text(UInt64(1) << shift)) more" : ""
+                out += "  \(n + 1). write \(count) \(width)-byte table entr\(count == 1 ? "y" : "ies") at \(fullHex(dst, bits: 32)): \(hex(first, digits: width * 2))\(each)\n"
             case .decompress(let dst, let src, let packed, let size, _):
                 out += "  \(n + 1). decompress LZ4 block of \(HumanSize.text(packed)) from part offset \(hex(src)) into \(HumanSize.text(size)) at \(fullHex(dst, bits: 32)) (\(Compression.ratioText(packed: packed, size: size)))\n"
             }
@@ -121,7 +144,7 @@ public struct PackedImageContents: Sendable {
             out += "carries the \(c.name): \(HumanSize.text(c.size)) at \(fullHex(c.physical, bits: 32)) (file offset \(hex(c.fileOffset)))\(c.isELF ? ", starts with 7f 45 4c 46" : "")\n"
         }
         if let tables {
-            out += "\npage tables built by kimage pack (walked):\n"
+            out += "\npage tables the plan's steps write (walked):\n"
             out += tables.text(style: style)
         }
         if !warnings.isEmpty { out += "\n" + warningText(warnings) }
@@ -147,6 +170,9 @@ public struct PackedImageContents: Sendable {
                     return .object([("kind", .string("zero")), ("destination", .address(dst)), ("size", .address(size))])
                 case .needRAM(let dst, let size, let part):
                     return .object([("kind", .string("needRAM")), ("destination", .address(dst)), ("size", .address(size)), ("part", .string(part))])
+                case .entries(let dst, let first, let shift, let count, let width):
+                    return .object([("kind", .string("entries")), ("destination", .address(dst)), ("first", .address(first)),
+                                    ("increment", .address(UInt64(1) << shift)), ("count", .int(count)), ("width", .int(width))])
                 case .decompress(let dst, let src, let packed, let size, let checksum):
                     return .object([("kind", .string("lz4")), ("destination", .address(dst)), ("sourceOffset", .address(src)),
                                     ("packedSize", .address(packed)), ("size", .address(size)), ("checksum", .address(UInt64(checksum)))])

@@ -16,6 +16,10 @@ public struct BinaryLayout<Model>: Sendable {
 
     public var fields: [LayoutField] { description.fields }
     public var size: Int { description.size }
+    /// Bytes up to the end of the last field not written at boot: what a template must carry.
+    public var packTimeEnd: Int {
+        entries.filter { if case .runtime = $0.access { false } else { true } }.map { $0.field.offset + $0.field.size }.max() ?? 0
+    }
 
     public func field(named name: String) -> LayoutField? { description.field(named: name) }
 

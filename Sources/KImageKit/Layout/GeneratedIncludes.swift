@@ -91,7 +91,10 @@ public enum GeneratedIncludes {
                             LayoutConstant("STEP_NEED_RAM", UInt64(LoadStep.needRAMKind),
                                            "not run: checked against E820 before the first copy; STEP_SOURCE = offset of the part's name"),
                             LayoutConstant("STEP_LZ4", UInt64(LoadStep.lz4Kind),
-                                           "check the LZ4 block (STEP_PACKED bytes at STEP_SOURCE) against STEP_CHECK, decode it into exactly STEP_LENGTH bytes at STEP_DEST")]),
+                                           "check the LZ4 block (STEP_PACKED bytes at STEP_SOURCE) against STEP_CHECK, decode it into exactly STEP_LENGTH bytes at STEP_DEST"),
+                            LayoutConstant("STEP_ENTRIES", UInt64(LoadStep.entriesKind),
+                                           "write STEP_COUNT 8-byte page-table entries at STEP_DEST, each 1 << STEP_SHIFT more"),
+                            LayoutConstant("STEP_ENTRIES32", UInt64(LoadStep.entries32Kind), "the same with 4-byte entries (32-bit paging)")]),
             ])
     }
 
