@@ -1,10 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only (libelf, Glibc, QEMU-tested boot paths). SwiftPM's `platforms` can name only Apple
+// platforms, so none is listed; the manifest itself refuses other hosts, before anything compiles.
+#if !os(Linux)
+#error("kimage builds on Linux only (libelf, Glibc); on macOS use a Linux container or VM")
+#endif
+
 let package = Package(
     name: "kimage",
-    // Linux only (libelf, Glibc, QEMU-tested boot paths). SwiftPM's `platforms` can name only
-    // Apple platforms, so none is listed rather than a macOS kimage was never built for.
     products: [
         .executable(name: "kimage", targets: ["kimage"]),
         .library(name: "KImageKit", targets: ["KImageKit"]),

@@ -44,7 +44,7 @@ import TestSupport
         }
         let stub = try #require(layout.efiStub.withUnsafeBytes { EFIStub(decoding: $0, at: 0) })
         for step in layout.plan.steps {
-            guard case let (dst, size)? = Self.written(step), size > 0 else { continue }
+            guard case (let dst, let size)? = Self.written(step), size > 0 else { continue }
             #expect(checks.contains { $0.0 <= dst && dst + size <= $0.1 }, "a RAM check covers \(step)")
             #expect(stub.ranges.contains { $0.start <= dst && dst + size <= $0.start + $0.pages * 4096 }, "an EFI range covers \(step)")
         }

@@ -63,7 +63,7 @@ public struct BoxDiagram: Sendable {
         let c = Characters(style)
         var out: [String] = []
         func pad(_ s: String) -> String {
-            leftWidth == 0 ? "" : String(repeating: " ", count: leftWidth - s.count) + s + " "
+            leftWidth == 0 ? "" : s.leftPadded(leftWidth, with: " ") + " "
         }
         func line(_ s: String) { out.append(trimmedRight(s)) }
         if !headerLeft.isEmpty || !headerRight.isEmpty {

@@ -115,7 +115,7 @@ enum LayoutEmitter {
     }
 }
 
-private extension String {
+extension String {
     /// "0xcc0" as "0xCC0", the way the headers have always written offsets.
-    var uppercasedHex: String { hasPrefix("0x") ? "0x" + dropFirst(2).uppercased() : self }
+    fileprivate var uppercasedHex: String { hasPrefix("0x") ? "0x" + dropFirst(2).uppercased() : self }
 }

@@ -1,7 +1,5 @@
 /// One page-table entry as a typed value, encoded and decoded explicitly for a mode and a depth
-/// (0 = the table CR3 points at). Bit positions [SDM Vol. 3A §4.3-4.5]:
-/// P 0, R/W 1, U/S 2, PWT 3, PCD 4, A 5, D 6, PS 7 (PAT in a 4 KiB PTE), G 8,
-/// PAT 12 in a large leaf, XD 63 (PAE, 4- and 5-level only).
+/// (0 = the table CR3 points at). Bit positions [SDM Vol. 3A §4.3-4.5]: `fields`.
 public struct PageTableEntry: Sendable, Equatable, Hashable {
     public var present: Bool
     public var writable: Bool
@@ -44,18 +42,59 @@ public struct PageTableEntry: Sendable, Equatable, Hashable {
 
     public static let notPresent = PageTableEntry(present: false)
 
-    /// Bit masks.
-    public static let bitP: UInt64 = 1 << 0
-    public static let bitRW: UInt64 = 1 << 1
-    public static let bitUS: UInt64 = 1 << 2
-    public static let bitPWT: UInt64 = 1 << 3
-    public static let bitPCD: UInt64 = 1 << 4
-    public static let bitA: UInt64 = 1 << 5
-    public static let bitD: UInt64 = 1 << 6
-    public static let bitPS: UInt64 = 1 << 7
-    public static let bitG: UInt64 = 1 << 8
-    public static let bitPATLarge: UInt64 = 1 << 12
-    public static let bitXD: UInt64 = 1 << 63
+    /// One bit field of an entry: its name as the SDM and the listings write it, position, width.
+    public struct Field: Sendable, Equatable {
+        public let name: String
+        public let bit: Int
+        public let width: Int
+        public let meaning: String
+
+        public init(_ name: String, bit: Int, width: Int = 1, _ meaning: String) {
+            self.name = name
+            self.bit = bit
+            self.width = width
+            self.meaning = meaning
+        }
+
+        public var mask: UInt64 { (width >= 64 ? ~UInt64(0) : (UInt64(1) << width) - 1) << bit }
+    }
+
+    /// The entry's flag bits, low to high [SDM Vol. 3A Tables 4-4 to 4-20]: the one declaration
+    /// behind the masks below (encode, decode, the table builder) and the flag names pagetables'
+    /// C and nasm listings print. The address field between them depends on the mode and the
+    /// level: `addressMask(mode:role:)`.
+    public static let fields: [Field] = [
+        Field("P", bit: 0, "present"),
+        Field("RW", bit: 1, "writable"),
+        Field("US", bit: 2, "user-mode access allowed"),
+        Field("PWT", bit: 3, "page-level write-through"),
+        Field("PCD", bit: 4, "page-level cache disable"),
+        Field("A", bit: 5, "accessed"),
+        Field("D", bit: 6, "dirty (leaves only)"),
+        Field("PS", bit: 7, "page size: the entry maps a large page; PAT in a 4 KiB PTE"),
+        Field("G", bit: 8, "global (leaves only)"),
+        Field("PAT", bit: 12, "page attribute table index in a large leaf"),
+        Field("XD", bit: 63, "execute disable (PAE, 4- and 5-level paging only)"),
+    ]
+
+    /// The declared field `name`; a missing one is a defect of the declaration above.
+    static func field(_ name: String) -> Field {
+        guard let field = fields.first(where: { $0.name == name }) else { preconditionFailure("PageTableEntry.fields declares no \(name)") }
+        return field
+    }
+
+    /// Bit masks, from the declaration.
+    public static let bitP = field("P").mask
+    public static let bitRW = field("RW").mask
+    public static let bitUS = field("US").mask
+    public static let bitPWT = field("PWT").mask
+    public static let bitPCD = field("PCD").mask
+    public static let bitA = field("A").mask
+    public static let bitD = field("D").mask
+    public static let bitPS = field("PS").mask
+    public static let bitG = field("G").mask
+    public static let bitPATLarge = field("PAT").mask
+    public static let bitXD = field("XD").mask
 
     /// What an entry at `depth` of `mode` is for.
     public enum Role: Sendable, Equatable {

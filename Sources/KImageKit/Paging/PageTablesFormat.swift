@@ -21,17 +21,22 @@ extension PageTables {
         }
     }
 
-    /// "P RW US PWT PCD A D PS G PAT XD" names of the bits an entry at `depth` sets.
-    func bitNames(_ raw: UInt64, depth: Int) -> String {
-        var names: [String] = []
+    /// The names of the declared bits (`PageTableEntry.fields`, e.g. "P|RW|PS|XD") an entry at
+    /// `depth` sets, low to high: bit 7 is PAT in a 4 KiB PTE, bit 12 PAT only in a large leaf
+    /// (an address bit elsewhere), XD only where the mode has it.
+    func bitNames(_ raw: UInt64, depth: Int, fields: [PageTableEntry.Field] = PageTableEntry.fields) -> String {
         let isPT = depth == mode.levels - 1
-        let pdpte = mode == .pae && depth == 0
-        let pairs: [(UInt64, String)] = [(PageTableEntry.bitP, "P"), (PageTableEntry.bitRW, "RW"), (PageTableEntry.bitUS, "US"),
-                                         (PageTableEntry.bitPWT, "PWT"), (PageTableEntry.bitPCD, "PCD"), (PageTableEntry.bitA, "A"),
-                                         (PageTableEntry.bitD, "D"), (PageTableEntry.bitPS, isPT ? "PAT" : "PS"), (PageTableEntry.bitG, "G")]
-        for (bit, name) in pairs where raw & bit != 0 { names.append(name) }
-        if !isPT && !pdpte && raw & PageTableEntry.bitPS != 0 && raw & PageTableEntry.bitPATLarge != 0 { names.append("PAT") }
-        if mode.hasNoExecute && raw & PageTableEntry.bitXD != 0 { names.append("XD") }
+        let largeLeaf = !isPT && !(mode == .pae && depth == 0) && raw & PageTableEntry.bitPS != 0
+        let patName = fields.first { $0.mask == PageTableEntry.bitPATLarge }?.name ?? "PAT"
+        var names: [String] = []
+        for field in fields where raw & field.mask != 0 {
+            switch field.mask {
+            case PageTableEntry.bitPS: names.append(isPT ? patName : field.name)
+            case PageTableEntry.bitPATLarge: if largeLeaf { names.append(field.name) }
+            case PageTableEntry.bitXD: if mode.hasNoExecute { names.append(field.name) }
+            default: names.append(field.name)
+            }
+        }
         return names.joined(separator: "|")
     }
 

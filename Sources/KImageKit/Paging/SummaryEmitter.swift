@@ -27,7 +27,7 @@ struct SummaryEmitter {
     }
 
     func pad(_ s: String, _ width: Int) -> String {
-        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+        s.count >= width ? s + " " : padded(s, width)
     }
 
     func text() -> String {

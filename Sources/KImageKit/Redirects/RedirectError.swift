@@ -76,7 +76,7 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
         case .directiveWithoutSymbol(let at):
             return "\(at): //go:redirect-from names no symbol; expected `//go:redirect-from SYMBOL`, e.g. `//go:redirect-from runtime.sysReserve`"
         case .directiveSeparator(let at, let found):
-            let code = "U+" + String(found.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            let code = "U+" + String(found.value, radix: 16, uppercase: true).leftPadded(4)
             let name = found.properties.name.map { " (\($0.lowercased()))" } ?? ""
             return "\(at): //go:redirect-from is followed by \(code)\(name), not a space or tab, so the go tool would not read it as a directive; expected `//go:redirect-from SYMBOL` with an ASCII space: retype the separator"
         case .directiveExtraWords(let at, let words):

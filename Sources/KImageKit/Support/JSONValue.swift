@@ -135,7 +135,7 @@ public indirect enum JSONValue: Sendable, Equatable {
             case "\t": out += "\\t"
             default:
                 if u.value < 0x20 {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
+                    out += "\\u" + String(u.value, radix: 16).leftPadded(4)
                 } else {
                     out.unicodeScalars.append(u)
                 }

@@ -1,13 +1,13 @@
 /// Explicit little-endian encoding and decoding: every binary format kimage writes or reads goes
 /// through these, never through a pointer cast into a struct.
-public extension Array where Element == UInt8 {
-    mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
+extension Array where Element == UInt8 {
+    public mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
         var v = value.littleEndian
         Swift.withUnsafeBytes(of: &v) { append(contentsOf: $0) }
     }
 
     /// Writes `value` at `offset`, which must lie within the array.
-    mutating func storeLE<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+    public mutating func storeLE<T: FixedWidthInteger>(_ value: T, at offset: Int) {
         var v = value
         for i in 0..<MemoryLayout<T>.size {
             self[offset + i] = UInt8(truncatingIfNeeded: v)
@@ -16,17 +16,17 @@ public extension Array where Element == UInt8 {
     }
 }
 
-public extension UnsafeRawBufferPointer {
+extension UnsafeRawBufferPointer {
     /// Reads a little-endian integer at `offset`; nil when it would run past the end.
-    func loadLE<T: FixedWidthInteger>(_: T.Type = T.self, at offset: Int) -> T? {
+    public func loadLE<T: FixedWidthInteger>(_: T.Type = T.self, at offset: Int) -> T? {
         guard offset >= 0, offset <= count - MemoryLayout<T>.size else { return nil }
         return T(littleEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 }
 
-public extension Collection where Element == UInt8, Index == Int {
+extension Collection where Element == UInt8, Index == Int {
     /// Reads a little-endian integer at `offset`; nil when it would run past the end.
-    func loadLE<T: FixedWidthInteger>(_: T.Type = T.self, at offset: Int) -> T? {
+    public func loadLE<T: FixedWidthInteger>(_: T.Type = T.self, at offset: Int) -> T? {
         let size = MemoryLayout<T>.size
         guard offset >= startIndex, offset <= endIndex - size else { return nil }
         var value: T = 0
@@ -46,6 +46,5 @@ public func hexEnd(start: UInt64, size: UInt64, digits: Int = 0) -> String {
 
 /// `0x` followed by `digits` hex digits, zero-padded.
 public func hex<T: BinaryInteger>(_ value: T, digits: Int = 0) -> String {
-    let s = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, digits - s.count)) + s
+    "0x" + String(value, radix: 16).leftPadded(digits)
 }

@@ -1,5 +1,6 @@
 /// `s` followed by spaces up to `width` characters (unchanged when already that long): the
-/// columns of every text listing.
+/// columns of every text listing. The one padding pair of the module: use these, not
+/// `String(repeating:count:)` arithmetic.
 func padded(_ s: String, _ width: Int) -> String {
     s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
 }

@@ -11,7 +11,7 @@ public enum Printable {
         var out = String.UnicodeScalarView()
         for c in text.unicodeScalars {
             if escape(c) {
-                out.append(contentsOf: ("\\x" + (c.value < 0x10 ? "0" : "") + String(c.value, radix: 16)).unicodeScalars)
+                out.append(contentsOf: ("\\x" + String(c.value, radix: 16).leftPadded(2)).unicodeScalars)
             } else {
                 out.append(c)
             }
@@ -29,12 +29,5 @@ public enum Printable {
     /// C0 and C1 controls and DEL: what a terminal may act on instead of showing.
     static func needsEscape(_ c: Unicode.Scalar) -> Bool {
         c.value < 0x20 || (0x7F...0x9F).contains(c.value)
-    }
-}
-
-extension String {
-    /// Zeros in front up to `width` characters (code points: U+00A0).
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
