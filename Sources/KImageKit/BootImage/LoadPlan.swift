@@ -282,7 +282,12 @@ extension LoadPlan {
                 }
             case .entries(let dst, let first, let shift, let n, let width):
                 guard window(dst, UInt64(n * width)) != nil else { continue }
-                for k in 0..<n {
+                // Only the entries inside the arena: a damaged plan's counts cost no more than it.
+                let w = UInt64(width)
+                let lo: Int = dst >= base ? 0 : Int((base - dst) / w)
+                let span: UInt64 = end > dst ? (end - dst + w - 1) / w : 0
+                let hi: Int = min(n, Int(span))
+                for k in lo..<max(lo, hi) {
                     let value = first &+ UInt64(k) << shift
                     for b in 0..<width {
                         let at = dst + UInt64(k * width + b)
