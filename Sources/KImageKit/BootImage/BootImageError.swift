@@ -31,7 +31,10 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case entryNotInSegment(path: String, entry: UInt64, handoff: Handoff)
     case optionsNeedPaging(path: String, reason: String, options: [String])
 
-    public var description: String {
+    public var description: String { kernelDescription ?? optionDescription }
+
+    /// What is wrong with the kernel ELF or an image read back.
+    private var kernelDescription: String? {
         switch self {
         case .headerTruncated(let path, let size, let needed):
             return "\(path) is \(size) bytes, too short to hold a boot-protocol header (it ends at \(hex(needed))); expected a boot image of at least \(needed) bytes: rebuild it with kimage pack"
@@ -56,6 +59,14 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path): entry point \(hex(entry)) lies in no executable PT_LOAD segment (executable: \(list)); expected e_entry inside a segment with PF_X: check ENTRY() in the linker script"
         case .payloadCannotMoveClear(let path, let kernelStart, let kernelEnd, let imageSize, let needed):
             return "\(path): the kernel's physical range \(hex(kernelStart))..\(hex(kernelEnd)) overlaps where loaders put the image (0x100000, \(imageSize) bytes), and moving it clear needs memory up to \(hex(needed)), beyond 4 GiB; expected the kernel and a copy of the image to fit below 4 GiB: link the kernel lower, or make it smaller"
+        default:
+            return nil
+        }
+    }
+
+    /// What is wrong with the options given for this kernel (handoff, paging, stubs).
+    private var optionDescription: String {
+        switch self {
         case .multibootHasNoBootInfo(let path, let handoff, let options):
             let list = options.joined(separator: ", ")
             return "\(path): the \(handoff.rawValue) handoff hands the kernel the \(handoff.rawValue) information, not kimage's boot info, so nothing would tell it where \(list) put their ELF; expected \(list) only with the kimage handoff: drop \(list), or pass --handoff kimage for a kernel that reads kimage's boot info (a kimage.toml [pack] key counts as the flag)"
@@ -105,6 +116,8 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path): \(reason), so \(list) would be ignored; expected \(list) only for a kernel kimage enters with its own page tables: drop \(list) (a kimage.toml [pack] key counts as the flag)"
         case .entryNotInSegment(let path, let entry, let handoff):
             return "\(path): entry point \(hex(entry)) lies in no PT_LOAD segment's virtual or physical range, so the \(handoff.rawValue) handoff cannot tell where to jump; expected e_entry inside a segment, or an entry address in the header: check ENTRY() in the linker script"
+        default:
+            return kernelDescription ?? ""
         }
     }
 }

@@ -88,7 +88,37 @@ public struct BootImageInspection: Sendable {
         syssizeBytes = UInt64(h.version >= 0x0204 ? h.syssize : h.syssize & 0xFFFF) * 16
         let loadAddress: UInt64 = h.loadflags & SetupHeader.loadedHigh != 0 ? 0x10_0000 : 0x1_0000
 
-        // Warnings about the sizes, the version and the flags.
+        warnings += Self.headerWarnings(h, raw: raw, realMode: realMode, size: size,
+                                        protectedModeFileSize: protectedModeFileSize, syssizeBytes: syssizeBytes)
+        let kernelVersion = Self.kernelVersion(h, raw: raw, realMode: realMode, size: size, warnings: &warnings)
+        self.kernelVersion = kernelVersion
+        let payload = Self.payload(h, raw: raw, realMode: realMode, size: size, warnings: &warnings)
+        self.payload = payload
+
+        fields = SetupHeader.layout.fields.map { f in
+            let present = jumpOK ? f.offset + f.size <= h.headerEnd || f.offset < 0x202 : true
+            // The bytes as they are in the file (past the header end they are setup code).
+            var value: UInt64 = 0
+            value = f.load(from: raw) ?? 0
+            return Field(field: f, raw: value, meaning: Self.meaning(of: f, value: value, in: h, realMode: realMode, fileSize: size,
+                                                                            kernelVersion: kernelVersion, payload: payload),
+                         present: present)
+        }
+
+        let parts = Self.parts(h, raw: raw, realMode: realMode, size: size, headerEnd: headerEnd, syssizeBytes: syssizeBytes,
+                               protectedModeFileSize: protectedModeFileSize, loadAddress: loadAddress,
+                               kernelVersion: kernelVersion, payload: payload)
+        self.parts = parts
+        self.warnings = warnings
+        packed = realMode < size ? PackedImageContents(raw: raw, protectedModeOffset: Int(realMode), path: path) : nil
+        pe = PEInspection(raw: raw, protectedModeOffset: Int(realMode))
+        partTable = realMode < size && packed == nil ? PartTableInspection(raw: raw, protectedModeOffset: Int(realMode)) : nil
+    }
+
+    /// Warnings about the sizes, the version and the flags, as loaders would read them.
+    static func headerWarnings(_ h: SetupHeader, raw: UnsafeRawBufferPointer, realMode: UInt64, size: UInt64,
+                               protectedModeFileSize: UInt64, syssizeBytes: UInt64) -> [String] {
+        var warnings: [String] = []
         if h.setupSects == 0 {
             warnings.append("setup_sects is 0, which loaders read as 4 (a 2048-byte setup): write the real count")
         }
@@ -116,8 +146,12 @@ public struct BootImageInspection: Sendable {
         if h.version >= 0x020A && realMode <= size && UInt64(h.initSize) < protectedModeFileSize {
             warnings.append("init_size \(hex(h.initSize)) is smaller than the \(protectedModeFileSize)-byte protected-mode part: GRUB reserves only init_size at the load address and may put the initrd over the kernel")
         }
+        return warnings
+    }
 
-        // kernel_version: a string in the setup.
+    /// kernel_version: a string in the setup, shown printable.
+    static func kernelVersion(_ h: SetupHeader, raw: UnsafeRawBufferPointer, realMode: UInt64, size: UInt64,
+                              warnings: inout [String]) -> String? {
         var kernelVersion: String?
         if h.kernelVersion != 0 {
             let at = UInt64(h.kernelVersion) + 0x200
@@ -136,9 +170,13 @@ public struct BootImageInspection: Sendable {
                 }
             }
         }
-        self.kernelVersion = kernelVersion
 
-        // The payload (Linux: the compressed kernel) and kernel_info (2.15).
+        return kernelVersion
+    }
+
+    /// The payload (Linux: the compressed kernel), and kernel_info's magic (2.15).
+    static func payload(_ h: SetupHeader, raw: UnsafeRawBufferPointer, realMode: UInt64, size: UInt64,
+                        warnings: inout [String]) -> Payload? {
         var payload: Payload?
         if h.version >= 0x0208 && h.payloadLength != 0 {
             let at = realMode + UInt64(h.payloadOffset)
@@ -149,25 +187,19 @@ public struct BootImageInspection: Sendable {
                 payload = Payload(offset: at, length: UInt64(h.payloadLength), format: Self.format(of: raw, at: Int(at)))
             }
         }
-        self.payload = payload
         if h.version >= 0x020F {
             let at = realMode + UInt64(h.kernelInfoOffset)
             if h.kernelInfoOffset == 0 || raw.loadLE(UInt32.self, at: Int(min(at, UInt64(Int.max)))) != 0x506F_544C {
                 warnings.append("protocol \(h.versionString) offers kernel_info, but kernel_info_offset \(hex(h.kernelInfoOffset)) (file offset \(hex(at))) does not hold \"LToP\": declare 2.12 unless kernel_info is real")
             }
         }
+        return payload
+    }
 
-        fields = SetupHeader.layout.fields.map { f in
-            let present = jumpOK ? f.offset + f.size <= h.headerEnd || f.offset < 0x202 : true
-            // The bytes as they are in the file (past the header end they are setup code).
-            var value: UInt64 = 0
-            value = f.load(from: raw) ?? 0
-            return Field(field: f, raw: value, meaning: Self.meaning(of: f, value: value, in: h, realMode: realMode, fileSize: size,
-                                                                            kernelVersion: kernelVersion, payload: payload),
-                         present: present)
-        }
-
-        // The layout: boot sector, setup, protected-mode part (split around the payload), trailing.
+    /// The layout: boot sector, setup, protected-mode part (split around the payload), trailing.
+    static func parts(_ h: SetupHeader, raw: UnsafeRawBufferPointer, realMode: UInt64, size: UInt64, headerEnd: Int,
+                      syssizeBytes: UInt64, protectedModeFileSize: UInt64, loadAddress: UInt64,
+                      kernelVersion: String?, payload: Payload?) -> [Part] {
         var parts: [Part] = [Part(name: "boot sector", offset: 0, size: 512, loadAddress: nil,
                                   notes: ["header fields 0x1f1..\(hex(min(headerEnd, 0x200)))"])]
         let setupEnd = min(realMode, size)
@@ -199,11 +231,7 @@ public struct BootImageInspection: Sendable {
                                   notes: ["loaded too: loaders go by file size"]))
             }
         }
-        self.parts = parts
-        self.warnings = warnings
-        packed = realMode < size ? PackedImageContents(raw: raw, protectedModeOffset: Int(realMode), path: path) : nil
-        pe = PEInspection(raw: raw, protectedModeOffset: Int(realMode))
-        partTable = realMode < size && packed == nil ? PartTableInspection(raw: raw, protectedModeOffset: Int(realMode)) : nil
+        return parts
     }
 
     /// The PE certificate table (a Secure Boot signature) of an EFI-stub kernel: the boot sector

@@ -64,14 +64,7 @@ public struct ELFInspection: Sendable {
         entrySection = file.section(containing: file.entry)?.shownName
         segments = file.segments
         sections = file.sections
-        let loads = file.loadSegments.sorted { ($0.virtualAddress, $0.index) < ($1.virtualAddress, $1.index) }
-        loadSegments = loads.map { s in
-            let inside = file.sections.filter { sec in
-                sec.isAlloc && sec.address >= s.virtualAddress && sec.address - s.virtualAddress < max(s.memorySize, 1)
-                    && !(sec.size == 0 && s.memorySize == 0)
-            }.sorted { ($0.address, $0.index) < ($1.address, $1.index) }
-            return LoadSegment(segment: s, sections: inside)
-        }
+        loadSegments = Self.loadSegments(of: file)
         var warnings: [String] = []
         let head = Array(file.bytes.prefix(Multiboot2Header.searchLimit))
         multibootHeader = MultibootHeader.find(in: head)
@@ -79,25 +72,54 @@ public struct ELFInspection: Sendable {
         handoff = try? HandoffChoice.choose(.auto, kernel: file, head: head)
 
         // The table, decoded first so the one pass over the symbols can name its addresses.
-        var table: RedirectTable?
-        var tableSection: ELFSection?
-        if let sec = file.section(named: redirectSection) {
-            tableSection = sec
-            let bytes: [UInt8]
-            if sec.holdsFileBytes {
-                bytes = file.fileBytes(at: sec.offset, count: Int(sec.size)) ?? []
-            } else {
-                bytes = [UInt8](repeating: 0, count: Int(min(sec.size, 1 << 24)))
-            }
-            do {
-                table = try RedirectTable.decode(bytes, elfClass: file.elfClass, section: redirectSection)
-            } catch let e as KImageError {
-                warnings.append("redirect table not decoded: \(e.description)")
-            }
-        }
+        let (table, tableSection) = try Self.redirectTable(in: file, section: redirectSection, warnings: &warnings)
         let wanted = Set((table?.entries ?? []).flatMap { [$0.source, $0.destination] })
+        let (best, count, tableName) = try Self.symbols(at: wanted, in: file, warnings: &warnings)
+        symbolCount = count
+        symbolTable = tableName
+        if let table, let tableSection {
+            redirects = Self.redirects(table, in: tableSection, names: best, file: file, warnings: &warnings)
+        } else {
+            redirects = nil
+        }
+        self.warnings = warnings + segmentWarnings()
+    }
+
+    /// The PT_LOAD segments by virtual address, each with the allocated sections inside it.
+    static func loadSegments(of file: ELFFile) -> [LoadSegment] {
+        let loads = file.loadSegments.sorted { ($0.virtualAddress, $0.index) < ($1.virtualAddress, $1.index) }
+        return loads.map { s in
+            let inside = file.sections.filter { sec in
+                sec.isAlloc && sec.address >= s.virtualAddress && sec.address - s.virtualAddress < max(s.memorySize, 1)
+                    && !(sec.size == 0 && s.memorySize == 0)
+            }.sorted { ($0.address, $0.index) < ($1.address, $1.index) }
+            return LoadSegment(segment: s, sections: inside)
+        }
+    }
+
+    /// The redirect table section, decoded (a NOBITS one as zeros); a table that does not decode
+    /// is a warning, not a failure of inspect.
+    static func redirectTable(in file: ELFFile, section name: String, warnings: inout [String]) throws -> (RedirectTable?, ELFSection?) {
+        guard let sec = file.section(named: name) else { return (nil, nil) }
+        let bytes: [UInt8]
+        if sec.holdsFileBytes {
+            bytes = file.fileBytes(at: sec.offset, count: Int(sec.size)) ?? []
+        } else {
+            bytes = [UInt8](repeating: 0, count: Int(min(sec.size, 1 << 24)))
+        }
+        do {
+            return (try RedirectTable.decode(bytes, elfClass: file.elfClass, section: name), sec)
+        } catch let e as KImageError {
+            warnings.append("redirect table not decoded: \(e.description)")
+        }
+        return (nil, sec)
+    }
+
+    /// One pass over the symbols: the best name for each wanted address, the symbol count and
+    /// the symbol table's name (nil counts when there is none).
+    static func symbols(at wanted: Set<UInt64>, in file: ELFFile,
+                        warnings: inout [String]) throws -> (best: [UInt64: ELFSymbol], count: Int?, table: String?) {
         var best: [UInt64: ELFSymbol] = [:]
-        var count: Int?
         var tableName: String?
         do {
             let symtab = try file.symbolTableSection()
@@ -112,35 +134,38 @@ public struct ELFInspection: Sendable {
                 best[e.value] = ELFSymbol(index: e.index, name: e.shownName, value: e.value, size: e.size,
                                           kind: e.kind, binding: e.binding, sectionIndex: e.sectionIndex)
             }
-            count = n
+            return (best, n, tableName)
         } catch KImageError.elf(.noSymbolTable) {
-            tableName = nil
+            return (best, nil, nil)
         } catch let e as KImageError {
             warnings.append("symbol table unreadable: \(e.description)")
+            return (best, nil, tableName)
         }
-        symbolCount = count
-        symbolTable = tableName
+    }
 
-        if let table, let sec = tableSection {
-            let size = Trampoline.size(for: file.elfClass)
-            let entries = table.entries.map { e -> RedirectEntry in
-                var installed: Bool?
-                if let offset = file.fileOffset(ofVirtualAddress: e.source, length: UInt64(size)),
-                   let code = file.fileBytes(at: offset, count: size) {
-                    installed = Trampoline.isInstalled(in: code, at: e.source, to: e.destination, elfClass: file.elfClass)
-                    if installed == false, let other = Trampoline.destination(in: code, at: e.source, elfClass: file.elfClass) {
-                        warnings.append("redirect src \(hex(e.source)) holds a trampoline to \(hex(other)), but the table says \(hex(e.destination)): rerun kimage redirect --patch")
-                    }
+    /// The table's entries with their symbols, and whether each trampoline is in place at its source.
+    static func redirects(_ table: RedirectTable, in sec: ELFSection, names best: [UInt64: ELFSymbol], file: ELFFile,
+                          warnings: inout [String]) -> Redirects {
+        let size = Trampoline.size(for: file.elfClass)
+        let entries = table.entries.map { e -> RedirectEntry in
+            var installed: Bool?
+            if let offset = file.fileOffset(ofVirtualAddress: e.source, length: UInt64(size)),
+               let code = file.fileBytes(at: offset, count: size) {
+                installed = Trampoline.isInstalled(in: code, at: e.source, to: e.destination, elfClass: file.elfClass)
+                if installed == false, let other = Trampoline.destination(in: code, at: e.source, elfClass: file.elfClass) {
+                    warnings.append("redirect src \(hex(e.source)) holds a trampoline to \(hex(other)), but the table says \(hex(e.destination)): rerun kimage redirect --patch")
                 }
-                return RedirectEntry(source: e.source, destination: e.destination,
-                                     sourceSymbol: best[e.source]?.name, destinationSymbol: best[e.destination]?.name,
-                                     trampolineInstalled: installed)
             }
-            redirects = Redirects(section: sec.shownName, address: sec.address, slots: table.slots.count, entries: entries)
-        } else {
-            redirects = nil
+            return RedirectEntry(source: e.source, destination: e.destination,
+                                 sourceSymbol: best[e.source]?.name, destinationSymbol: best[e.destination]?.name,
+                                 trampolineInstalled: installed)
         }
+        return Redirects(section: sec.shownName, address: sec.address, slots: table.slots.count, entries: entries)
+    }
 
+    /// RWX segments, and an entry point in no executable segment (for the kimage handoff).
+    func segmentWarnings() -> [String] {
+        var warnings: [String] = []
         for l in loadSegments where l.segment.isWritable && l.segment.isExecutable {
             let s = l.segment
             warnings.append("segment \(s.index) (LOAD \(fullHex(s.virtualAddress, bits: Self.bits(elfClass)))..\(fullHex(s.virtualAddress &+ s.memorySize, bits: Self.bits(elfClass)))) is writable and executable (RWX): give code and data their own PT_LOAD segments (PHDRS in the linker script) so the page tables can keep W^X")
@@ -151,7 +176,7 @@ public struct ELFInspection: Sendable {
         }) {
             warnings.append("entry point \(hex(entry)) lies in no executable PT_LOAD segment: check ENTRY() in the linker script")
         }
-        self.warnings = warnings
+        return warnings
     }
 
     /// The multiboot headers, every field and tag decoded with what it asks of the loader, and

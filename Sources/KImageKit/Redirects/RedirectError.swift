@@ -57,7 +57,10 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
         case destination = "destination"
     }
 
-    public var description: String {
+    public var description: String { sourceDescription ?? symbolDescription ?? tableDescription }
+
+    /// What is wrong in the redirect sources: the Go tree, its directives, a manifest.
+    private var sourceDescription: String? {
         switch self {
         case .noSources:
             return "no redirect sources given; expected at least one --go DIR or --manifest FILE"
@@ -91,6 +94,14 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(at): cannot read the build constraint `\(line)`: \(detail); expected a Go build expression such as `//go:build linux && amd64`"
         case .manifestLine(let at, let text, let words):
             return "\(at): expected `SRC DST` (two symbol names) but found \(words) word\(words == 1 ? "" : "s"): `\(text)`; comments start with #"
+        default:
+            return nil
+        }
+    }
+
+    /// What is wrong with a redirect's symbols or its trampoline in the kernel.
+    private var symbolDescription: String? {
+        switch self {
         case .duplicateSource(let symbol, let first, let firstDst, let second, let secondDst):
             return "\(symbol) is redirected twice: to \(firstDst) at \(first) and to \(secondDst) at \(second); a function can have one trampoline: remove one of them"
         case .symbolNotFound(let kernel, let role, let name, let origin, let suggestions):
@@ -120,6 +131,14 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
             let shown = errors.prefix(Self.listedProblems).map { "  " + $0.description }
             let more = errors.count > Self.listedProblems ? ["  and \(errors.count - Self.listedProblems) more"] : []
             return "\(errors.count) redirects are wrong:\n" + (shown + more).joined(separator: "\n")
+        default:
+            return nil
+        }
+    }
+
+    /// What is wrong with the redirect table.
+    private var tableDescription: String {
+        switch self {
         case .tableSectionMissing(let kernel, let section):
             return "\(kernel) has no section \(section); expected rt0 to reserve the redirect table there (nasm: `section \(section)` with `resq 2*NUM_REDIRECTS` as data, or --section NAME if it is named otherwise; a Go-linked kernel has no such section: --table-symbol NAME for a table in a data symbol, or --patch alone for no table)"
         case .tableSectionNoBits(let kernel, let section):
@@ -143,6 +162,8 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(kernel): no redirect table and no --patch: nothing would be written; expected --section NAME, --table-symbol NAME, or --patch to write the trampolines at build time"
         case .tooManySlots(let section, let slots, let needed):
             return "\(section) has room for \(slots) redirects but \(needed) were found; rebuild rt0 with NUM_REDIRECTS=\(needed) (kimage count gives it), or pass --allow-spare to zero-fill the \(slots - needed) spare slot\(slots - needed == 1 ? "" : "s") if the boot code stops at a zero entry"
+        default:
+            return sourceDescription ?? symbolDescription ?? ""
         }
     }
 }
