@@ -268,6 +268,17 @@ public struct BootImageInspection: Sendable {
 
     static func meaning(of f: LayoutField, value v: UInt64, in h: SetupHeader, realMode: UInt64, fileSize: UInt64,
                         kernelVersion: String?, payload: Payload?) -> String {
+        var text = earlyMeaning(of: f, value: v, in: h, realMode: realMode, kernelVersion: kernelVersion)
+            ?? laterMeaning(of: f, value: v, in: h, realMode: realMode, payload: payload)
+        if f.since > Int(h.version) && f.offset >= 0x202 {
+            text += " (ignored: needs protocol \(SetupHeader.versionString(UInt16(f.since))))"
+        }
+        return text
+    }
+
+    /// The fields up to loadflags (protocol 2.00 and the boot sector's); nil for the others.
+    private static func earlyMeaning(of f: LayoutField, value v: UInt64, in h: SetupHeader, realMode: UInt64,
+                                     kernelVersion: String?) -> String? {
         var text: String
         switch f.name {
         case "setup_sects":
@@ -309,6 +320,16 @@ public struct BootImageInspection: Sendable {
             let names = f.name == "loadflags" ? h.loadflagNames : h.xloadflagNames
             text = names.isEmpty ? "none" : names.joined(separator: " ")
             if f.name == "loadflags" && v & 1 == 0 { text += " (no LOADED_HIGH: zImage at 0x10000)" }
+        default: return nil
+        }
+        return text
+    }
+
+    /// The fields from setup_move_size on; "" for a field with nothing to say.
+    private static func laterMeaning(of f: LayoutField, value v: UInt64, in h: SetupHeader, realMode: UInt64,
+                                     payload: Payload?) -> String {
+        let text: String
+        switch f.name {
         case "setup_move_size": text = v == 0 ? "0 (2.00/2.01 loaders only)" : "\(v) bytes (2.00/2.01 loaders only)"
         case "code32_start": text = "32-bit entry at \(hex(v, digits: 8))"
         case "ramdisk_image": text = v == 0 ? "no initrd (loader writes it)" : "initrd at \(hex(v, digits: 8))"
@@ -342,9 +363,6 @@ public struct BootImageInspection: Sendable {
                 : "EFI handover " + entries.joined(separator: ", ")
         case "kernel_info_offset": text = v == 0 ? "none" : "kernel_info at file offset \(hex(realMode + v))"
         default: text = ""
-        }
-        if f.since > Int(h.version) && f.offset >= 0x202 {
-            text += " (ignored: needs protocol \(SetupHeader.versionString(UInt16(f.since))))"
         }
         return text
     }

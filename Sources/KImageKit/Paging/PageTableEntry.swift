@@ -176,6 +176,41 @@ public struct PageTableEntry: Sendable, Equatable, Hashable {
     /// when a reserved bit is set in a present entry.
     public static func decode(_ raw: UInt64, mode: PagingMode, depth: Int, name: String = "entry") throws -> PageTableEntry {
         guard raw & bitP != 0 else { return .notPresent }
+        let (ps, reserved) = checkReserved(raw, mode: mode, depth: depth)
+        guard reserved == 0 else {
+            throw KImageError.paging(.reservedBitsSet(entry: name, value: raw, bits: reserved))
+        }
+        let role = Self.role(mode: mode, depth: depth, pageSize: ps)
+        let address = raw & addressMask(mode: mode, role: role)
+        var e = PageTableEntry(address: address)
+        e.writeThrough = raw & bitPWT != 0
+        e.cacheDisable = raw & bitPCD != 0
+        if role == .paePointer {
+            // No rights at this level: they come from the PD entries.
+            e.writable = true
+            e.user = true
+            return e
+        }
+        e.writable = raw & bitRW != 0
+        e.user = raw & bitUS != 0
+        e.accessed = raw & bitA != 0
+        e.noExecute = mode.hasNoExecute && raw & bitXD != 0
+        if case .page(let size) = role {
+            e.dirty = raw & bitD != 0
+            e.global = raw & bitG != 0
+            if size == PageSize.size4K {
+                e.pat = raw & bitPS != 0
+            } else {
+                e.pageSize = true
+                e.pat = raw & bitPATLarge != 0
+            }
+        }
+        return e
+    }
+
+    /// Whether a present entry maps a large page (PS where it means that), and the bits set that
+    /// the CPU reserves at this level of this mode [x86-paging.md].
+    static func checkReserved(_ raw: UInt64, mode: PagingMode, depth: Int) -> (pageSize: Bool, reserved: UInt64) {
         let isLeafLevel = depth == mode.levels - 1
         var reserved: UInt64 = 0
         var ps = !isLeafLevel && raw & bitPS != 0
@@ -207,34 +242,6 @@ public struct PageTableEntry: Sendable, Equatable, Hashable {
                 reserved |= raw & (size - 1) & ~UInt64(0x1FFF)
             }
         }
-        guard reserved == 0 else {
-            throw KImageError.paging(.reservedBitsSet(entry: name, value: raw, bits: reserved))
-        }
-        let role = Self.role(mode: mode, depth: depth, pageSize: ps)
-        let address = raw & addressMask(mode: mode, role: role)
-        var e = PageTableEntry(address: address)
-        e.writeThrough = raw & bitPWT != 0
-        e.cacheDisable = raw & bitPCD != 0
-        if role == .paePointer {
-            // No rights at this level: they come from the PD entries.
-            e.writable = true
-            e.user = true
-            return e
-        }
-        e.writable = raw & bitRW != 0
-        e.user = raw & bitUS != 0
-        e.accessed = raw & bitA != 0
-        e.noExecute = mode.hasNoExecute && raw & bitXD != 0
-        if case .page(let size) = role {
-            e.dirty = raw & bitD != 0
-            e.global = raw & bitG != 0
-            if size == PageSize.size4K {
-                e.pat = raw & bitPS != 0
-            } else {
-                e.pageSize = true
-                e.pat = raw & bitPATLarge != 0
-            }
-        }
-        return e
+        return (ps, reserved)
     }
 }
