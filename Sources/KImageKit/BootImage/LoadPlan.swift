@@ -262,7 +262,9 @@ extension LoadPlan {
     /// it with the tables the builder made.
     public func execute(base: UInt64, count: Int, part: UnsafeRawBufferPointer) -> [UInt8] {
         var arena = [UInt8](repeating: 0, count: count)
-        let end = base + UInt64(count)
+        // A damaged boot info can put `base` in the top page: what would lie past 2^64 stays zero.
+        let (sum, wrapped) = base.addingReportingOverflow(UInt64(count))
+        let end = wrapped ? UInt64.max : sum
         // The part of [dst, dst + size) inside the arena, as arena indices.
         func window(_ dst: UInt64, _ size: UInt64) -> Range<Int>? {
             let lo = max(dst, base), hi = min(dst &+ size, end)

@@ -91,6 +91,10 @@ public struct PackedImageContents: Sendable {
             warnings.append("the boot info claims \(tablesSize) bytes of page tables at \(hex(tablesAt)); inspect walks at most \(maxTableBytes)")
             return nil
         }
+        guard tablesAt <= UInt64.max - tablesSize else {
+            warnings.append("the boot info claims \(tablesSize) bytes of page tables at \(hex(tablesAt)), past the end of the 64-bit address space; expected tables below 4 GiB: the image's boot info is damaged (repack it)")
+            return nil
+        }
         let blob = FileBytes(bytes: plan.execute(base: tablesAt, count: Int(tablesSize), part: part), name: "\(path) page tables")
         do {
             return try PageTableInspection(file: blob, mode: mode, base: plan.cr3)
