@@ -272,7 +272,7 @@ package struct FileSink {
     /// then allocates them in one extent instead of reserving block by block as pages arrive
     /// (a quarter of the CPU time of copying 100 MB, measured). The size stays as it is
     /// (FALLOC_FL_KEEP_SIZE); a file system or output that cannot allocate ahead is left alone.
-    public func reserve(offset: UInt64, count: UInt64) {
+    package func reserve(offset: UInt64, count: UInt64) {
         Self.reserve(fd, offset: offset, count: count)
     }
 
