@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"/{inspect,elf,elf-fields,pack-layout,redirect-table,setup-header,pagetable-walker,go-source,manifest,config}
 
 # Fixture kernels: ELF64 and ELF32, with a redirect table, data and bss (as the tests build them).
-cp "$root/Tests/Fixtures/fuzz/redirect-kernel.s" "$work/k.s"
+cp "$root/Tests/Fixtures/robustness/kernel.s" "$work/k.s"
 echo "runtime.throw kern.Panic" > "$work/redirects.txt"
 for bits in 64 32; do
     emu=$([ $bits = 64 ] && echo elf_x86_64 || echo elf_i386)

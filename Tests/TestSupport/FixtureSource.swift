@@ -29,19 +29,24 @@ public enum FixtureSource {
 extension Toolchain {
     /// Assembles the fixture file `fixture` with nasm. It runs in the file's directory and names
     /// the file relatively, so the object (its STT_FILE symbol) is the same in every checkout.
+    /// `includes` are %include directories (-I).
     public static func nasm(fixture: String, in dir: TemporaryDirectory, name: String, format: String = "elf64",
-                            defines: [String] = []) throws -> String {
+                            defines: [String] = [], includes: [String] = []) throws -> String {
         let (directory, file) = try FixtureSource.split(fixture)
-        let obj = dir.file(name + ".o")
-        try mustRun("nasm", ["-f", format] + defines.map { "-d" + $0 } + ["-o", obj, file], cwd: directory)
+        let obj = dir.file(name + (format == "bin" ? ".bin" : ".o"))
+        try mustRun("nasm", ["-f", format] + defines.map { "-d" + $0 } + includes.map { "-I" + $0 } + ["-o", obj, file],
+                    cwd: directory)
         return obj
     }
 
-    /// Assembles the GNU as fixture file `fixture` (--32 for i386).
-    public static func gas(fixture: String, in dir: TemporaryDirectory, name: String, bits32: Bool = false) throws -> String {
+    /// Assembles the GNU as fixture file `fixture` (--32 for i386). `defines` ("NAME=VALUE") go in
+    /// as --defsym; name them .L... so they stay out of the object's symbol table.
+    public static func gas(fixture: String, in dir: TemporaryDirectory, name: String, bits32: Bool = false,
+                           defines: [String] = []) throws -> String {
         let (directory, file) = try FixtureSource.split(fixture)
         let obj = dir.file(name + ".o")
-        try mustRun("as", (bits32 ? ["--32"] : ["--64"]) + ["-o", obj, file], cwd: directory)
+        try mustRun("as", (bits32 ? ["--32"] : ["--64"]) + defines.flatMap { ["--defsym", $0] } + ["-o", obj, file],
+                    cwd: directory)
         return obj
     }
 

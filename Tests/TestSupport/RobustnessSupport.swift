@@ -122,26 +122,18 @@ public enum ELFLayout {
     }
 }
 
-/// A small kernel for the robustness tests: `_start`, two 16-byte functions, a two-slot
-/// `.goredirectstbl`, data and bss, linked at 2 MiB so `pack` accepts it. Built with GNU as.
+/// A small kernel for the robustness tests: `_start`, four 16-byte functions, a two-slot
+/// `.goredirectstbl`, data and bss, linked at 2 MiB so `pack` accepts it. Built with GNU as from
+/// Tests/Fixtures/robustness/kernel.s, which the fuzz seeds are built from too.
 public enum RobustnessFixture {
     public static let manifest = "runtime.throw kern.Panic\nruntime.other kern.Other\n"
 
     public static func kernel(in dir: TemporaryDirectory, bits32: Bool = false, name: String = "kernel.elf", padding: Int = 0) throws -> String {
-        func function(_ name: String) -> String {
-            "    .globl \"\(name)\"\n    .type \"\(name)\", @function\n\"\(name)\":\n    ret\n    .fill 15, 1, 0xcc\n    .size \"\(name)\", .-\"\(name)\"\n"
-        }
-        var s = "    .section .text, \"ax\", @progbits\n    .globl _start\n    .type _start, @function\n_start:\n"
-        s += "    call \"runtime.throw\"\n    call \"runtime.other\"\n    hlt\n    .size _start, .-_start\n"
-        s += function("runtime.throw") + function("runtime.other") + function("kern.Panic") + function("kern.Other")
-        if padding > 0 { s += "    .fill \(padding), 1, 0x90\n" }
-        s += "    .section .data, \"aw\", @progbits\n    .quad 0x1122334455667788\n"
-        s += "    .section .goredirectstbl, \"aw\", @progbits\n    .fill \(bits32 ? 16 : 32), 1, 0\n"
-        s += "    .section .bss, \"aw\", @nobits\n    .fill 4096, 1, 0\n"
-        let obj = try Toolchain.gas(s, in: dir, name: name + "-src", bits32: bits32)
+        let obj = try Toolchain.gas(fixture: "robustness/kernel.s", in: dir, name: name + "-src", bits32: bits32,
+                                    defines: padding > 0 ? [".LPADDING=\(padding)"] : [])
         let out = try Toolchain.ld([obj], script: nil, in: dir, output: name, emulation: bits32 ? "elf_i386" : "elf_x86_64",
                                    extra: ["-z", "max-page-size=4096", "-Ttext=0x200000", "-e", "_start"])
-        for leftover in [name + "-src.s", name + "-src.o"] { try? FileManager.default.removeItem(atPath: dir.file(leftover)) }
+        try? FileManager.default.removeItem(atPath: dir.file(name + "-src.o"))
         return out
     }
 }

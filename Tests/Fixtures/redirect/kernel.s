@@ -1,0 +1,128 @@
+# The redirect fixture kernel (RedirectFixture in Tests/EndToEndTests/RedirectTests.swift): Go-style
+# quoted symbol names, 16-byte functions a redirect can patch, one too small (runtime.small), one
+# untyped, a local duplicate (dupf, also in other.s), an alias, a data object and a function in
+# .data; then .goredirectstbl. Assembled --64 or --32; defines (--defsym, .L names stay out of the
+# symbol table): .LTABLE_BYTES (the table's size; absent: no table section), .LTABLE_NOBITS (the
+# table is @nobits), .LFAR (kern.far: a function symbol 1 MiB past .text's end), .LXBSS
+# (kern.nobits: a function in an executable @nobits section), .LTABLE_SYMBOLS (data symbols to
+# serve as tables: main.redirects, main.odd (24 bytes), main.inbss, main.unloaded (non-alloc)).
+    .section .text, "ax", @progbits
+    .globl _start
+    .type _start, @function
+_start:
+    call "runtime.throw"
+    call "runtime.sysReserve"
+    hlt
+    .size _start, .-_start
+    .globl "runtime.throw"
+    .type "runtime.throw", @function
+"runtime.throw":
+    ret
+    .fill 15, 1, 0xcc
+    .size "runtime.throw", .-"runtime.throw"
+    .globl "runtime.sysReserve"
+    .type "runtime.sysReserve", @function
+"runtime.sysReserve":
+    ret
+    .fill 15, 1, 0xcc
+    .size "runtime.sysReserve", .-"runtime.sysReserve"
+    .globl "example.com/kern/a%2eb.Panic"
+    .type "example.com/kern/a%2eb.Panic", @function
+"example.com/kern/a%2eb.Panic":
+    ret
+    .fill 15, 1, 0xcc
+    .size "example.com/kern/a%2eb.Panic", .-"example.com/kern/a%2eb.Panic"
+    .globl "example.com/kern/mm.(*Frame).Reserve"
+    .type "example.com/kern/mm.(*Frame).Reserve", @function
+"example.com/kern/mm.(*Frame).Reserve":
+    ret
+    .fill 15, 1, 0xcc
+    .size "example.com/kern/mm.(*Frame).Reserve", .-"example.com/kern/mm.(*Frame).Reserve"
+    .globl "runtime.small"
+    .type "runtime.small", @function
+"runtime.small":
+    ret
+    .fill 3, 1, 0xcc
+    .size "runtime.small", .-"runtime.small"
+    .globl "runtime.after"
+    .type "runtime.after", @function
+"runtime.after":
+    ret
+    .fill 15, 1, 0xcc
+    .size "runtime.after", .-"runtime.after"
+    .globl "runtime.notype"
+"runtime.notype":
+    ret
+    .fill 15, 1, 0xcc
+    .type "dupf", @function
+"dupf":
+    ret
+    .fill 15, 1, 0xcc
+    .size "dupf", .-"dupf"
+"runtime.alias":
+    .globl "runtime.aliased"
+    .type "runtime.aliased", @function
+"runtime.aliased":
+    ret
+    .fill 15, 1, 0xcc
+    .size "runtime.aliased", .-"runtime.aliased"
+    .type "runtime.alias", @function
+    .size "runtime.alias", 16
+    .section .data, "aw", @progbits
+    .globl "runtime.object"
+    .type "runtime.object", @object
+"runtime.object":
+    .fill 16, 1, 0
+    .size "runtime.object", 16
+    .globl "kern.dataFunc"
+    .type "kern.dataFunc", @function
+"kern.dataFunc":
+    ret
+    .fill 15, 1, 0xcc
+    .size "kern.dataFunc", .-"kern.dataFunc"
+.ifdef .LTABLE_BYTES
+.ifdef .LTABLE_NOBITS
+    .section .goredirectstbl, "aw", @nobits
+.else
+    .section .goredirectstbl, "aw", @progbits
+.endif
+    .fill .LTABLE_BYTES, 1, 0
+.endif
+.ifdef .LFAR
+    .section .text, "ax", @progbits
+    .globl "kern.far"
+    .type "kern.far", @function
+    .set "kern.far", "runtime.after" + 0x100000
+    .size "kern.far", 16
+.endif
+.ifdef .LXBSS
+    .section .xbss, "ax", @nobits
+    .globl "kern.nobits"
+    .type "kern.nobits", @function
+"kern.nobits":
+    .skip 16
+    .size "kern.nobits", 16
+.endif
+.ifdef .LTABLE_SYMBOLS
+    .section .data, "aw", @progbits
+    .balign 16
+    .globl "main.redirects"
+    .type "main.redirects", @object
+"main.redirects":
+    .fill 32, 1, 0xee
+    .size "main.redirects", 32
+    .type "main.odd", @object
+"main.odd":
+    .fill 24, 1, 0
+    .size "main.odd", 24
+    .section .bss, "aw", @nobits
+    .type "main.inbss", @object
+"main.inbss":
+    .fill 32, 1, 0
+    .size "main.inbss", 32
+    .section .comment.tbl, "", @progbits
+    .type "main.unloaded", @object
+"main.unloaded":
+    .fill 32, 1, 0
+    .size "main.unloaded", 32
+.endif
