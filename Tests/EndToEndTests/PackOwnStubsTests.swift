@@ -10,7 +10,7 @@ import TestSupport
     /// Assembles the flat-binary stub fixture own-stubs/`name`.asm.
     func assemble(_ name: String, in dir: TemporaryDirectory) throws -> String {
         try Toolchain.nasm(fixture: "own-stubs/\(name).asm", in: dir, name: name, format: "bin",
-                           includes: [Paths.templates + "/include/"])
+                           includes: [Paths.templates + "/include"])
     }
 
     @Test func ownSetup32FindsThePartTableAndBothELFsUnderQEMU() throws {

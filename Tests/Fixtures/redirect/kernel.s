@@ -6,6 +6,7 @@
 # table is @nobits), .LFAR (kern.far: a function symbol 1 MiB past .text's end), .LXBSS
 # (kern.nobits: a function in an executable @nobits section), .LTABLE_SYMBOLS (data symbols to
 # serve as tables: main.redirects, main.odd (24 bytes), main.inbss, main.unloaded (non-alloc)).
+    .include "../include/function.s"
     .section .text, "ax", @progbits
     .globl _start
     .type _start, @function
@@ -14,42 +15,12 @@ _start:
     call "runtime.sysReserve"
     hlt
     .size _start, .-_start
-    .globl "runtime.throw"
-    .type "runtime.throw", @function
-"runtime.throw":
-    ret
-    .fill 15, 1, 0xcc
-    .size "runtime.throw", .-"runtime.throw"
-    .globl "runtime.sysReserve"
-    .type "runtime.sysReserve", @function
-"runtime.sysReserve":
-    ret
-    .fill 15, 1, 0xcc
-    .size "runtime.sysReserve", .-"runtime.sysReserve"
-    .globl "example.com/kern/a%2eb.Panic"
-    .type "example.com/kern/a%2eb.Panic", @function
-"example.com/kern/a%2eb.Panic":
-    ret
-    .fill 15, 1, 0xcc
-    .size "example.com/kern/a%2eb.Panic", .-"example.com/kern/a%2eb.Panic"
-    .globl "example.com/kern/mm.(*Frame).Reserve"
-    .type "example.com/kern/mm.(*Frame).Reserve", @function
-"example.com/kern/mm.(*Frame).Reserve":
-    ret
-    .fill 15, 1, 0xcc
-    .size "example.com/kern/mm.(*Frame).Reserve", .-"example.com/kern/mm.(*Frame).Reserve"
-    .globl "runtime.small"
-    .type "runtime.small", @function
-"runtime.small":
-    ret
-    .fill 3, 1, 0xcc
-    .size "runtime.small", .-"runtime.small"
-    .globl "runtime.after"
-    .type "runtime.after", @function
-"runtime.after":
-    ret
-    .fill 15, 1, 0xcc
-    .size "runtime.after", .-"runtime.after"
+    function "runtime.throw"
+    function "runtime.sysReserve"
+    function "example.com/kern/a%2eb.Panic"
+    function "example.com/kern/mm.(*Frame).Reserve"
+    function "runtime.small", 4
+    function "runtime.after"
     .globl "runtime.notype"
 "runtime.notype":
     ret
@@ -60,12 +31,7 @@ _start:
     .fill 15, 1, 0xcc
     .size "dupf", .-"dupf"
 "runtime.alias":
-    .globl "runtime.aliased"
-    .type "runtime.aliased", @function
-"runtime.aliased":
-    ret
-    .fill 15, 1, 0xcc
-    .size "runtime.aliased", .-"runtime.aliased"
+    function "runtime.aliased"
     .type "runtime.alias", @function
     .size "runtime.alias", 16
     .section .data, "aw", @progbits
@@ -74,12 +40,7 @@ _start:
 "runtime.object":
     .fill 16, 1, 0
     .size "runtime.object", 16
-    .globl "kern.dataFunc"
-    .type "kern.dataFunc", @function
-"kern.dataFunc":
-    ret
-    .fill 15, 1, 0xcc
-    .size "kern.dataFunc", .-"kern.dataFunc"
+    function "kern.dataFunc"
 .ifdef .LTABLE_BYTES
 .ifdef .LTABLE_NOBITS
     .section .goredirectstbl, "aw", @nobits
