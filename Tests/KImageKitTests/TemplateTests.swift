@@ -15,18 +15,18 @@ import TestSupport
     }
 
     @Test func refusesAnUnknownNameWithItsLine() throws {
-        #expect(throws: KImageError.config(.unknownPlaceholder(template: "t.ld", line: 3, name: "base", known: ["arch"]))) {
+        #expect(throws: ConfigError.unknownPlaceholder(template: "t.ld", line: 3, name: "base", known: ["arch"])) {
             try TemplateRenderer.render("one\ntwo\n. = {{base}};\n", name: "t.ld", values: ["arch": "x"])
         }
-        let error = KImageError.config(.unknownPlaceholder(template: "t.ld", line: 3, name: "base", known: ["arch"]))
+        let error = ConfigError.unknownPlaceholder(template: "t.ld", line: 3, name: "base", known: ["arch"])
         #expect(error.description == "template t.ld:3: unknown placeholder {{base}}; known: arch")
     }
 
     @Test func refusesMalformedPlaceholders() throws {
-        #expect(throws: KImageError.config(.malformedPlaceholder(template: "t", line: 2, text: "{{open"))) {
+        #expect(throws: ConfigError.malformedPlaceholder(template: "t", line: 2, text: "{{open")) {
             try TemplateRenderer.render("x\n{{open\n}}", name: "t", values: [:])
         }
-        #expect(throws: KImageError.config(.malformedPlaceholder(template: "t", line: 1, text: "{{Bad Name}}"))) {
+        #expect(throws: ConfigError.malformedPlaceholder(template: "t", line: 1, text: "{{Bad Name}}")) {
             try TemplateRenderer.render("{{Bad Name}}", name: "t", values: [:])
         }
     }
@@ -63,14 +63,14 @@ import TestSupport
     }
 
     @Test func aTemplateTheBinaryLacksIsAnError() throws {
-        #expect(throws: KImageError.config(.missingTemplate(name: "ld/nope.ld"))) { try Templates.text("ld/nope.ld") }
+        #expect(throws: ConfigError.missingTemplate(name: "ld/nope.ld")) { try Templates.text("ld/nope.ld") }
     }
 
     @Test func initCannotWriteBelowAFile() throws {
         let dir = try TemporaryDirectory()
         let file = try dir.write("plain", "x\n")
         let project = try InitProject(arch: .x86_64, layout: .gopher)
-        #expect(throws: KImageError.config(.unresolvableProjectDirectory(path: file + "/k", reason: "it is below a file, not a directory"))) {
+        #expect(throws: ConfigError.unresolvableProjectDirectory(path: file + "/k", reason: "it is below a file, not a directory")) {
             try project.write(to: file + "/k", force: false)
         }
         #expect(try dir.contents() == ["plain"])
@@ -78,7 +78,7 @@ import TestSupport
     }
 
     @Test func anArchAndALayoutThatDisagreeAreRefused() throws {
-        #expect(throws: KImageError.config(.layoutNeedsOtherArch(layout: "jinue", layoutArch: "i386", arch: "x86_64"))) {
+        #expect(throws: ConfigError.layoutNeedsOtherArch(layout: "jinue", layoutArch: "i386", arch: "x86_64")) {
             try InitProject(arch: .x86_64, layout: .jinue)
         }
     }
@@ -122,12 +122,7 @@ import TestSupport
                 let bits64 = layout.arch == .x86_64
                 let installer = try Toolchain.nasm(try Templates.text("rt0/kimage_redirects_\(layout.arch.rawValue).asm"),
                                                    in: dir, name: "inst", format: bits64 ? "elf64" : "elf32")
-                let entry = try Toolchain.nasm("""
-                    bits \(bits64 ? 64 : 32)
-                    section .text
-                    global _start
-                    _start: hlt
-                    """, in: dir, name: "entry", format: bits64 ? "elf64" : "elf32")
+                let entry = try Toolchain.nasm(fixture: "minimal/hlt.asm", in: dir, name: "entry", format: bits64 ? "elf64" : "elf32")
                 try dir.write("redirects.ld", "NUM_REDIRECTS = \(count);\n")
                 // -L before -T: ld resolves the script's INCLUDE when it reads -T.
                 let script = try dir.write("k.ld", try layout.linkerScript())

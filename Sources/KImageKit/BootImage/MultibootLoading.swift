@@ -60,7 +60,7 @@ struct MultibootLoading {
         self.entry = entry
         self.entryReason = entryReason
         guard entry < 1 << 32 else {
-            throw KImageError.bootImage(.entryNotInSegment(path: kernel.path, entry: entry, handoff: handoff))
+            throw BootImageError.entryNotInSegment(path: kernel.path, entry: entry, handoff: handoff)
         }
     }
 
@@ -88,9 +88,9 @@ struct MultibootLoading {
             case .kimage, .linux:
                 return nil
             case .multiboot:
-                guard let h = MultibootHeader.find(in: head) else { throw KImageError.bootImage(.handoffNeedsHeader(path: path, handoff: handoff)) }
+                guard let h = MultibootHeader.find(in: head) else { throw BootImageError.handoffNeedsHeader(path: path, handoff: handoff) }
                 if let first = h.unsupportedRequests.first {
-                    throw KImageError.bootImage(.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix))
+                    throw BootImageError.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix)
                 }
                 framebuffer = h.hasVideoFields && h.value(.modeType) == 1
                 if h.hasAddressFields {
@@ -99,9 +99,9 @@ struct MultibootLoading {
                     entryOverride = (UInt64(h.value(.entryAddr)), "the header's entry_addr (flag bit 16)")
                 }
             case .multiboot2:
-                guard let h = Multiboot2Header.find(in: head) else { throw KImageError.bootImage(.handoffNeedsHeader(path: path, handoff: handoff)) }
+                guard let h = Multiboot2Header.find(in: head) else { throw BootImageError.handoffNeedsHeader(path: path, handoff: handoff) }
                 if let first = h.unsupportedRequests(efi: efi).first {
-                    throw KImageError.bootImage(.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix))
+                    throw BootImageError.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix)
                 }
                 needsUEFI = !h.requiredUEFITags.isEmpty
                 framebuffer = h.tag(1)?.words.contains(Multiboot2Info.tagFramebuffer) == true || h.tag(5) != nil
@@ -127,24 +127,24 @@ struct MultibootLoading {
         let fromStart = a.loadAddr == 0xFFFF_FFFF
         let loadAddr = fromStart ? UInt64(a.headerAddr) &- UInt64(a.headerOffset) : UInt64(a.loadAddr)
         guard UInt64(a.headerAddr) >= loadAddr, UInt64(a.headerAddr) - loadAddr <= UInt64(a.headerOffset) else {
-            throw KImageError.bootImage(.multibootRequestUnsupported(
+            throw BootImageError.multibootRequestUnsupported(
                 path: path, handoff: handoff,
                 what: "load_addr \(hex(loadAddr)) and header_addr \(hex(UInt64(a.headerAddr))) put the file's start before offset 0 (the header is at file offset \(hex(UInt64(a.headerOffset))))",
-                fix: "make header_addr - load_addr at most the header's file offset"))
+                fix: "make header_addr - load_addr at most the header's file offset")
         }
         let fileStart = UInt64(a.headerOffset) - (UInt64(a.headerAddr) - loadAddr)
         let loadEnd = a.loadEnd == 0 ? loadAddr + (fileSize - fileStart) : UInt64(a.loadEnd)
         guard loadEnd >= loadAddr, fileStart + (loadEnd - loadAddr) <= fileSize else {
-            throw KImageError.bootImage(.multibootRequestUnsupported(
+            throw BootImageError.multibootRequestUnsupported(
                 path: path, handoff: handoff,
                 what: "load_end_addr \(hex(loadEnd)) asks for \(hex(loadEnd &- loadAddr)) bytes from file offset \(hex(fileStart)), past the file's end (\(fileSize) bytes) or before load_addr",
-                fix: "set load_end_addr between load_addr and load_addr + the bytes left in the file, or 0 for the whole file"))
+                fix: "set load_end_addr between load_addr and load_addr + the bytes left in the file, or 0 for the whole file")
         }
         let bssEnd = a.bssEnd == 0 ? loadEnd : UInt64(a.bssEnd)
         guard bssEnd >= loadEnd else {
-            throw KImageError.bootImage(.multibootRequestUnsupported(
+            throw BootImageError.multibootRequestUnsupported(
                 path: path, handoff: handoff, what: "bss_end_addr \(hex(bssEnd)) lies below load_end_addr \(hex(loadEnd))",
-                fix: "set bss_end_addr to the end of the bss, or 0 for none"))
+                fix: "set bss_end_addr to the end of the bss, or 0 for none")
         }
         try kernel.file.load(offset: fileStart, count: loadEnd - loadAddr)
         return ELFSegment(index: 0, type: ELFSegment.typeLoad, flags: ELFSegment.flagR | ELFSegment.flagW | ELFSegment.flagX,
@@ -164,7 +164,7 @@ struct MultibootLoading {
         if placed.contains(where: { kernel.entry >= $0.physicalAddress && kernel.entry - $0.physicalAddress < $0.memorySize }) {
             return (kernel.entry, "e_entry, a physical address")
         }
-        throw KImageError.bootImage(.entryNotInSegment(path: kernel.path, entry: kernel.entry, handoff: handoff))
+        throw BootImageError.entryNotInSegment(path: kernel.path, entry: kernel.entry, handoff: handoff)
     }
 
     /// Where a relocatable kernel (MB2 tag 10: min_addr, max_addr, align, preference) is loaded.
@@ -178,9 +178,9 @@ struct MultibootLoading {
         let range = "tag 10 (relocatable) allows \(hex(minAddr))..\(hex(maxAddr)), align \(hex(align))"
         // GRUB's own check: the image must fit between min_addr and max_addr.
         guard size <= maxAddr, minAddr <= maxAddr - size else {
-            throw KImageError.bootImage(.multibootRequestUnsupported(
+            throw BootImageError.multibootRequestUnsupported(
                 path: path, handoff: handoff, what: "\(range), which cannot hold the image's \(hex(size)) bytes",
-                fix: "widen min_addr..max_addr to at least the image's size"))
+                fix: "widen min_addr..max_addr to at least the image's size")
         }
         if linkBase >= 0x10_0000, linkBase >= minAddr, linkBase % align == 0, linkBase + size <= maxAddr {
             return (linkBase, "loaded at its link address \(hex(linkBase)): \(range)")
@@ -189,9 +189,9 @@ struct MultibootLoading {
         let (rounded, overflow) = low.addingReportingOverflow(align - 1)
         let candidate = rounded / align * align
         guard !overflow, candidate + size <= maxAddr else {
-            throw KImageError.bootImage(.multibootRequestUnsupported(
+            throw BootImageError.multibootRequestUnsupported(
                 path: path, handoff: handoff, what: "\(range); no aligned address from 1 MiB on leaves room for the image's \(hex(size)) bytes below max_addr",
-                fix: "lower min_addr or align, or raise max_addr"))
+                fix: "lower min_addr or align, or raise max_addr")
         }
         return (candidate, "moved from its link address \(hex(linkBase)) to \(hex(candidate)), the lowest address that \(range)")
     }

@@ -119,7 +119,7 @@ package struct PackedImageContents: Sendable {
         let blob = FileBytes(bytes: plan.execute(base: tablesAt, count: Int(tablesSize), part: part), name: "\(path) page tables")
         do {
             return try PageTableInspection(file: blob, mode: mode, base: plan.cr3)
-        } catch let e as KImageError {
+        } catch let e as any KImageError {
             warnings.append("the page tables at \(hex(tablesAt)) do not walk: \(e.description)")
         } catch {
             warnings.append("the page tables at \(hex(tablesAt)) do not walk")

@@ -26,7 +26,7 @@ package struct GoAnnotationScanner: Sendable {
         let resolver = GoImportPathResolver(importRoot: importRoot)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw KImageError.redirect(.notADirectory(path: path))
+            throw RedirectError.notADirectory(path: path)
         }
         if isDirectory.boolValue {
             try walk(directory: path, absolute: resolver.absolute(path), resolver: resolver, into: &result)
@@ -36,7 +36,7 @@ package struct GoAnnotationScanner: Sendable {
             try scanFile(path, name: (path as NSString).lastPathComponent, directory: shown,
                          absolute: resolver.absolute(shown), resolver: resolver, into: &result)
         } else {
-            throw KImageError.redirect(.notADirectory(path: path))
+            throw RedirectError.notADirectory(path: path)
         }
         for mod in resolver.goModFiles where !result.filesRead.contains(mod) { result.filesRead.append(mod) }
         return result
@@ -54,7 +54,7 @@ package struct GoAnnotationScanner: Sendable {
             // A name that cannot be looked at (a path past PATH_MAX) is an error: skipping it
             // would silently drop its annotations and change the count.
             guard lstat(full, &st) == 0 else {
-                throw KImageError.file(.cannotRead(path: full, reason: errnoString()))
+                throw FileError.cannotRead(path: full, reason: errnoString())
             }
             // Symbolic links to directories are not followed, as `go build ./...` does not.
             if (st.st_mode & S_IFMT) == S_IFDIR {
@@ -73,7 +73,7 @@ package struct GoAnnotationScanner: Sendable {
     /// The names in `directory` but `.` and `..`, unsorted (readdir: no Foundation on this path).
     private static func entries(of directory: String) throws -> [String] {
         guard let dir = opendir(directory) else {
-            throw KImageError.file(.cannotRead(path: directory, reason: "cannot list the directory"))
+            throw FileError.cannotRead(path: directory, reason: "cannot list the directory")
         }
         defer { closedir(dir) }
         var names: [String] = []
@@ -94,14 +94,14 @@ package struct GoAnnotationScanner: Sendable {
         let source: FileBytes
         do {
             source = try FileBytes(path: path)
-        } catch KImageError.file(.empty) {
+        } catch FileError.empty {
             return
         }
         guard GoSourceFile.mentionsDirective(source.bytes) else { return }
         let file = try GoSourceFile(source: source.bytes, path: path)
         if let constraint = file.constraint, !constraint.evaluate(for: target) { return }
         if let first = file.problems.first {
-            throw KImageError.redirect(file.problems.count == 1 ? first : .several(file.problems))
+            throw file.problems.count == 1 ? first : RedirectError.several(file.problems)
         }
         guard !file.annotations.isEmpty else { return }
         let importPath: String
