@@ -81,4 +81,19 @@ import TestSupport
         try handle.close()
         #expect(throws: FileError.self) { try file.verifyUnchanged() }
     }
+
+    /// Loaded ranges are the file's pages mapped in place: a file cut short under them would
+    /// make the next read a SIGBUS. The read gives zeros instead, and the change is an error.
+    @Test func aFileTruncatedUnderItsMappingIsAnErrorNotASignal() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("f.bin", String(repeating: "x", count: 64 << 10))
+        let file = try FileBytes(partOf: path)
+        try file.load(offset: 0, count: 64 << 10)
+        #expect(file.bytes[40 << 10] == 0x78)
+        #expect(truncate(path, 4096) == 0)
+        #expect(file.bytes[40 << 10] == 0, "a page past the new end reads as zeros")
+        #expect(throws: FileError.changedWhileReading(path: path)) { try file.verifyUnchanged() }
+        // Loading again after the cut: the range is no longer in the file.
+        #expect(throws: FileError.changedWhileReading(path: path)) { try file.load(offset: 8192, count: 8192) }
+    }
 }

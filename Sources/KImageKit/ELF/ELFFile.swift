@@ -15,10 +15,7 @@ package final class ELFFile: ELFHeaders, @unchecked Sendable {
         try self.init(file: file)
         // A kernel without a usable table says so when its symbols are asked for, as a whole read would.
         if let table = try? ELFSymbolTable(self) {
-            for s in [table.symtab, table.strtab] {
-                file.adviseHugePages(offset: s.offset, count: s.size)
-                try file.load(offset: s.offset, count: s.size)
-            }
+            for s in [table.symtab, table.strtab] { try file.load(offset: s.offset, count: s.size) }
         }
     }
 

@@ -45,6 +45,8 @@ package struct RedirectPlan: @unchecked Sendable {
         table = try RedirectTable(elfClass: elf.elfClass, entries: entries.map { .init(source: $0.sourceAddress, destination: $0.destinationAddress) },
                                   slotCount: slotCount, allowSpare: allowSpare, section: location.name)
         patches = try Self.patches(entries: entries, table: table, tableRange: tableRange, location: location, in: elf, patch: patch)
+        // What was decided must come from the file as it was opened (a read in part maps it).
+        try elf.file.verifyUnchanged()
     }
 
     /// Where the table's bytes are: a section with file bytes, a data symbol, or nowhere.
