@@ -38,7 +38,7 @@ public enum BootImagePacker {
         let efi = options.efi && options.bootSectorPath == nil && options.setup16Path == nil
         let handoff = try HandoffChoice.choose(options.handoff, kernel: kernel, head: firstBytes)
         let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,
-                                              options: options, setup32: StubBytes.setup32, handoff: handoff, head: firstBytes,
+                                              options: options, handoff: handoff, head: firstBytes,
                                               efi: efi, fileBase: realModeSize(options: options, stubs: stubs, efi: efi))
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         var copies = layout.segments.compactMap { p in
