@@ -1,5 +1,5 @@
 /// Failures building or reading a boot-protocol image.
-public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case headerTruncated(path: String, size: UInt64, needed: UInt64)
     case noLoadSegments(path: String)
     case machineMismatch(path: String, detail: String)
@@ -31,7 +31,7 @@ public enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case entryNotInSegment(path: String, entry: UInt64, handoff: Handoff)
     case optionsNeedPaging(path: String, reason: String, options: [String])
 
-    public var description: String { kernelDescription ?? optionDescription }
+    package var description: String { kernelDescription ?? optionDescription }
 
     /// What is wrong with the kernel ELF or an image read back.
     private var kernelDescription: String? {

@@ -7,78 +7,78 @@
 /// stub the part is padded to 512 bytes, the PE FileAlignment. Above the part and the kernel, in
 /// memory only: the boot info and the page tables, which the plan's steps write (a zero step,
 /// the template's copy, runs of entries), then a 16 KiB boot stack.
-public struct BootImageLayout: Sendable {
-    public static let loadAddress: UInt64 = 0x10_0000
-    public static let stackSize: UInt64 = 16 * 1024
-    public static let pageSize: UInt64 = 4096
+package struct BootImageLayout: Sendable {
+    package static let loadAddress: UInt64 = 0x10_0000
+    package static let stackSize: UInt64 = 16 * 1024
+    package static let pageSize: UInt64 = 4096
     /// The PE FileAlignment: with the EFI stub the protected-mode part is a whole number of these.
     static let peFileAlignment = 512
     /// Physical addresses the 32-bit setup reaches (it copies with paging off).
     static let fourGiB: UInt64 = 1 << 32
 
-    public struct SegmentPlacement: Sendable, Equatable {
-        public let segment: ELFSegment
+    package struct SegmentPlacement: Sendable, Equatable {
+        package let segment: ELFSegment
         /// Offset of its file bytes in the protected-mode part (nil when it has none).
-        public let payloadOffset: Int?
+        package let payloadOffset: Int?
         /// Its LZ4 block (`--compress lz4`), stored at payloadOffset instead of its bytes.
-        public var block: [UInt8]? = nil
+        package var block: [UInt8]? = nil
     }
 
-    public let kernelPath: String
-    public let elfClass: ELFClass
-    public let entry: UInt64
-    public let handoff: HandoffChoice
-    public let segments: [SegmentPlacement]
-    public let setup32: [UInt8]
+    package let kernelPath: String
+    package let elfClass: ELFClass
+    package let entry: UInt64
+    package let handoff: HandoffChoice
+    package let segments: [SegmentPlacement]
+    package let setup32: [UInt8]
     /// Which of kimage's setups `setup32` is; nil when the caller gave other bytes.
     package let setup32Variant: Setup32Variant?
-    public let planOffset: Int
-    public let plan: LoadPlan
+    package let planOffset: Int
+    package let plan: LoadPlan
     /// Bytes the plan takes in the part (at least plan.encodedSize; room for its entries steps).
-    public let planSize: Int
+    package let planSize: Int
     /// Offset of the boot info template's pack-time bytes, which a plan step copies into place.
-    public let bootInfoTemplateOffset: Int
-    public let bootInfoTemplateSize: Int
-    public let bootInfo: BootInfo
+    package let bootInfoTemplateOffset: Int
+    package let bootInfoTemplateSize: Int
+    package let bootInfo: BootInfo
     /// Offset of the EFI stub in the protected-mode part; nil for --no-efi.
-    public let efiOffset: Int?
-    public let efiStub: [UInt8]
+    package let efiOffset: Int?
+    package let efiStub: [UInt8]
     /// Offset of the first payload byte: everything before it is stubs, plan and templates.
-    public let payloadOffset: Int
+    package let payloadOffset: Int
     /// The tables the plan's entries steps write (at tables.base), nil without paging.
-    public let tables: PageTables?
-    public let kernelELFOffset: Int?
-    public let kernelELFSize: Int
-    public let loaderELFOffset: Int?
+    package let tables: PageTables?
+    package let kernelELFOffset: Int?
+    package let kernelELFSize: Int
+    package let loaderELFOffset: Int?
     /// The multiboot information's pack-time part, and where it sits (multiboot handoffs only).
     let multibootTemplate: MultibootInfoTemplate?
-    public let handoffDataOffset: Int
-    public let handoffData: [UInt8]
+    package let handoffDataOffset: Int
+    package let handoffData: [UInt8]
     /// Sections carried for the multiboot ELF-sections information, and where their bytes sit.
-    public let sectionCopies: [(section: ELFSection, payloadOffset: Int)]
-    public let loaderELFSize: Int
+    package let sectionCopies: [(section: ELFSection, payloadOffset: Int)]
+    package let loaderELFSize: Int
     /// Bytes of the protected-mode part (a multiple of 16).
-    public let protectedModeSize: Int
+    package let protectedModeSize: Int
     /// Where the protected-mode part runs (0x100000, or where it moves).
-    public let runtimeBase: UInt64
-    public let kernelStart: UInt64
-    public let kernelEnd: UInt64
-    public let stackTop: UInt64
-    public let firstFree: UInt64
+    package let runtimeBase: UInt64
+    package let kernelStart: UInt64
+    package let kernelEnd: UInt64
+    package let stackTop: UInt64
+    package let firstFree: UInt64
     /// What kimage decided on the kernel's behalf (e.g. a header page loaded from 1 MiB on).
-    public var notes: [String] = []
+    package var notes: [String] = []
     /// What may keep the image from booting on a typical machine (RAM it may not have).
-    public var warnings: [String] = []
+    package var warnings: [String] = []
     /// The Linux handoff's boot_params template, written where the boot info would be.
-    public var linuxBootParams: BootParams?
+    package var linuxBootParams: BootParams?
 
-    public var moved: Bool { runtimeBase != Self.loadAddress }
+    package var moved: Bool { runtimeBase != Self.loadAddress }
     /// Bytes from 0x100000 the stub touches: the header's init_size.
-    public var initSize: UInt64 { firstFree - Self.loadAddress }
+    package var initSize: UInt64 { firstFree - Self.loadAddress }
 
     /// Checks the kernel, chooses the paging mode, places every part, fills the plan and the
     /// boot info. `setup32` nil: kimage's setup variant for the handoff and the compression.
-    public static func make(kernel: ELFHeaders, loaderSize: Int?, options: PackOptions, setup32: [UInt8]? = nil,
+    package static func make(kernel: ELFHeaders, loaderSize: Int?, options: PackOptions, setup32: [UInt8]? = nil,
                             handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
                             head: [UInt8] = [], efi: Bool = false, fileBase: Int = 0) throws -> BootImageLayout {
         let checked = try validate(kernel: kernel, options: options, handoff: handoff, head: head, efi: efi)
@@ -644,7 +644,7 @@ public struct BootImageLayout: Sendable {
 
     /// RAM a typical machine (QEMU's default -m 128, up to -m 512) has: QEMU's E820 ends usable
     /// RAM 128 KiB below the -m size (ACPI tables at the top, measured with -m 128).
-    public static let typicalRAM: UInt64 = 128 << 20
+    package static let typicalRAM: UInt64 = 128 << 20
     static let firmwareReserve: UInt64 = 128 << 10
 
     /// A warning when the image needs RAM up to `top` beyond what -m 128 gives.
@@ -685,7 +685,7 @@ public struct BootImageLayout: Sendable {
 
     /// The protected-mode part's first bytes, up to the payload: stub, plan (with its room),
     /// boot info template, handoff data, EFI stub (and their padding).
-    public func protectedModeHead() -> [UInt8] {
+    package func protectedModeHead() -> [UInt8] {
         var b = setup32
         b += plan.encode(at: planOffset)
         b += [UInt8](repeating: 0, count: bootInfoTemplateOffset - b.count)

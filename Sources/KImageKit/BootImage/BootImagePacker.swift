@@ -9,6 +9,9 @@ public enum BootImagePacker {
     static let minimumSetupSects = 7
     static let kernelAlignment: UInt64 = 0x20_0000
 
+    /// Packs `options.kernelPath` into the boot image at `options.outputPath` and reports what it
+    /// wrote. Throws a KImageError naming what is wrong; a failed run leaves every input as it was
+    /// and writes nothing (the image appears by rename only when complete).
     public static func pack(_ options: PackOptions) throws -> PackReport {
         try DistinctFiles.check(outputs: options.namedOutputs, inputs: options.namedInputs)
         // Headers only: segment bytes go file to file (copy_file_range), never through memory.
@@ -208,6 +211,7 @@ public enum BootImagePacker {
 
 /// What `kimage pack` built, for its text and JSON output.
 public struct PackReport: Sendable, Equatable {
+    /// One part of the image: a stub, the plan, a segment's bytes, or what exists only in memory.
     public struct Part: Sendable, Equatable {
         public let name: String
         /// nil for what exists only in memory, written there by the load plan's steps.
@@ -217,6 +221,7 @@ public struct PackReport: Sendable, Equatable {
         public let physical: UInt64
     }
 
+    /// A kernel PT_LOAD segment as packed.
     public struct Segment: Sendable, Equatable {
         public let index: Int
         public let virtualAddress: UInt64
@@ -226,27 +231,38 @@ public struct PackReport: Sendable, Equatable {
         public let flags: String
     }
 
+    /// The image's path, as given in PackOptions.outputPath.
     public let image: String
+    /// Bytes written: the real-mode part plus the protected-mode part.
     public let imageSize: UInt64
+    /// The boot-protocol version the header declares, as "2.12".
     public let protocolVersion: String
+    /// The header's setup_sects, syssize and init_size.
     public let setupSects: Int
     public let syssize: UInt32
     public let initSize: UInt32
+    /// The paging mode the tables are built for, as pack prints it.
     public let pagingMode: String
     /// How the setup enters the kernel and why; nil with an own 32-bit setup.
     public let handoff: Handoff?
     public let handoffReason: String?
+    /// The kernel's entry point (virtual), and the CR3 the setup loads.
     public let entry: UInt64
     public let cr3: UInt64
+    /// How many page tables the plan builds, and where the boot info lies (physical).
     public let tableCount: Int
     public let bootInfo: UInt64
     /// Where the setup builds the MBI / MBI2 (ebx at the entry); nil for the other handoffs.
     public let multibootInfo: UInt64?
+    /// Where the protected-mode part moves first when the kernel overlaps it; nil when it stays.
     public let movedTo: UInt64?
+    /// The setup's stack top and the first byte after everything the plan writes (physical).
     public let stackTop: UInt64
     public let firstFree: UInt64
+    /// The kernel's PT_LOAD segments, and the image's parts in file order.
     public let segments: [Segment]
     public let parts: [Part]
+    /// Every file the run read (for depfiles).
     public let inputs: [String]
     /// RVA (= file offset) of the PE entry point, the EFI stub; nil without a PE header.
     public let efiEntry: UInt64?
@@ -337,7 +353,7 @@ public struct PackReport: Sendable, Equatable {
 
 extension BootImagePacker {
     /// `IMAGE: KERNEL LOADER` for make's -include, escaped by the one make escaper count uses.
-    public static func depfileRule(_ report: PackReport, target: String? = nil) throws -> String {
+    package static func depfileRule(_ report: PackReport, target: String? = nil) throws -> String {
         try MakeRule.text(target: target ?? report.image, prerequisites: report.inputs, phony: false)
     }
 
@@ -356,7 +372,7 @@ extension BootImagePacker {
 
 extension PackReport {
     /// The human-readable summary `kimage pack` prints.
-    public var text: String {
+    package var text: String {
         var lines: [String] = []
         lines.append("\(image): \(imageSize) bytes, boot protocol \(protocolVersion), setup_sects \(setupSects), syssize \(syssize), init_size \(hex(initSize))")
         if let handoff, let handoffReason {

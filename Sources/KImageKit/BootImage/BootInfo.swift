@@ -2,58 +2,58 @@
 /// kernels by templates/include/kimage/bootinfo.h and bootinfo.inc. kimage writes a template
 /// with everything known at pack time into the image; the stub fills in what only the boot
 /// loader knows (boot_params, initrd, E820 map, command line, loader type) before the entry.
-public struct BootInfo: Sendable, Equatable, Codable {
+package struct BootInfo: Sendable, Equatable, Codable {
     /// At offset 0 of the boot info: "KIMG".
-    public static let magic: UInt32 = 0x474D_494B
+    package static let magic: UInt32 = 0x474D_494B
     /// In eax (ELF32) or rsi (ELF64) at the kernel's entry point.
-    public static let entryMagic: UInt32 = 0x6B69_6D67
+    package static let entryMagic: UInt32 = 0x6B69_6D67
     /// 2: version 1's fields unchanged, plus the UEFI extension after the command line buffer.
-    public static let version: UInt32 = 2
-    public static let e820EntriesOffset = 0xC0
-    public static let e820MaxEntries = 128
-    public static let e820EntrySize = 24
-    public static let cmdlineBufferOffset = 0xCC0
+    package static let version: UInt32 = 2
+    package static let e820EntriesOffset = 0xC0
+    package static let e820MaxEntries = 128
+    package static let e820EntrySize = 24
+    package static let cmdlineBufferOffset = 0xCC0
 
     /// Where the boot info lives (physical).
-    public var address: UInt64 = 0
-    public var pagingMode: BootPagingMode = .none
-    public var image: UInt64 = 0
-    public var imageSize: UInt64 = 0
-    public var kernelStart: UInt64 = 0
-    public var kernelEnd: UInt64 = 0
-    public var kernelELF: UInt64 = 0
-    public var kernelELFSize: UInt64 = 0
-    public var loaderELF: UInt64 = 0
-    public var loaderELFSize: UInt64 = 0
-    public var pageTables: UInt64 = 0
-    public var pageTablesSize: UInt64 = 0
-    public var cr3: UInt64 = 0
-    public var firstFree: UInt64 = 0
-    public var entry: UInt64 = 0
-    public var stackTop: UInt64 = 0
+    package var address: UInt64 = 0
+    package var pagingMode: BootPagingMode = .none
+    package var image: UInt64 = 0
+    package var imageSize: UInt64 = 0
+    package var kernelStart: UInt64 = 0
+    package var kernelEnd: UInt64 = 0
+    package var kernelELF: UInt64 = 0
+    package var kernelELFSize: UInt64 = 0
+    package var loaderELF: UInt64 = 0
+    package var loaderELFSize: UInt64 = 0
+    package var pageTables: UInt64 = 0
+    package var pageTablesSize: UInt64 = 0
+    package var cr3: UInt64 = 0
+    package var firstFree: UInt64 = 0
+    package var entry: UInt64 = 0
+    package var stackTop: UInt64 = 0
     /// Bytes of the command line buffer, NUL included (the header's cmdline_size + 1).
-    public var cmdlineCapacity: UInt32 = 2048
+    package var cmdlineCapacity: UInt32 = 2048
 
-    public init() {}
+    package init() {}
 
     /// Bytes the boot info occupies: header, E820 array, command line buffer, UEFI extension.
-    public var size: Int { extensionOffset + UEFIExtension.size }
+    package var size: Int { extensionOffset + UEFIExtension.size }
 
     /// Offset of the UEFI extension (version 2): right after the command line buffer.
-    public var extensionOffset: Int { Self.cmdlineBufferOffset + Int(cmdlineCapacity) }
+    package var extensionOffset: Int { Self.cmdlineBufferOffset + Int(cmdlineCapacity) }
 
-    public var cmdlineAddress: UInt64 { address + UInt64(Self.cmdlineBufferOffset) }
-    public var e820Address: UInt64 { address + UInt64(Self.e820EntriesOffset) }
+    package var cmdlineAddress: UInt64 { address + UInt64(Self.cmdlineBufferOffset) }
+    package var e820Address: UInt64 { address + UInt64(Self.e820EntriesOffset) }
 
     /// Reads back the pack-time fields of a template at `offset` of `raw` (the inverse of
     /// `encode()`, for `inspect`); nil without the "KIMG" magic or when it runs past `raw`.
-    public init?(decodingTemplate raw: UnsafeRawBufferPointer, at offset: Int) {
+    package init?(decodingTemplate raw: UnsafeRawBufferPointer, at offset: Int) {
         guard let info = Self.layout.decode(raw, at: offset, into: BootInfo()) else { return nil }
         self = info
     }
 
     /// The template kimage writes into the image; runtime fields stay zero for the stub to fill.
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var b = [UInt8](repeating: 0, count: size)
         Self.layout.encode(self, into: &b)
         return b
@@ -64,7 +64,7 @@ extension BootInfo {
     /// The boot info's one declaration: bootinfo.h, bootinfo.inc, the encoder, the decoder and
     /// inspect all come from it. "pack" fields are written by kimage pack into the template,
     /// "boot" fields by the setup stub from what the boot loader passed.
-    public static let layout = BinaryLayout<BootInfo>(
+    package static let layout = BinaryLayout<BootInfo>(
         cName: "kimage_bootinfo", nasmPrefix: "KIMAGE_BI_", size: cmdlineBufferOffset, doc: "Every address is physical.", [
         .constant("magic", at: 0x00, width: 4, UInt64(magic), writer: "pack", "KIMAGE_BOOTINFO_MAGIC"),
         .constant("version", at: 0x04, width: 4, UInt64(version), checked: false, writer: "pack", "KIMAGE_BOOTINFO_VERSION"),
@@ -106,7 +106,7 @@ extension BootInfo {
     ])
 
     /// One entry of the boot info's memory map: boot_params' 20-byte E820 entry padded to 24.
-    public static let e820EntryLayout = BinaryLayout<Void>(
+    package static let e820EntryLayout = BinaryLayout<Void>(
         cName: "kimage_e820_entry", nasmPrefix: "KIMAGE_E820_", size: e820EntrySize, sizeName: "KIMAGE_E820_ENTRY_SIZE",
         doc: "E820 types: 1 usable RAM, 2 reserved, 3 ACPI reclaimable, 4 ACPI NVS, 5 unusable.", [
         .runtime("addr", at: 0x00, width: 8, ""),
@@ -117,14 +117,14 @@ extension BootInfo {
 }
 
 /// How the 32-bit setup leaves the CPU at the kernel's entry (KIMAGE_PAGING_* in bootinfo.h).
-public enum BootPagingMode: UInt32, Sendable, Equatable, Codable {
+package enum BootPagingMode: UInt32, Sendable, Equatable, Codable {
     case none = 0
     case bits32 = 1
     case pae = 2
     case fourLevel = 3
     case fiveLevel = 4
 
-    public var pagingMode: PagingMode? {
+    package var pagingMode: PagingMode? {
         switch self {
         case .none: return nil
         case .bits32: return .bits32
@@ -134,7 +134,7 @@ public enum BootPagingMode: UInt32, Sendable, Equatable, Codable {
         }
     }
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .none: return "protected mode, paging off"
         case .bits32: return "32-bit paging (2 levels)"

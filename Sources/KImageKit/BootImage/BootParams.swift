@@ -9,25 +9,25 @@
 /// the loader knows (E820, initrd, type_of_loader, the RSDP, the command line). Never the loader's
 /// page wholesale: being fresh, sentinel (0x1EF) stays 0, so sanitize_boot_params
 /// (asm/bootparam_utils.h) keeps every field, and hardware_subarch stays 0 (PC).
-public struct BootParams: Sendable, Equatable {
-    public static let size = 4096
-    public static let e820MaxEntries = 128
+package struct BootParams: Sendable, Equatable {
+    package static let size = 4096
+    package static let e820MaxEntries = 128
     /// boot_params' packed E820 entry: u64 addr, u64 size, u32 type.
-    public static let e820EntrySize = 20
+    package static let e820EntrySize = 20
     /// Linux copies COMMAND_LINE_SIZE (2048) bytes from cmd_line_ptr, NUL included (head64.c).
-    public static let commandLineCapacity = 2048
+    package static let commandLineCapacity = 2048
 
     /// Where the page lives (physical); the command line buffer follows it.
-    public var address: UInt64 = 0
+    package var address: UInt64 = 0
     /// hdr.version: the boot-protocol version the image declares (non-zero, or Linux copies
     /// boot_params a second time, head64.c x86_64_start_reservations).
-    public var version: UInt16 = 0x020C
+    package var version: UInt16 = 0x020C
 
-    public init() {}
+    package init() {}
 
-    public var commandLineAddress: UInt64 { address + UInt64(Self.size) }
+    package var commandLineAddress: UInt64 { address + UInt64(Self.size) }
     /// Bytes of the page and the command line buffer after it.
-    public static var regionSize: Int { size + commandLineCapacity }
+    package static var regionSize: Int { size + commandLineCapacity }
 
     static let handoff = "kimage pack (Linux handoff)"
 
@@ -49,7 +49,7 @@ public struct BootParams: Sendable, Equatable {
         }
     }
 
-    public static let layout = BinaryLayout<BootParams>(
+    package static let layout = BinaryLayout<BootParams>(
         cName: "boot_params", nasmPrefix: "BP_", size: size, sizeName: "BP_SIZE", [
         .constant("orig_video_mode", at: 0x006, width: 1, 3, checked: false, writer: handoff, "screen_info: VGA text mode 3"),
         .constant("orig_video_cols", at: 0x007, width: 1, 80, checked: false, writer: handoff, "screen_info: 80 columns"),
@@ -77,7 +77,7 @@ public struct BootParams: Sendable, Equatable {
 
     /// The template for the Linux handoff: the page with its pack-time fields, then an empty
     /// command line buffer.
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var b = [UInt8](repeating: 0, count: Self.regionSize)
         Self.layout.encode(self, into: &b)
         return b

@@ -2,26 +2,26 @@
 /// its first 0x28 bytes: the stub decides nothing, it allocates the ranges listed here, copies
 /// the protected-mode part to where the plan runs it and enters the 32-bit setup there. It has
 /// two entries: the PE entry point (firmware, MS ABI) and the EFI handover entry (SysV ABI).
-public struct EFIStub: Sendable, Equatable {
-    public static let magic: UInt32 = 0x4946_454B  // "KEFI"
-    public static let headerSize = 0x28
+package struct EFIStub: Sendable, Equatable {
+    package static let magic: UInt32 = 0x4946_454B  // "KEFI"
+    package static let headerSize = 0x28
     /// Bytes the stub's work area keeps for the EFI memory map (W_MAP_BYTES in efi64.asm): the
     /// multiboot2 template reserves as much for tag 17.
-    public static let memoryMapCapacity = 0x6000
+    package static let memoryMapCapacity = 0x6000
 
     /// A physical range the stub allocates with AllocatePages(AllocateAddress) before anything
     /// else: 4 KiB pages from `start`.
-    public struct Range: Sendable, Equatable {
-        public var start: UInt32
-        public var pages: UInt32
-        public var end: UInt64 { UInt64(start) + UInt64(pages) * 4096 }
+    package struct Range: Sendable, Equatable {
+        package var start: UInt32
+        package var pages: UInt32
+        package var end: UInt64 { UInt64(start) + UInt64(pages) * 4096 }
 
-        public init(start: UInt64, pages: UInt64) {
+        package init(start: UInt64, pages: UInt64) {
             self.start = UInt32(start)
             self.pages = UInt32(pages)
         }
 
-        public static let layout = BinaryLayout<Range>(
+        package static let layout = BinaryLayout<Range>(
             cName: "kimage_efi_range", nasmPrefix: "EFI_RANGE_", size: 8, sizeName: "EFI_RANGE_SIZE", [
             .field("start", at: 0x00, \.start, writer: "kimage pack", "physical, page-aligned"),
             .field("pages", at: 0x04, \.pages, writer: "kimage pack", "4 KiB pages"),
@@ -29,20 +29,20 @@ public struct EFIStub: Sendable, Equatable {
     }
 
     /// Offset of efi_main from the stub's start (assembled into the stub).
-    public var entry: UInt32
+    package var entry: UInt32
     /// Offset of the stub in the protected-mode part.
-    public var pmOffset: UInt32
-    public var pmSize: UInt32
-    public var runtimeBase: UInt32
-    public var bootInfo: UInt32
-    public var ranges: [Range]
+    package var pmOffset: UInt32
+    package var pmSize: UInt32
+    package var runtimeBase: UInt32
+    package var bootInfo: UInt32
+    package var ranges: [Range]
     /// Offset of the EFI handover entry from the stub's start (assembled into the stub).
-    public var handover: UInt32
+    package var handover: UInt32
     /// The header's init_size: what a handover loader allocates for the protected-mode part
     /// where it puts it; the stub does not allocate ranges inside that window again.
-    public var initSize: UInt32
+    package var initSize: UInt32
 
-    public init(entry: UInt32 = EFIStub.assembledEntry, handover: UInt32 = EFIStub.assembledHandover, pmOffset: Int, pmSize: Int,
+    package init(entry: UInt32 = EFIStub.assembledEntry, handover: UInt32 = EFIStub.assembledHandover, pmOffset: Int, pmSize: Int,
                 runtimeBase: UInt64, bootInfo: UInt64, initSize: UInt64 = 0, ranges: [Range]) {
         self.entry = entry
         self.handover = handover
@@ -55,11 +55,11 @@ public struct EFIStub: Sendable, Equatable {
     }
 
     /// The entry offsets nasm put in the template's header.
-    public static var assembledEntry: UInt32 { StubBytes.efi64.loadLE(UInt32.self, at: 4)! }
-    public static var assembledHandover: UInt32 { StubBytes.efi64.loadLE(UInt32.self, at: 0x20)! }
+    package static var assembledEntry: UInt32 { StubBytes.efi64.loadLE(UInt32.self, at: 4)! }
+    package static var assembledHandover: UInt32 { StubBytes.efi64.loadLE(UInt32.self, at: 0x20)! }
 
     /// The parameter block's one declaration; templates/boot/efistub.inc is generated from it.
-    public static let layout = BinaryLayout<EFIStub>(
+    package static let layout = BinaryLayout<EFIStub>(
         cName: "kimage_efi_stub", nasmPrefix: "EFI_P_", size: headerSize, sizeName: "EFI_P_SIZE", [
         .constant("magic", at: 0x00, width: 4, UInt64(magic), writer: "nasm", "\"KEFI\""),
         .field("entry", at: 0x04, \.entry, writer: "nasm", "offset of efi_main from the stub's start"),
@@ -77,7 +77,7 @@ public struct EFIStub: Sendable, Equatable {
 
     /// The page ranges a plan writes: every step's destination, the running copy of the
     /// protected-mode part and the boot stack, widened to pages, merged where they touch.
-    public static func ranges(steps: [LoadStep], runtimeBase: UInt64, imageSize: UInt64, stackTop: UInt64,
+    package static func ranges(steps: [LoadStep], runtimeBase: UInt64, imageSize: UInt64, stackTop: UInt64,
                               stackSize: UInt64 = BootImageLayout.stackSize) -> [Range] {
         var spans: [(UInt64, UInt64)] = [(runtimeBase, runtimeBase + imageSize), (stackTop - stackSize, stackTop)]
         for step in steps {
@@ -98,10 +98,10 @@ public struct EFIStub: Sendable, Equatable {
     }
 
     /// Bytes of the stub with room for `rangeCount` ranges.
-    public static func size(rangeCount: Int) -> Int { StubBytes.efi64.count + rangeCount * Range.layout.size }
+    package static func size(rangeCount: Int) -> Int { StubBytes.efi64.count + rangeCount * Range.layout.size }
 
     /// The stub as it goes into the image: the assembled bytes, the parameters, the ranges.
-    public func encode(padTo size: Int) -> [UInt8] {
+    package func encode(padTo size: Int) -> [UInt8] {
         var b = StubBytes.efi64
         Self.layout.encode(self, into: &b)
         for r in ranges { b += Range.layout.encode(r) }
@@ -110,7 +110,7 @@ public struct EFIStub: Sendable, Equatable {
     }
 
     /// Reads the parameter block back from an image's protected-mode part (for inspect).
-    public init?(decoding raw: UnsafeRawBufferPointer, at offset: Int) {
+    package init?(decoding raw: UnsafeRawBufferPointer, at offset: Int) {
         let empty = EFIStub(entry: 0, handover: 0, pmOffset: 0, pmSize: 0, runtimeBase: 0, bootInfo: 0, ranges: [])
         guard var stub = Self.layout.decode(raw, at: offset, into: empty),
               let count = Self.layout.field(named: "range_count")?.load(from: raw, base: offset),

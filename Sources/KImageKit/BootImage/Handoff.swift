@@ -11,7 +11,7 @@ public enum Handoff: String, Sendable, Codable, CaseIterable {
     case linux
 
     /// The value of the plan's handoff field (templates/boot/plan.inc HANDOFF_*).
-    public var planValue: UInt32 {
+    package var planValue: UInt32 {
         switch self {
         case .kimage: return 0
         case .multiboot: return 1
@@ -30,7 +30,7 @@ public enum Handoff: String, Sendable, Codable, CaseIterable {
         ]
     }
 
-    public init?(planValue: UInt32) {
+    package init?(planValue: UInt32) {
         guard let h = Self.allCases.first(where: { $0.planValue == planValue }) else { return nil }
         self = h
     }
@@ -41,9 +41,9 @@ public enum HandoffRequest: Sendable, Equatable {
     case auto
     case explicit(Handoff)
 
-    public static let choices = ["auto"] + Handoff.allCases.map(\.rawValue)
+    package static let choices = ["auto"] + Handoff.allCases.map(\.rawValue)
 
-    public static func parse(_ text: String) throws -> HandoffRequest {
+    package static func parse(_ text: String) throws -> HandoffRequest {
         if text == "auto" { return .auto }
         guard let h = Handoff(rawValue: text) else {
             throw KImageError.bootImage(.unknownHandoff(text: text))
@@ -53,11 +53,11 @@ public enum HandoffRequest: Sendable, Equatable {
 }
 
 /// The handoff pack uses and why, as pack and inspect report it.
-public struct HandoffChoice: Sendable, Equatable, Codable {
-    public let handoff: Handoff
-    public let reason: String
+package struct HandoffChoice: Sendable, Equatable, Codable {
+    package let handoff: Handoff
+    package let reason: String
 
-    public init(handoff: Handoff, reason: String) {
+    package init(handoff: Handoff, reason: String) {
         self.handoff = handoff
         self.reason = reason
     }
@@ -65,7 +65,7 @@ public struct HandoffChoice: Sendable, Equatable, Codable {
     /// What `--handoff auto` picks, in the order loaders themselves would look: a valid multiboot2
     /// header, else a valid multiboot1 header, else a Linux vmlinux, else kimage's own.
     /// `head` is the file's first bytes (at least the first 32 KiB, or all of a smaller file).
-    public static func choose(_ request: HandoffRequest, kernel: ELFHeaders, head: [UInt8]) throws -> HandoffChoice {
+    package static func choose(_ request: HandoffRequest, kernel: ELFHeaders, head: [UInt8]) throws -> HandoffChoice {
         let mb2 = Multiboot2Header.find(in: head)
         let mb1 = MultibootHeader.find(in: head)
         if case .explicit(let h) = request {

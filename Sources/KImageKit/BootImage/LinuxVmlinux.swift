@@ -3,17 +3,17 @@
 /// build-salt.h, or the version note), and e_entry at the *physical* address of an executable
 /// PT_LOAD whose vaddr differs from its paddr (phys_startup_64, arch/x86/kernel/vmlinux.lds.S).
 /// Such a kernel wants the Linux 64-bit entry: long mode, CS 0x10 / DS 0x18, rsi = boot_params.
-public struct LinuxVmlinux: Sendable, Equatable {
+package struct LinuxVmlinux: Sendable, Equatable {
     /// The PT_LOAD holding the physical entry point.
-    public let entrySegment: Int
+    package let entrySegment: Int
     /// Types of the "Linux" notes found (0x100 build salt, 0x101 LTO info, 0 version).
-    public let noteTypes: [UInt32]
+    package let noteTypes: [UInt32]
 
     /// Why auto-detection chose the Linux handoff, for pack's output.
-    public var reason: String { "a Linux vmlinux: " + markers }
+    package var reason: String { "a Linux vmlinux: " + markers }
 
     /// The markers found, as pack names them.
-    public var markers: String {
+    package var markers: String {
         let types = noteTypes.map { hex(UInt64($0)) }.joined(separator: ", ")
         return "ELF64 x86-64 with a \"Linux\" ELF note (type \(types)) and e_entry at the physical address of segment \(entrySegment) (phys_startup_64)"
     }
@@ -24,7 +24,7 @@ public struct LinuxVmlinux: Sendable, Equatable {
 
     /// The markers of `kernel`, or nil when it is not a vmlinux. Reads its PT_NOTE bytes when
     /// `kernel` was opened headers-only.
-    public static func detect(_ kernel: ELFHeaders) throws -> LinuxVmlinux? {
+    package static func detect(_ kernel: ELFHeaders) throws -> LinuxVmlinux? {
         guard kernel.elfClass == .elf64, kernel.machine == .x86_64 else { return nil }
         guard let entrySegment = kernel.loadSegments.first(where: {
             $0.isExecutable && $0.virtualAddress != $0.physicalAddress

@@ -1,5 +1,5 @@
 /// One step of a load plan, executed by the 32-bit setup in order.
-public enum LoadStep: Sendable, Equatable {
+package enum LoadStep: Sendable, Equatable {
     /// Copy `size` bytes from `sourceOffset` (from the start of the protected-mode part, wherever
     /// it runs) to the physical `destination`.
     case copy(destination: UInt64, sourceOffset: UInt64, size: UInt64)
@@ -23,7 +23,7 @@ public enum LoadStep: Sendable, Equatable {
     static let lz4Kind: UInt8 = 4
     static let entriesKind: UInt8 = 5
     static let entries32Kind: UInt8 = 6
-    public static var encodedSize: Int { layout.size }
+    package static var encodedSize: Int { layout.size }
     /// The most entries one step writes (its count is 16 bits).
     static let maxEntries = Int(UInt16.max)
 
@@ -99,35 +99,35 @@ public enum LoadStep: Sendable, Equatable {
 /// protected-mode part clear of the kernel, run the steps, fill the boot info, enable paging
 /// with CR3, jump to the entry. Every address is physical and below 4 GiB (the stub runs in
 /// 32-bit protected mode without paging).
-public struct LoadPlan: Sendable, Equatable {
-    public static let magic: UInt32 = 0x4E4C_504B  // "KPLN"
-    public static var headerSize: Int { layout.size }
+package struct LoadPlan: Sendable, Equatable {
+    package static let magic: UInt32 = 0x4E4C_504B  // "KPLN"
+    package static var headerSize: Int { layout.size }
     static let flagMove: UInt32 = 1
     static let flagNXE: UInt32 = 2
     static let flagSSE: UInt32 = 4
 
     /// Where the protected-mode part moves before the steps run; nil when it stays at 1 MiB.
-    public var moveDestination: UInt64?
-    public var imageSize: UInt64 = 0
-    public var pagingMode: BootPagingMode = .none
+    package var moveDestination: UInt64?
+    package var imageSize: UInt64 = 0
+    package var pagingMode: BootPagingMode = .none
     /// The tables use execute-disable bits: EFER.NXE must be set.
-    public var noExecute = false
+    package var noExecute = false
     /// Enter with SSE usable (CR0.MP, CR4.OSFXSR|OSXMMEXCPT, fninit): compiled code uses xmm registers.
-    public var sse = false
-    public var cr3: UInt64 = 0
-    public var bootInfo: UInt64 = 0
-    public var stackTop: UInt64 = 0
-    public var entry: UInt64 = 0
+    package var sse = false
+    package var cr3: UInt64 = 0
+    package var bootInfo: UInt64 = 0
+    package var stackTop: UInt64 = 0
+    package var entry: UInt64 = 0
     /// How the setup enters the kernel (PLAN_HANDOFF).
-    public var handoff: Handoff = .kimage
+    package var handoff: Handoff = .kimage
     /// Physical address of the handoff's pack-time data (PLAN_HANDOFF_DATA; multiboot: the fill
     /// table of MultibootInfoTemplate), 0 for none.
-    public var handoffData: UInt64 = 0
-    public var steps: [LoadStep] = []
+    package var handoffData: UInt64 = 0
+    package var steps: [LoadStep] = []
     /// The `--cmdline` default, used when the loader passes none.
-    public var defaultCommandLine: [UInt8] = []
+    package var defaultCommandLine: [UInt8] = []
 
-    public init() {}
+    package init() {}
 
     /// The names of the parts the RAM checks name, each NUL-terminated, after the command line.
     var partNames: [UInt8] {
@@ -137,12 +137,12 @@ public struct LoadPlan: Sendable, Equatable {
     }
 
     /// Bytes of the encoded plan: header, steps, command line and its NUL, part names, padded to 16.
-    public var encodedSize: Int {
+    package var encodedSize: Int {
         alignUp(Self.headerSize + steps.count * LoadStep.encodedSize + defaultCommandLine.count + 1 + partNames.count, 16)
     }
 
     /// The plan as the stub reads it; `offset` is where it sits in the protected-mode part.
-    public func encode(at offset: Int) -> [UInt8] {
+    package func encode(at offset: Int) -> [UInt8] {
         var b = [UInt8](repeating: 0, count: encodedSize)
         let stepsOffset = offset + Self.headerSize
         let cmdlineOffset = stepsOffset + steps.count * LoadStep.encodedSize
@@ -210,7 +210,7 @@ public struct LoadPlan: Sendable, Equatable {
 extension LoadPlan {
     /// Decodes a plan from `raw` at `offset` (the inverse of `encode(at:)`, for `inspect`).
     /// nil when there is no "KPLN" there or a count or offset points outside `raw`.
-    public init?(decoding raw: UnsafeRawBufferPointer, at offset: Int) {
+    package init?(decoding raw: UnsafeRawBufferPointer, at offset: Int) {
         guard offset >= 0, let h = Self.layout.decode(raw, at: offset, into: Header()) else { return nil }
         self.init()
         moveDestination = h.flags & Self.flagMove != 0 ? UInt64(h.moveDestination) : nil
@@ -260,7 +260,7 @@ extension LoadPlan {
     /// `base`, on memory that was zero; copies read `part` (the protected-mode part's bytes, as
     /// in the file). inspect reads the boot info and walks the tables from it, and tests compare
     /// it with the tables the builder made.
-    public func execute(base: UInt64, count: Int, part: UnsafeRawBufferPointer) -> [UInt8] {
+    package func execute(base: UInt64, count: Int, part: UnsafeRawBufferPointer) -> [UInt8] {
         var arena = [UInt8](repeating: 0, count: count)
         // A damaged boot info can put `base` in the top page: what would lie past 2^64 stays zero.
         let (sum, wrapped) = base.addingReportingOverflow(UInt64(count))

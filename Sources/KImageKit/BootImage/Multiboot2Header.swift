@@ -2,17 +2,17 @@
 /// bytes, architecture 0 (i386), magic + architecture + header_length + checksum = 0, then tags
 /// up to the end tag (Multiboot2 Specification §3.1; GRUB 2.06 grub-core/loader/multiboot_mbi2.c
 /// walks the tags to the end tag and ignores header_length).
-public struct Multiboot2Header: Sendable, Equatable {
-    public static let magic: UInt32 = 0xE852_50D6
+package struct Multiboot2Header: Sendable, Equatable {
+    package static let magic: UInt32 = 0xE852_50D6
     /// The magic the kernel finds in eax.
-    public static let bootloaderMagic: UInt32 = 0x36D7_6289
-    public static let searchLimit = 32768
+    package static let bootloaderMagic: UInt32 = 0x36D7_6289
+    package static let searchLimit = 32768
 
     /// The fixed part, declared once: name, offset (all u32).
-    public enum Field: Int, CaseIterable, Sendable {
+    package enum Field: Int, CaseIterable, Sendable {
         case magic = 0, architecture = 4, headerLength = 8, checksum = 12
-        public var offset: Int { rawValue }
-        public var name: String {
+        package var offset: Int { rawValue }
+        package var name: String {
             switch self {
             case .magic: return "magic"
             case .architecture: return "architecture"
@@ -23,20 +23,20 @@ public struct Multiboot2Header: Sendable, Equatable {
     }
 
     /// One header tag: u16 type, u16 flags (bit 0 optional), u32 size, then `size - 8` body bytes.
-    public struct Tag: Sendable, Equatable {
-        public let type: UInt16
-        public let flags: UInt16
-        public let size: UInt32
+    package struct Tag: Sendable, Equatable {
+        package let type: UInt16
+        package let flags: UInt16
+        package let size: UInt32
         /// Offset of the tag from the start of the header.
-        public let offset: Int
+        package let offset: Int
         /// The body's u32 words (every header tag's body is u32s).
-        public let words: [UInt32]
-        public var isOptional: Bool { flags & 1 != 0 }
+        package let words: [UInt32]
+        package var isOptional: Bool { flags & 1 != 0 }
 
-        public func word(_ i: Int) -> UInt32 { i < words.count ? words[i] : 0 }
+        package func word(_ i: Int) -> UInt32 { i < words.count ? words[i] : 0 }
 
         /// Each tag type's name and its body's u32 fields, declared once.
-        public static let kinds: [UInt16: (name: String, fields: [String])] = [
+        package static let kinds: [UInt16: (name: String, fields: [String])] = [
             0: ("end", []),
             1: ("information request", []),
             2: ("address", ["header_addr", "load_addr", "load_end_addr", "bss_end_addr"]),
@@ -50,11 +50,11 @@ public struct Multiboot2Header: Sendable, Equatable {
             10: ("relocatable", ["min_addr", "max_addr", "align", "preference"]),
         ]
 
-        public var name: String { Self.kinds[type]?.name ?? "unknown tag type \(type)" }
+        package var name: String { Self.kinds[type]?.name ?? "unknown tag type \(type)" }
     }
 
     /// The information tags kimage's setup builds (Multiboot2 §3.6); 0 is the end tag.
-    public static let informationTags: [UInt32: String] = [
+    package static let informationTags: [UInt32: String] = [
         0: "end", 1: "boot command line", 2: "boot loader name", 3: "modules", 4: "basic memory information",
         5: "BIOS boot device", 6: "memory map", 7: "VBE info", 8: "framebuffer info", 9: "ELF symbols",
         10: "APM table", 11: "EFI 32-bit system table", 12: "EFI 64-bit system table", 13: "SMBIOS tables",
@@ -64,7 +64,7 @@ public struct Multiboot2Header: Sendable, Equatable {
     ]
 
     /// Information tags a BIOS loader may give that kimage's setup does not, and why.
-    public static let informationNotGiven: [UInt32: String] = [
+    package static let informationNotGiven: [UInt32: String] = [
         5: "a boot-protocol loader does not tell the image which disk it came from",
         7: "the setup makes no VBE BIOS calls",
         10: "the setup makes no APM BIOS calls",
@@ -77,25 +77,25 @@ public struct Multiboot2Header: Sendable, Equatable {
 
     /// Information tags the setup gives only when the EFI stub started the boot (UEFI): a kernel
     /// that requires one boots only under UEFI.
-    public static let informationUEFIOnly: Set<UInt32> = [Multiboot2Info.tagEFI64SystemTable, Multiboot2Info.tagEFIMemoryMap]
+    package static let informationUEFIOnly: Set<UInt32> = [Multiboot2Info.tagEFI64SystemTable, Multiboot2Info.tagEFIMemoryMap]
 
     /// The UEFI-only information tags a required (not optional) information request names.
-    public var requiredUEFITags: [UInt32] {
+    package var requiredUEFITags: [UInt32] {
         tags.filter { $0.type == 1 && !$0.isOptional }.flatMap(\.words).filter { Self.informationUEFIOnly.contains($0) }
     }
 
-    public let fileOffset: Int
-    public let architecture: UInt32
-    public let headerLength: UInt32
-    public let checksum: UInt32
-    public let tags: [Tag]
+    package let fileOffset: Int
+    package let architecture: UInt32
+    package let headerLength: UInt32
+    package let checksum: UInt32
+    package let tags: [Tag]
     /// Where the tag walk stopped short of an end tag, nil when it found one.
-    public let tagProblem: String?
+    package let tagProblem: String?
 
-    public func tag(_ type: UInt16) -> Tag? { tags.first { $0.type == type } }
+    package func tag(_ type: UInt16) -> Tag? { tags.first { $0.type == type } }
 
     /// The first header in `head` (the file's first bytes), nil when there is none.
-    public static func find(in head: [UInt8]) -> Multiboot2Header? {
+    package static func find(in head: [UInt8]) -> Multiboot2Header? {
         let limit = min(head.count, searchLimit)
         var at = 0
         while at + 16 <= limit {
@@ -127,7 +127,7 @@ public struct Multiboot2Header: Sendable, Equatable {
     }
 
     /// What a tag asks of the loader, for inspect.
-    public static func meaning(of tag: Tag) -> String {
+    package static func meaning(of tag: Tag) -> String {
         switch tag.type {
         case 0: return "end of the tags"
         case 1:
@@ -149,11 +149,11 @@ public struct Multiboot2Header: Sendable, Equatable {
     }
 
     /// What kimage cannot give, as (what, fix) pairs; empty when the header can be honoured.
-    public var unsupportedRequests: [(what: String, fix: String)] { unsupportedRequests(efi: true) }
+    package var unsupportedRequests: [(what: String, fix: String)] { unsupportedRequests(efi: true) }
 
     /// The same for an image with (`efi`) or without (--no-efi) the EFI stub: without it the
     /// UEFI-only tags (12, 17) are never given.
-    public func unsupportedRequests(efi: Bool) -> [(what: String, fix: String)] {
+    package func unsupportedRequests(efi: Bool) -> [(what: String, fix: String)] {
         var out: [(String, String)] = []
         if let tagProblem { out.append(("its tags are malformed: \(tagProblem)", "end the tags with a type 0, size 8 tag")) }
         for tag in tags {

@@ -1,21 +1,21 @@
 /// A Multiboot 1 header as loaders find it: 4-byte aligned, wholly inside the file's first 8192
 /// bytes, magic + flags + checksum = 0 (Multiboot Specification 0.6.96 §3.1; GRUB 2.06
 /// grub-core/loader/multiboot.c reads the same window).
-public struct MultibootHeader: Sendable, Equatable {
-    public static let magic: UInt32 = 0x1BAD_B002
+package struct MultibootHeader: Sendable, Equatable {
+    package static let magic: UInt32 = 0x1BAD_B002
     /// The magic the kernel finds in eax.
-    public static let bootloaderMagic: UInt32 = 0x2BAD_B002
-    public static let searchLimit = 8192
+    package static let bootloaderMagic: UInt32 = 0x2BAD_B002
+    package static let searchLimit = 8192
 
     /// The header's fields, declared once: name, offset, width (all u32).
-    public enum Field: Int, CaseIterable, Sendable {
+    package enum Field: Int, CaseIterable, Sendable {
         case magic = 0, flags = 4, checksum = 8
         case headerAddr = 12, loadAddr = 16, loadEndAddr = 20, bssEndAddr = 24, entryAddr = 28
         case modeType = 32, width = 36, height = 40, depth = 44
 
-        public var offset: Int { rawValue }
-        public static let byteWidth = 4
-        public var name: String {
+        package var offset: Int { rawValue }
+        package static let byteWidth = 4
+        package var name: String {
             switch self {
             case .magic: return "magic"
             case .flags: return "flags"
@@ -33,25 +33,25 @@ public struct MultibootHeader: Sendable, Equatable {
         }
     }
 
-    public static let flagPageAlignModules: UInt32 = 1 << 0
-    public static let flagMemoryInfo: UInt32 = 1 << 1
-    public static let flagVideoMode: UInt32 = 1 << 2
-    public static let flagAddressFields: UInt32 = 1 << 16
+    package static let flagPageAlignModules: UInt32 = 1 << 0
+    package static let flagMemoryInfo: UInt32 = 1 << 1
+    package static let flagVideoMode: UInt32 = 1 << 2
+    package static let flagAddressFields: UInt32 = 1 << 16
     /// Bits 0-15 are requirements: a loader must refuse any it does not know.
-    public static let requiredMask: UInt32 = 0xFFFF
-    public static let knownRequired: UInt32 = flagPageAlignModules | flagMemoryInfo | flagVideoMode
+    package static let requiredMask: UInt32 = 0xFFFF
+    package static let knownRequired: UInt32 = flagPageAlignModules | flagMemoryInfo | flagVideoMode
 
-    public let fileOffset: Int
+    package let fileOffset: Int
     /// Every field present in the file (those past its end read as 0 and are not listed).
-    public let values: [Field: UInt32]
+    package let values: [Field: UInt32]
 
-    public var flags: UInt32 { values[.flags] ?? 0 }
-    public func value(_ field: Field) -> UInt32 { values[field] ?? 0 }
-    public var hasAddressFields: Bool { flags & Self.flagAddressFields != 0 }
-    public var hasVideoFields: Bool { flags & Self.flagVideoMode != 0 }
+    package var flags: UInt32 { values[.flags] ?? 0 }
+    package func value(_ field: Field) -> UInt32 { values[field] ?? 0 }
+    package var hasAddressFields: Bool { flags & Self.flagAddressFields != 0 }
+    package var hasVideoFields: Bool { flags & Self.flagVideoMode != 0 }
 
     /// The first header in `head` (the file's first bytes), nil when there is none.
-    public static func find(in head: [UInt8]) -> MultibootHeader? {
+    package static func find(in head: [UInt8]) -> MultibootHeader? {
         var at = 0
         while at + 12 <= min(head.count, searchLimit) {
             if head.loadLE(UInt32.self, at: at) == magic,
@@ -69,7 +69,7 @@ public struct MultibootHeader: Sendable, Equatable {
     }
 
     /// Which fields the flags make meaningful (12-44 sit at fixed offsets whatever is set).
-    public var meaningfulFields: [Field] {
+    package var meaningfulFields: [Field] {
         var out: [Field] = [.magic, .flags, .checksum]
         if hasAddressFields { out += [.headerAddr, .loadAddr, .loadEndAddr, .bssEndAddr, .entryAddr] }
         if hasVideoFields { out += [.modeType, .width, .height, .depth] }
@@ -77,7 +77,7 @@ public struct MultibootHeader: Sendable, Equatable {
     }
 
     /// What each flag bit asks of the loader, one line each, for inspect.
-    public var flagMeanings: [String] {
+    package var flagMeanings: [String] {
         var out: [String] = []
         for bit in 0..<32 where flags & (1 << UInt32(bit)) != 0 {
             switch bit {
@@ -93,7 +93,7 @@ public struct MultibootHeader: Sendable, Equatable {
     }
 
     /// What kimage cannot give, as (what, fix) pairs; empty when the header can be honoured.
-    public var unsupportedRequests: [(what: String, fix: String)] {
+    package var unsupportedRequests: [(what: String, fix: String)] {
         var out: [(String, String)] = []
         let unknown = flags & Self.requiredMask & ~Self.knownRequired
         if unknown != 0 {

@@ -1,24 +1,24 @@
 /// The Multiboot 1 information structure (MBI) the kernel finds at ebx (Multiboot Specification
 /// 0.6.96 §3.3), laid out as GRUB 2.06 writes it (include/multiboot.h: 120 bytes, framebuffer
 /// colour info at 112). kimage pack writes what it knows; the setup fills the runtime fields.
-public struct MultibootInfo: Sendable, Equatable {
-    public var flags: UInt32 = 0
-    public var modsAddr: UInt32 = 0
-    public var symsNum: UInt32 = 0
-    public var symsSize: UInt32 = 0
-    public var symsAddr: UInt32 = 0
-    public var symsShndx: UInt32 = 0
-    public var bootLoaderName: UInt32 = 0
-    public var framebufferAddr: UInt64 = 0
-    public var framebufferPitch: UInt32 = 0
-    public var framebufferWidth: UInt32 = 0
-    public var framebufferHeight: UInt32 = 0
-    public var framebufferBpp: UInt8 = 0
-    public var framebufferType: UInt8 = 0
+package struct MultibootInfo: Sendable, Equatable {
+    package var flags: UInt32 = 0
+    package var modsAddr: UInt32 = 0
+    package var symsNum: UInt32 = 0
+    package var symsSize: UInt32 = 0
+    package var symsAddr: UInt32 = 0
+    package var symsShndx: UInt32 = 0
+    package var bootLoaderName: UInt32 = 0
+    package var framebufferAddr: UInt64 = 0
+    package var framebufferPitch: UInt32 = 0
+    package var framebufferWidth: UInt32 = 0
+    package var framebufferHeight: UInt32 = 0
+    package var framebufferBpp: UInt8 = 0
+    package var framebufferType: UInt8 = 0
 
-    public init() {}
+    package init() {}
 
-    public static let size = 120
+    package static let size = 120
     static let layout = BinaryLayout<MultibootInfo>(
         cName: "multiboot_info", nasmPrefix: "MBI_", size: size, sizeName: "MBI_SIZE", [
         .field("flags", at: 0, \.flags, "MBI_F_*: which groups of fields are valid"),
@@ -45,20 +45,20 @@ public struct MultibootInfo: Sendable, Equatable {
     ])
 
     /// The flags bits, each saying a group of fields is valid.
-    public static let flagMemory: UInt32 = 1 << 0
-    public static let flagCmdline: UInt32 = 1 << 2
-    public static let flagModules: UInt32 = 1 << 3
-    public static let flagELFSections: UInt32 = 1 << 5
-    public static let flagMemoryMap: UInt32 = 1 << 6
-    public static let flagBootLoaderName: UInt32 = 1 << 9
-    public static let flagFramebuffer: UInt32 = 1 << 12
+    package static let flagMemory: UInt32 = 1 << 0
+    package static let flagCmdline: UInt32 = 1 << 2
+    package static let flagModules: UInt32 = 1 << 3
+    package static let flagELFSections: UInt32 = 1 << 5
+    package static let flagMemoryMap: UInt32 = 1 << 6
+    package static let flagBootLoaderName: UInt32 = 1 << 9
+    package static let flagFramebuffer: UInt32 = 1 << 12
 
     /// A module entry: mod_start, mod_end (exclusive), string, reserved.
-    public static let moduleSize = 16
+    package static let moduleSize = 16
     /// A memory map entry: u32 size (20, not counting itself), u64 base, u64 length, u32 type.
-    public static let mmapEntrySize = 24
-    public static let framebufferTypeEGAText: UInt8 = 2
-    public static let framebufferTypeRGB: UInt8 = 1
+    package static let mmapEntrySize = 24
+    package static let framebufferTypeEGAText: UInt8 = 2
+    package static let framebufferTypeRGB: UInt8 = 1
 
     /// EGA text mode 3 as the BIOS leaves it: 80x25 characters of 2 bytes at 0xB8000.
     mutating func setEGAText() {
@@ -88,32 +88,32 @@ public struct MultibootInfo: Sendable, Equatable {
 /// then 8-aligned tags, each u32 type, u32 size (padding excluded), ending with type 0 size 8.
 /// Tag layouts are GRUB 2.06's (multiboot2.h) where it and the spec text differ: ELF sections
 /// with u32 num/entsize/shndx, framebuffer colour info after a u16 reserved.
-public enum Multiboot2Info {
-    public static let headerSize = 8
-    public static let tagEnd: UInt32 = 0
-    public static let tagCmdline: UInt32 = 1
-    public static let tagBootLoaderName: UInt32 = 2
-    public static let tagModule: UInt32 = 3
-    public static let tagBasicMemory: UInt32 = 4
-    public static let tagMemoryMap: UInt32 = 6
-    public static let tagFramebuffer: UInt32 = 8
-    public static let tagELFSections: UInt32 = 9
-    public static let tagSMBIOS: UInt32 = 13
-    public static let tagACPIOld: UInt32 = 14
-    public static let tagACPINew: UInt32 = 15
+package enum Multiboot2Info {
+    package static let headerSize = 8
+    package static let tagEnd: UInt32 = 0
+    package static let tagCmdline: UInt32 = 1
+    package static let tagBootLoaderName: UInt32 = 2
+    package static let tagModule: UInt32 = 3
+    package static let tagBasicMemory: UInt32 = 4
+    package static let tagMemoryMap: UInt32 = 6
+    package static let tagFramebuffer: UInt32 = 8
+    package static let tagELFSections: UInt32 = 9
+    package static let tagSMBIOS: UInt32 = 13
+    package static let tagACPIOld: UInt32 = 14
+    package static let tagACPINew: UInt32 = 15
     /// u64 pointer to the EFI system table (64-bit firmware).
-    public static let tagEFI64SystemTable: UInt32 = 12
+    package static let tagEFI64SystemTable: UInt32 = 12
     /// u32 descriptor size, u32 descriptor version, then the map ExitBootServices was called with.
-    public static let tagEFIMemoryMap: UInt32 = 17
+    package static let tagEFIMemoryMap: UInt32 = 17
     /// u32 load_base_addr: where the image's lowest byte was loaded.
-    public static let tagLoadBase: UInt32 = 21
+    package static let tagLoadBase: UInt32 = 21
     /// Memory map entries: u64 base, u64 length, u32 type, u32 reserved.
-    public static let mmapEntrySize = 24
+    package static let mmapEntrySize = 24
     /// Framebuffer tag: u64 addr, u32 pitch, width, height, u8 bpp, u8 type, u16 reserved.
-    public static let framebufferTagSize = 32
+    package static let framebufferTagSize = 32
     /// A type 1 (RGB) framebuffer tag: the common part, then red, green, blue position and size
     /// (u8 each): 38 bytes, 40 with the padding (GRUB 2.06 multiboot_mbi2.c).
-    public static let rgbFramebufferTagSize = 38
+    package static let rgbFramebufferTagSize = 38
     /// The most the EFI stub's memory map holds (EFIStub.memoryMapCapacity) behind tag 17's 16 bytes.
     static let efiMemoryMapTagRoom = 16 + EFIStub.memoryMapCapacity
 

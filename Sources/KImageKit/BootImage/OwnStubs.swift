@@ -2,14 +2,14 @@
 /// binaries. kimage checks them against what QEMU and GRUB reject, computes setup_sects and
 /// syssize, and lays the parts out; with an own 32-bit setup it appends the kernel and loader
 /// ELFs whole behind a part table (see templates/include/kimage/bootinfo.h, "own stubs").
-public struct OwnStubs: Sendable {
-    public let bootSector: [UInt8]
-    public let bootSectorPath: String?
-    public let setup16: [UInt8]?
-    public let setup16Path: String?
-    public let setup32: [UInt8]?
+package struct OwnStubs: Sendable {
+    package let bootSector: [UInt8]
+    package let bootSectorPath: String?
+    package let setup16: [UInt8]?
+    package let setup16Path: String?
+    package let setup32: [UInt8]?
 
-    public init(options: PackOptions) throws {
+    package init(options: PackOptions) throws {
         bootSectorPath = options.bootSectorPath
         setup16Path = options.setup16Path
         if let path = options.bootSectorPath {

@@ -2,34 +2,34 @@
 /// an EFI application, sharing file offsets 0x00..0x1EE with the boot sector the way Linux's
 /// arch/x86/boot/header.S lays them out (shared/reference/uefi.md §1). Every field is declared
 /// once in `PEFormat` (name, offset, width); encoding and decoding walk those tables.
-public struct PEHeader: Sendable, Equatable {
-    public static let dosMagic: UInt64 = 0x5A4D            // "MZ"
-    public static let peSignature: UInt64 = 0x0000_4550    // "PE\0\0"
-    public static let machineX64: UInt64 = 0x8664
-    public static let machineI386: UInt64 = 0x014C
-    public static let magicPE32Plus: UInt64 = 0x20B
-    public static let subsystemEFIApplication: UInt64 = 10
+package struct PEHeader: Sendable, Equatable {
+    package static let dosMagic: UInt64 = 0x5A4D            // "MZ"
+    package static let peSignature: UInt64 = 0x0000_4550    // "PE\0\0"
+    package static let machineX64: UInt64 = 0x8664
+    package static let machineI386: UInt64 = 0x014C
+    package static let magicPE32Plus: UInt64 = 0x20B
+    package static let subsystemEFIApplication: UInt64 = 10
     /// IMAGE_FILE_EXECUTABLE_IMAGE | LINE_NUMS_STRIPPED | DEBUG_STRIPPED, as Linux; never
     /// RELOCS_STRIPPED, which pins the image to ImageBase (OVMF then fails with "Not Found").
-    public static let imageCharacteristics: UInt64 = 0x0206
+    package static let imageCharacteristics: UInt64 = 0x0206
     /// Six data directories: enough for sbsign (certificate = entry 4), short enough that the
     /// section table ends before the setup header at 0x1EF.
-    public static let dataDirectoryCount = 6
-    public static let dataDirectorySize = 8
-    public static let sectionHeaderSize = 40
-    public static let certificateDirectory = 4
+    package static let dataDirectoryCount = 6
+    package static let dataDirectorySize = 8
+    package static let sectionHeaderSize = 40
+    package static let certificateDirectory = 4
     /// Where the headers end: the boot protocol owns 0x1EF onward (sentinel, then setup_sects).
-    public static let limit = 0x1EF
+    package static let limit = 0x1EF
 
-    public struct Section: Sendable, Equatable {
-        public var name: String
-        public var virtualSize: UInt64
-        public var virtualAddress: UInt64
-        public var sizeOfRawData: UInt64
-        public var pointerToRawData: UInt64
-        public var characteristics: UInt64
+    package struct Section: Sendable, Equatable {
+        package var name: String
+        package var virtualSize: UInt64
+        package var virtualAddress: UInt64
+        package var sizeOfRawData: UInt64
+        package var pointerToRawData: UInt64
+        package var characteristics: UInt64
 
-        public init(name: String, virtualSize: UInt64, virtualAddress: UInt64, sizeOfRawData: UInt64,
+        package init(name: String, virtualSize: UInt64, virtualAddress: UInt64, sizeOfRawData: UInt64,
                     pointerToRawData: UInt64, characteristics: UInt64) {
             self.name = name
             self.virtualSize = virtualSize
@@ -39,15 +39,15 @@ public struct PEHeader: Sendable, Equatable {
             self.characteristics = characteristics
         }
 
-        public static let code: UInt64 = 0x20
-        public static let initializedData: UInt64 = 0x40
-        public static let discardable: UInt64 = 0x0200_0000
-        public static let execute: UInt64 = 0x2000_0000
-        public static let read: UInt64 = 0x4000_0000
-        public static let write: UInt64 = 0x8000_0000
+        package static let code: UInt64 = 0x20
+        package static let initializedData: UInt64 = 0x40
+        package static let discardable: UInt64 = 0x0200_0000
+        package static let execute: UInt64 = 0x2000_0000
+        package static let read: UInt64 = 0x4000_0000
+        package static let write: UInt64 = 0x8000_0000
 
         /// "CODE, EXECUTE, READ" for inspect.
-        public var flagNames: [String] {
+        package var flagNames: [String] {
             [(Self.code, "CODE"), (Self.initializedData, "INITIALIZED_DATA"), (Self.discardable, "DISCARDABLE"),
              (Self.execute, "EXECUTE"), (Self.read, "READ"), (Self.write, "WRITE")]
                 .filter { characteristics & $0.0 != 0 }.map(\.1)
@@ -56,34 +56,34 @@ public struct PEHeader: Sendable, Equatable {
 
     /// Every numeric field of the DOS, COFF and optional headers by its PE/COFF name; see
     /// `PEFormat` for where each lives.
-    public var fields: [String: UInt64] = [:]
+    package var fields: [String: UInt64] = [:]
     /// (RVA or file offset, size) per data directory, entry 4 (certificates) holding a file offset.
-    public var dataDirectories: [(UInt64, UInt64)] = []
-    public var sections: [Section] = []
+    package var dataDirectories: [(UInt64, UInt64)] = []
+    package var sections: [Section] = []
 
-    public static func == (a: PEHeader, b: PEHeader) -> Bool {
+    package static func == (a: PEHeader, b: PEHeader) -> Bool {
         a.fields == b.fields && a.sections == b.sections
             && a.dataDirectories.map(\.0) == b.dataDirectories.map(\.0) && a.dataDirectories.map(\.1) == b.dataDirectories.map(\.1)
     }
 
-    public init() {}
+    package init() {}
 
-    public subscript(_ name: String) -> UInt64 {
+    package subscript(_ name: String) -> UInt64 {
         get { fields[name] ?? 0 }
         set { fields[name] = newValue }
     }
 
-    public var peOffset: Int { Int(self["e_lfanew"]) }
-    public var optionalHeaderOffset: Int { peOffset + PEFormat.coffSize }
-    public var sectionTableOffset: Int { optionalHeaderOffset + Int(self["SizeOfOptionalHeader"]) }
-    public var headersEnd: Int { sectionTableOffset + sections.count * Self.sectionHeaderSize }
+    package var peOffset: Int { Int(self["e_lfanew"]) }
+    package var optionalHeaderOffset: Int { peOffset + PEFormat.coffSize }
+    package var sectionTableOffset: Int { optionalHeaderOffset + Int(self["SizeOfOptionalHeader"]) }
+    package var headersEnd: Int { sectionTableOffset + sections.count * Self.sectionHeaderSize }
 
     /// kimage's header for an image whose real-mode part is `realModeSize` bytes (a multiple of
     /// 4 KiB) followed by a protected-mode part of `protectedModeSize` bytes (a multiple of 512).
     /// File offset = RVA for every section, so the position-independent EFI stub finds the rest
     /// of the image both where the firmware maps it and in the file. `codeSize` bytes of the
     /// protected-mode part (a multiple of 4 KiB) are the stubs, the plan and the boot info.
-    public static func kimage(realModeSize: Int, protectedModeSize: Int, codeSize: Int, entryPoint: Int) -> PEHeader {
+    package static func kimage(realModeSize: Int, protectedModeSize: Int, codeSize: Int, entryPoint: Int) -> PEHeader {
         precondition(realModeSize % 4096 == 0 && protectedModeSize % 512 == 0 && codeSize % 4096 == 0)
         var h = PEHeader()
         h["e_magic"] = dosMagic
@@ -123,7 +123,7 @@ public struct PEHeader: Sendable, Equatable {
     }
 
     /// Writes the headers into `image` (the boot sector's bytes) at their offsets.
-    public func encode(into image: inout [UInt8]) {
+    package func encode(into image: inout [UInt8]) {
         precondition(headersEnd <= Self.limit, "the PE headers reach into the setup header")
         func store(_ table: [PEField], base: Int) {
             for f in table { image.store(self[f.name], at: base + f.offset, width: f.width) }
@@ -146,7 +146,7 @@ public struct PEHeader: Sendable, Equatable {
 
     /// Reads the headers of any PE image (kimage's, Linux's vmlinuz); nil when the file carries
     /// no "MZ" and "PE\0\0" or a structure runs past the end of `raw`.
-    public init?(decoding raw: UnsafeRawBufferPointer) {
+    package init?(decoding raw: UnsafeRawBufferPointer) {
         func load(_ table: [PEField], base: Int, into h: inout PEHeader) -> Bool {
             for f in table {
                 guard let v = raw.load(at: base + f.offset, width: f.width) else { return false }
@@ -186,7 +186,7 @@ public struct PEHeader: Sendable, Equatable {
         self = h
     }
 
-    public init?(decoding bytes: [UInt8]) {
+    package init?(decoding bytes: [UInt8]) {
         guard let h = bytes.withUnsafeBytes({ PEHeader(decoding: $0) }) else { return nil }
         self = h
     }
@@ -207,22 +207,22 @@ extension PEHeader.Section {
 
 /// One field of a PE/COFF structure: its name in the Microsoft PE/COFF specification, its offset
 /// from the start of its structure, its width in bytes.
-public struct PEField: Sendable, Equatable {
-    public let name: String
-    public let offset: Int
-    public let width: Int
+package struct PEField: Sendable, Equatable {
+    package let name: String
+    package let offset: Int
+    package let width: Int
 }
 
 /// The PE/COFF layouts kimage reads and writes, declared once (Microsoft PE/COFF specification,
 /// "MS-DOS Stub", "COFF File Header", "Optional Header (Image Only)", "Section Table").
-public enum PEFormat {
+package enum PEFormat {
     /// The DOS header: only the two fields firmware reads (edk2 BasePeCoffLib).
-    public static let dos: [PEField] = [
+    package static let dos: [PEField] = [
         .init(name: "e_magic", offset: 0x00, width: 2),
         .init(name: "e_lfanew", offset: 0x3C, width: 4),
     ]
     /// "PE\0\0" and the COFF file header, from e_lfanew.
-    public static let coff: [PEField] = [
+    package static let coff: [PEField] = [
         .init(name: "Signature", offset: 0x00, width: 4),
         .init(name: "Machine", offset: 0x04, width: 2),
         .init(name: "NumberOfSections", offset: 0x06, width: 2),
@@ -232,9 +232,9 @@ public enum PEFormat {
         .init(name: "SizeOfOptionalHeader", offset: 0x14, width: 2),
         .init(name: "Characteristics", offset: 0x16, width: 2),
     ]
-    public static let coffSize = 0x18
+    package static let coffSize = 0x18
     /// The PE32+ optional header up to the data directories, from its start.
-    public static let optional: [PEField] = [
+    package static let optional: [PEField] = [
         .init(name: "Magic", offset: 0x00, width: 2),
         .init(name: "MajorLinkerVersion", offset: 0x02, width: 1),
         .init(name: "MinorLinkerVersion", offset: 0x03, width: 1),
@@ -266,9 +266,9 @@ public enum PEFormat {
         .init(name: "NumberOfRvaAndSizes", offset: 0x6C, width: 4),
     ]
     /// Bytes of the PE32+ optional header before its data directories.
-    public static let optionalSize = 0x70
+    package static let optionalSize = 0x70
     /// One section header (40 bytes).
-    public static let section: [PEField] = [
+    package static let section: [PEField] = [
         .init(name: "Name", offset: 0x00, width: 8),
         .init(name: "VirtualSize", offset: 0x08, width: 4),
         .init(name: "VirtualAddress", offset: 0x0C, width: 4),
@@ -280,7 +280,7 @@ public enum PEFormat {
         .init(name: "NumberOfLinenumbers", offset: 0x22, width: 2),
         .init(name: "Characteristics", offset: 0x24, width: 4),
     ]
-    public static let dataDirectoryNames = ["Export", "Import", "Resource", "Exception", "Certificate", "BaseRelocation",
+    package static let dataDirectoryNames = ["Export", "Import", "Resource", "Exception", "Certificate", "BaseRelocation",
                                             "Debug", "Architecture", "GlobalPtr", "TLS", "LoadConfig", "BoundImport",
                                             "IAT", "DelayImport", "CLRRuntime", "Reserved"]
 }

@@ -41,19 +41,19 @@ public struct PackOptions: Sendable {
     }
 
     /// Every file the run reads, named as the user named it: outputs must differ from all of them.
-    public var namedInputs: [NamedPath] {
+    package var namedInputs: [NamedPath] {
         [NamedPath("--kernel", "the kernel", kernelPath)]
             + [("--loader", "the loader", loaderPath), ("--bootsector", "the boot sector", bootSectorPath),
                ("--setup16", "the 16-bit setup", setup16Path), ("--setup32", "the 32-bit setup", setup32Path)]
             .compactMap { option, role, path in path.map { NamedPath(option, role, $0) } }
     }
 
-    public var namedOutputs: [NamedPath] {
+    package var namedOutputs: [NamedPath] {
         [NamedPath("-o", "the image", outputPath)] + (depfilePath.map { [NamedPath("--depfile", "the image", $0)] } ?? [])
     }
 
     /// Parses "2.12" (or 0x020C) for --protocol; only versions whose header ends at 0x268.
-    public static func parseProtocol(_ text: String) throws -> UInt16 {
+    package static func parseProtocol(_ text: String) throws -> UInt16 {
         let parts = text.split(separator: ".")
         var value: UInt16?
         if parts.count == 2, let major = UInt16(parts[0]), let minor = UInt16(parts[1]), major < 256, minor < 256 {

@@ -1,11 +1,11 @@
 extension PackReport {
     /// `pack --json`'s schema number: it goes up when a key changes meaning or goes away.
     /// A part's fileOffset is null for what only the plan writes (boot info, page tables).
-    public static let jsonSchemaVersion = 1
+    package static let jsonSchemaVersion = 1
 
     /// `pack --json`: the report through the one JSON writer, addresses and sizes as hex strings
     /// (JSON numbers lose 64-bit precision in most readers), keys in a fixed order.
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object([
             ("schema", .int(PackReport.jsonSchemaVersion)),
             ("image", .string(image)),

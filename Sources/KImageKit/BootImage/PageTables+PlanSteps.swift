@@ -3,7 +3,7 @@ extension PageTables {
     /// non-zero entries (each `1 << shift` more than the last, up to `LoadStep.maxEntries`). A
     /// run may cross from one table into the next, as the identity map's page directories do.
     /// `LoadPlan.execute` of the steps over zeroed memory gives back `bytes`.
-    public func entrySteps() -> [LoadStep] {
+    package func entrySteps() -> [LoadStep] {
         let width = mode.entrySize
         let entries = stride(from: 0, to: bytes.count, by: width).map { at in
             width == 4 ? UInt64(bytes.loadLE(UInt32.self, at: at)!) : bytes.loadLE(UInt64.self, at: at)!

@@ -1,22 +1,22 @@
 /// The table kimage pack puts after an own 32-bit setup (`--setup32`, Jinue style): where in the
 /// protected-mode part the kernel ELF and the loader ELF lie. Declared once; the packer writes
 /// it and `inspect` reads it back.
-public struct PartTable: Sendable, Equatable {
-    public static let magic: UInt32 = 0x5452_504B  // "KPRT"
-    public static let version: UInt32 = 1
+package struct PartTable: Sendable, Equatable {
+    package static let magic: UInt32 = 0x5452_504B  // "KPRT"
+    package static let version: UInt32 = 1
 
-    public enum Kind: UInt32, Sendable, Equatable {
+    package enum Kind: UInt32, Sendable, Equatable {
         case kernelELF = 1
         case loaderELF = 2
     }
 
-    public struct Part: Sendable, Equatable {
-        public var kind: Kind = .kernelELF
+    package struct Part: Sendable, Equatable {
+        package var kind: Kind = .kernelELF
         /// From the start of the protected-mode part (physical 0x100000 as loaded).
-        public var offset: UInt32 = 0
-        public var size: UInt32 = 0
+        package var offset: UInt32 = 0
+        package var size: UInt32 = 0
 
-        public init(kind: Kind = .kernelELF, offset: UInt32 = 0, size: UInt32 = 0) {
+        package init(kind: Kind = .kernelELF, offset: UInt32 = 0, size: UInt32 = 0) {
             self.kind = kind
             self.offset = offset
             self.size = size
@@ -29,13 +29,13 @@ public struct PartTable: Sendable, Equatable {
         var entrySize: UInt32 = 0
     }
 
-    public var parts: [Part]
+    package var parts: [Part]
 
-    public init(parts: [Part]) { self.parts = parts }
+    package init(parts: [Part]) { self.parts = parts }
 
-    public var encodedSize: Int { Self.layout.size + parts.count * Self.partLayout.size }
+    package var encodedSize: Int { Self.layout.size + parts.count * Self.partLayout.size }
 
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var b = [UInt8](repeating: 0, count: encodedSize)
         Self.layout.encode(Header(count: UInt32(parts.count), entrySize: UInt32(Self.partLayout.size)), into: &b)
         for (i, part) in parts.enumerated() {
@@ -46,7 +46,7 @@ public struct PartTable: Sendable, Equatable {
 
     /// The table at `offset` of `raw`; nil without "KPRT", with another entry size, an unknown
     /// kind or when it runs past `raw`.
-    public init?(decoding raw: UnsafeRawBufferPointer, at offset: Int) {
+    package init?(decoding raw: UnsafeRawBufferPointer, at offset: Int) {
         guard let h = Self.layout.decode(raw, at: offset, into: Header()), h.entrySize == UInt32(Self.partLayout.size),
               h.count <= 16 else { return nil }
         var parts: [Part] = []

@@ -1,86 +1,86 @@
 /// The Linux/x86 boot-protocol setup header: the fields at file offsets 0x1F1..0x26F of an image
 /// (and of boot_params). Field names follow Documentation/arch/x86/boot.rst so they can be looked
 /// up there; layout facts are in shared/reference/boot-protocol.md §3.
-public struct SetupHeader: Sendable, Equatable {
+package struct SetupHeader: Sendable, Equatable {
     /// File offset of the first field (setup_sects).
-    public static let start = 0x1F1
+    package static let start = 0x1F1
     /// File offset one past the last field this type knows (kernel_info_offset, 2.15).
-    public static let end = 0x26C
+    package static let end = 0x26C
     /// "HdrS" read as a little-endian u32.
-    public static let headerMagic: UInt32 = 0x5372_6448
-    public static let bootFlagMagic: UInt16 = 0xAA55
+    package static let headerMagic: UInt32 = 0x5372_6448
+    package static let bootFlagMagic: UInt16 = 0xAA55
 
-    public static let loadedHigh: UInt8 = 0x01
-    public static let kaslrFlag: UInt8 = 0x02
-    public static let quietFlag: UInt8 = 0x20
-    public static let keepSegments: UInt8 = 0x40
-    public static let canUseHeap: UInt8 = 0x80
+    package static let loadedHigh: UInt8 = 0x01
+    package static let kaslrFlag: UInt8 = 0x02
+    package static let quietFlag: UInt8 = 0x20
+    package static let keepSegments: UInt8 = 0x40
+    package static let canUseHeap: UInt8 = 0x80
 
     /// xloadflags bits (boot.rst): a 64-bit entry at +0x200 of the protected-mode part, and the
     /// 64-bit EFI handover entry at +0x200 + handover_offset.
-    public static let xlfKernel64: UInt16 = 0x01
-    public static let xlfEFIHandover64: UInt16 = 0x08
+    package static let xlfKernel64: UInt16 = 0x01
+    package static let xlfEFIHandover64: UInt16 = 0x08
 
-    public var setupSects: UInt8 = 0
-    public var rootFlags: UInt16 = 0
-    public var syssize: UInt32 = 0
-    public var ramSize: UInt16 = 0
-    public var vidMode: UInt16 = 0xFFFF
-    public var rootDev: UInt16 = 0
-    public var bootFlag: UInt16 = SetupHeader.bootFlagMagic
+    package var setupSects: UInt8 = 0
+    package var rootFlags: UInt16 = 0
+    package var syssize: UInt32 = 0
+    package var ramSize: UInt16 = 0
+    package var vidMode: UInt16 = 0xFFFF
+    package var rootDev: UInt16 = 0
+    package var bootFlag: UInt16 = SetupHeader.bootFlagMagic
     /// The two bytes at 0x200: `EB disp8`; 0x202 + disp8 is where the header ends.
-    public var jump: UInt16 = 0
-    public var header: UInt32 = SetupHeader.headerMagic
-    public var version: UInt16 = 0x020C
-    public var realmodeSwtch: UInt32 = 0
-    public var startSysSeg: UInt16 = 0x1000
-    public var kernelVersion: UInt16 = 0
-    public var typeOfLoader: UInt8 = 0
-    public var loadflags: UInt8 = SetupHeader.loadedHigh
-    public var setupMoveSize: UInt16 = 0
-    public var code32Start: UInt32 = 0x10_0000
-    public var ramdiskImage: UInt32 = 0
-    public var ramdiskSize: UInt32 = 0
-    public var bootsectKludge: UInt32 = 0
-    public var heapEndPtr: UInt16 = 0
-    public var extLoaderVer: UInt8 = 0
-    public var extLoaderType: UInt8 = 0
-    public var cmdLinePtr: UInt32 = 0
-    public var initrdAddrMax: UInt32 = 0x37FF_FFFF
-    public var kernelAlignment: UInt32 = 0x1000
-    public var relocatableKernel: UInt8 = 0
-    public var minAlignment: UInt8 = 12
-    public var xloadflags: UInt16 = 0
-    public var cmdlineSize: UInt32 = 2047
-    public var hardwareSubarch: UInt32 = 0
-    public var hardwareSubarchData: UInt64 = 0
-    public var payloadOffset: UInt32 = 0
-    public var payloadLength: UInt32 = 0
-    public var setupData: UInt64 = 0
-    public var prefAddress: UInt64 = 0x10_0000
-    public var initSize: UInt32 = 0
-    public var handoverOffset: UInt32 = 0
-    public var kernelInfoOffset: UInt32 = 0
+    package var jump: UInt16 = 0
+    package var header: UInt32 = SetupHeader.headerMagic
+    package var version: UInt16 = 0x020C
+    package var realmodeSwtch: UInt32 = 0
+    package var startSysSeg: UInt16 = 0x1000
+    package var kernelVersion: UInt16 = 0
+    package var typeOfLoader: UInt8 = 0
+    package var loadflags: UInt8 = SetupHeader.loadedHigh
+    package var setupMoveSize: UInt16 = 0
+    package var code32Start: UInt32 = 0x10_0000
+    package var ramdiskImage: UInt32 = 0
+    package var ramdiskSize: UInt32 = 0
+    package var bootsectKludge: UInt32 = 0
+    package var heapEndPtr: UInt16 = 0
+    package var extLoaderVer: UInt8 = 0
+    package var extLoaderType: UInt8 = 0
+    package var cmdLinePtr: UInt32 = 0
+    package var initrdAddrMax: UInt32 = 0x37FF_FFFF
+    package var kernelAlignment: UInt32 = 0x1000
+    package var relocatableKernel: UInt8 = 0
+    package var minAlignment: UInt8 = 12
+    package var xloadflags: UInt16 = 0
+    package var cmdlineSize: UInt32 = 2047
+    package var hardwareSubarch: UInt32 = 0
+    package var hardwareSubarchData: UInt64 = 0
+    package var payloadOffset: UInt32 = 0
+    package var payloadLength: UInt32 = 0
+    package var setupData: UInt64 = 0
+    package var prefAddress: UInt64 = 0x10_0000
+    package var initSize: UInt32 = 0
+    package var handoverOffset: UInt32 = 0
+    package var kernelInfoOffset: UInt32 = 0
 
-    public init() {}
+    package init() {}
 
     /// Decodes the header from the first bytes of an image. Needs the whole header area
     /// (0x26C bytes); says which field would lie past the end otherwise.
-    public init(decoding image: UnsafeRawBufferPointer, path: String = "<image>") throws {
+    package init(decoding image: UnsafeRawBufferPointer, path: String = "<image>") throws {
         guard image.count >= Self.end else {
             throw KImageError.bootImage(.headerTruncated(path: path, size: UInt64(image.count), needed: UInt64(Self.end)))
         }
         self = Self.layout.decode(image, into: SetupHeader())!
     }
 
-    public init(decoding image: [UInt8], path: String = "<image>") throws {
+    package init(decoding image: [UInt8], path: String = "<image>") throws {
         self = try image.withUnsafeBytes { try SetupHeader(decoding: $0, path: path) }
     }
 
     /// Writes every field into `image` (which must be at least 0x26C bytes) at its file offset.
     /// Fields past the end the jump declares (kernel_info_offset below 2.15) are not written:
     /// those bytes belong to the setup code.
-    public func encode(into image: inout [UInt8]) {
+    package func encode(into image: inout [UInt8]) {
         precondition(image.count >= Self.end, "an image holds at least the header area")
         let declaredEnd = jump & 0xFF == 0xEB ? min(headerEnd, Self.end) : Self.end
         let preserved = Array(image[declaredEnd..<Self.end])
@@ -91,34 +91,34 @@ public struct SetupHeader: Sendable, Equatable {
     // MARK: Derived facts
 
     /// "HdrS" present: protocol 2.00 or later. Without it loaders treat the file as an old zImage.
-    public var hasHeaderMagic: Bool { header == Self.headerMagic }
+    package var hasHeaderMagic: Bool { header == Self.headerMagic }
 
     /// setup_sects as loaders read it: 0 means 4.
-    public var effectiveSetupSects: Int { setupSects == 0 ? 4 : Int(setupSects) }
+    package var effectiveSetupSects: Int { setupSects == 0 ? 4 : Int(setupSects) }
 
     /// Bytes before the protected-mode part: boot sector plus setup.
-    public var realModeSize: Int { (effectiveSetupSects + 1) * 512 }
+    package var realModeSize: Int { (effectiveSetupSects + 1) * 512 }
 
     /// Where the header ends (0x202 + the jump's displacement byte), which is how much a
     /// 32-bit loader copies into boot_params.
-    public var headerEnd: Int { 0x202 + Int(UInt8(truncatingIfNeeded: jump >> 8)) }
+    package var headerEnd: Int { 0x202 + Int(UInt8(truncatingIfNeeded: jump >> 8)) }
 
     /// "2.12" for 0x020C.
-    public var versionString: String { Self.versionString(version) }
+    package var versionString: String { Self.versionString(version) }
 
-    public static func versionString(_ version: UInt16) -> String {
+    package static func versionString(_ version: UInt16) -> String {
         let minor = version & 0xFF
         return "\(version >> 8).\(minor < 10 ? "0" : "")\(minor)"
     }
 
     /// Names of the loadflags bits that are set.
-    public var loadflagNames: [String] { Self.names(of: UInt64(loadflags), in: Self.loadflagBits) }
-    public var xloadflagNames: [String] { Self.names(of: UInt64(xloadflags), in: Self.xloadflagBits) }
+    package var loadflagNames: [String] { Self.names(of: UInt64(loadflags), in: Self.loadflagBits) }
+    package var xloadflagNames: [String] { Self.names(of: UInt64(xloadflags), in: Self.xloadflagBits) }
 
-    public static let loadflagBits: [(bit: Int, name: String)] = [
+    package static let loadflagBits: [(bit: Int, name: String)] = [
         (0, "LOADED_HIGH"), (1, "KASLR_FLAG"), (5, "QUIET_FLAG"), (6, "KEEP_SEGMENTS"), (7, "CAN_USE_HEAP"),
     ]
-    public static let xloadflagBits: [(bit: Int, name: String)] = [
+    package static let xloadflagBits: [(bit: Int, name: String)] = [
         (0, "XLF_KERNEL_64"), (1, "XLF_CAN_BE_LOADED_ABOVE_4G"), (2, "XLF_EFI_HANDOVER_32"),
         (3, "XLF_EFI_HANDOVER_64"), (4, "XLF_EFI_KEXEC"), (5, "XLF_5LEVEL"), (6, "XLF_5LEVEL_ENABLED"),
     ]
@@ -140,7 +140,7 @@ public struct SetupHeader: Sendable, Equatable {
     }
 
     /// The raw value of one field, as stored at its offset.
-    public func value(of field: LayoutField) -> UInt64 {
+    package func value(of field: LayoutField) -> UInt64 {
         Self.layout.encode(self).withUnsafeBytes { field.load(from: $0) } ?? 0
     }
 }
@@ -149,7 +149,7 @@ extension SetupHeader {
     /// The setup header's one declaration, at file offsets (and boot_params offsets: the header
     /// sits at the same place there). `since` is the protocol version from which loaders honour
     /// a field (0: all); names and meanings follow Documentation/arch/x86/boot.rst.
-    public static let layout = BinaryLayout<SetupHeader>(cName: "setup_header", nasmPrefix: "SH_", size: end, [
+    package static let layout = BinaryLayout<SetupHeader>(cName: "setup_header", nasmPrefix: "SH_", size: end, [
         .field("setup_sects", at: 0x1F1, \.setupSects, since: 0, writer: "kernel", "sectors of 16-bit setup after the boot sector (0 means 4)"),
         .field("root_flags", at: 0x1F2, \.rootFlags, since: 0, writer: "kernel, loader may change", "nonzero: mount root read-only (deprecated)"),
         .field("syssize", at: 0x1F4, \.syssize, since: 0, writer: "kernel", "protected-mode part in 16-byte units"),

@@ -2,11 +2,11 @@
 /// learnt from the firmware. All zero unless the flags hold KIMAGE_BIF_UEFI; the stub fills it at
 /// boot, nothing is known at pack time. bootinfo.h (struct kimage_bootinfo_uefi) and bootinfo.inc
 /// (KIMAGE_BIX_*) are generated from this declaration.
-public enum UEFIExtension {
-    public static let flag: UInt32 = 8
-    public static let size = 0x70
+package enum UEFIExtension {
+    package static let flag: UInt32 = 8
+    package static let size = 0x70
 
-    public static let layout = BinaryLayout<Void>(
+    package static let layout = BinaryLayout<Void>(
         cName: "kimage_bootinfo_uefi", nasmPrefix: "KIMAGE_BIX_", size: size, sizeName: "KIMAGE_BIX_SIZE",
         doc: "Version 2: what the EFI stub learnt from the firmware, at cmdline_buffer + cmdline_capacity\n"
             + "(kimage_bootinfo_uefi(bi) below). All zero unless flags & KIMAGE_BIF_UEFI. Boot services are\n"

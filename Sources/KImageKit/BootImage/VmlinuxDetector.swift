@@ -1,8 +1,8 @@
 /// Recognises a Linux vmlinux by its own markers, for `--handoff auto` (LinuxVmlinux).
-public enum VmlinuxDetector {
+package enum VmlinuxDetector {
     /// What marks `kernel` as a Linux vmlinux (e.g. "the \"Linux\" ELF note"), nil when nothing does.
     /// A note kimage cannot read makes it no vmlinux, the safe answer for auto-detection.
-    public static func markers(of kernel: ELFHeaders) -> String? {
+    package static func markers(of kernel: ELFHeaders) -> String? {
         (try? LinuxVmlinux.detect(kernel))??.markers
     }
 }

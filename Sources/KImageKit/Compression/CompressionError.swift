@@ -1,11 +1,11 @@
 /// Failures compressing a payload (`kimage pack --compress`).
-public enum CompressionError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum CompressionError: Error, CustomStringConvertible, Sendable, Equatable {
     case inputTooLarge(part: String, size: Int, maximum: Int)
     case libraryFailed(part: String, size: Int, detail: String)
     case corruptBlock(part: String, detail: String)
     case unknownMethod(text: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .inputTooLarge(let part, let size, let maximum):
             return "\(part) is \(size) bytes; liblz4 compresses at most \(maximum) bytes in one block: pack it with --compress none"

@@ -5,13 +5,13 @@ import CLZ4
 /// is not 255"), the literals, a 2-byte little-endian match offset; the last sequence is literals
 /// only. No frame, no checksum: the plan records both sizes, which is all the boot decompressor
 /// (templates/boot/lz4.inc) needs, and the smallest one to write.
-public enum LZ4Block {
+package enum LZ4Block {
     /// The largest input one block holds (LZ4_MAX_INPUT_SIZE).
-    public static let maximumInput = Int(LZ4_MAX_INPUT_SIZE)
+    package static let maximumInput = Int(LZ4_MAX_INPUT_SIZE)
 
     /// `bytes` as one LZ4 block, with liblz4's high-compression coder (packing is once, booting
     /// every time: the smaller block is worth the slower pack). nil when the block is not smaller.
-    public static func compress(_ bytes: UnsafeRawBufferPointer, part: String, level: Int32 = 9) throws -> [UInt8]? {
+    package static func compress(_ bytes: UnsafeRawBufferPointer, part: String, level: Int32 = 9) throws -> [UInt8]? {
         guard bytes.count <= maximumInput else {
             throw KImageError.compression(.inputTooLarge(part: part, size: bytes.count, maximum: maximumInput))
         }
@@ -31,7 +31,7 @@ public enum LZ4Block {
 
     /// Decodes `block` to exactly `size` bytes, refusing anything else (liblz4's safe decoder
     /// never reads or writes outside its buffers): inspect's check and the tests' reference.
-    public static func decompress(_ block: [UInt8], size: Int, part: String) throws -> [UInt8] {
+    package static func decompress(_ block: [UInt8], size: Int, part: String) throws -> [UInt8] {
         guard size >= 0, size <= maximumInput, block.count <= maximumInput else {
             throw KImageError.compression(.corruptBlock(part: part, detail: "sizes \(block.count) -> \(size) are out of range"))
         }
@@ -53,7 +53,7 @@ public enum LZ4Block {
     /// then its last 0..3 bytes, summed mod 2^32. LZ4 blocks carry no checksum (the frame's
     /// xxHash32 is too much code for the setup) and a flipped literal decodes without error; a
     /// sum catches every single changed byte (it changes the sum by d << 8k, d < 256, k < 4).
-    public static func checksum(_ block: [UInt8]) -> UInt32 {
+    package static func checksum(_ block: [UInt8]) -> UInt32 {
         var sum: UInt32 = 0
         let words = block.count / 4
         for i in 0..<words {

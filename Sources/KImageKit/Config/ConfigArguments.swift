@@ -1,10 +1,10 @@
 /// Turns a kimage command line plus kimage.toml into the command line ArgumentParser parses, so
 /// each subcommand declares its options once (its own flags) and the file needs no code in it.
-public enum ConfigArguments {
+package enum ConfigArguments {
     /// `arguments` is what follows the program name. `--config FILE` (anywhere before `--`) names
     /// the file and is removed; otherwise `kimage.toml` in the working directory is used when it
     /// exists. Returns the arguments with the file's entries inserted right after the subcommand.
-    public static func expand(_ arguments: [String], fileExists: (String) -> Bool,
+    package static func expand(_ arguments: [String], fileExists: (String) -> Bool,
                               load: (String) throws -> KImageConfig) throws -> [String] {
         var args: [String] = []
         var configPath: String? = nil

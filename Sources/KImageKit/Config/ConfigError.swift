@@ -1,5 +1,5 @@
 /// Failures of kimage.toml, the template renderer and `kimage init`; see KImageError.
-public enum ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The TOML parser refused the file.
     case syntax(path: String, line: Int, column: Int, message: String)
     /// A top-level table kimage does not know.
@@ -31,7 +31,7 @@ public enum ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
     /// `kimage init --lang go` for i386 (jinue): kimage's Go kernels are amd64.
     case goNeedsX86_64(layout: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .syntax(let path, let line, let column, let message):
             return "\(path):\(line):\(column): not valid TOML: \(message); fix the file (see the kimage.toml section of the README)"

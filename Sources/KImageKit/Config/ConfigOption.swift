@@ -1,8 +1,8 @@
 /// One command-line option of a kimage subcommand that kimage.toml can also set. The TOML key is
 /// the option's long name without its dashes (`allow-spare`, `go-import-root`), so what users
 /// read in `--help` is what they write in the file.
-public struct ConfigOption: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+package struct ConfigOption: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// `--patch`; in TOML a boolean (`true` adds the flag, `false` leaves it out).
         case flag
         /// `--section NAME`; in TOML a string or an integer.
@@ -13,18 +13,18 @@ public struct ConfigOption: Sendable, Equatable {
         case positional
     }
 
-    public let key: String
-    public let kind: Kind
+    package let key: String
+    package let kind: Kind
     /// Every spelling on the command line, long first (`--output`, `-o`); empty for positionals.
-    public let names: [String]
+    package let names: [String]
     /// A file or directory: relative values in a kimage.toml elsewhere than the working directory
     /// are taken relative to that file, as a Makefile beside it would mean them.
-    public let isPath: Bool
+    package let isPath: Bool
     /// A flag with a `--no-` form (`--sse`/`--no-sse`): in TOML `false` gives the `--no-` form.
-    public let isInvertible: Bool
+    package let isInvertible: Bool
 
     /// `shortOnly`: the command spells it only as `-short` (pagetables' `-o`); the key stays long.
-    public init(_ key: String, _ kind: Kind, short: String? = nil, shortOnly: Bool = false, path: Bool = false,
+    package init(_ key: String, _ kind: Kind, short: String? = nil, shortOnly: Bool = false, path: Bool = false,
                 invertible: Bool = false) {
         self.key = key
         self.kind = kind
@@ -35,8 +35,8 @@ public struct ConfigOption: Sendable, Equatable {
     }
 
     /// The `--no-` spelling of an invertible flag.
-    public var inverseName: String? { isInvertible ? "--no-" + key : nil }
+    package var inverseName: String? { isInvertible ? "--no-" + key : nil }
 
     /// Whether the option consumes the next argument on the command line.
-    public var takesValue: Bool { kind == .value || kind == .repeated }
+    package var takesValue: Bool { kind == .value || kind == .repeated }
 }

@@ -1,11 +1,11 @@
 /// The one place that says which options of which subcommand kimage.toml may set. ConfigTests
 /// checks these tables against the options the CLI actually declares (its
 /// `--experimental-dump-help`), so a new flag without a table entry fails the tests.
-public enum ConfigTables {
+package enum ConfigTables {
     /// Options shared by `count` and `redirect`: both must read the same redirect sources, or the
     /// table rt0 reserved and the table redirect fills disagree. In kimage.toml they live in
     /// [sources]; a command's own table overrides them.
-    public static let sources: [ConfigOption] = [
+    package static let sources: [ConfigOption] = [
         .init("go", .repeated, path: true),
         .init("go-import-root", .value, path: true),
         .init("goos", .value),
@@ -13,14 +13,14 @@ public enum ConfigTables {
         .init("manifest", .repeated, path: true),
     ]
 
-    public static let count: [ConfigOption] = sources + [
+    package static let count: [ConfigOption] = sources + [
         .init("format", .value),
         .init("output", .value, short: "o", path: true),
         .init("depfile", .value, path: true),
         .init("target", .value),
     ]
 
-    public static let redirect: [ConfigOption] = sources + [
+    package static let redirect: [ConfigOption] = sources + [
         .init("kernel", .positional, path: true),
         .init("output", .value, short: "o", path: true),
         .init("section", .value),
@@ -32,7 +32,7 @@ public enum ConfigTables {
         .init("quiet", .flag, short: "q"),
     ]
 
-    public static let pagetables: [ConfigOption] = [
+    package static let pagetables: [ConfigOption] = [
         .init("mode", .value),
         .init("identity", .repeated),
         .init("map", .repeated),
@@ -49,7 +49,7 @@ public enum ConfigTables {
         .init("quiet", .flag, short: "q"),
     ]
 
-    public static let pack: [ConfigOption] = [
+    package static let pack: [ConfigOption] = [
         .init("kernel", .value, path: true),
         .init("loader", .value, path: true),
         .init("cmdline", .value),
@@ -74,7 +74,7 @@ public enum ConfigTables {
     ]
 
     /// kimage.toml's tables, in the order the README lists them.
-    public static let sections: [(name: String, options: [ConfigOption])] = [
+    package static let sections: [(name: String, options: [ConfigOption])] = [
         ("sources", sources),
         ("count", count),
         ("redirect", redirect),
@@ -83,7 +83,7 @@ public enum ConfigTables {
     ]
 
     /// The subcommands kimage.toml configures, and the tables each reads, weakest first.
-    public static func sectionNames(for command: String) -> [String] {
+    package static func sectionNames(for command: String) -> [String] {
         switch command {
         case "count", "redirect": return ["sources", command]
         case "pagetables", "pack": return [command]
@@ -91,7 +91,7 @@ public enum ConfigTables {
         }
     }
 
-    public static func options(for command: String) -> [ConfigOption] {
+    package static func options(for command: String) -> [ConfigOption] {
         sections.first { $0.name == command }?.options ?? []
     }
 }

@@ -3,24 +3,24 @@ import TOMLKit
 /// A parsed and checked kimage.toml: for each table, the options it sets, as the command-line
 /// arguments they stand for. Every key is checked against ConfigTables when the file is read, so
 /// a typo fails every command, not only the one that would have read it.
-public struct KImageConfig: Sendable, Equatable {
+package struct KImageConfig: Sendable, Equatable {
     /// One key of one table: the option it sets and the arguments it becomes.
-    public struct Entry: Sendable, Equatable {
-        public let section: String
-        public let option: ConfigOption
+    package struct Entry: Sendable, Equatable {
+        package let section: String
+        package let option: ConfigOption
         /// The values, already resolved relative to the file for path options.
-        public let values: [String]
-        public let line: Int
+        package let values: [String]
+        package let line: Int
     }
 
-    public static let defaultFileName = "kimage.toml"
+    package static let defaultFileName = "kimage.toml"
     /// The most values one array in kimage.toml may hold.
-    public static let maxArrayValues = 256
+    package static let maxArrayValues = 256
 
-    public let path: String
-    public let entries: [Entry]
+    package let path: String
+    package let entries: [Entry]
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         let text: String
         do {
             let file = try FileBytes(path: path)
@@ -34,7 +34,7 @@ public struct KImageConfig: Sendable, Equatable {
         DistinctFiles.noteConfiguration(path)
     }
 
-    public init(text: String, path: String) throws {
+    package init(text: String, path: String) throws {
         self.path = path
         let lines = TOMLLines(text)
         try TOMLPreflight.check(text, path: path)
@@ -74,7 +74,7 @@ public struct KImageConfig: Sendable, Equatable {
     /// The arguments kimage.toml adds for `command`, given what the user typed: an option the
     /// user gave (any spelling) replaces the file's value instead of adding to it, and a
     /// positional the user gave replaces the file's positional.
-    public func arguments(for command: String, userArguments: [String]) -> [String] {
+    package func arguments(for command: String, userArguments: [String]) -> [String] {
         let sections = ConfigTables.sectionNames(for: command)
         guard !sections.isEmpty else { return [] }
         let table = ConfigTables.options(for: command)

@@ -11,47 +11,47 @@
 /// the box. Gap regions (unmapped space, holes between segments) get dotted sides. ASCII by
 /// default so a diagram pastes into Markdown; box-drawing characters on request. At most
 /// `maxWidth` columns: long region lines wrap at spaces.
-public struct BoxDiagram: Sendable {
-    public enum Style: Sendable { case ascii, unicode }
+package struct BoxDiagram: Sendable {
+    package enum Style: Sendable { case ascii, unicode }
 
-    public struct Boundary: Sendable, Equatable {
-        public var left: String
-        public var right: String
-        public init(left: String = "", right: String = "") {
+    package struct Boundary: Sendable, Equatable {
+        package var left: String
+        package var right: String
+        package init(left: String = "", right: String = "") {
             self.left = left
             self.right = right
         }
     }
 
-    public struct Region: Sendable, Equatable {
-        public var lines: [String]
-        public var isGap: Bool
-        public init(_ lines: [String], isGap: Bool = false) {
+    package struct Region: Sendable, Equatable {
+        package var lines: [String]
+        package var isGap: Bool
+        package init(_ lines: [String], isGap: Bool = false) {
             self.lines = lines
             self.isGap = isGap
         }
     }
 
-    public static let maxWidth = 100
+    package static let maxWidth = 100
 
-    public var headerLeft = ""
-    public var headerRight = ""
-    public private(set) var boundaries: [Boundary]
-    public private(set) var regions: [Region] = []
-    public var minimumInnerWidth = 40
+    package var headerLeft = ""
+    package var headerRight = ""
+    package private(set) var boundaries: [Boundary]
+    package private(set) var regions: [Region] = []
+    package var minimumInnerWidth = 40
 
     /// A diagram whose first (top) boundary is `top`.
-    public init(top: Boundary) {
+    package init(top: Boundary) {
         boundaries = [top]
     }
 
     /// Adds `region` below everything so far, closed by `boundary`.
-    public mutating func append(_ region: Region, then boundary: Boundary) {
+    package mutating func append(_ region: Region, then boundary: Boundary) {
         regions.append(region)
         boundaries.append(boundary)
     }
 
-    public func render(_ style: Style) -> String {
+    package func render(_ style: Style) -> String {
         let leftWidth = max(headerLeft.count, boundaries.map(\.left.count).max() ?? 0)
         let rightWidth = max(headerRight.count, boundaries.map(\.right.count).max() ?? 0)
         let prefix = leftWidth > 0 ? leftWidth + 1 : 0

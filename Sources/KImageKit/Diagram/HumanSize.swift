@@ -2,10 +2,10 @@
 /// `4 KiB`, `2 MiB`, `1028 KiB` (exact when a unit divides the value and the count stays short),
 /// otherwise two decimals cut, not rounded, so a value just under a unit never reads as the unit
 /// (2^64 - 2 GiB is `15.99 EiB`, not `16.00 EiB`).
-public enum HumanSize {
+package enum HumanSize {
     static let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
 
-    public static func text(_ value: UInt64) -> String {
+    package static func text(_ value: UInt64) -> String {
         if value < 1024 { return "\(value) B" }
         var top = 0
         while top + 1 < units.count && value >> UInt64(10 * (top + 1)) != 0 { top += 1 }
@@ -26,7 +26,7 @@ public enum HumanSize {
     }
 
     /// The size of a range that may reach the end of the address space: nil end means 2^64.
-    public static func text(from start: UInt64, to end: UInt64?) -> String {
+    package static func text(from start: UInt64, to end: UInt64?) -> String {
         guard let end else {
             // 2^64 - start, which does not fit when start is 0.
             return start == 0 ? "16 EiB" : text(0 &- start)
@@ -37,7 +37,7 @@ public enum HumanSize {
 
 /// `0x` and every hex digit of an address of `bits` bits: 8 digits for 32-bit spaces and file
 /// offsets, 16 for 64-bit ones.
-public func fullHex(_ value: UInt64, bits: Int) -> String {
+package func fullHex(_ value: UInt64, bits: Int) -> String {
     hex(value, digits: bits / 4)
 }
 

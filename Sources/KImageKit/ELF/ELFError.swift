@@ -1,5 +1,5 @@
 /// Failures reading a kernel ELF.
-public enum ELFError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum ELFError: Error, CustomStringConvertible, Sendable, Equatable {
     case notELF(path: String, found: String)
     case truncated(path: String, what: String, needed: UInt64, size: UInt64)
     case unsupportedClass(path: String, value: UInt8)
@@ -12,7 +12,7 @@ public enum ELFError: Error, CustomStringConvertible, Sendable, Equatable {
     case patchOutsideFile(path: String, offset: UInt64, length: UInt64, size: UInt64)
     case overlappingPatches(path: String, offset: UInt64, previousEnd: UInt64)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notELF(let path, let found):
             return "\(path) is not an ELF file: it starts with \(found), expected 7f 45 4c 46 (\"\\x7fELF\"); pass the linked kernel, not a raw binary or an image"

@@ -8,7 +8,7 @@ extension ELFFile {
     /// The defined symbols named in `names`, in one pass over the symbol table that decodes no
     /// other name: names are compared as bytes (length first, then a hash), so a 200,000-symbol
     /// kernel costs no String per symbol. File and section symbols are left out.
-    public func definedSymbols(named names: Set<String>) throws -> [String: [ELFSymbol]] {
+    package func definedSymbols(named names: Set<String>) throws -> [String: [ELFSymbol]] {
         let table = try ELFSymbolTable(self)
         // The wanted names' bytes, in one buffer the keys point into while the walk runs.
         let wanted = names.map { Array($0.utf8) }

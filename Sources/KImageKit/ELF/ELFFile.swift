@@ -1,15 +1,15 @@
 /// A kernel ELF whose contents kimage reads: its symbols and section bytes, and the patched copy
 /// `redirect` writes. Construction makes ELFHeaders' checks, so offsets and sizes can be trusted.
-public final class ELFFile: ELFHeaders, @unchecked Sendable {
+package final class ELFFile: ELFHeaders, @unchecked Sendable {
     /// Reads the whole file.
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         try self.init(file: FileBytes(path: path))
     }
 
     /// Reads what describes the file and its symbol table with the table's strings, nothing else
     /// (`redirect`: a 15 MB kernel whose 3 MB of code is never looked at). Other ranges are read
     /// when asked for (`fileBytes`, `write`'s fallback).
-    public convenience init(symbolsOf path: String) throws {
+    package convenience init(symbolsOf path: String) throws {
         let file = try FileBytes(partOf: path)
         try Self.loadHeaderRanges(of: file)
         try self.init(file: file)
@@ -22,12 +22,12 @@ public final class ELFFile: ELFHeaders, @unchecked Sendable {
         }
     }
 
-    public override init(file: FileBytes) throws {
+    package override init(file: FileBytes) throws {
         try super.init(file: file)
     }
 
     /// Bytes of the file, bounds-checked (read now from a file opened with `symbolsOf`).
-    public func fileBytes(at offset: UInt64, count: Int) -> [UInt8]? {
+    package func fileBytes(at offset: UInt64, count: Int) -> [UInt8]? {
         guard count >= 0, offset <= UInt64(bytes.count), UInt64(count) <= UInt64(bytes.count) - offset else { return nil }
         if file.isPartial { guard (try? file.load(offset: offset, count: UInt64(count))) != nil else { return nil } }
         return Array(bytes[Int(offset)..<Int(offset) + count])
@@ -36,27 +36,27 @@ public final class ELFFile: ELFHeaders, @unchecked Sendable {
     // MARK: Symbols
 
     /// The symbol table: .symtab, or .dynsym when there is none.
-    public func symbolTableSection() throws -> ELFSection {
+    package func symbolTableSection() throws -> ELFSection {
         try ELFSymbolTable(self).symtab
     }
 
     /// Every symbol of the symbol table, in table order, names resolved. Entry 0 (the null
     /// symbol) is left out. Name offsets are checked against the string table.
-    public func symbols() throws -> [ELFSymbol] {
+    package func symbols() throws -> [ELFSymbol] {
         var result: [ELFSymbol] = []
         try forEachSymbol { result.append($0) }
         return result
     }
 
     /// Walks the symbol table once without building an array (200,000-symbol kernels).
-    public func forEachSymbol(_ body: (ELFSymbol) throws -> Void) throws {
+    package func forEachSymbol(_ body: (ELFSymbol) throws -> Void) throws {
         try forEachSymbolEntry { try body($0.symbol) }
     }
 
     /// Walks the symbol table leaving names in the string table: a walk that looks at addresses
     /// decodes only the names it keeps, so 100,000 symbols sharing one 2.4 MB name cost 100,000
     /// entries, not 240 GB of copies. Every name offset is checked against the table.
-    public func forEachSymbolEntry(_ body: (ELFSymbolEntry) throws -> Void) throws {
+    package func forEachSymbolEntry(_ body: (ELFSymbolEntry) throws -> Void) throws {
         let table = try ELFSymbolTable(self)
         try table.forEachName { i, nameOffset in try body(table.entry(i, nameOffset: nameOffset)) }
     }
@@ -68,7 +68,7 @@ public final class ELFFile: ELFHeaders, @unchecked Sendable {
     /// unchanged bytes are made kernel-side where the file system can (see PatchedCopy); the
     /// method used is returned.
     @discardableResult
-    public func write(applying patches: [BytePatch], to destination: String) throws -> PatchedCopy.Method {
+    package func write(applying patches: [BytePatch], to destination: String) throws -> PatchedCopy.Method {
         try write(applying: patches, to: destination, allowed: PatchedCopy.allowed)
     }
 

@@ -8,20 +8,20 @@ private let libelfReady: Bool = elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NON
 /// can trust every offset and size. `ELFHeaders(path:)` reads nothing else: `pack` copies
 /// segment bytes file to file. Symbols and section contents are ELFFile's, so code handed only
 /// headers cannot ask for them.
-public class ELFHeaders: @unchecked Sendable {
-    public let file: FileBytes
-    public var path: String { file.path }
+package class ELFHeaders: @unchecked Sendable {
+    package let file: FileBytes
+    package var path: String { file.path }
     /// The file's bytes; of a headers-only read (`file.isPartial`) only the header ranges and
     /// what its user loaded with `file.load` hold the file, the rest reads as zeros.
-    public var bytes: UnsafeRawBufferPointer { file.bytes }
+    package var bytes: UnsafeRawBufferPointer { file.bytes }
 
-    public let elfClass: ELFClass
-    public let machine: ELFMachine
+    package let elfClass: ELFClass
+    package let machine: ELFMachine
     /// e_type: 1 REL, 2 EXEC, 3 DYN.
-    public let type: UInt16
-    public let entry: UInt64
-    public let sections: [ELFSection]
-    public let segments: [ELFSegment]
+    package let type: UInt16
+    package let entry: UInt64
+    package let sections: [ELFSection]
+    package let segments: [ELFSegment]
     /// The ELF header as stored (the table counts before extended numbering).
     let header: ELFFileHeader
 
@@ -29,7 +29,7 @@ public class ELFHeaders: @unchecked Sendable {
 
     /// Reads only the ELF header, the program and section header tables and the section name
     /// table; the rest of the file stays unread.
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         let file = try FileBytes(partOf: path)
         try Self.loadHeaderRanges(of: file)
         try self.init(file: file)
@@ -57,7 +57,7 @@ public class ELFHeaders: @unchecked Sendable {
 
     /// Checks `file` (CheckedELFHeader), then reads its section and program headers through
     /// libelf, checking each against the file before anything may use it.
-    public init(file: FileBytes) throws {
+    package init(file: FileBytes) throws {
         let checked = try CheckedELFHeader(file.bytes, path: file.path)
         let handle = try Self.openLibelf(file)
         do {
@@ -195,25 +195,25 @@ public class ELFHeaders: @unchecked Sendable {
 
     // MARK: Lookups
 
-    public func section(named name: String) -> ELFSection? {
+    package func section(named name: String) -> ELFSection? {
         sections.first { $0.hasName(name) }
     }
 
     /// The allocated section holding `address` (the smallest, when several nest).
-    public func section(containing address: UInt64, length: UInt64 = 1) -> ELFSection? {
+    package func section(containing address: UInt64, length: UInt64 = 1) -> ELFSection? {
         sections.filter { $0.isAlloc && $0.size > 0 && $0.contains(address: address, length: length) }
             .min { $0.size < $1.size }
     }
 
-    public var loadSegments: [ELFSegment] { segments.filter(\.isLoad) }
+    package var loadSegments: [ELFSegment] { segments.filter(\.isLoad) }
 
     /// File offset where the ELF header and the program header table end (they come first in
     /// a file that loads its own headers).
-    public var headersEnd: UInt64 { header.headersEnd }
+    package var headersEnd: UInt64 { header.headersEnd }
 
     /// The file offset holding the `length` bytes at virtual `address`, or nil when they are not
     /// all backed by file bytes (bss, unmapped, or straddling the end of a section).
-    public func fileOffset(ofVirtualAddress address: UInt64, length: UInt64 = 1) -> UInt64? {
+    package func fileOffset(ofVirtualAddress address: UInt64, length: UInt64 = 1) -> UInt64? {
         if let s = sections.first(where: { $0.isAlloc && $0.holdsFileBytes && $0.contains(address: address, length: length) }) {
             return s.offset + (address - s.address)
         }

@@ -7,17 +7,17 @@ import Darwin
 /// A string table (.shstrtab, .strtab) read in place. Names stay offsets into the file's bytes
 /// and are decoded only when asked: 30,000 section headers naming one 1 MB string cost 30,000
 /// offsets, not 30 GB of copies (issue 12).
-public final class ELFStringTable: @unchecked Sendable {
+package final class ELFStringTable: @unchecked Sendable {
     /// Keeps the bytes alive; kimage never writes through them.
     private let file: FileBytes
     private let start: Int
-    public let size: Int
+    package let size: Int
     /// Every offset below this one starts a NUL-terminated string: found once, by looking for
     /// the table's last NUL, so no lookup has to scan a name to check it.
     private let terminatedBelow: Int
 
     /// Longest name text shows in full; a longer one is cut, as no real linker writes one.
-    public static let shownLimit = 512
+    package static let shownLimit = 512
 
     /// `offset` and `size` must lie inside `file` (ELFFile checks section bounds first).
     init(file: FileBytes, offset: Int, size: Int) {
@@ -31,10 +31,10 @@ public final class ELFStringTable: @unchecked Sendable {
     }
 
     /// True when a NUL-terminated string starts at `offset`.
-    public func holdsString(at offset: Int) -> Bool { offset >= 0 && offset < terminatedBelow }
+    package func holdsString(at offset: Int) -> Bool { offset >= 0 && offset < terminatedBelow }
 
     /// The string's bytes up to `limit` of them, and whether it is longer. Costs at most `limit`.
-    public func bytes(at offset: Int, limit: Int = .max) -> (bytes: UnsafeRawBufferPointer, cut: Bool) {
+    package func bytes(at offset: Int, limit: Int = .max) -> (bytes: UnsafeRawBufferPointer, cut: Bool) {
         precondition(holdsString(at: offset))
         let p = file.bytes.baseAddress! + start + offset
         // One byte past the limit tells a string of exactly `limit` bytes from a longer one.
@@ -46,18 +46,18 @@ public final class ELFStringTable: @unchecked Sendable {
     }
 
     /// The whole string: costs its length, for the one name an answer or an error needs.
-    public func string(at offset: Int) -> String {
+    package func string(at offset: Int) -> String {
         String(decoding: bytes(at: offset).bytes, as: UTF8.self)
     }
 
     /// The string for listings: at most `shownLimit` bytes, then "…".
-    public func shown(at offset: Int) -> String {
+    package func shown(at offset: Int) -> String {
         let (b, cut) = bytes(at: offset, limit: Self.shownLimit)
         return String(decoding: b, as: UTF8.self) + (cut ? "…" : "")
     }
 
     /// True when the string at `offset` is `name`; costs at most name's length plus one.
-    public func matches(at offset: Int, _ name: some Collection<UInt8>) -> Bool {
+    package func matches(at offset: Int, _ name: some Collection<UInt8>) -> Bool {
         let (b, cut) = bytes(at: offset, limit: name.count)
         return !cut && b.count == name.count && b.elementsEqual(name)
     }

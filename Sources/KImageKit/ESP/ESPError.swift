@@ -1,5 +1,5 @@
 /// Failures writing an EFI system partition image (`kimage esp`).
-public enum ESPError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum ESPError: Error, CustomStringConvertible, Sendable, Equatable {
     case notEFIApplication(path: String, found: String)
     case badSize(text: String)
     case tooSmall(size: UInt64, imageSize: UInt64)
@@ -7,7 +7,7 @@ public enum ESPError: Error, CustomStringConvertible, Sendable, Equatable {
     case toolMissing(tool: String)
     case toolFailed(command: String, status: Int32, output: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notEFIApplication(let path, let found):
             return "\(path) is not an x86-64 EFI application: \(found); expected a kimage pack image with its PE32+ header: pack it again without --no-efi"

@@ -11,33 +11,33 @@ import Foundation
 /// the shell), so this needs firmware with a shell, as OVMF has (5 s countdown first). An initrd
 /// goes beside the image and the line names it with `initrd=`, which the EFI stub reads as
 /// Linux's does.
-public enum ESPImage {
-    public struct Options: Sendable {
-        public var imagePath: String
-        public var outputPath: String
-        public var commandLine: String?
+package enum ESPImage {
+    package struct Options: Sendable {
+        package var imagePath: String
+        package var outputPath: String
+        package var commandLine: String?
         /// A file for the kernel's initrd: \EFI\kimage\initrd.img, named by initrd= on the line.
-        public var initrdPath: String?
-        public var size: UInt64 = 32 << 20
+        package var initrdPath: String?
+        package var size: UInt64 = 32 << 20
 
-        public init(imagePath: String, outputPath: String) {
+        package init(imagePath: String, outputPath: String) {
             self.imagePath = imagePath
             self.outputPath = outputPath
         }
     }
 
-    public struct Report: Sendable, Equatable {
-        public let output: String
-        public let size: UInt64
-        public let files: [String]
-        public let commandLine: String?
+    package struct Report: Sendable, Equatable {
+        package let output: String
+        package let size: UInt64
+        package let files: [String]
+        package let commandLine: String?
 
-        public func json() -> JSONValue {
+        package func json() -> JSONValue {
             .object([("schema", .int(1)), ("output", .string(output)), ("size", .address(size)), ("files", .array(files.map { .string($0) })),
                      ("commandLine", .optional(commandLine))])
         }
 
-        public var text: String {
+        package var text: String {
             var lines = ["\(output): \(size) bytes, FAT EFI system partition"]
             lines += files.map { "  \($0)" }
             if let commandLine { lines.append("startup.nsh passes the command line \"\(commandLine)\" (needs a firmware with a UEFI shell)") }
@@ -49,10 +49,10 @@ public enum ESPImage {
     static let bootPath = "::/EFI/BOOT/BOOTX64.EFI"
     static let shellPath = "::/EFI/kimage/kernel.efi"
     static let initrdPath = "::/EFI/kimage/initrd.img"
-    public static let initrdArgument = "initrd=\\EFI\\kimage\\initrd.img"
+    package static let initrdArgument = "initrd=\\EFI\\kimage\\initrd.img"
 
     /// "32M", "64m", "1G", "4096K" or plain bytes.
-    public static func parseSize(_ text: String) throws -> UInt64 {
+    package static func parseSize(_ text: String) throws -> UInt64 {
         let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
         var digits = Substring(text)
         var unit: UInt64 = 1
@@ -66,7 +66,7 @@ public enum ESPImage {
         return size
     }
 
-    public static func write(_ options: Options) throws -> Report {
+    package static func write(_ options: Options) throws -> Report {
         let file = try FileBytes(path: options.imagePath)
         try checkEFIApplication(file, path: options.imagePath)
         if let line = options.commandLine, line.utf8.contains(where: { $0 < 0x20 || $0 > 0x7E }) {

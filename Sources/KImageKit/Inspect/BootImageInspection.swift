@@ -2,26 +2,26 @@
 /// packed): every setup-header field with its raw value and meaning, and the file layout.
 /// Anything inconsistent (setup_sects past the end, syssize disagreeing with the file, a version
 /// GRUB's `linux` refuses) is a warning; only a header the file cannot hold is an error.
-public struct BootImageInspection: Sendable {
-    public struct Field: Sendable, Equatable {
-        public let field: LayoutField
-        public let raw: UInt64
-        public let meaning: String
+package struct BootImageInspection: Sendable {
+    package struct Field: Sendable, Equatable {
+        package let field: LayoutField
+        package let raw: UInt64
+        package let meaning: String
         /// Inside the header the jump at 0x200 declares (0x202 + disp8).
-        public let present: Bool
+        package let present: Bool
     }
 
     /// One part of the file: boot sector, setup, protected-mode part (or its pieces), trailing bytes.
-    public struct Part: Sendable, Equatable {
-        public let name: String
-        public let offset: UInt64
-        public let size: UInt64
+    package struct Part: Sendable, Equatable {
+        package let name: String
+        package let offset: UInt64
+        package let size: UInt64
         /// Physical address a boot-protocol loader puts it at (nil for the real-mode part, which
         /// goes wherever the loader chooses).
-        public let loadAddress: UInt64?
-        public let notes: [String]
+        package let loadAddress: UInt64?
+        package let notes: [String]
 
-        public init(name: String, offset: UInt64, size: UInt64, loadAddress: UInt64?, notes: [String]) {
+        package init(name: String, offset: UInt64, size: UInt64, loadAddress: UInt64?, notes: [String]) {
             self.name = name
             self.offset = offset
             self.size = size
@@ -30,39 +30,39 @@ public struct BootImageInspection: Sendable {
         }
     }
 
-    public struct Payload: Sendable, Equatable {
+    package struct Payload: Sendable, Equatable {
         /// File offset.
-        public let offset: UInt64
-        public let length: UInt64
-        public let format: String
+        package let offset: UInt64
+        package let length: UInt64
+        package let format: String
 
-        public init(offset: UInt64, length: UInt64, format: String) {
+        package init(offset: UInt64, length: UInt64, format: String) {
             self.offset = offset
             self.length = length
             self.format = format
         }
     }
 
-    public let path: String
-    public let fileSize: Int
-    public let header: SetupHeader
-    public let fields: [Field]
-    public let parts: [Part]
-    public let headerEnd: Int
-    public let kernelVersion: String?
-    public let payload: Payload?
-    public let protectedModeOffset: UInt64
-    public let protectedModeFileSize: UInt64
-    public let syssizeBytes: UInt64
+    package let path: String
+    package let fileSize: Int
+    package let header: SetupHeader
+    package let fields: [Field]
+    package let parts: [Part]
+    package let headerEnd: Int
+    package let kernelVersion: String?
+    package let payload: Payload?
+    package let protectedModeOffset: UInt64
+    package let protectedModeFileSize: UInt64
+    package let syssizeBytes: UInt64
     /// The load plan, carried ELFs and walked page tables of an image kimage pack made.
-    public let packed: PackedImageContents?
+    package let packed: PackedImageContents?
     /// The PE32+ header of an image that is also an EFI application.
-    public let pe: PEInspection?
+    package let pe: PEInspection?
     /// The part table of an image packed with an own 32-bit setup.
-    public let partTable: PartTableInspection?
-    public private(set) var warnings: [String] = []
+    package let partTable: PartTableInspection?
+    package private(set) var warnings: [String] = []
 
-    public init(file: FileBytes) throws {
+    package init(file: FileBytes) throws {
         let raw = file.bytes
         path = file.path
         fileSize = raw.count
@@ -369,7 +369,7 @@ public struct BootImageInspection: Sendable {
 
     // MARK: Text
 
-    public func text(style: BoxDiagram.Style = .ascii) -> String {
+    package func text(style: BoxDiagram.Style = .ascii) -> String {
         var out = "\(path): Linux/x86 boot image, protocol \(header.versionString), \(sizeText(fileSize))\n"
         if let kernelVersion {
             let lines = wrap(kernelVersion, width: BoxDiagram.maxWidth - 16)
@@ -406,7 +406,7 @@ public struct BootImageInspection: Sendable {
     }
 
     /// File offset increasing downward, as Jinue's image diagram draws it.
-    public func diagram() -> BoxDiagram {
+    package func diagram() -> BoxDiagram {
         func right(_ offset: UInt64) -> String { fullHex(offset, bits: 32) + " (" + HumanSize.text(offset) + ")" }
         func left(_ a: UInt64?) -> String { a.map { fullHex($0, bits: 32) } ?? "" }
         var d = BoxDiagram(top: .init(left: "", right: right(0)))
@@ -423,7 +423,7 @@ public struct BootImageInspection: Sendable {
 
     // MARK: JSON
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object([
             ("protocol", .string(header.versionString)),
             ("headerEnd", .address(UInt64(headerEnd))),

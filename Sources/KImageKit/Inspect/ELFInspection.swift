@@ -1,23 +1,23 @@
 /// What `kimage inspect` shows of a kernel ELF: the header summary, the PT_LOAD segments as a
 /// box diagram by virtual address with their load (physical) addresses beside them and the
 /// sections inside each, the symbol count, the redirect table and W+X segments.
-public struct ELFInspection: Sendable {
-    public struct LoadSegment: Sendable, Equatable {
-        public let segment: ELFSegment
+package struct ELFInspection: Sendable {
+    package struct LoadSegment: Sendable, Equatable {
+        package let segment: ELFSegment
         /// Allocated sections whose addresses fall inside the segment's memory, by address.
-        public let sections: [ELFSection]
+        package let sections: [ELFSection]
     }
 
-    public struct RedirectEntry: Sendable, Equatable {
-        public let source: UInt64
-        public let destination: UInt64
-        public let sourceSymbol: String?
-        public let destinationSymbol: String?
+    package struct RedirectEntry: Sendable, Equatable {
+        package let source: UInt64
+        package let destination: UInt64
+        package let sourceSymbol: String?
+        package let destinationSymbol: String?
         /// Whether the bytes at src already are the trampoline to dst (`redirect --patch`); nil
         /// when src has no file bytes to look at.
-        public let trampolineInstalled: Bool?
+        package let trampolineInstalled: Bool?
 
-        public init(source: UInt64, destination: UInt64, sourceSymbol: String?, destinationSymbol: String?, trampolineInstalled: Bool?) {
+        package init(source: UInt64, destination: UInt64, sourceSymbol: String?, destinationSymbol: String?, trampolineInstalled: Bool?) {
             self.source = source
             self.destination = destination
             self.sourceSymbol = sourceSymbol
@@ -26,35 +26,35 @@ public struct ELFInspection: Sendable {
         }
     }
 
-    public struct Redirects: Sendable, Equatable {
-        public let section: String
-        public let address: UInt64
-        public let slots: Int
-        public let entries: [RedirectEntry]
+    package struct Redirects: Sendable, Equatable {
+        package let section: String
+        package let address: UInt64
+        package let slots: Int
+        package let entries: [RedirectEntry]
     }
 
-    public let path: String
-    public let fileSize: Int
-    public let elfClass: ELFClass
-    public let machine: ELFMachine
-    public let type: UInt16
-    public let entry: UInt64
-    public let entrySection: String?
-    public let segments: [ELFSegment]
+    package let path: String
+    package let fileSize: Int
+    package let elfClass: ELFClass
+    package let machine: ELFMachine
+    package let type: UInt16
+    package let entry: UInt64
+    package let entrySection: String?
+    package let segments: [ELFSegment]
     /// PT_LOAD segments by virtual address.
-    public let loadSegments: [LoadSegment]
-    public let sections: [ELFSection]
+    package let loadSegments: [LoadSegment]
+    package let sections: [ELFSection]
     /// nil when there is no symbol table or it could not be read (see warnings).
-    public let symbolCount: Int?
-    public let symbolTable: String?
-    public let redirects: Redirects?
+    package let symbolCount: Int?
+    package let symbolTable: String?
+    package let redirects: Redirects?
     /// The multiboot headers loaders would find, and the handoff `kimage pack --handoff auto` picks.
-    public let multibootHeader: MultibootHeader?
-    public let multiboot2Header: Multiboot2Header?
-    public let handoff: HandoffChoice?
-    public private(set) var warnings: [String] = []
+    package let multibootHeader: MultibootHeader?
+    package let multiboot2Header: Multiboot2Header?
+    package let handoff: HandoffChoice?
+    package private(set) var warnings: [String] = []
 
-    public init(file: ELFFile, redirectSection: String = RedirectTable.defaultSectionName) throws {
+    package init(file: ELFFile, redirectSection: String = RedirectTable.defaultSectionName) throws {
         path = file.path
         fileSize = file.bytes.count
         elfClass = file.elfClass
@@ -236,7 +236,7 @@ public struct ELFInspection: Sendable {
 
     // MARK: Text
 
-    public func text(style: BoxDiagram.Style = .ascii) -> String {
+    package func text(style: BoxDiagram.Style = .ascii) -> String {
         var out = "\(path): \(elfClass.rawValue) \(machine.rawValue) \(typeName), \(sizeText(fileSize))\n"
         out += "entry:    \(fullHex(entry, bits: bits))\(entrySection.map { " in \($0)" } ?? "")\n"
         if let symbolCount, let symbolTable {
@@ -272,7 +272,7 @@ public struct ELFInspection: Sendable {
 
     /// The segments, highest address at the top (address increases upward, as in Jinue's
     /// layout.md), gaps between them sized.
-    public func diagram() -> BoxDiagram {
+    package func diagram() -> BoxDiagram {
         func addr(_ v: UInt64) -> String { fullHex(v, bits: bits) }
         let descending = Array(loadSegments.reversed())
         let top = descending[0].segment
@@ -340,7 +340,7 @@ public struct ELFInspection: Sendable {
 
     // MARK: JSON
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         func sectionFlags(_ s: ELFSection) -> String {
             (s.isWritable ? "W" : "") + (s.isAlloc ? "A" : "") + (s.isExecutable ? "X" : "")
         }

@@ -1,5 +1,5 @@
 /// Failures of `kimage inspect`; see KImageError.
-public enum InspectError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum InspectError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Neither ELF nor boot image, and --mode/--base missing to read it as a page-table blob.
     case needsModeAndBase(path: String, missing: [String], firstBytes: String)
     /// --mode/--base given for a file that is not a page-table blob.
@@ -8,7 +8,7 @@ public enum InspectError: Error, CustomStringConvertible, Sendable, Equatable {
     /// inspected with warnings; this is only for a header the file cannot hold at all.
     case bootImageTooShort(path: String, size: Int, needed: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .needsModeAndBase(let path, let missing, let firstBytes):
             return "\(path) is neither an ELF (it starts with \(firstBytes), not 7f 45 4c 46) nor a boot image (no 55 aa at 0x1fe and \"HdrS\" at 0x202), so kimage reads it as a page-table blob, which needs \(missing.joined(separator: " and ")): give --mode 32|pae|4level|5level and --base PHYS, the physical address the tables were built for (e.g. kimage inspect tables.bin --mode 4level --base 0x100000)"

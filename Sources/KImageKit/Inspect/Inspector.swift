@@ -1,11 +1,11 @@
 /// What `kimage inspect` recognised a file as.
-public enum InspectedKind: String, Sendable, Equatable {
+package enum InspectedKind: String, Sendable, Equatable {
     case elf = "elf"
     case bootImage = "boot-image"
     case pageTables = "page-tables"
 
     /// ELF magic at 0; else a boot image (0xAA55 at 0x1FE and "HdrS" at 0x202); else a blob.
-    public static func recognise(_ bytes: UnsafeRawBufferPointer) -> InspectedKind {
+    package static func recognise(_ bytes: UnsafeRawBufferPointer) -> InspectedKind {
         if bytes.count >= 4 && bytes[0] == 0x7F && bytes[1] == 0x45 && bytes[2] == 0x4C && bytes[3] == 0x46 {
             return .elf
         }
@@ -26,12 +26,12 @@ public enum InspectedKind: String, Sendable, Equatable {
 }
 
 /// The result of inspecting one file: text with box diagrams, or JSON.
-public enum InspectReport: Sendable {
+package enum InspectReport: Sendable {
     case elf(ELFInspection)
     case bootImage(BootImageInspection)
     case pageTables(PageTableInspection)
 
-    public var kind: InspectedKind {
+    package var kind: InspectedKind {
         switch self {
         case .elf: return .elf
         case .bootImage: return .bootImage
@@ -39,7 +39,7 @@ public enum InspectReport: Sendable {
         }
     }
 
-    public var warnings: [String] {
+    package var warnings: [String] {
         switch self {
         case .elf(let r): return r.warnings
         case .bootImage(let r): return r.warnings
@@ -47,7 +47,7 @@ public enum InspectReport: Sendable {
         }
     }
 
-    public func text(style: BoxDiagram.Style = .ascii) -> String {
+    package func text(style: BoxDiagram.Style = .ascii) -> String {
         switch self {
         case .elf(let r): return r.text(style: style)
         case .bootImage(let r): return r.text(style: style)
@@ -56,7 +56,7 @@ public enum InspectReport: Sendable {
     }
 
     /// The JSON document the README's `kimage inspect` section describes.
-    public func json() -> String {
+    package func json() -> String {
         let body: (String, JSONValue)
         let path: String, size: Int
         switch self {
@@ -76,18 +76,18 @@ public enum InspectReport: Sendable {
     }
 
     /// Bumped only when a key changes meaning or disappears; new keys keep it.
-    public static let schemaVersion = 1
+    package static let schemaVersion = 1
 }
 
 /// `kimage inspect`: recognises the file and decodes it. Never prints; problems in the file that
 /// do not stop decoding become warnings in the report.
-public enum Inspector {
-    public static func inspect(path: String, mode: PagingMode? = nil, base: UInt64? = nil,
+package enum Inspector {
+    package static func inspect(path: String, mode: PagingMode? = nil, base: UInt64? = nil,
                                redirectSection: String = RedirectTable.defaultSectionName) throws -> InspectReport {
         try inspect(file: FileBytes(path: path), mode: mode, base: base, redirectSection: redirectSection)
     }
 
-    public static func inspect(file: FileBytes, mode: PagingMode? = nil, base: UInt64? = nil,
+    package static func inspect(file: FileBytes, mode: PagingMode? = nil, base: UInt64? = nil,
                                redirectSection: String = RedirectTable.defaultSectionName) throws -> InspectReport {
         let kind = InspectedKind.recognise(file.bytes)
         if kind != .pageTables && (mode != nil || base != nil) {

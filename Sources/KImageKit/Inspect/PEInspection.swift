@@ -2,12 +2,12 @@
 /// the COFF and PE32+ optional header fields firmware checks, the sections, the data directories
 /// in use (a Secure Boot signature is directory 4), and for kimage images the EFI stub's
 /// parameters. Problems firmware would refuse (shared/reference/uefi.md §1.4) are warnings.
-public struct PEInspection: Sendable {
-    public let header: PEHeader
+package struct PEInspection: Sendable {
+    package let header: PEHeader
     /// The kimage EFI stub's parameters and its file offset, when the entry point lands in one.
-    public let stub: EFIStub?
-    public let stubOffset: UInt64?
-    public let warnings: [String]
+    package let stub: EFIStub?
+    package let stubOffset: UInt64?
+    package let warnings: [String]
 
     /// nil when the file has no "MZ" and "PE\0\0" header.
     init?(raw: UnsafeRawBufferPointer, protectedModeOffset: Int) {
@@ -78,7 +78,7 @@ public struct PEInspection: Sendable {
         }
     }
 
-    public func text() -> String {
+    package func text() -> String {
         let h = header
         var out = "PE32+ view (e_lfanew \(hex(h.peOffset)), section table \(hex(h.sectionTableOffset))..\(hex(h.headersEnd))):\n"
         for name in Self.shownFields {
@@ -117,7 +117,7 @@ public struct PEInspection: Sendable {
         return out
     }
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         let h = header
         return .object([
             ("peOffset", .address(UInt64(h.peOffset))),

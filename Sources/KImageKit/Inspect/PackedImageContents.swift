@@ -1,25 +1,25 @@
 /// What `kimage pack` put into an image beyond the boot-protocol parts: the load plan the 32-bit
 /// setup runs, the boot info template, the kernel and loader ELFs it carries and the page tables
 /// it built (walked). Found by the plan's "KPLN" magic, so images from other tools show none.
-public struct PackedImageContents: Sendable {
-    public struct Carried: Sendable, Equatable {
-        public let name: String
-        public let physical: UInt64
-        public let fileOffset: UInt64
-        public let size: UInt64
-        public let isELF: Bool
+package struct PackedImageContents: Sendable {
+    package struct Carried: Sendable, Equatable {
+        package let name: String
+        package let physical: UInt64
+        package let fileOffset: UInt64
+        package let size: UInt64
+        package let isELF: Bool
     }
 
-    public let planOffset: UInt64
-    public let plan: LoadPlan
+    package let planOffset: UInt64
+    package let plan: LoadPlan
     /// The 32-bit setup before the plan: which of kimage's variants, nil when it is none of them.
     package let setup32Variant: Setup32Variant?
     package let setup32Size: Int
     /// Where the protected-mode part runs once the plan has moved it (1 MiB when it stays).
-    public let runtimeBase: UInt64
-    public let carried: [Carried]
-    public let tables: PageTableInspection?
-    public let warnings: [String]
+    package let runtimeBase: UInt64
+    package let carried: [Carried]
+    package let tables: PageTableInspection?
+    package let warnings: [String]
 
     /// Looks for a plan in the first 64 KiB of the protected-mode part, 16-byte aligned.
     init?(raw: UnsafeRawBufferPointer, protectedModeOffset pm: Int, path: String) {
@@ -138,7 +138,7 @@ public struct PackedImageContents: Sendable {
         }
     }
 
-    public func text(style: BoxDiagram.Style) -> String {
+    package func text(style: BoxDiagram.Style) -> String {
         var out = "32-bit setup: \(setup32Variant?.name ?? "not one of this kimage's"), \(setup32Size) B\n"
         out += "kimage load plan (file offset \(hex(planOffset))), run by the 32-bit setup:\n"
         for case .needRAM(let dst, let size, let part) in plan.steps {
@@ -178,7 +178,7 @@ public struct PackedImageContents: Sendable {
         return out
     }
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object([
             ("setup32", .object([("variant", setup32Variant.map { .string($0.stubName) } ?? .null), ("size", .address(UInt64(setup32Size)))])),
             ("planOffset", .address(planOffset)),

@@ -1,20 +1,20 @@
 /// What `kimage inspect` shows of a page-table blob: the walked mappings as a table, the virtual
 /// address space as a diagram in the style of Emerald's layout (unmapped gaps and the
 /// non-canonical hole shown and sized), and how many tables the walk used.
-public struct PageTableInspection: Sendable {
-    public let path: String
-    public let fileSize: Int
-    public let mode: PagingMode
-    public let base: UInt64
+package struct PageTableInspection: Sendable {
+    package let path: String
+    package let fileSize: Int
+    package let mode: PagingMode
+    package let base: UInt64
     /// Runs of equal leaf pages, by virtual address.
-    public let runs: [LeafRun]
+    package let runs: [LeafRun]
     /// The runs joined across page sizes.
-    public let mappings: [Mapping]
-    public let recursiveSlots: [Int]
-    public let tablesReached: Int
-    public private(set) var warnings: [String] = []
+    package let mappings: [Mapping]
+    package let recursiveSlots: [Int]
+    package let tablesReached: Int
+    package private(set) var warnings: [String] = []
 
-    public init(file: FileBytes, mode: PagingMode, base: UInt64) throws {
+    package init(file: FileBytes, mode: PagingMode, base: UInt64) throws {
         path = file.path
         fileSize = file.count
         self.mode = mode
@@ -44,14 +44,14 @@ public struct PageTableInspection: Sendable {
         case .fiveLevel: return "5-level"
         }
     }
-    public var tableBytes: UInt64 { UInt64(tablesReached) * 4096 }
+    package var tableBytes: UInt64 { UInt64(tablesReached) * 4096 }
 
     /// Rows a listing (runs, mappings, diagram regions) shows, text or JSON: 8 KiB of shared
     /// tables can describe 262,144 runs, 178 MB of JSON (issue 12). The counts stay whole.
-    public static let listedRows = 4096
+    package static let listedRows = 4096
 
     /// Where each recursive slot's window lies in the virtual space.
-    public var recursiveWindows: [(slot: Int, start: UInt64, size: UInt64)] {
+    package var recursiveWindows: [(slot: Int, start: UInt64, size: UInt64)] {
         recursiveSlots.map { slot in
             let size = mode.coverage(atDepth: 0)
             return (slot, mode.canonicalize(UInt64(slot) << UInt64(mode.shift(atDepth: 0))), size)
@@ -59,15 +59,15 @@ public struct PageTableInspection: Sendable {
     }
 
     /// One row of the address-space diagram, top (high) to bottom.
-    public struct SpaceRegion: Sendable, Equatable {
-        public enum Kind: String, Sendable { case mapped, unmapped, nonCanonical = "non-canonical", recursive }
-        public let kind: Kind
-        public let start: UInt64
+    package struct SpaceRegion: Sendable, Equatable {
+        package enum Kind: String, Sendable { case mapped, unmapped, nonCanonical = "non-canonical", recursive }
+        package let kind: Kind
+        package let start: UInt64
         /// One past the last byte; nil for the end of a 64-bit space (2^64).
-        public let end: UInt64?
-        public let mapping: Mapping?
-        public let pageSizes: [UInt64]
-        public let slot: Int?
+        package let end: UInt64?
+        package let mapping: Mapping?
+        package let pageSizes: [UInt64]
+        package let slot: Int?
     }
 
     /// The page sizes of the runs inside each mapping (by its start), in one pass over both,
@@ -90,7 +90,7 @@ public struct PageTableInspection: Sendable {
     }
 
     /// The whole virtual space, low to high, every byte in exactly one region.
-    public func space() -> [SpaceRegion] {
+    package func space() -> [SpaceRegion] {
         let sizesByMapping = pageSizesByMapping()
         var items: [(UInt64, UInt64, SpaceRegion.Kind, Mapping?, Int?)] = mappings.map { ($0.virtualStart, $0.size, .mapped, $0, nil) }
         for w in recursiveWindows { items.append((w.start, w.size, .recursive, nil, w.slot)) }
@@ -120,7 +120,7 @@ public struct PageTableInspection: Sendable {
 
     // MARK: Text
 
-    public func text(style: BoxDiagram.Style = .ascii) -> String {
+    package func text(style: BoxDiagram.Style = .ascii) -> String {
         var out = "\(path): page tables, \(Self.modeName(mode)) paging (\(mode.tableNames.joined(separator: " > "))), \(sizeText(fileSize))\n"
         out += "base:     \(hex(base)) (the physical address the tables were built for)\n"
         out += "tables:   \(tablesReached) reached from \(mode.tableNames[0]) at \(hex(base)), \(tableBytes) bytes (\(HumanSize.text(tableBytes))) of the blob's \(HumanSize.text(UInt64(fileSize)))\n"
@@ -160,7 +160,7 @@ public struct PageTableInspection: Sendable {
         return fullHex(address, bits: bits) + " (" + HumanSize.text(address) + ")"
     }
 
-    public func diagram() -> BoxDiagram {
+    package func diagram() -> BoxDiagram {
         let all = space()
         // The lowest `listedRows` regions, then one box for the rest.
         let regions = all.prefix(Self.listedRows).reversed()
@@ -190,7 +190,7 @@ public struct PageTableInspection: Sendable {
 
     // MARK: JSON
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         func flags(_ f: MappingFlags) -> JSONValue {
             let e = f.effective(in: mode)
             return .object([("writable", .bool(e.writable)), ("executable", .bool(e.executable)), ("user", .bool(e.user)),

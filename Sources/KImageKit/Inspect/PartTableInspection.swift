@@ -1,20 +1,20 @@
 /// The part table kimage pack writes after an own 32-bit setup (`--setup32`), read back for
 /// `inspect`: where the kernel and loader ELFs lie. Found by its "KPRT" magic at a 16-byte
 /// boundary in the first 64 KiB of the protected-mode part, as the setup itself finds it.
-public struct PartTableInspection: Sendable {
-    public struct Part: Sendable, Equatable {
-        public let name: String
-        public let partOffset: UInt64
-        public let fileOffset: UInt64
-        public let physical: UInt64
-        public let size: UInt64
-        public let isELF: Bool
+package struct PartTableInspection: Sendable {
+    package struct Part: Sendable, Equatable {
+        package let name: String
+        package let partOffset: UInt64
+        package let fileOffset: UInt64
+        package let physical: UInt64
+        package let size: UInt64
+        package let isELF: Bool
     }
 
     /// File offset of the table.
-    public let offset: UInt64
-    public let parts: [Part]
-    public let warnings: [String]
+    package let offset: UInt64
+    package let parts: [Part]
+    package let warnings: [String]
 
     init?(raw: UnsafeRawBufferPointer, protectedModeOffset pm: Int) {
         var found: (Int, PartTable)?
@@ -46,7 +46,7 @@ public struct PartTableInspection: Sendable {
         self.warnings = warnings
     }
 
-    public func text() -> String {
+    package func text() -> String {
         var out = "kimage part table (file offset \(hex(offset))), for the image's own 32-bit setup:\n"
         for p in parts {
             out += "  \(p.name): \(HumanSize.text(p.size)) at part offset \(hex(p.partOffset)) = \(fullHex(p.physical, bits: 32)) (file offset \(hex(p.fileOffset)))\(p.isELF ? ", starts with 7f 45 4c 46" : "")\n"
@@ -55,7 +55,7 @@ public struct PartTableInspection: Sendable {
         return out
     }
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object([
             ("offset", .address(offset)),
             ("parts", .array(parts.map { p in

@@ -1,7 +1,7 @@
 /// Every include generated from the layout declarations. `kimage generate-includes` (run by
 /// `make generate`) writes them; LayoutTests fails when a file on disk differs.
-public enum GeneratedIncludes {
-    public static var all: [IncludeFile] { [bootInfoHeader, bootInfoInclude, planInclude, bootParamsInclude, multibootInclude, efiStubInclude] }
+package enum GeneratedIncludes {
+    package static var all: [IncludeFile] { [bootInfoHeader, bootInfoInclude, planInclude, bootParamsInclude, multibootInclude, efiStubInclude] }
 
     static let entryState: [String] = [
         "Entry state:",
@@ -143,7 +143,7 @@ public enum GeneratedIncludes {
     }
 
     /// Writes every generated include under the package root `root`.
-    public static func write(root: String) throws {
+    package static func write(root: String) throws {
         for file in all {
             try OutputFile.write(Array(file.text.utf8), to: root + "/" + file.path, mode: 0o644)
         }

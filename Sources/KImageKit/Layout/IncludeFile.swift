@@ -1,10 +1,10 @@
 /// A C header or nasm include generated from layout declarations: hand-written prose for the
 /// people reading it, then constants and structures taken from the declarations.
 /// `make generate` writes every one of `GeneratedIncludes.all`; a test fails when one is stale.
-public struct IncludeFile: Sendable {
-    public enum Language: Sendable { case c, nasm }
+package struct IncludeFile: Sendable {
+    package enum Language: Sendable { case c, nasm }
 
-    public enum Section: Sendable {
+    package enum Section: Sendable {
         /// Prose, one comment line per element ("" for an empty comment line).
         case comment([String])
         /// Text written as it is (with its own newlines).
@@ -14,15 +14,15 @@ public struct IncludeFile: Sendable {
     }
 
     /// Path from the package root, e.g. "templates/include/kimage/bootinfo.h".
-    public let path: String
-    public let language: Language
+    package let path: String
+    package let language: Language
     /// The include guard (C `#ifndef`, nasm `%ifndef`).
-    public let guardName: String
+    package let guardName: String
     /// Comment lines before the guard: what the file is.
-    public let preamble: [String]
-    public let sections: [Section]
+    package let preamble: [String]
+    package let sections: [Section]
 
-    public init(path: String, language: Language, guardName: String, preamble: [String], sections: [Section]) {
+    package init(path: String, language: Language, guardName: String, preamble: [String], sections: [Section]) {
         self.path = path
         self.language = language
         self.guardName = guardName
@@ -30,7 +30,7 @@ public struct IncludeFile: Sendable {
         self.sections = sections
     }
 
-    public var text: String {
+    package var text: String {
         switch language {
         case .c: return LayoutEmitter.c(self)
         case .nasm: return LayoutEmitter.nasm(self)

@@ -1,15 +1,15 @@
 /// A named value a format fixes (a magic, a version, a flag bit, an enum value), emitted as a C
 /// `#define` and a nasm `equ` beside the structures that use it.
-public struct LayoutConstant: Sendable, Equatable {
-    public let name: String
-    public let value: UInt64
+package struct LayoutConstant: Sendable, Equatable {
+    package let name: String
+    package let value: UInt64
     /// Written as hex (magics, masks) rather than decimal (counts, versions).
-    public let isHex: Bool
-    public let meaning: String
+    package let isHex: Bool
+    package let meaning: String
     /// The nasm name when it differs from the C one.
-    public let nasmName: String?
+    package let nasmName: String?
 
-    public init(_ name: String, _ value: UInt64, hex isHex: Bool = false, nasm nasmName: String? = nil, _ meaning: String = "") {
+    package init(_ name: String, _ value: UInt64, hex isHex: Bool = false, nasm nasmName: String? = nil, _ meaning: String = "") {
         self.name = name
         self.value = value
         self.isHex = isHex
@@ -17,7 +17,7 @@ public struct LayoutConstant: Sendable, Equatable {
         self.nasmName = nasmName
     }
 
-    public static func hex(_ name: String, _ value: UInt64, nasm: String? = nil, _ meaning: String = "") -> LayoutConstant {
+    package static func hex(_ name: String, _ value: UInt64, nasm: String? = nil, _ meaning: String = "") -> LayoutConstant {
         LayoutConstant(name, value, hex: true, nasm: nasm, meaning)
     }
 

@@ -1,25 +1,25 @@
 /// What a layout says about itself, without the Swift bindings: enough to list it (`inspect`)
 /// and to write it down for C and nasm (`LayoutEmitter`).
-public struct LayoutDescription: Sendable, Equatable {
+package struct LayoutDescription: Sendable, Equatable {
     /// `struct <cName>` in C.
-    public let cName: String
+    package let cName: String
     /// Prefix of the nasm offset names, e.g. "KIMAGE_BI_" gives KIMAGE_BI_CR3.
-    public let nasmPrefix: String
+    package let nasmPrefix: String
     /// Bytes of the fixed part (a trailing flexible array adds to it at run time).
-    public let size: Int
+    package let size: Int
     /// The nasm name for `size`, when the stubs need it (e.g. "STEP_SIZE").
-    public let sizeName: String?
+    package let sizeName: String?
     /// A comment above the structure.
-    public let doc: String
-    public let fields: [LayoutField]
+    package let doc: String
+    package let fields: [LayoutField]
 
-    public func field(named name: String) -> LayoutField? { fields.first { $0.name == name } }
+    package func field(named name: String) -> LayoutField? { fields.first { $0.name == name } }
 
-    public func nasmName(of field: LayoutField) -> String { nasmPrefix + field.name.uppercased() }
+    package func nasmName(of field: LayoutField) -> String { nasmPrefix + field.name.uppercased() }
 
     /// Overlapping fields, fields out of order or past `size`: a declaration with any of these is
     /// a programming error caught when the layout is built.
-    public var problems: [String] {
+    package var problems: [String] {
         var result: [String] = []
         var next = 0
         for f in fields {

@@ -1,8 +1,8 @@
 /// A field together with how it maps to a Swift value of type `Model`: a stored property, a
 /// constant the format fixes (a magic), a value derived from others, or a field only the boot
 /// stub fills at run time (written as zero, not read back).
-public struct LayoutEntry<Model>: Sendable {
-    public enum Access: Sendable {
+package struct LayoutEntry<Model>: Sendable {
+    package enum Access: Sendable {
         /// Written from the model and read back into it; `set` returns false for a value the
         /// model cannot hold (an unknown enum case), which makes decoding fail.
         case value(get: @Sendable (Model) -> UInt64, set: @Sendable (inout Model, UInt64) -> Bool)
@@ -12,20 +12,20 @@ public struct LayoutEntry<Model>: Sendable {
         case runtime
     }
 
-    public let field: LayoutField
-    public let access: Access
+    package let field: LayoutField
+    package let access: Access
     /// The stored property it carries, so code can name a field by `\.syssize` instead of by an
     /// offset or a string.
-    public let keyPath: (AnyKeyPath & Sendable)?
+    package let keyPath: (AnyKeyPath & Sendable)?
 
-    public init(_ field: LayoutField, _ access: Access, keyPath: (AnyKeyPath & Sendable)? = nil) {
+    package init(_ field: LayoutField, _ access: Access, keyPath: (AnyKeyPath & Sendable)? = nil) {
         self.field = field
         self.access = access
         self.keyPath = keyPath
     }
 
     /// An integer stored property.
-    public static func field<V: FixedWidthInteger & Sendable>(
+    package static func field<V: FixedWidthInteger & Sendable>(
         _ name: String, at offset: Int, _ path: WritableKeyPath<Model, V> & Sendable, since: Int = 0,
         writer: String = "", _ meaning: String
     ) -> LayoutEntry {
@@ -36,7 +36,7 @@ public struct LayoutEntry<Model>: Sendable {
 
     /// A UInt64 property stored in a narrower field (an ELF32 address, a u16 count): written
     /// truncated, read back zero-extended.
-    public static func field(
+    package static func field(
         _ name: String, at offset: Int, width: Int, _ path: WritableKeyPath<Model, UInt64> & Sendable, since: Int = 0,
         writer: String = "", _ meaning: String
     ) -> LayoutEntry {
@@ -45,7 +45,7 @@ public struct LayoutEntry<Model>: Sendable {
     }
 
     /// An enum stored property with an integer raw value; an unknown raw value fails decoding.
-    public static func field<V: RawRepresentable & Sendable>(
+    package static func field<V: RawRepresentable & Sendable>(
         _ name: String, at offset: Int, _ path: WritableKeyPath<Model, V> & Sendable, since: Int = 0,
         writer: String = "", _ meaning: String
     ) -> LayoutEntry where V.RawValue: FixedWidthInteger {
@@ -59,7 +59,7 @@ public struct LayoutEntry<Model>: Sendable {
     }
 
     /// A value computed from the model when writing and turned back into it when reading.
-    public static func derived(
+    package static func derived(
         _ name: String, at offset: Int, width: Int, since: Int = 0, writer: String = "", _ meaning: String,
         get: @escaping @Sendable (Model) -> UInt64, set: @escaping @Sendable (inout Model, UInt64) -> Bool = { _, _ in true }
     ) -> LayoutEntry {
@@ -67,7 +67,7 @@ public struct LayoutEntry<Model>: Sendable {
                     .value(get: get, set: set))
     }
 
-    public static func constant(
+    package static func constant(
         _ name: String, at offset: Int, width: Int, _ value: UInt64, checked: Bool = true, since: Int = 0,
         writer: String = "", _ meaning: String
     ) -> LayoutEntry {
@@ -75,7 +75,7 @@ public struct LayoutEntry<Model>: Sendable {
                     .constant(value, checked: checked))
     }
 
-    public static func runtime(
+    package static func runtime(
         _ name: String, at offset: Int, width: Int, count: Int = 1, cType: String? = nil, since: Int = 0,
         writer: String = "", _ meaning: String
     ) -> LayoutEntry {

@@ -1,25 +1,25 @@
 /// One named field of a binary layout: where it sits, how wide it is, since which version of the
 /// format it exists and what it means. Encoder, decoder, `inspect`'s listing and the generated
 /// C/nasm includes all read this one description.
-public struct LayoutField: Sendable, Equatable {
+package struct LayoutField: Sendable, Equatable {
     /// The C name (snake_case); the nasm name is the layout's prefix plus this in capitals.
-    public let name: String
+    package let name: String
     /// Byte offset from the start of the structure.
-    public let offset: Int
+    package let offset: Int
     /// Bytes of one element: 1, 2, 4 or 8 for integers.
-    public let width: Int
+    package let width: Int
     /// Elements: 1 for a scalar, n for an array, 0 for a trailing flexible array.
-    public let count: Int
+    package let count: Int
     /// Format version (or boot protocol version) that introduced it; 0 = every version.
-    public let since: Int
+    package let since: Int
     /// One line for people reading the header or `inspect`'s listing.
-    public let meaning: String
+    package let meaning: String
     /// Who writes it ("kernel", "loader", "kimage pack", "setup stub at boot", ...).
-    public let writer: String
+    package let writer: String
     /// The C element type when it is not the unsigned integer of `width` bytes.
-    public let cType: String?
+    package let cType: String?
 
-    public init(name: String, offset: Int, width: Int, count: Int = 1, since: Int = 0, meaning: String,
+    package init(name: String, offset: Int, width: Int, count: Int = 1, since: Int = 0, meaning: String,
                 writer: String = "", cType: String? = nil) {
         self.name = name
         self.offset = offset
@@ -32,11 +32,11 @@ public struct LayoutField: Sendable, Equatable {
     }
 
     /// Bytes the field occupies (a flexible array occupies none).
-    public var size: Int { width * count }
+    package var size: Int { width * count }
 
     /// The field read from `raw` at `base + offset` as an unsigned little-endian integer; nil when
     /// it runs past the end or is not a scalar integer.
-    public func load(from raw: UnsafeRawBufferPointer, base: Int = 0) -> UInt64? {
+    package func load(from raw: UnsafeRawBufferPointer, base: Int = 0) -> UInt64? {
         guard count == 1, cType == nil else { return nil }
         let at = base + offset
         switch width {
@@ -49,7 +49,7 @@ public struct LayoutField: Sendable, Equatable {
     }
 
     /// Stores the low `width` bytes of `value` at `base + offset` of `bytes`.
-    public func store(_ value: UInt64, into bytes: inout [UInt8], base: Int = 0) {
+    package func store(_ value: UInt64, into bytes: inout [UInt8], base: Int = 0) {
         var v = value
         for i in 0..<width {
             bytes[base + offset + i] = UInt8(truncatingIfNeeded: v)

@@ -7,18 +7,18 @@ import Foundation
 /// rewriting of `go build -n`); the entry and exports made global (objcopy); ld with the
 /// layout's script; then the redirect step. Everything happens in a temporary directory beside
 /// the output, renamed over it only when every step succeeded.
-public enum KernelLinker {
-    public struct Report: Sendable {
-        public let output: String
-        public let redirectCount: Int
+package enum KernelLinker {
+    package struct Report: Sendable {
+        package let output: String
+        package let redirectCount: Int
         /// `SRC 0x... -> DST 0x...`, as `kimage redirect` prints them.
-        public let redirectLines: [String]
+        package let redirectLines: [String]
         /// Every file the result depends on (the depfile's prerequisites).
-        public let inputs: [String]
+        package let inputs: [String]
     }
 
     /// `onCommand` receives each command's shell line before it runs (for --print-commands).
-    public static func link(_ options: LinkOptions, onCommand: (String) throws -> Void = { _ in }) throws -> Report {
+    package static func link(_ options: LinkOptions, onCommand: (String) throws -> Void = { _ in }) throws -> Report {
         try checkInputs(options)
         let sources = RedirectSources(goTrees: options.goPackages, manifests: options.manifests,
                                       goImportRoot: options.goImportRoot,
@@ -94,7 +94,7 @@ public enum KernelLinker {
         }.sorted().map { (directory.hasSuffix("/") ? directory : directory + "/") + $0 }
     }
 
-    public static func writeDepfile(_ path: String, report: Report, target: String? = nil) throws {
+    package static func writeDepfile(_ path: String, report: Report, target: String? = nil) throws {
         try OutputFile.write(Array(RedirectCount.depfile(target: target ?? report.output, prerequisites: report.inputs).utf8), to: path)
     }
 }

@@ -2,14 +2,14 @@ import Foundation
 
 /// One external command of `kimage link`: which step it is, what runs, where, with what extra
 /// environment. `shellLine` is how `--print-commands` shows it, ready for a Makefile recipe.
-public struct LinkCommand: Sendable, Equatable {
-    public let step: String
-    public let executable: String
-    public let arguments: [String]
-    public var directory: String?
-    public var environment: [String: String] = [:]
+package struct LinkCommand: Sendable, Equatable {
+    package let step: String
+    package let executable: String
+    package let arguments: [String]
+    package var directory: String?
+    package var environment: [String: String] = [:]
 
-    public init(step: String, _ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) {
+    package init(step: String, _ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) {
         self.step = step
         self.executable = executable
         self.arguments = arguments
@@ -17,7 +17,7 @@ public struct LinkCommand: Sendable, Equatable {
         self.environment = environment
     }
 
-    public var shellLine: String {
+    package var shellLine: String {
         var words: [String] = []
         if let directory { words += ["cd", Self.quote(directory), "&&"] }
         words += environment.keys.sorted().map { "\($0)=\(Self.quote(environment[$0]!))" }
@@ -26,7 +26,7 @@ public struct LinkCommand: Sendable, Equatable {
     }
 
     /// Single-quotes a word unless it is plainly safe in sh.
-    public static func quote(_ word: String) -> String {
+    package static func quote(_ word: String) -> String {
         let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,+-@%")
         if !word.isEmpty && word.allSatisfy({ safe.contains($0) }) { return word }
         return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"

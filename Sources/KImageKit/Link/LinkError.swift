@@ -1,5 +1,5 @@
 /// Failures of `kimage link`; each names the step that failed and carries that step's own output.
-public enum LinkError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum LinkError: Error, CustomStringConvertible, Sendable, Equatable {
     case missingInput(kind: String, path: String)
     case nothingToLink
     case toolMissing(step: String, tool: String)
@@ -7,7 +7,7 @@ public enum LinkError: Error, CustomStringConvertible, Sendable, Equatable {
     case redirectFailed(command: String, message: String)
     case noOutputDirectory(path: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .missingInput(let kind, let path):
             return "\(kind) \(path) does not exist; expected every input of kimage link to be there before it runs: build it first (or fix the path)"

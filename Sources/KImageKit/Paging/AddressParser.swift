@@ -2,8 +2,8 @@
 /// (`FFFF_FFFF_8000_0000`, `0xFFFF_FFFF_8000_0000`), and K, M, G (KiB, MiB, GiB) suffixes.
 /// Without `0x` a number is decimal unless it holds a hex letter (A-F); digits-only numbers
 /// in 4-digit `_` groups (`1000_0000`) are refused as ambiguous.
-public enum AddressParser {
-    public static func parse(_ text: String) throws -> UInt64 {
+package enum AddressParser {
+    package static func parse(_ text: String) throws -> UInt64 {
         func fail(_ why: String) -> KImageError { .paging(.invalidNumber(text: text, detail: why)) }
         var body = Substring(text.trimmingWhitespace())
         guard !body.isEmpty else { throw fail("it is empty") }

@@ -1,12 +1,12 @@
 /// The memory type a leaf selects through PWT/PCD (PAT=0), for the power-up PAT
 /// (WB, WT, UC-, UC): write-back index 0, write-through index 1 (PWT), uncached index 3 (PCD|PWT).
-public enum CacheMode: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
+package enum CacheMode: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
     case writeBack = "wb"
     case writeThrough = "wt"
     case uncached = "uc"
 
     /// (PWT, PCD) for this mode.
-    public var bits: (writeThrough: Bool, cacheDisable: Bool) {
+    package var bits: (writeThrough: Bool, cacheDisable: Bool) {
         switch self {
         case .writeBack: return (false, false)
         case .writeThrough: return (true, false)
@@ -15,7 +15,7 @@ public enum CacheMode: String, Sendable, Equatable, Hashable, Codable, CaseItera
     }
 
     /// The mode PWT/PCD select; PCD=1 with PWT=0 (UC-) reads back as uncached.
-    public init(writeThrough: Bool, cacheDisable: Bool) {
+    package init(writeThrough: Bool, cacheDisable: Bool) {
         if cacheDisable { self = .uncached } else if writeThrough { self = .writeThrough } else { self = .writeBack }
     }
 }

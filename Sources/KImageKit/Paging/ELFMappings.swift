@@ -2,7 +2,7 @@ extension Mapping {
     /// A mapping per PT_LOAD segment with memory: p_vaddr onto p_paddr, widened to whole 4 KiB
     /// pages, writable and executable as p_flags say (`pagetables --from-elf`; `pack` uses the
     /// same function, so both map a kernel the same way).
-    public static func fromLoadSegments(of elf: ELFFile) throws -> [Mapping] {
+    package static func fromLoadSegments(of elf: ELFFile) throws -> [Mapping] {
         let segments = elf.loadSegments.filter { $0.memorySize > 0 }
         guard !segments.isEmpty else { throw KImageError.paging(.noLoadSegments(path: elf.path)) }
         try BootImageLayout.checkDisjoint(segments, path: elf.path, space: "virtual", start: \.virtualAddress)

@@ -1,13 +1,13 @@
 /// A run of equal-sized leaf pages mapping contiguous virtual onto contiguous physical memory
 /// with one set of flags: a line of the summary.
-public struct LeafRun: Sendable, Equatable, Hashable {
-    public var virtualStart: UInt64
-    public var physicalStart: UInt64
-    public var size: UInt64
-    public var pageSize: UInt64
-    public var flags: MappingFlags
+package struct LeafRun: Sendable, Equatable, Hashable {
+    package var virtualStart: UInt64
+    package var physicalStart: UInt64
+    package var size: UInt64
+    package var pageSize: UInt64
+    package var flags: MappingFlags
 
-    public init(virtualStart: UInt64, physicalStart: UInt64, size: UInt64, pageSize: UInt64, flags: MappingFlags) {
+    package init(virtualStart: UInt64, physicalStart: UInt64, size: UInt64, pageSize: UInt64, flags: MappingFlags) {
         self.virtualStart = virtualStart
         self.physicalStart = physicalStart
         self.size = size
@@ -15,7 +15,7 @@ public struct LeafRun: Sendable, Equatable, Hashable {
         self.flags = flags
     }
 
-    public var mapping: Mapping {
+    package var mapping: Mapping {
         Mapping(virtualStart: virtualStart, physicalStart: physicalStart, size: size, flags: flags)
     }
 

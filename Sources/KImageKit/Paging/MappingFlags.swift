@@ -1,12 +1,12 @@
 /// What a mapping allows. Pages are always readable on x86; `r` is accepted and implied.
-public struct MappingFlags: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public var writable: Bool
-    public var executable: Bool
-    public var user: Bool
-    public var global: Bool
-    public var cache: CacheMode
+package struct MappingFlags: Sendable, Equatable, Hashable, CustomStringConvertible {
+    package var writable: Bool
+    package var executable: Bool
+    package var user: Bool
+    package var global: Bool
+    package var cache: CacheMode
 
-    public init(writable: Bool = true, executable: Bool = true, user: Bool = false,
+    package init(writable: Bool = true, executable: Bool = true, user: Bool = false,
                 global: Bool = false, cache: CacheMode = .writeBack) {
         self.writable = writable
         self.executable = executable
@@ -16,11 +16,11 @@ public struct MappingFlags: Sendable, Equatable, Hashable, CustomStringConvertib
     }
 
     /// rwx, supervisor, not global, write-back: the default when a mapping names no flags.
-    public static let `default` = MappingFlags()
+    package static let `default` = MappingFlags()
 
     /// Parses `r`, `rw`, `rx`, `rwx` (in that order) followed by any of `u` (user), `g` (global)
     /// and one cache mode `uc` (or `c`), `wt`, `wb`; commas are allowed between parts (`rw,uc`).
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         // Commas separate parts; `-` is allowed for readelf-style `r-x`, `rw-`.
         let chars = Array(text.lowercased().filter { $0 != "," && $0 != " " && $0 != "-" })
         func fail(_ why: String) -> KImageError { .paging(.invalidFlags(text: text, detail: why)) }
@@ -56,7 +56,7 @@ public struct MappingFlags: Sendable, Equatable, Hashable, CustomStringConvertib
     }
 
     /// The spelling `init(parsing:)` reads back: `rwx`, `r`, `rw`, plus `u`, `g`, `,uc`/`,wt`.
-    public var spec: String {
+    package var spec: String {
         var s = "r" + (writable ? "w" : "") + (executable ? "x" : "")
         if user { s += "u" }
         if global { s += "g" }
@@ -65,7 +65,7 @@ public struct MappingFlags: Sendable, Equatable, Hashable, CustomStringConvertib
     }
 
     /// `rwx`, `r-x`, `rw-` plus ` user`, ` global`, ` uc`/` wt`: the summary's flags column.
-    public var description: String {
+    package var description: String {
         var s = "r" + (writable ? "w" : "-") + (executable ? "x" : "-")
         if user { s += " user" }
         if global { s += " global" }
@@ -74,7 +74,7 @@ public struct MappingFlags: Sendable, Equatable, Hashable, CustomStringConvertib
     }
 
     /// The flags as the CPU will enforce them in `mode`: mode 32 cannot forbid execution.
-    public func effective(in mode: PagingMode) -> MappingFlags {
+    package func effective(in mode: PagingMode) -> MappingFlags {
         var f = self
         if !mode.hasNoExecute { f.executable = true }
         return f

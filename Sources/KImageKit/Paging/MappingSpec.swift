@@ -1,8 +1,8 @@
 /// The CLI's mapping declarations, shared by `pagetables` and `pack`:
 /// `--identity START+SIZE[:FLAGS]`, `--map VIRT=PHYS+SIZE[:FLAGS]`,
 /// `--higher-half OFFSET+SIZE[:FLAGS]` (maps OFFSET+p to p for p below SIZE).
-public enum MappingSpec {
-    public enum Kind: String, Sendable {
+package enum MappingSpec {
+    package enum Kind: String, Sendable {
         case identity = "--identity"
         case map = "--map"
         case higherHalf = "--higher-half"
@@ -16,7 +16,7 @@ public enum MappingSpec {
         }
     }
 
-    public static func parse(_ text: String, as kind: Kind) throws -> Mapping {
+    package static func parse(_ text: String, as kind: Kind) throws -> Mapping {
         func fail() -> KImageError { .paging(.invalidMappingSpec(option: kind.rawValue, text: text, expected: kind.expected)) }
         var spec = Substring(text)
         var flags = MappingFlags.default

@@ -1,12 +1,12 @@
 /// Page sizes by name.
-public enum PageSize {
-    public static let size4K: UInt64 = 0x1000
-    public static let size2M: UInt64 = 0x20_0000
-    public static let size4M: UInt64 = 0x40_0000
-    public static let size1G: UInt64 = 0x4000_0000
+package enum PageSize {
+    package static let size4K: UInt64 = 0x1000
+    package static let size2M: UInt64 = 0x20_0000
+    package static let size4M: UInt64 = 0x40_0000
+    package static let size1G: UInt64 = 0x4000_0000
 
     /// "4K", "2M", "4M", "1G".
-    public static func name(_ size: UInt64) -> String {
+    package static func name(_ size: UInt64) -> String {
         switch size {
         case size4K: return "4K"
         case size2M: return "2M"
@@ -17,7 +17,7 @@ public enum PageSize {
     }
 
     /// "4 MiB", "512 GiB", "256 TiB".
-    public static func describe(_ size: UInt64) -> String {
+    package static func describe(_ size: UInt64) -> String {
         let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"]
         var v = size, u = 0
         while v >= 1024 && v % 1024 == 0 && u < units.count - 1 { v /= 1024; u += 1 }
@@ -25,7 +25,7 @@ public enum PageSize {
     }
 
     /// Parses 4K, 2M, 4M, 1G (also 4KiB, 4096, 0x200000).
-    public static func parse(_ text: String) throws -> UInt64 {
+    package static func parse(_ text: String) throws -> UInt64 {
         guard let value = try? AddressParser.parse(text),
               [size4K, size2M, size4M, size1G].contains(value) else {
             throw KImageError.paging(.unknownPageSize(text))

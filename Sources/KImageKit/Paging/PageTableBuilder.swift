@@ -1,22 +1,22 @@
 /// Builds the tables for a set of mappings in one paging mode. Each mapping is split greedily
 /// into the largest pages that the alignment of both its virtual and physical address and the
 /// remaining length allow, capped by `maxPageSize`.
-public struct PageTableBuilder: Sendable {
-    public let mode: PagingMode
-    public let maxPageSize: UInt64
+package struct PageTableBuilder: Sendable {
+    package let mode: PagingMode
+    package let maxPageSize: UInt64
     /// A top-level slot that points back at the top table (gopher-os: PML4[511]).
-    public let recursiveSlot: Int?
+    package let recursiveSlot: Int?
     /// The most table bytes one build may produce (64 MiB, 16,384 tables): 32 GiB mapped with
     /// 4 KiB pages, far more with large ones. An 8 KiB ELF or a short --identity otherwise asks
     /// for 128 GiB of tables (issue 12); the limit is checked as tables are made, so a refused
     /// build costs at most this much.
-    public static let tableBytesLimit: UInt64 = 64 << 20
+    package static let tableBytesLimit: UInt64 = 64 << 20
 
     /// The mappings as added, in order (identical and agreeing overlaps included).
-    public private(set) var declared: [Mapping] = []
+    package private(set) var declared: [Mapping] = []
 
     /// `maxPageSize` defaults to the mode's largest page below 1 GiB (4M in mode 32, else 2M).
-    public init(mode: PagingMode, maxPageSize: UInt64? = nil, recursiveSlot: Int? = nil) throws {
+    package init(mode: PagingMode, maxPageSize: UInt64? = nil, recursiveSlot: Int? = nil) throws {
         let cap = maxPageSize ?? mode.defaultMaxPageSize
         guard mode.pageSizes.contains(cap) else {
             throw KImageError.paging(.pageSizeNotInMode(size: cap, mode: mode))
@@ -33,17 +33,17 @@ public struct PageTableBuilder: Sendable {
     }
 
     /// The mappings the tables will hold: sorted, agreeing overlaps and neighbours joined.
-    public var mappings: [Mapping] { Mapping.coalesced(declared) }
+    package var mappings: [Mapping] { Mapping.coalesced(declared) }
 
     /// The virtual range (start, last byte) the recursive slot takes, if any.
-    public var recursiveWindow: (start: UInt64, last: UInt64)? {
+    package var recursiveWindow: (start: UInt64, last: UInt64)? {
         guard let slot = recursiveSlot else { return nil }
         let start = mode.canonicalize(UInt64(slot) << UInt64(mode.shift(atDepth: 0)))
         return (start, start &+ (mode.coverage(atDepth: 0) - 1))
     }
 
     /// Adds a mapping after checking it on its own and against the mappings already added.
-    public mutating func add(_ m: Mapping) throws {
+    package mutating func add(_ m: Mapping) throws {
         try check(m)
         for e in declared where e.overlaps(m) {
             if e.delta == m.delta && e.flags == m.flags { continue }
@@ -54,7 +54,7 @@ public struct PageTableBuilder: Sendable {
 
     /// Adds many mappings (an ELF's segments): each checked on its own, then all against each
     /// other in one sorted sweep, so 200,000 segments cost n log n, not n^2 (issue 12).
-    public mutating func add(_ mappings: [Mapping]) throws {
+    package mutating func add(_ mappings: [Mapping]) throws {
         for m in mappings { try check(m) }
         let all = declared + mappings
         // Mappings that translate alike with the same flags may overlap: each such group is
@@ -128,7 +128,7 @@ public struct PageTableBuilder: Sendable {
     /// Lays the tables out page-aligned from physical `base`, the top-level table first (PAE:
     /// the 32-byte PDPT at the start of the first page), then the others in the order the
     /// mappings (sorted by virtual address) first need them.
-    public func build(base: UInt64) throws -> PageTables {
+    package func build(base: UInt64) throws -> PageTables {
         guard !declared.isEmpty else { throw KImageError.paging(.noMappings) }
         guard base & 0xFFF == 0 else { throw KImageError.paging(.unalignedBase(base, mode: mode)) }
         let limit: UInt64 = mode == .pae ? 1 << 32 : mode.physicalLimit

@@ -1,28 +1,28 @@
 /// One page-table entry as a typed value, encoded and decoded explicitly for a mode and a depth
 /// (0 = the table CR3 points at). Bit positions [SDM Vol. 3A §4.3-4.5]: `fields`.
-public struct PageTableEntry: Sendable, Equatable, Hashable {
-    public var present: Bool
-    public var writable: Bool
-    public var user: Bool
+package struct PageTableEntry: Sendable, Equatable, Hashable {
+    package var present: Bool
+    package var writable: Bool
+    package var user: Bool
     /// PWT.
-    public var writeThrough: Bool
+    package var writeThrough: Bool
     /// PCD.
-    public var cacheDisable: Bool
-    public var accessed: Bool
+    package var cacheDisable: Bool
+    package var accessed: Bool
     /// D; leaves only (ignored in entries that point at a table).
-    public var dirty: Bool
+    package var dirty: Bool
     /// PS: the entry maps a large page instead of pointing at a table.
-    public var pageSize: Bool
+    package var pageSize: Bool
     /// G; leaves only.
-    public var global: Bool
+    package var global: Bool
     /// PAT (bit 7 in a 4 KiB PTE, bit 12 in a large leaf).
-    public var pat: Bool
+    package var pat: Bool
     /// XD, bit 63.
-    public var noExecute: Bool
+    package var noExecute: Bool
     /// The physical address of the page or of the next table.
-    public var address: UInt64
+    package var address: UInt64
 
-    public init(present: Bool = true, writable: Bool = false, user: Bool = false,
+    package init(present: Bool = true, writable: Bool = false, user: Bool = false,
                 writeThrough: Bool = false, cacheDisable: Bool = false, accessed: Bool = false,
                 dirty: Bool = false, pageSize: Bool = false, global: Bool = false, pat: Bool = false,
                 noExecute: Bool = false, address: UInt64 = 0) {
@@ -40,30 +40,30 @@ public struct PageTableEntry: Sendable, Equatable, Hashable {
         self.address = address
     }
 
-    public static let notPresent = PageTableEntry(present: false)
+    package static let notPresent = PageTableEntry(present: false)
 
     /// One bit field of an entry: its name as the SDM and the listings write it, position, width.
-    public struct Field: Sendable, Equatable {
-        public let name: String
-        public let bit: Int
-        public let width: Int
-        public let meaning: String
+    package struct Field: Sendable, Equatable {
+        package let name: String
+        package let bit: Int
+        package let width: Int
+        package let meaning: String
 
-        public init(_ name: String, bit: Int, width: Int = 1, _ meaning: String) {
+        package init(_ name: String, bit: Int, width: Int = 1, _ meaning: String) {
             self.name = name
             self.bit = bit
             self.width = width
             self.meaning = meaning
         }
 
-        public var mask: UInt64 { (width >= 64 ? ~UInt64(0) : (UInt64(1) << width) - 1) << bit }
+        package var mask: UInt64 { (width >= 64 ? ~UInt64(0) : (UInt64(1) << width) - 1) << bit }
     }
 
     /// The entry's flag bits, low to high [SDM Vol. 3A Tables 4-4 to 4-20]: the one declaration
     /// behind the masks below (encode, decode, the table builder) and the flag names pagetables'
     /// C and nasm listings print. The address field between them depends on the mode and the
     /// level: `addressMask(mode:role:)`.
-    public static let fields: [Field] = [
+    package static let fields: [Field] = [
         Field("P", bit: 0, "present"),
         Field("RW", bit: 1, "writable"),
         Field("US", bit: 2, "user-mode access allowed"),
@@ -84,20 +84,20 @@ public struct PageTableEntry: Sendable, Equatable, Hashable {
     }
 
     /// Bit masks, from the declaration.
-    public static let bitP = field("P").mask
-    public static let bitRW = field("RW").mask
-    public static let bitUS = field("US").mask
-    public static let bitPWT = field("PWT").mask
-    public static let bitPCD = field("PCD").mask
-    public static let bitA = field("A").mask
-    public static let bitD = field("D").mask
-    public static let bitPS = field("PS").mask
-    public static let bitG = field("G").mask
-    public static let bitPATLarge = field("PAT").mask
-    public static let bitXD = field("XD").mask
+    package static let bitP = field("P").mask
+    package static let bitRW = field("RW").mask
+    package static let bitUS = field("US").mask
+    package static let bitPWT = field("PWT").mask
+    package static let bitPCD = field("PCD").mask
+    package static let bitA = field("A").mask
+    package static let bitD = field("D").mask
+    package static let bitPS = field("PS").mask
+    package static let bitG = field("G").mask
+    package static let bitPATLarge = field("PAT").mask
+    package static let bitXD = field("XD").mask
 
     /// What an entry at `depth` of `mode` is for.
-    public enum Role: Sendable, Equatable {
+    package enum Role: Sendable, Equatable {
         /// Points at the next table.
         case table
         /// Maps a page of this size (4 KiB in a PT; large with PS=1 above).
@@ -125,7 +125,7 @@ public struct PageTableEntry: Sendable, Equatable, Hashable {
     /// The bits this entry sets, for an entry at `depth` in `mode`. Throws when the entry asks
     /// for something the format cannot hold (a misaligned or out-of-reach address, XD in mode 32,
     /// PS where no large page exists, a large page the mode lacks).
-    public func encode(mode: PagingMode, depth: Int) throws -> UInt64 {
+    package func encode(mode: PagingMode, depth: Int) throws -> UInt64 {
         func fail(_ why: String) -> KImageError {
             .paging(.unencodableEntry(table: mode.tableNames[depth], detail: why))
         }
@@ -174,7 +174,7 @@ public struct PageTableEntry: Sendable, Equatable, Hashable {
 
     /// Decodes `raw` found at `depth` of `mode`; `name` (e.g. "PML4[3]") goes into the error
     /// when a reserved bit is set in a present entry.
-    public static func decode(_ raw: UInt64, mode: PagingMode, depth: Int, name: String = "entry") throws -> PageTableEntry {
+    package static func decode(_ raw: UInt64, mode: PagingMode, depth: Int, name: String = "entry") throws -> PageTableEntry {
         guard raw & bitP != 0 else { return .notPresent }
         let (ps, reserved) = checkReserved(raw, mode: mode, depth: depth)
         guard reserved == 0 else {

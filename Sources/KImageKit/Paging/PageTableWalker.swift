@@ -1,23 +1,23 @@
 /// Reads a table blob (built for physical `base`) back into mappings, the way the CPU walks it:
 /// rights are ANDed down the walk (execute-disable ORed), the leaf gives the page, its size,
 /// caching and G. Pointers must land on a page of the blob.
-public enum PageTableWalker {
+package enum PageTableWalker {
     /// How many entries a walk may read: each table once is `raw.count / entrySize`; sharing
     /// multiplies that, and tables shared to a depth of four can ask for 2^36 reads (with no
     /// page mapped at all), so sharing is allowed a factor of 16 plus a fixed 2^22.
-    public static func entryLimit(blobBytes: Int, mode: PagingMode) -> Int {
+    package static func entryLimit(blobBytes: Int, mode: PagingMode) -> Int {
         (1 << 22) + 16 * (blobBytes / mode.entrySize)
     }
 
-    public static func walk(bytes: [UInt8], mode: PagingMode, base: UInt64) throws -> [Mapping] {
+    package static func walk(bytes: [UInt8], mode: PagingMode, base: UInt64) throws -> [Mapping] {
         try walkDetailed(bytes: bytes, mode: mode, base: base).mappings
     }
 
-    public static func walkDetailed(bytes: [UInt8], mode: PagingMode, base: UInt64) throws -> PageTableWalk {
+    package static func walkDetailed(bytes: [UInt8], mode: PagingMode, base: UInt64) throws -> PageTableWalk {
         try bytes.withUnsafeBytes { try walkDetailed(raw: $0, mode: mode, base: base) }
     }
 
-    public static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) throws -> PageTableWalk {
+    package static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) throws -> PageTableWalk {
         let topSize = mode.entries(atDepth: 0) * mode.entrySize
         guard raw.count >= topSize else {
             throw KImageError.paging(.blobTooSmall(size: raw.count, needed: topSize, mode: mode))

@@ -1,20 +1,20 @@
 /// Built tables: page-aligned from `base`, the top-level table first.
-public struct PageTables: Sendable {
-    public let mode: PagingMode
+package struct PageTables: Sendable {
+    package let mode: PagingMode
     /// Physical address of the first table.
-    public let base: UInt64
+    package let base: UInt64
     /// Every table, 4 KiB each, little-endian entries.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// The depth of each table (0 = top), in layout order.
-    public let tableDepths: [Int]
+    package let tableDepths: [Int]
     /// Contiguous runs of equal leaf pages, by virtual address.
-    public let runs: [LeafRun]
+    package let runs: [LeafRun]
     /// The mappings the tables hold (coalesced).
-    public let mappings: [Mapping]
-    public let recursiveSlot: Int?
-    public let maxPageSize: UInt64
+    package let mappings: [Mapping]
+    package let recursiveSlot: Int?
+    package let maxPageSize: UInt64
 
-    public init(mode: PagingMode, base: UInt64, bytes: [UInt8], tableDepths: [Int], runs: [LeafRun],
+    package init(mode: PagingMode, base: UInt64, bytes: [UInt8], tableDepths: [Int], runs: [LeafRun],
                 mappings: [Mapping], recursiveSlot: Int?, maxPageSize: UInt64) {
         self.mode = mode
         self.base = base
@@ -27,24 +27,24 @@ public struct PageTables: Sendable {
     }
 
     /// What CR3 must hold: the top table's physical address (PAE: the PDPT's; with PWT/PCD 0).
-    public var cr3: UInt64 { base }
-    public var tableCount: Int { tableDepths.count }
-    public var byteCount: Int { bytes.count }
+    package var cr3: UInt64 { base }
+    package var tableCount: Int { tableDepths.count }
+    package var byteCount: Int { bytes.count }
 
     /// Physical address of table `t`.
-    public func address(ofTable t: Int) -> UInt64 { base + UInt64(t) * 4096 }
+    package func address(ofTable t: Int) -> UInt64 { base + UInt64(t) * 4096 }
 
     /// Entries the CPU reads in table `t` (4 in the PAE PDPT).
-    public func entryCount(ofTable t: Int) -> Int { mode.entries(atDepth: tableDepths[t]) }
+    package func entryCount(ofTable t: Int) -> Int { mode.entries(atDepth: tableDepths[t]) }
 
     /// The raw value of entry `i` of table `t`.
-    public func entry(table t: Int, index i: Int) -> UInt64 {
+    package func entry(table t: Int, index i: Int) -> UInt64 {
         let offset = t * 4096 + i * mode.entrySize
         return mode.entrySize == 8 ? bytes.loadLE(UInt64.self, at: offset)! : UInt64(bytes.loadLE(UInt32.self, at: offset)!)
     }
 
     /// The table entry `i` of table `t` points at, nil for leaves and empty entries.
-    public func pointerTarget(table t: Int, index i: Int) -> Int? {
+    package func pointerTarget(table t: Int, index i: Int) -> Int? {
         let raw = entry(table: t, index: i)
         let depth = tableDepths[t]
         guard raw & PageTableEntry.bitP != 0, depth < mode.levels - 1 || (t == 0 && i == recursiveSlot) else { return nil }
@@ -57,7 +57,7 @@ public struct PageTables: Sendable {
     }
 
     /// "PML4[511]"-style name of an entry.
-    public func entryName(table t: Int, index i: Int) -> String {
+    package func entryName(table t: Int, index i: Int) -> String {
         "\(mode.tableNames[tableDepths[t]])[\(i)]"
     }
 }

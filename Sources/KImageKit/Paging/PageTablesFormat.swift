@@ -1,16 +1,16 @@
 /// The output formats of `kimage pagetables`.
-public enum PageTablesFormat: String, Sendable, CaseIterable {
+package enum PageTablesFormat: String, Sendable, CaseIterable {
     case bin, nasm, gas, c, json, summary
 
     /// Whether the output holds physical table addresses baked in from `--base`
     /// (nasm and gas use label arithmetic instead).
-    public var bakesInBase: Bool { self == .bin || self == .c }
+    package var bakesInBase: Bool { self == .bin || self == .c }
 }
 
 extension PageTables {
     /// The output in `format` (`linkOffset`: what to subtract from a label's address to get its
     /// physical address, for nasm and gas).
-    public func emit(_ format: PageTablesFormat, linkOffset: UInt64 = 0, symbolPrefix: String = "kimage_pt") -> [UInt8] {
+    package func emit(_ format: PageTablesFormat, linkOffset: UInt64 = 0, symbolPrefix: String = "kimage_pt") -> [UInt8] {
         switch format {
         case .bin: return bytes
         case .nasm: return Array(AssemblyEmitter(tables: self, dialect: .nasm, linkOffset: linkOffset, prefix: symbolPrefix).text().utf8)

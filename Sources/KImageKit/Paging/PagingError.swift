@@ -1,5 +1,5 @@
 /// Failures of page-table declaration, building and walking; see KImageError.
-public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
     case unknownMode(String)
     case unknownPageSize(String)
     case pageSizeNotInMode(size: UInt64, mode: PagingMode)
@@ -31,7 +31,7 @@ public enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
     case segmentMisaligned(path: String, segment: Int, virtualAddress: UInt64, physicalAddress: UInt64)
     case noLoadSegments(path: String)
 
-    public var description: String { optionDescription ?? tableDescription }
+    package var description: String { optionDescription ?? tableDescription }
 
     /// The errors in what the user wrote: values, mappings, the recursive slot.
     private var optionDescription: String? {

@@ -1,13 +1,13 @@
 /// The four x86 paging modes. Levels are numbered by depth: 0 is the table CR3 points at, the
 /// last is the page table (PT) whose entries map 4 KiB pages.
-public enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Codable {
+package enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Codable {
     case bits32 = "32"
     case pae = "pae"
     case fourLevel = "4level"
     case fiveLevel = "5level"
 
     /// Parses the CLI spelling: 32, pae, 4level, 5level.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         let t = text.lowercased()
         switch t {
         case "32", "32bit", "32-bit", "ia32": self = .bits32
@@ -18,7 +18,7 @@ public enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Cod
         }
     }
 
-    public var levels: Int {
+    package var levels: Int {
         switch self {
         case .bits32: return 2
         case .pae: return 3
@@ -28,32 +28,32 @@ public enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Cod
     }
 
     /// Bytes per entry: 4 in 32-bit paging, 8 otherwise.
-    public var entrySize: Int { self == .bits32 ? 4 : 8 }
+    package var entrySize: Int { self == .bits32 ? 4 : 8 }
 
     /// Entries in a 4 KiB table slot (the PAE PDPT uses only the first 4).
-    public var entriesPerTable: Int { 4096 / entrySize }
+    package var entriesPerTable: Int { 4096 / entrySize }
 
     /// Entries the CPU uses in the table at `depth` (PAE PDPT: 4).
-    public func entries(atDepth depth: Int) -> Int {
+    package func entries(atDepth depth: Int) -> Int {
         self == .pae && depth == 0 ? 4 : entriesPerTable
     }
 
     /// The lowest virtual-address bit that indexes the table at `depth`.
-    public func shift(atDepth depth: Int) -> Int {
+    package func shift(atDepth depth: Int) -> Int {
         12 + (levels - 1 - depth) * (self == .bits32 ? 10 : 9)
     }
 
     /// How much address space one entry of the table at `depth` covers.
-    public func coverage(atDepth depth: Int) -> UInt64 { 1 << UInt64(shift(atDepth: depth)) }
+    package func coverage(atDepth depth: Int) -> UInt64 { 1 << UInt64(shift(atDepth: depth)) }
 
     /// The depth whose leaf entries map pages of `pageSize`, nil when this mode has no such page.
-    public func leafDepth(forPageSize pageSize: UInt64) -> Int? {
+    package func leafDepth(forPageSize pageSize: UInt64) -> Int? {
         guard pageSizes.contains(pageSize) else { return nil }
         return (0..<levels).first { coverage(atDepth: $0) == pageSize }
     }
 
     /// Every page size the mode can map, smallest first (1 GiB needs CPUID Page1GB, 4 MiB CR4.PSE).
-    public var pageSizes: [UInt64] {
+    package var pageSizes: [UInt64] {
         switch self {
         case .bits32: return [PageSize.size4K, PageSize.size4M]
         case .pae: return [PageSize.size4K, PageSize.size2M]
@@ -63,12 +63,12 @@ public enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Cod
 
     /// The largest page the builder uses unless told otherwise: 1 GiB pages only on request,
     /// since not every CPU has them (CPUID 80000001h EDX[26]).
-    public var defaultMaxPageSize: UInt64 {
+    package var defaultMaxPageSize: UInt64 {
         self == .bits32 ? PageSize.size4M : PageSize.size2M
     }
 
     /// Table names by depth, as the SDM calls them.
-    public var tableNames: [String] {
+    package var tableNames: [String] {
         switch self {
         case .bits32: return ["PD", "PT"]
         case .pae: return ["PDPT", "PD", "PT"]
@@ -78,7 +78,7 @@ public enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Cod
     }
 
     /// Linear-address bits: 32, 32, 48, 57.
-    public var virtualBits: Int {
+    package var virtualBits: Int {
         switch self {
         case .bits32, .pae: return 32
         case .fourLevel: return 48
@@ -88,17 +88,17 @@ public enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Cod
 
     /// Physical-address bits an entry can hold: 32 in mode 32 (no PSE-36), else 52 (MAXPHYADDR's
     /// architectural limit; a given CPU may have fewer, QEMU's qemu64 has 40).
-    public var physicalBits: Int { self == .bits32 ? 32 : 52 }
+    package var physicalBits: Int { self == .bits32 ? 32 : 52 }
 
     /// One past the highest physical address an entry can hold.
-    public var physicalLimit: UInt64 { 1 << UInt64(physicalBits) }
+    package var physicalLimit: UInt64 { 1 << UInt64(physicalBits) }
 
     /// Whether the mode has the execute-disable bit (63, with EFER.NXE).
-    public var hasNoExecute: Bool { self != .bits32 }
+    package var hasNoExecute: Bool { self != .bits32 }
 
     /// Whether `address` is a valid linear address: below 4 GiB in 32-bit and PAE paging,
     /// bits 63:47 (63:56 for LA57) all equal in long mode.
-    public func isCanonical(_ address: UInt64) -> Bool {
+    package func isCanonical(_ address: UInt64) -> Bool {
         switch self {
         case .bits32, .pae:
             return address >> 32 == 0
@@ -110,19 +110,19 @@ public enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Cod
 
     /// Whether every address from `first` to `last` is: both ends are, and the range stays in one
     /// half (a range from the low half to the high one crosses the non-canonical hole).
-    public func isCanonical(first: UInt64, last: UInt64) -> Bool {
+    package func isCanonical(first: UInt64, last: UInt64) -> Bool {
         isCanonical(first) && isCanonical(last) && first >> 63 == last >> 63
     }
 
     /// The canonical-address rule of the long modes, for messages that refuse an address.
-    public var canonicalRule: String {
+    package var canonicalRule: String {
         self == .fiveLevel
             ? "bits 63:56 must all equal bit 56: the low half ends 0x00FFFFFFFFFFFFFF, the high half starts 0xFF00000000000000"
             : "bits 63:47 must all equal bit 47: the low half ends 0x00007FFFFFFFFFFF, the high half starts 0xFFFF800000000000"
     }
 
     /// Sign-extends an address assembled from table indices (long mode), or returns it as is.
-    public func canonicalize(_ address: UInt64) -> UInt64 {
+    package func canonicalize(_ address: UInt64) -> UInt64 {
         switch self {
         case .bits32, .pae: return address
         case .fourLevel, .fiveLevel:
@@ -133,7 +133,7 @@ public enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Cod
 
     /// The index of `address` in the table at `depth`.
     @inline(__always)
-    public func index(of address: UInt64, atDepth depth: Int) -> Int {
+    package func index(of address: UInt64, atDepth depth: Int) -> Int {
         Int((address >> UInt64(shift(atDepth: depth))) & UInt64(entries(atDepth: depth) - 1))
     }
 }

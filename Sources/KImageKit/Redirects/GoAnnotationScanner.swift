@@ -3,25 +3,25 @@ import Foundation
 /// Finds `//go:redirect-from` annotations in Go trees, the way the Go toolchain would see them
 /// for one GOOS/GOARCH: `_test.go` files, files excluded by their name suffix or build
 /// constraint, and directories the go tool ignores (`testdata`, `vendor`, `_x`, `.x`) are skipped.
-public struct GoAnnotationScanner: Sendable {
-    public var target: GoTarget
+package struct GoAnnotationScanner: Sendable {
+    package var target: GoTarget
     /// The GOPATH-style root import paths are relative to, for trees without go.mod.
-    public var importRoot: String?
+    package var importRoot: String?
 
-    public init(target: GoTarget = .linuxAMD64, importRoot: String? = nil) {
+    package init(target: GoTarget = .linuxAMD64, importRoot: String? = nil) {
         self.target = target
         self.importRoot = importRoot
     }
 
-    public struct Result: Sendable, Equatable {
+    package struct Result: Sendable, Equatable {
         /// In tree order: directories and files sorted by name.
-        public var redirects: [Redirect] = []
+        package var redirects: [Redirect] = []
         /// Every file whose change can change the redirects (.go files looked at, go.mod files).
-        public var filesRead: [String] = []
+        package var filesRead: [String] = []
     }
 
     /// Scans `path`, a directory (recursively) or a single .go file.
-    public func scan(_ path: String) throws -> Result {
+    package func scan(_ path: String) throws -> Result {
         var result = Result()
         let resolver = GoImportPathResolver(importRoot: importRoot)
         var isDirectory: ObjCBool = false

@@ -1,12 +1,12 @@
 /// A `//go:build` expression (`linux && (amd64 || 386) && !purego`), or the older `// +build`
 /// lines, evaluated against a GoTarget.
-public indirect enum GoBuildConstraint: Sendable, Equatable {
+package indirect enum GoBuildConstraint: Sendable, Equatable {
     case tag(String)
     case not(GoBuildConstraint)
     case and(GoBuildConstraint, GoBuildConstraint)
     case or(GoBuildConstraint, GoBuildConstraint)
 
-    public func evaluate(for target: GoTarget) -> Bool {
+    package func evaluate(for target: GoTarget) -> Bool {
         switch self {
         case .tag(let t): return target.satisfies(tag: t)
         case .not(let e): return !e.evaluate(for: target)
@@ -16,7 +16,7 @@ public indirect enum GoBuildConstraint: Sendable, Equatable {
     }
 
     /// Parses the expression after `//go:build`. Throws a description of what is wrong.
-    public static func parse(_ text: String) throws(ParseFailure) -> GoBuildConstraint {
+    package static func parse(_ text: String) throws(ParseFailure) -> GoBuildConstraint {
         var p = Parser(Array(text.utf8))
         let e = try p.or()
         p.skipSpace()
@@ -25,7 +25,7 @@ public indirect enum GoBuildConstraint: Sendable, Equatable {
     }
 
     /// Parses the words after `// +build`: space means or, comma means and, `!` negates.
-    public static func parsePlusBuild(_ text: String) throws(ParseFailure) -> GoBuildConstraint {
+    package static func parsePlusBuild(_ text: String) throws(ParseFailure) -> GoBuildConstraint {
         var result: GoBuildConstraint?
         for option in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
             var clause: GoBuildConstraint?
@@ -45,8 +45,8 @@ public indirect enum GoBuildConstraint: Sendable, Equatable {
         return result
     }
 
-    public struct ParseFailure: Error, Sendable, Equatable {
-        public let message: String
+    package struct ParseFailure: Error, Sendable, Equatable {
+        package let message: String
         init(_ message: String) { self.message = message }
     }
 

@@ -1,12 +1,12 @@
 import Foundation
 
 /// Import paths and the Go linker's spelling of them in symbol names.
-public enum GoImportPath {
+package enum GoImportPath {
     /// The linker's symbol prefix for an import path (cmd/internal/objabi's PathToPrefix):
     /// control characters, space, `%`, `"` and non-ASCII bytes are `%xx`-escaped everywhere,
     /// and `.` too in the last path element, so `example.com/kern/a.b` gives
     /// `example.com/kern/a%2eb` (the symbol `example.com/kern/a%2eb.F` stays unambiguous).
-    public static func linkerPrefix(_ importPath: String) -> String {
+    package static func linkerPrefix(_ importPath: String) -> String {
         let bytes = Array(importPath.utf8)
         let lastSlash = bytes.lastIndex(of: 0x2F) ?? -1
         let digits = Array("0123456789abcdef".utf8)

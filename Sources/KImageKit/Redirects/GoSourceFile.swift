@@ -7,22 +7,22 @@ import Darwin
 /// What one Go source file says about redirects: its package, its build constraint, and the
 /// top-level functions whose doc comments hold `//go:redirect-from`. A small lexer is enough:
 /// comments, strings (so a directive inside a raw string is not one), brackets and identifiers.
-public struct GoSourceFile: Sendable, Equatable {
+package struct GoSourceFile: Sendable, Equatable {
     /// One `//go:redirect-from SYMBOL` attached to a function.
-    public struct Annotation: Sendable, Equatable {
+    package struct Annotation: Sendable, Equatable {
         /// The redirected symbol (`runtime.sysReserve`).
-        public let symbol: String
+        package let symbol: String
         /// The function's name inside its package, as the linker spells it: `F`, `T.M`, `(*T).M`.
-        public let function: String
-        public let location: FileLocation
+        package let function: String
+        package let location: FileLocation
     }
 
-    public let packageName: String?
+    package let packageName: String?
     /// The `//go:build` expression, or the `// +build` lines when there is none.
-    public let constraint: GoBuildConstraint?
-    public let annotations: [Annotation]
+    package let constraint: GoBuildConstraint?
+    package let annotations: [Annotation]
     /// Misplaced or malformed directives; reported only when the file is part of the build.
-    public let problems: [RedirectError]
+    package let problems: [RedirectError]
 
     static let directive = Array("//go:redirect-from".utf8)
 
@@ -43,12 +43,12 @@ public struct GoSourceFile: Sendable, Equatable {
         }
     }
 
-    public init(bytes: [UInt8], path: String) throws {
+    package init(bytes: [UInt8], path: String) throws {
         self = try bytes.withUnsafeBytes { try GoSourceFile(source: $0, path: path) }
     }
 
     /// Tokens carry byte ranges, not Strings: a String is made only for what is kept.
-    public init(source s: UnsafeRawBufferPointer, path: String) throws {
+    package init(source s: UnsafeRawBufferPointer, path: String) throws {
         var parser = GoSourceParser(source: s, path: path)
         try parser.run()
         packageName = parser.packageName

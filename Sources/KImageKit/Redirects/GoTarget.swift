@@ -1,15 +1,15 @@
 /// The GOOS/GOARCH a Go tree is built for: decides which files the Go toolchain compiles,
 /// from file-name suffixes (`_linux.go`, `_amd64.go`) and `//go:build` lines.
-public struct GoTarget: Sendable, Equatable {
-    public let goos: String
-    public let goarch: String
+package struct GoTarget: Sendable, Equatable {
+    package let goos: String
+    package let goarch: String
 
     /// The Go toolchain's lists (go/build's syslist); a suffix naming one of these constrains a file.
-    public static let knownOS: Set<String> = [
+    package static let knownOS: Set<String> = [
         "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
         "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos",
     ]
-    public static let knownArch: Set<String> = [
+    package static let knownArch: Set<String> = [
         "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle",
         "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv",
         "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm",
@@ -19,9 +19,9 @@ public struct GoTarget: Sendable, Equatable {
         "netbsd", "openbsd", "solaris",
     ]
 
-    public static let linuxAMD64 = GoTarget(uncheckedGOOS: "linux", goarch: "amd64")
+    package static let linuxAMD64 = GoTarget(uncheckedGOOS: "linux", goarch: "amd64")
 
-    public init(goos: String = "linux", goarch: String = "amd64") throws {
+    package init(goos: String = "linux", goarch: String = "amd64") throws {
         guard Self.knownOS.contains(goos) else { throw KImageError.redirect(.unknownGOOS(goos)) }
         guard Self.knownArch.contains(goarch) else { throw KImageError.redirect(.unknownGOARCH(goarch)) }
         self.init(uncheckedGOOS: goos, goarch: goarch)
@@ -35,7 +35,7 @@ public struct GoTarget: Sendable, Equatable {
     /// Whether a build tag holds, as the gc toolchain with cgo disabled sees it (a kernel has no
     /// libc): GOOS, GOARCH, `unix`, `gc`, every `go1.N` release tag; android also satisfies
     /// linux, illumos solaris, ios darwin.
-    public func satisfies(tag: String) -> Bool {
+    package func satisfies(tag: String) -> Bool {
         if tag == goos || tag == goarch || tag == "gc" { return true }
         if tag == "unix" { return Self.unixOS.contains(goos) }
         if tag == "linux" && goos == "android" { return true }
@@ -48,7 +48,7 @@ public struct GoTarget: Sendable, Equatable {
     /// Whether the file name's `_GOOS`, `_GOARCH` or `_GOOS_GOARCH` suffix admits this target
     /// (go/build's goodOSArchFile: the part before the first `_` never counts, so `linux.go`
     /// is unconstrained).
-    public func admits(fileName: String) -> Bool {
+    package func admits(fileName: String) -> Bool {
         var name = Substring(fileName)
         if let dot = name.firstIndex(of: ".") { name = name[..<dot] }
         guard let underscore = name.firstIndex(of: "_") else { return true }

@@ -1,19 +1,19 @@
 /// `kimage count` output: the number of redirects, alone or as a definition for the tool that
 /// assembles rt0, and a make rule naming the files it came from.
-public enum RedirectCount {
+package enum RedirectCount {
     /// `count --format json`'s schema number.
-    public static let jsonSchemaVersion = 1
+    package static let jsonSchemaVersion = 1
 
-    public enum Format: String, Sendable, CaseIterable {
+    package enum Format: String, Sendable, CaseIterable {
         case plain, nasm, gas, ld, c, json
         /// Go assembly (`#include "redirects.h"`, then `$(NUM_REDIRECTS*16)`), Go source (a const).
         case goAsm = "go-asm", go
     }
 
-    public static let symbol = "NUM_REDIRECTS"
+    package static let symbol = "NUM_REDIRECTS"
 
     /// The text to print (without the final newline).
-    public static func render(_ collection: RedirectSources.Collection, format: Format) -> String {
+    package static func render(_ collection: RedirectSources.Collection, format: Format) -> String {
         let n = collection.count
         switch format {
         case .plain: return "\(n)"
@@ -36,7 +36,7 @@ public enum RedirectCount {
     }
 
     /// Writes `count --depfile`, refusing a depfile that is one of the files read.
-    public static func writeDepfile(_ path: String, target: String, sources: RedirectSources,
+    package static func writeDepfile(_ path: String, target: String, sources: RedirectSources,
                                     collection: RedirectSources.Collection) throws {
         try DistinctFiles.check(outputs: [NamedPath("--depfile", "the depfile", path)], inputs: sources.namedInputs(collection))
         let rule = try depfile(target: target, prerequisites: collection.filesRead)
@@ -44,7 +44,7 @@ public enum RedirectCount {
     }
 
     /// A make rule: `target` depends on every file read, each with an empty rule of its own.
-    public static func depfile(target: String, prerequisites: [String]) throws -> String {
+    package static func depfile(target: String, prerequisites: [String]) throws -> String {
         try MakeRule.text(target: target, prerequisites: prerequisites, phony: true)
     }
 }

@@ -1,5 +1,5 @@
 /// Failures of finding, resolving, checking and writing redirects; see KImageError.
-public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     // Where redirects come from.
     case noSources
     case notADirectory(path: String)
@@ -32,9 +32,9 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     case sourceNotInFile(kernel: String, name: String, address: UInt64)
     case patchOutsideItsPlace(kernel: String, what: String, start: UInt64, end: UInt64, overwrites: String)
     /// Problems that get a closest-names search or a neighbour lookup (a pass over the symbols each).
-    public static let detailedProblems = 10
+    package static let detailedProblems = 10
     /// Problems `several` lists before "and K more".
-    public static let listedProblems = 50
+    package static let listedProblems = 50
     case several([RedirectError])
 
     // The table section.
@@ -52,12 +52,12 @@ public enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
     case noTableWithoutPatch(kernel: String)
 
     /// Which end of a redirect a symbol is.
-    public enum Role: String, Sendable, Equatable {
+    package enum Role: String, Sendable, Equatable {
         case source = "source"
         case destination = "destination"
     }
 
-    public var description: String { sourceDescription ?? symbolDescription ?? tableDescription }
+    package var description: String { sourceDescription ?? symbolDescription ?? tableDescription }
 
     /// What is wrong in the redirect sources: the Go tree, its directives, a manifest.
     private var sourceDescription: String? {

@@ -1,13 +1,13 @@
 /// A manifest: one `SRC DST` per line, `#` starts a comment, blank lines are ignored. For
 /// kernels in C, Rust, Zig or assembly, where no annotation scanner applies.
-public enum RedirectManifest {
-    public static func parse(_ text: String, path: String) throws -> [Redirect] {
+package enum RedirectManifest {
+    package static func parse(_ text: String, path: String) throws -> [Redirect] {
         try parse(bytes: Array(text.utf8), path: path)
     }
 
     /// Works on bytes: symbol names are compared as bytes everywhere else too, and a manifest
     /// of hundreds of lines should cost nothing.
-    public static func parse(bytes: [UInt8], path: String) throws -> [Redirect] {
+    package static func parse(bytes: [UInt8], path: String) throws -> [Redirect] {
         var result: [Redirect] = []
         var lineNumber = 0
         var start = 0
@@ -40,7 +40,7 @@ public enum RedirectManifest {
         return result
     }
 
-    public static func read(path: String) throws -> [Redirect] {
+    package static func read(path: String) throws -> [Redirect] {
         let file: FileBytes
         do {
             file = try FileBytes(path: path)

@@ -1,35 +1,35 @@
 /// Everything `kimage redirect` will write, decided and checked before the first byte is written:
 /// names resolved, functions checked, the table section checked and encoded, trampolines built.
-public struct RedirectPlan: @unchecked Sendable {
+package struct RedirectPlan: @unchecked Sendable {
     /// One resolved redirect, as printed and written.
-    public struct Entry: Sendable, Equatable {
-        public let source: String
-        public let sourceAddress: UInt64
-        public let destination: String
-        public let destinationAddress: UInt64
-        public let origin: FileLocation
+    package struct Entry: Sendable, Equatable {
+        package let source: String
+        package let sourceAddress: UInt64
+        package let destination: String
+        package let destinationAddress: UInt64
+        package let origin: FileLocation
     }
 
-    public let elf: ELFFile
-    public let location: RedirectTableLocation
+    package let elf: ELFFile
+    package let location: RedirectTableLocation
     /// The table's name (section or symbol), empty when there is none.
-    public var section: String { location.name }
+    package var section: String { location.name }
     /// Sorted by source name: the table's order.
-    public let entries: [Entry]
-    public let slotCount: Int
-    public var spareSlots: Int { slotCount - entries.count }
-    public let patchesCode: Bool
+    package let entries: [Entry]
+    package let slotCount: Int
+    package var spareSlots: Int { slotCount - entries.count }
+    package let patchesCode: Bool
     /// The table bytes, then (with `patch`) one trampoline per source.
-    public let patches: [BytePatch]
-    public let table: RedirectTable
+    package let patches: [BytePatch]
+    package let table: RedirectTable
 
-    public init(elf: ELFFile, redirects: [Redirect], section: String = RedirectTable.defaultSectionName,
+    package init(elf: ELFFile, redirects: [Redirect], section: String = RedirectTable.defaultSectionName,
                 patch: Bool = false, allowSpare: Bool = false) throws {
         try self.init(elf: elf, redirects: redirects, table: .section(section), patch: patch, allowSpare: allowSpare)
     }
 
     /// `table` .none needs `patch`: with neither a table nor trampolines there is nothing to write.
-    public init(elf: ELFFile, redirects: [Redirect], table location: RedirectTableLocation,
+    package init(elf: ELFFile, redirects: [Redirect], table location: RedirectTableLocation,
                 patch: Bool = false, allowSpare: Bool = false) throws {
         self.elf = elf
         self.location = location
@@ -156,7 +156,7 @@ public struct RedirectPlan: @unchecked Sendable {
 
     /// Writes the kernel with the plan applied: in place (atomically) or to `destination`.
     /// `sources` are the other files the run read: `-o` naming one of them is refused.
-    public func write(to destination: String, sources: [NamedPath] = []) throws {
+    package func write(to destination: String, sources: [NamedPath] = []) throws {
         if destination != elf.path {
             try DistinctFiles.check(outputs: [NamedPath("-o", "the output", destination)], inputs: sources)
         }
@@ -168,16 +168,16 @@ extension RedirectPlan {
     private var addressDigits: Int { elf.elfClass == .elf64 ? 16 : 8 }
 
     /// A line per redirect: `runtime.throw 0x... -> kernel/kfmt.Panic 0x...`.
-    public var lines: [String] {
+    package var lines: [String] {
         entries.map { "\($0.source) \(hex($0.sourceAddress, digits: addressDigits)) -> \($0.destination) \(hex($0.destinationAddress, digits: addressDigits))" }
     }
 
     /// `redirect --json`'s schema number: it goes up when a key changes meaning or goes away.
-    public static let jsonSchemaVersion = 1
+    package static let jsonSchemaVersion = 1
 
     /// The plan for tools; `output` is nil for --dry-run. Addresses are zero-padded to the
     /// class's width, as in the text lines.
-    public func json(output: String?) -> String {
+    package func json(output: String?) -> String {
         JSONValue.object([
             ("schema", .int(RedirectPlan.jsonSchemaVersion)),
             ("kernel", .string(elf.path)),

@@ -1,35 +1,35 @@
 /// Where a run's redirects come from: Go trees and manifests, as given on the command line.
-public struct RedirectSources: Sendable, Equatable {
-    public var goTrees: [String]
-    public var manifests: [String]
-    public var goImportRoot: String?
-    public var target: GoTarget
+package struct RedirectSources: Sendable, Equatable {
+    package var goTrees: [String]
+    package var manifests: [String]
+    package var goImportRoot: String?
+    package var target: GoTarget
 
-    public init(goTrees: [String] = [], manifests: [String] = [], goImportRoot: String? = nil, target: GoTarget = .linuxAMD64) {
+    package init(goTrees: [String] = [], manifests: [String] = [], goImportRoot: String? = nil, target: GoTarget = .linuxAMD64) {
         self.goTrees = goTrees
         self.manifests = manifests
         self.goImportRoot = goImportRoot
         self.target = target
     }
 
-    public var isEmpty: Bool { goTrees.isEmpty && manifests.isEmpty }
+    package var isEmpty: Bool { goTrees.isEmpty && manifests.isEmpty }
 
     /// The redirects of every source, checked for a src redirected twice.
-    public struct Collection: Sendable, Equatable {
+    package struct Collection: Sendable, Equatable {
         /// In the order found: Go trees first, then manifests, each in argument order.
-        public let redirects: [Redirect]
+        package let redirects: [Redirect]
         /// Every file read, in order, each once: the prerequisites of a depfile.
-        public let filesRead: [String]
+        package let filesRead: [String]
 
-        public var count: Int { redirects.count }
+        package var count: Int { redirects.count }
 
         /// Sorted by source name (byte order): the table's deterministic order.
-        public var sortedBySource: [Redirect] {
+        package var sortedBySource: [Redirect] {
             redirects.sorted { $0.source.utf8Precedes($1.source) }
         }
     }
 
-    public func collect() throws -> Collection {
+    package func collect() throws -> Collection {
         guard !isEmpty else { throw KImageError.redirect(.noSources) }
         var redirects: [Redirect] = []
         var files: [String] = []
@@ -60,7 +60,7 @@ public struct RedirectSources: Sendable, Equatable {
 
     /// The files `collection` read, named as the user named them (a manifest, or a file of a Go
     /// tree): no output of the run may be one of them.
-    public func namedInputs(_ collection: Collection) -> [NamedPath] {
+    package func namedInputs(_ collection: Collection) -> [NamedPath] {
         collection.filesRead.map { file in
             if manifests.contains(file) { return NamedPath("--manifest", "the manifest", file) }
             let tree = goTrees.first { file == $0 || file.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } ?? goTrees.first ?? file
@@ -69,7 +69,7 @@ public struct RedirectSources: Sendable, Equatable {
     }
 
     /// The same src twice is an error naming both places, even when both agree on dst.
-    public static func checkDuplicates(_ redirects: [Redirect]) throws {
+    package static func checkDuplicates(_ redirects: [Redirect]) throws {
         var first: [String: Redirect] = [:]
         for r in redirects {
             if let earlier = first[r.source] {

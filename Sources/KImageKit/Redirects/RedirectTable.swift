@@ -1,34 +1,34 @@
 /// The `.goredirectstbl` contents the boot code walks: one (src, dst) entry per redirect,
 /// two little-endian u64 in ELF64 (16 bytes), two u32 in ELF32 (8 bytes). An all-zero entry
 /// ends the table (spare slots; a src equal to its dst is refused, so it is never a redirect).
-public struct RedirectTable: Sendable, Equatable {
-    public static let defaultSectionName = ".goredirectstbl"
+package struct RedirectTable: Sendable, Equatable {
+    package static let defaultSectionName = ".goredirectstbl"
 
-    public struct Entry: Sendable, Equatable, Hashable {
-        public var source: UInt64
-        public var destination: UInt64
+    package struct Entry: Sendable, Equatable, Hashable {
+        package var source: UInt64
+        package var destination: UInt64
 
-        public init(source: UInt64, destination: UInt64) {
+        package init(source: UInt64, destination: UInt64) {
             self.source = source
             self.destination = destination
         }
 
-        public var isEnd: Bool { source == 0 && destination == 0 }
+        package var isEnd: Bool { source == 0 && destination == 0 }
     }
 
-    public let elfClass: ELFClass
+    package let elfClass: ELFClass
     /// Every slot, spare (zero) ones included.
-    public let slots: [Entry]
+    package let slots: [Entry]
 
-    public init(elfClass: ELFClass, slots: [Entry]) {
+    package init(elfClass: ELFClass, slots: [Entry]) {
         self.elfClass = elfClass
         self.slots = slots
     }
 
-    public static func entrySize(for elfClass: ELFClass) -> Int { layout(for: elfClass).size }
+    package static func entrySize(for elfClass: ELFClass) -> Int { layout(for: elfClass).size }
 
     /// One slot as the boot code (the rt0 installer) reads it.
-    public static func layout(for elfClass: ELFClass) -> BinaryLayout<Entry> { elfClass == .elf64 ? layout64 : layout32 }
+    package static func layout(for elfClass: ELFClass) -> BinaryLayout<Entry> { elfClass == .elf64 ? layout64 : layout32 }
 
     static let layout64 = BinaryLayout<Entry>(cName: "kimage_redirect64", nasmPrefix: "REDIRECT64_", size: 16, [
         .field("src", at: 0, \.source, "address of the redirected function"),
@@ -43,13 +43,13 @@ public struct RedirectTable: Sendable, Equatable {
     ])
 
     /// The entries the boot code acts on: the slots before the first zero entry.
-    public var entries: [Entry] { Array(slots.prefix { !$0.isEnd }) }
+    package var entries: [Entry] { Array(slots.prefix { !$0.isEnd }) }
     /// Zero slots at the end.
-    public var spareSlots: Int { slots.count - entries.count }
+    package var spareSlots: Int { slots.count - entries.count }
 
     /// Builds the table for a section of `slotCount` slots: exactly as many entries as slots, or
     /// fewer with `allowSpare` (the rest zero-filled).
-    public init(elfClass: ELFClass, entries: [Entry], slotCount: Int, allowSpare: Bool, section: String = defaultSectionName) throws {
+    package init(elfClass: ELFClass, entries: [Entry], slotCount: Int, allowSpare: Bool, section: String = defaultSectionName) throws {
         if entries.count > slotCount {
             throw KImageError.redirect(.tooFewSlots(section: section, slots: slotCount, needed: entries.count))
         }
@@ -59,7 +59,7 @@ public struct RedirectTable: Sendable, Equatable {
         self.init(elfClass: elfClass, slots: entries + Array(repeating: Entry(source: 0, destination: 0), count: slotCount - entries.count))
     }
 
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         let layout = Self.layout(for: elfClass)
         var out = [UInt8](repeating: 0, count: slots.count * layout.size)
         for (i, e) in slots.enumerated() { layout.encode(e, into: &out, at: i * layout.size) }
@@ -67,7 +67,7 @@ public struct RedirectTable: Sendable, Equatable {
     }
 
     /// Reads a table section's bytes back (for `inspect` and tests).
-    public static func decode(_ bytes: [UInt8], elfClass: ELFClass, section: String = defaultSectionName) throws -> RedirectTable {
+    package static func decode(_ bytes: [UInt8], elfClass: ELFClass, section: String = defaultSectionName) throws -> RedirectTable {
         let size = entrySize(for: elfClass)
         guard bytes.count % size == 0 else {
             throw KImageError.redirect(.tableSectionBadSize(section: section, size: UInt64(bytes.count), entrySize: size))

@@ -1,11 +1,11 @@
 /// Looks redirect names up in a kernel's symbol table: one pass over the table keeping only the
 /// wanted names, then a dictionary lookup per name (a Go kernel has ~200,000 symbols).
-public struct SymbolResolver {
-    public let elf: ELFFile
+package struct SymbolResolver {
+    package let elf: ELFFile
     /// Every definition of each wanted name (undefined, file and section symbols left out).
-    public let definitions: [String: [ELFSymbol]]
+    package let definitions: [String: [ELFSymbol]]
 
-    public init(elf: ELFFile, names: Set<String>) throws {
+    package init(elf: ELFFile, names: Set<String>) throws {
         self.elf = elf
         var found: [String: [ELFSymbol]] = [:]
         for (name, symbols) in try elf.definedSymbols(named: names) {
@@ -24,23 +24,23 @@ public struct SymbolResolver {
     }
 
     /// How many definitions an ambiguity error lists before "and K more".
-    public static let listedDefinitions = 10
+    package static let listedDefinitions = 10
 
     /// The first `listedDefinitions` definitions described, then how many more there are: an
     /// error about 300,000 definitions stays one readable line.
-    public func describe(_ definitions: [ELFSymbol]) -> [String] {
+    package func describe(_ definitions: [ELFSymbol]) -> [String] {
         let shown = definitions.prefix(Self.listedDefinitions).map(describe)
         let rest = definitions.count - shown.count
         return rest > 0 ? shown + ["and \(rest) more"] : shown
     }
 
     /// How a symbol is described in an error: `#12 0x1000 (32 bytes, FUNC, LOCAL) in .text`.
-    public func describe(_ s: ELFSymbol) -> String {
+    package func describe(_ s: ELFSymbol) -> String {
         let binding = ["LOCAL", "GLOBAL", "WEAK"].indices.contains(Int(s.binding)) ? ["LOCAL", "GLOBAL", "WEAK"][Int(s.binding)] : "binding \(s.binding)"
         return "symbol #\(s.index) at \(hex(s.value)) (\(s.size) bytes, \(Self.kindName(s.kind)), \(binding)) in \(sectionName(of: s))"
     }
 
-    public func sectionName(of s: ELFSymbol) -> String {
+    package func sectionName(of s: ELFSymbol) -> String {
         switch s.sectionIndex {
         case ELFSymbol.absoluteSection: return "no section (SHN_ABS, an absolute value)"
         case 0xFFF2: return "no section (SHN_COMMON)"
@@ -65,16 +65,16 @@ public struct SymbolResolver {
 
     /// Names longer than this get no edit-distance suggestions, and candidates longer than
     /// `suggestionCandidateLength` are not considered: both keep the search linear in the table.
-    public static let suggestionNameLength = 128
-    public static let suggestionCandidateLength = 1024
+    package static let suggestionNameLength = 128
+    package static let suggestionCandidateLength = 1024
     /// Candidates whose edit distance is computed, at most.
-    public static let suggestionCandidates = 4096
+    package static let suggestionCandidates = 4096
 
     /// Up to `limit` defined names closest to `name`: same last element in another package
     /// first (Go moves runtime functions), then by edit distance. A second pass, errors only.
     /// Bounded: each candidate costs at most its first `suggestionCandidateLength` bytes and a
     /// band of the edit-distance matrix, and at most `suggestionCandidates` are scored.
-    public func suggestions(for name: String, limit: Int = 3) throws -> [String] {
+    package func suggestions(for name: String, limit: Int = 3) throws -> [String] {
         let wanted = Array(name.utf8)
         let base = Array(Self.lastElement(name).utf8)
         let useDistance = wanted.count <= Self.suggestionNameLength

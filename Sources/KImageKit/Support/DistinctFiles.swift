@@ -7,14 +7,14 @@ import Synchronization
 
 /// A path as the user typed it, with the option that named it and what it is to the run
 /// ("-o", "the kernel"), for messages like "-o k.elf is the kernel (--kernel k.elf)".
-public struct NamedPath: Sendable, Equatable {
-    public var option: String
-    public var role: String
-    public var path: String
+package struct NamedPath: Sendable, Equatable {
+    package var option: String
+    package var role: String
+    package var path: String
     /// What the option's value was, when the file is one found under it (a Go tree's file).
-    public var optionValue: String
+    package var optionValue: String
 
-    public init(_ option: String, _ role: String, _ path: String, optionValue: String? = nil) {
+    package init(_ option: String, _ role: String, _ path: String, optionValue: String? = nil) {
         self.option = option
         self.role = role
         self.path = path
@@ -26,17 +26,17 @@ public struct NamedPath: Sendable, Equatable {
 /// is written: `pack -o kernel.elf` would otherwise replace the kernel with an image and exit 0.
 /// Files are compared by device and inode after following links, so a symbolic or hard link to
 /// an input is caught too; an output that does not exist yet is compared by its resolved path.
-public enum DistinctFiles {
+package enum DistinctFiles {
     /// The configuration files this process read (kimage.toml or --config FILE): an input of
     /// every command, though no option of the command names it.
     private static let configurations = Mutex<[String]>([])
 
     /// Called when a configuration file is loaded.
-    public static func noteConfiguration(_ path: String) {
+    package static func noteConfiguration(_ path: String) {
         configurations.withLock { $0.append(path) }
     }
 
-    public static func check(outputs: [NamedPath], inputs: [NamedPath]) throws {
+    package static func check(outputs: [NamedPath], inputs: [NamedPath]) throws {
         let inputs = inputs + configurations.withLock { $0 }.map { NamedPath("--config", "the configuration", $0) }
         let inputIDs = inputs.map { (named: $0, id: identity(of: $0.path)) }
         var seenOutputs: [(named: NamedPath, id: Identity?)] = []

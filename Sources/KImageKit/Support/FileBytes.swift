@@ -6,28 +6,28 @@ import Darwin
 
 /// A whole file read into one heap buffer with read(2), not mmap: a file truncated by another
 /// process while kimage runs must give an error, never a SIGBUS.
-public final class FileBytes: @unchecked Sendable {
-    public let path: String
+package final class FileBytes: @unchecked Sendable {
+    package let path: String
     /// Owned by this object; valid until it is deallocated. Mutable only because libelf's
     /// elf_memory() takes a non-const pointer; kimage never writes through it.
     let storage: UnsafeMutableRawBufferPointer
     /// True when `storage` is an anonymous mapping (large files), false for a heap block.
     private let mapped: Bool
-    public let mode: mode_t
+    package let mode: mode_t
     /// Open only for a file read in part (`init(partOf:)`): where further bytes come from.
     private let partialFD: Int32
     private let partialStat: stat?
     /// True when only the ranges asked for with `load` hold the file's bytes; the rest reads as
     /// zeros. Only code that knows which ranges it loaded may use `bytes` of such a file.
-    public var isPartial: Bool { partialFD >= 0 }
-    public var fileDescriptor: Int32 { partialFD }
+    package var isPartial: Bool { partialFD >= 0 }
+    package var fileDescriptor: Int32 { partialFD }
     /// The file as fstat saw it before a whole-file read; nil for bytes that never were a file.
-    public let identity: FileIdentity?
+    package let identity: FileIdentity?
 
-    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(storage) }
-    public var count: Int { storage.count }
+    package var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(storage) }
+    package var count: Int { storage.count }
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let fd = try Self.openRegular(path)
         defer { close(fd) }
@@ -70,7 +70,7 @@ public final class FileBytes: @unchecked Sendable {
     /// Opens a file to be read in part: its size is known, no byte is read until `load`. The
     /// buffer is an untouched anonymous mapping, so the unread part costs no memory; `pack`
     /// reads a kernel's headers this way and copies its segments file to file.
-    public init(partOf path: String) throws {
+    package init(partOf path: String) throws {
         self.path = path
         let fd = try Self.openRegular(path)
         var st = stat()
@@ -96,7 +96,7 @@ public final class FileBytes: @unchecked Sendable {
 
     /// Reads `count` bytes at `offset` of a partial file into place; ranges past the end are
     /// clipped (the caller's own checks against the file size report them).
-    public func load(offset: UInt64, count: UInt64) throws {
+    package func load(offset: UInt64, count: UInt64) throws {
         guard isPartial, offset < UInt64(storage.count) else { return }
         let end = offset + min(count, UInt64(storage.count) - offset)
         var at = Int(offset)
@@ -125,7 +125,7 @@ public final class FileBytes: @unchecked Sendable {
 
     /// Throws when a partial file's size or modification time changed since it was opened:
     /// then the bytes copied from it may not be the ones that were checked.
-    public func verifyUnchanged() throws {
+    package func verifyUnchanged() throws {
         guard let before = partialStat else { return }
         var now = stat()
         guard fstat(partialFD, &now) == 0, now.st_size == before.st_size,
@@ -159,7 +159,7 @@ public final class FileBytes: @unchecked Sendable {
     }
 
     /// For tests and fuzzing: bytes that never were a file.
-    public init(bytes source: some Collection<UInt8>, name: String = "<memory>") {
+    package init(bytes source: some Collection<UInt8>, name: String = "<memory>") {
         path = name
         mode = 0o644
         mapped = false

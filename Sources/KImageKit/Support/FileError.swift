@@ -1,5 +1,5 @@
 /// Failures reading or writing files.
-public enum FileError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum FileError: Error, CustomStringConvertible, Sendable, Equatable {
     case cannotOpen(path: String, reason: String)
     case cannotRead(path: String, reason: String)
     case isDirectory(path: String)
@@ -16,7 +16,7 @@ public enum FileError: Error, CustomStringConvertible, Sendable, Equatable {
     case standardOutput(reason: String)
     case notInMakeRule(path: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .cannotOpen(let path, let reason):
             return "cannot open \(path): \(reason)"

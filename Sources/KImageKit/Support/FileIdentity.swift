@@ -8,7 +8,7 @@ import Darwin
 /// state (size, modification and change times). A file whose identity still matches later holds
 /// the bytes that were read, as far as the kernel can tell, so they can be copied kernel-side
 /// instead of written back from memory.
-public struct FileIdentity: Sendable, Equatable {
+package struct FileIdentity: Sendable, Equatable {
     let device: UInt64
     let inode: UInt64
     let size: Int64
@@ -30,7 +30,7 @@ public struct FileIdentity: Sendable, Equatable {
         self.init(st)
     }
 
-    public static func == (a: FileIdentity, b: FileIdentity) -> Bool {
+    package static func == (a: FileIdentity, b: FileIdentity) -> Bool {
         a.device == b.device && a.inode == b.inode && a.size == b.size
             && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
             && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec

@@ -1,6 +1,6 @@
 /// A JSON document built in a fixed key order, so `inspect --json` prints the same bytes for the
 /// same input and keys appear in the order the README documents.
-public indirect enum JSONValue: Sendable, Equatable {
+package indirect enum JSONValue: Sendable, Equatable {
     case string(String)
     case int(Int)
     case bool(Bool)
@@ -11,17 +11,17 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// one mapping), so a list of them reads as a table.
     case row([(String, JSONValue)])
 
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+    package static func == (a: JSONValue, b: JSONValue) -> Bool {
         a.rendered() == b.rendered()
     }
 
     /// Addresses and sizes are hex strings: JSON numbers lose 64-bit precision in most readers.
-    public static func address(_ value: UInt64) -> JSONValue { .string(hex(value)) }
-    public static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+    package static func address(_ value: UInt64) -> JSONValue { .string(hex(value)) }
+    package static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
 
     /// Pretty-printed with two-space indentation; arrays of scalars and short objects of scalars
     /// stay on one line.
-    public func rendered(indent: Int = 0) -> String {
+    package func rendered(indent: Int = 0) -> String {
         var out = ""
         render(into: &out, indent: indent)
         return out

@@ -1,7 +1,7 @@
 /// Every failure kimage reports. One case per area, each carrying that area's own enum with a case
 /// per failure, so an area can grow its failures without touching the others; `description` is
 /// the message users see: what was found, what was expected, what to do.
-public enum KImageError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum KImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case file(FileError)
     case elf(ELFError)
     case redirect(RedirectError)
@@ -13,7 +13,7 @@ public enum KImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case link(LinkError)
     case compression(CompressionError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .file(let e): return e.description
         case .elf(let e): return e.description

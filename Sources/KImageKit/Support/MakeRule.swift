@@ -1,9 +1,9 @@
 /// The one writer of make rules behind every depfile (`count --depfile`, `pack --depfile`), so
 /// both escape file names the same way GNU make reads them back.
-public enum MakeRule {
+package enum MakeRule {
     /// `target: prerequisites`; with `phony`, one prerequisite a line and an empty rule for each,
     /// so deleting a file makes make rebuild instead of failing (gcc's -MP).
-    public static func text(target: String, prerequisites: [String], phony: Bool) throws -> String {
+    package static func text(target: String, prerequisites: [String], phony: Bool) throws -> String {
         var text = try escape(target) + ":"
         let escaped = try prerequisites.map(escape)
         if phony {
@@ -20,7 +20,7 @@ public enum MakeRule {
     /// A file name as make reads it: `$` doubled, space, `#` and `\` behind a backslash. make has
     /// no escape for a newline or other control characters, so such a name is refused rather than
     /// written as a rule that names other files.
-    public static func escape(_ path: String) throws -> String {
+    package static func escape(_ path: String) throws -> String {
         var out = ""
         for c in path.unicodeScalars {
             switch c {

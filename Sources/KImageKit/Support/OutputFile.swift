@@ -7,10 +7,10 @@ import Darwin
 /// Writes a file the safe way: into a temporary file beside the target, renamed over it only once
 /// every byte is written. A failed or killed run leaves the target as it was; a killed run's
 /// temporary is named `.NAME.kimage-tmp.PID` so the next run can recognise and remove it.
-public enum OutputFile {
-    public static let temporaryMarker = ".kimage-tmp."
+package enum OutputFile {
+    package static let temporaryMarker = ".kimage-tmp."
     /// `-o -`: the output goes to standard output, written as it is made (no temporary to rename).
-    public static let standardOutput = "-"
+    package static let standardOutput = "-"
 
     /// Calls `body` with a sink on a temporary file, then renames it to `path`.
     /// `mode` defaults to the mode of the file being replaced, else 0644.
@@ -20,7 +20,7 @@ public enum OutputFile {
     /// replace the device node; a FIFO nobody reads is refused instead of blocking forever.
     /// `durable: false` skips the fsync before the rename, for outputs a build regenerates
     /// (a boot image): syncing 100 MB was most of what `pack` spent beyond `cp`, which does not sync.
-    public static func write(
+    package static func write(
         to requestedPath: String,
         mode: mode_t? = nil,
         durable: Bool = true,
@@ -31,7 +31,7 @@ public enum OutputFile {
 
     /// Like `write`, but stops before the rename: the caller commits once every output of the
     /// run is written, so a run with several outputs (image + depfile) replaces all or none.
-    public static func prepare(
+    package static func prepare(
         to requestedPath: String,
         mode: mode_t? = nil,
         durable: Bool = true,
@@ -162,7 +162,7 @@ public enum OutputFile {
     }
 
     /// Writes `bytes` to `path` atomically.
-    public static func write(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t? = nil) throws {
+    package static func write(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t? = nil) throws {
         try write(to: path, mode: mode) { (sink: inout FileSink) throws in
             try sink.write(Array(bytes))
         }
@@ -203,9 +203,9 @@ public enum OutputFile {
 
 /// A temporary written in full, waiting for its rename. Discarded (the temporary removed) when
 /// dropped uncommitted, so a failed run leaves nothing behind.
-public final class PendingOutput {
+package final class PendingOutput {
     private var temporary: String?
-    public let path: String
+    package let path: String
     private var fd: Int32
 
     init(temporary: String?, path: String, fd: Int32 = -1) {
@@ -215,7 +215,7 @@ public final class PendingOutput {
     }
 
     /// Renames the temporary over the target.
-    public func commit() throws {
+    package func commit() throws {
         defer { discard() }
         guard let temporary else { return }
         if close(fd) != 0 {
@@ -230,7 +230,7 @@ public final class PendingOutput {
     }
 
     /// Removes the temporary; the target stays as it was.
-    public func discard() {
+    package func discard() {
         if fd >= 0 { close(fd); fd = -1 }
         if let temporary { unlink(temporary); self.temporary = nil }
     }
@@ -239,17 +239,17 @@ public final class PendingOutput {
 }
 
 /// Where OutputFile's body writes its bytes.
-public struct FileSink {
+package struct FileSink {
     var fd: Int32
     let path: String
-    public private(set) var bytesWritten: UInt64 = 0
+    package private(set) var bytesWritten: UInt64 = 0
 
     init(fd: Int32, path: String) {
         self.fd = fd
         self.path = path
     }
 
-    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -264,12 +264,12 @@ public struct FileSink {
         bytesWritten += UInt64(bytes.count)
     }
 
-    public mutating func write(_ bytes: [UInt8]) throws {
+    package mutating func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { (raw) throws in try write(raw) }
     }
 
     /// Writes `count` zero bytes (padding, bss images).
-    public mutating func writeZeros(_ count: Int) throws {
+    package mutating func writeZeros(_ count: Int) throws {
         guard count > 0 else { return }
         let chunk = [UInt8](repeating: 0, count: min(count, 1 << 16))
         var left = count

@@ -15,9 +15,9 @@ import Darwin
 /// difference is an error and the caller's temporary is discarded. (A write in the same clock tick
 /// as kimage's read can keep both times on kernels without multigrain timestamps, before 6.13; an
 /// edit of the kernel during its own build step is what the check is for, and that takes longer.)
-public enum PatchedCopy {
+package enum PatchedCopy {
     /// How the unchanged bytes were made.
-    public enum Method: String, Sendable, Equatable, Comparable {
+    package enum Method: String, Sendable, Equatable, Comparable {
         /// The temporary shares the original's extents (ioctl FICLONE).
         case clone
         /// The kernel copied the unchanged ranges (copy_file_range).
@@ -25,13 +25,13 @@ public enum PatchedCopy {
         /// Every byte written from memory (write): the file system or the output allows nothing else.
         case write
 
-        public static func < (a: Method, b: Method) -> Bool { a.order < b.order }
+        package static func < (a: Method, b: Method) -> Bool { a.order < b.order }
         private var order: Int { self == .clone ? 0 : self == .copyRange ? 1 : 2 }
     }
 
     /// The environment variable tests set to force a slower path on a file system that offers a
     /// faster one (`copy-range`: no FICLONE; `write`: neither), so every path runs in the tests.
-    public static let methodVariable = "KIMAGE_COPY_METHOD"
+    package static let methodVariable = "KIMAGE_COPY_METHOD"
 
     /// The fastest method a run may try: `methodVariable`, else clone.
     static var allowed: Method {

@@ -1,7 +1,7 @@
 /// Names taken from files (section and symbol names, paths) shown with control characters as
 /// \xNN, so a hostile ELF cannot send terminal escape sequences to the user's terminal.
-public enum Printable {
-    public static func escaped(_ text: String) -> String {
+package enum Printable {
+    package static func escaped(_ text: String) -> String {
         escaping(text, where: needsEscape)
     }
 
@@ -22,7 +22,7 @@ public enum Printable {
     /// Text bound for a terminal (what every command prints, errors included): each control
     /// character but newline and tab as \xNN, so a name read from a file cannot move the cursor,
     /// recolour or retitle the user's terminal.
-    public static func terminalSafe(_ text: String) -> String {
+    package static func terminalSafe(_ text: String) -> String {
         escaping(text) { $0 != "\n" && $0 != "\t" && needsEscape($0) }
     }
 

@@ -1,4 +1,4 @@
 /// The kimage release; `kimage --version` prints it.
-public enum KImageVersion {
-    public static let string = "0.1.0"
+package enum KImageVersion {
+    package static let string = "0.1.0"
 }

@@ -7,20 +7,20 @@ import Darwin
 /// The kernel project `kimage init` writes: C and nasm sources, a linker script for the layout,
 /// the redirect installer, a Makefile over kimage.mk, a manifest with one redirect and a
 /// kimage.toml. Rendered from the embedded templates; deterministic for a given arch and layout.
-public struct InitProject: Sendable {
-    public struct File: Sendable, Equatable {
-        public let path: String
-        public let contents: String
+package struct InitProject: Sendable {
+    package struct File: Sendable, Equatable {
+        package let path: String
+        package let contents: String
     }
 
-    public let arch: KernelArch
-    public let layout: KernelLayout
-    public let language: KernelLanguage
+    package let arch: KernelArch
+    package let layout: KernelLayout
+    package let language: KernelLanguage
     /// What the Makefile runs when `kimage` is not on PATH: the binary that wrote the project,
     /// so the printed `make run` works as typed from a build tree. nil: plain `kimage`.
-    public let kimageFallback: String?
+    package let kimageFallback: String?
 
-    public init(arch: KernelArch, layout: KernelLayout, language: KernelLanguage = .c, kimageFallback: String? = nil) throws {
+    package init(arch: KernelArch, layout: KernelLayout, language: KernelLanguage = .c, kimageFallback: String? = nil) throws {
         guard layout.arch == arch else {
             throw KImageError.config(.layoutNeedsOtherArch(layout: layout.rawValue, layoutArch: layout.arch.rawValue, arch: arch.rawValue))
         }
@@ -44,7 +44,7 @@ public struct InitProject: Sendable {
     }
 
     /// The values the project templates' placeholders take.
-    public var values: [String: String] {
+    package var values: [String: String] {
         [
             "arch": arch.rawValue,
             "kimage": kimageFallback ?? "kimage",
@@ -57,7 +57,7 @@ public struct InitProject: Sendable {
     }
 
     /// (project path, template) pairs, in the order they are written.
-    public var sources: [(path: String, template: String)] {
+    package var sources: [(path: String, template: String)] {
         if language == .go {
             return [
                 ("Makefile", "project-go/Makefile"),
@@ -84,14 +84,14 @@ public struct InitProject: Sendable {
     }
 
     /// The absolute path of the running kimage (/proc/self/exe), nil when the system hides it.
-    public static func runningExecutable() -> String? {
+    package static func runningExecutable() -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
         guard n > 0 else { return nil }
         return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    public func files() throws -> [File] {
+    package func files() throws -> [File] {
         try sources.map { File(path: $0.path, contents: try Templates.render($0.template, values: values)) }
     }
 
@@ -101,7 +101,7 @@ public struct InitProject: Sendable {
     /// files go to temporaries that are renamed into place only once all are written, so a full
     /// disk leaves the directory as it was. Returns the files and which of them replaced a file.
     @discardableResult
-    public func write(to directory: String, force: Bool) throws -> (files: [File], overwritten: [String]) {
+    package func write(to directory: String, force: Bool) throws -> (files: [File], overwritten: [String]) {
         let files = try files()
         guard !directory.isEmpty else { throw KImageError.config(.emptyProjectDirectory) }
         if let entries = try InitProject.entries(of: directory), !entries.isEmpty, !force {

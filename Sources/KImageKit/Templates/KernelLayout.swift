@@ -1,15 +1,15 @@
 /// The CPU a kernel made by `kimage init` is built for.
-public enum KernelArch: String, CaseIterable, Sendable {
+package enum KernelArch: String, CaseIterable, Sendable {
     case x86_64
     case i386
 
     /// The layout `kimage init` picks when none is named.
-    public var defaultLayout: KernelLayout { self == .x86_64 ? .gopher : .jinue }
+    package var defaultLayout: KernelLayout { self == .x86_64 ? .gopher : .jinue }
 }
 
 /// Where a kernel is linked: the three higher-half layouts of the seeds. Every one is loaded at
 /// physical 1 MiB; `kimage pack` maps it at its link address.
-public enum KernelLayout: String, CaseIterable, Sendable {
+package enum KernelLayout: String, CaseIterable, Sendable {
     /// 64-bit at PAGE_OFFSET 0xFFFF800000000000 + 1 MiB (gopher-os); C needs -mcmodel=large.
     case gopher
     /// 64-bit at 0xFFFFFFFF80000000 + 1 MiB (Emerald), the -mcmodel=kernel layout.
@@ -17,9 +17,9 @@ public enum KernelLayout: String, CaseIterable, Sendable {
     /// 32-bit at 0xC0000000 + 1 MiB (Jinue's KLIMIT).
     case jinue
 
-    public var arch: KernelArch { self == .jinue ? .i386 : .x86_64 }
+    package var arch: KernelArch { self == .jinue ? .i386 : .x86_64 }
 
-    public var virtualBase: UInt64 {
+    package var virtualBase: UInt64 {
         switch self {
         case .gopher: return 0xFFFF_8000_0000_0000
         case .kernel: return 0xFFFF_FFFF_8000_0000
@@ -55,7 +55,7 @@ public enum KernelLayout: String, CaseIterable, Sendable {
     /// The placeholders of templates/ld/layout.ld: one script serves every layout, and the values
     /// that differ come from the declarations they belong to (the redirect table entry, the load
     /// address), so a script cannot disagree with what redirect and pack expect.
-    public var linkerScriptValues: [String: String] {
+    package var linkerScriptValues: [String: String] {
         let elfClass: ELFClass = arch == .x86_64 ? .elf64 : .elf32
         return [
             "layout": rawValue,
@@ -70,15 +70,15 @@ public enum KernelLayout: String, CaseIterable, Sendable {
     }
 
     /// This layout's linker script (what `kimage init` writes as linker.ld and `kimage link` uses).
-    public func linkerScript() throws -> String {
+    package func linkerScript() throws -> String {
         try Templates.render(Self.linkerScriptTemplate, values: linkerScriptValues)
     }
 
     /// The one linker-script template, under templates/.
-    public static let linkerScriptTemplate = "ld/layout.ld"
+    package static let linkerScriptTemplate = "ld/layout.ld"
 
     /// gcc flags for code linked in this layout.
-    public var cflags: String {
+    package var cflags: String {
         switch self {
         case .gopher: return "-m64 -mcmodel=large -mno-red-zone"
         case .kernel: return "-m64 -mcmodel=kernel -mno-red-zone"
@@ -88,7 +88,7 @@ public enum KernelLayout: String, CaseIterable, Sendable {
 }
 
 /// The language of the kernel `kimage init` writes.
-public enum KernelLanguage: String, CaseIterable, Sendable {
+package enum KernelLanguage: String, CaseIterable, Sendable {
     /// C and nasm, linked by the project's Makefile (kimage.mk).
     case c
     /// Go (amd64) with an rt0 in Go assembly, linked by `kimage link`.

@@ -2,8 +2,8 @@
 /// assembly, C, linker scripts and make syntax pass through untouched. An unknown name or a
 /// malformed placeholder is an error, never an empty string: a silently blank NUM_REDIRECTS or
 /// load address is exactly the bug templates exist to prevent.
-public enum TemplateRenderer {
-    public static func render(_ text: String, name: String, values: [String: String]) throws -> String {
+package enum TemplateRenderer {
+    package static func render(_ text: String, name: String, values: [String: String]) throws -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         var rest = Substring(text)
@@ -34,7 +34,7 @@ public enum TemplateRenderer {
     }
 
     /// The names a template uses, in order of first use (for tests and `--help` texts).
-    public static func placeholders(in text: String) -> [String] {
+    package static func placeholders(in text: String) -> [String] {
         var seen: [String] = []
         var rest = Substring(text)
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
