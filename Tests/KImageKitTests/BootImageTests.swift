@@ -55,10 +55,10 @@ import TestSupport
         #expect(b.loadLE(UInt64.self, at: 0x20) == 0xFFFF_8000_0010_0000)
         #expect(b.loadLE(UInt32.self, at: 0x28) == 0x340)        // steps right after the header
         #expect(b.loadLE(UInt32.self, at: 0x2C) == 2)
-        #expect(b.loadLE(UInt32.self, at: 0x30) == 0x370)        // then the command line
-        #expect(Array(b[0x40..<0x58]) == le32([1, 0x10_0000, 0x4000, 0x123, 0, 0]))
-        #expect(Array(b[0x58..<0x70]) == le32([2, 0x10_1000, 0, 0x80, 0, 0]))
-        #expect(Array(b[0x70..<0x76]) == Array("quiet".utf8) + [0])
+        #expect(b.loadLE(UInt32.self, at: 0x30) == 0x360)        // then the command line
+        #expect(Array(b[0x40..<0x50]) == le32([1, 0x10_0000, 0x4000, 0x123]))
+        #expect(Array(b[0x50..<0x60]) == le32([2, 0x10_1000, 0, 0x80]))
+        #expect(Array(b[0x60..<0x66]) == Array("quiet".utf8) + [0])
     }
 
     @Test func bootInfoTemplateMatchesBootinfoH() throws {

@@ -66,8 +66,8 @@ import TestSupport
         let bytes = plan.encode(at: 0)
         let decoded = try #require(bytes.withUnsafeBytes { LoadPlan(decoding: $0, at: 0) })
         #expect(decoded.steps == plan.steps)
-        // STEP_ENTRIES (8-byte entries), shift 21, count 2047, dest, low half, high half, no LZ4 fields.
-        #expect(Array(bytes[0x40..<0x40 + LoadStep.encodedSize]) == [5, 21, 0xFF, 0x07] + le32([0x20_3000, 0x0000_0083, 0x8000_0001, 0, 0]))
+        // STEP_ENTRIES (8-byte entries), shift 21, count 2047, dest, low half, high half.
+        #expect(Array(bytes[0x40..<0x40 + LoadStep.encodedSize]) == [5, 21, 0xFF, 0x07] + le32([0x20_3000, 0x0000_0083, 0x8000_0001]))
     }
 
     func le32(_ words: [UInt32]) -> [UInt8] { words.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } } }

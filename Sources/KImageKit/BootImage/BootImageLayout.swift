@@ -354,6 +354,8 @@ package struct BootImageLayout: Sendable {
         // RAM checks, the segments' copies and zeros, the regions' zero, the template's copies.
         plan.steps = ramChecks(segments: input.segments, image: (0, 0), stackTop: 0, regions: (0, 0))
             + Array(repeating: .zero(destination: 0, size: 0), count: input.segmentStepCount + 1 + bootInfoCopyCount(input))
+            // An LZ4 step takes a second slot: one more per block.
+            + Array(repeating: .zero(destination: 0, size: 0), count: input.compression.blocks.count)
         let template = input.checked.multiboot.map {
             MultibootInfoTemplate(handoff: input.handoff.handoff, framebuffer: $0.wantsFramebuffer, sections: $0.sections,
                                   cmdlineCapacity: Int(bootInfo.cmdlineCapacity), loadBase: $0.loadBase, efi: input.efi, needsUEFI: $0.needsUEFI)
