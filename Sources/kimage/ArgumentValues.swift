@@ -63,7 +63,7 @@ enum ProtocolArgument: String, CaseIterable, ExpressibleByArgument {
 /// so a malformed one is a usage error naming the option, not a failure of the work.
 func mappingArgument(_ kind: MappingSpec.Kind) -> @Sendable (String) throws -> String {
     { text in
-        do { _ = try MappingSpec.parse(text, as: kind) } catch let error as KImageError { throw ValidationError(error.description) }
+        do { _ = try MappingSpec.parse(text, as: kind) } catch let error as any KImageError { throw ValidationError(error.description) }
         return text
     }
 }
@@ -71,5 +71,5 @@ func mappingArgument(_ kind: MappingSpec.Kind) -> @Sendable (String) throws -> S
 /// An address or size option (hex with 0x, decimal, `_` separators, K/M/G): a malformed one is a
 /// usage error.
 @Sendable func addressArgument(_ text: String) throws -> UInt64 {
-    do { return try AddressParser.parse(text) } catch let error as KImageError { throw ValidationError(error.description) }
+    do { return try AddressParser.parse(text) } catch let error as any KImageError { throw ValidationError(error.description) }
 }

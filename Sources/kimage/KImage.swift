@@ -41,7 +41,7 @@ struct KImage: ParsableCommand {
                 Array(CommandLine.arguments.dropFirst()),
                 fileExists: { FileManager.default.fileExists(atPath: $0) },
                 load: { try KImageConfig(path: $0) })
-        } catch let error as KImageError {
+        } catch let error as any KImageError {
             printError("kimage: error: \(error.description)")
             Foundation.exit(ExitCode.failure.rawValue)
         } catch {
@@ -86,7 +86,7 @@ struct KImage: ParsableCommand {
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as KImageError {
+    } catch let error as any KImageError {
         printError("kimage: error: \(error.description)")
         throw ExitCode.failure
     }

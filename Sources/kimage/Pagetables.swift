@@ -92,7 +92,7 @@ struct Pagetables: ParsableCommand {
             throw ValidationError("no mappings: give --identity, --map, --higher-half or --kernel")
         }
         // A page size the mode lacks or a recursive slot it cannot have is a usage error too.
-        do { _ = try PageTableBuilder(mode: mode, maxPageSize: pageSize?.bytes, recursiveSlot: recursive) } catch let error as KImageError {
+        do { _ = try PageTableBuilder(mode: mode, maxPageSize: pageSize?.bytes, recursiveSlot: recursive) } catch let error as any KImageError {
             throw ValidationError(error.description)
         }
     }

@@ -23,9 +23,9 @@ enum StandardOutput {
                 let n = Glibc.write(1, raw.baseAddress! + done, raw.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw KImageError.file(.standardOutput(reason: String(cString: strerror(errno))))
+                    throw FileError.standardOutput(reason: String(cString: strerror(errno)))
                 }
-                if n == 0 { throw KImageError.file(.standardOutput(reason: "it accepted no bytes")) }
+                if n == 0 { throw FileError.standardOutput(reason: "it accepted no bytes") }
                 done += n
             }
         }

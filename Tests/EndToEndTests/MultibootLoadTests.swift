@@ -84,28 +84,11 @@ import TestSupport
     /// must make it refuse the kernel; asked for as optional, it is left out.
     @Test func aRequiredBootDeviceVBEOrAPMRequestIsRefusedAnOptionalOneIsNot() throws {
         let dir = try TemporaryDirectory()
-        func kernel(flags: Int, name: String) throws -> String {
-            let obj = try Toolchain.nasm("""
-                bits 32
-                section .text
-                global _start
-                align 8
-                hdr: dd 0xE85250D6, 0, hdr_end - hdr, -(0xE85250D6 + (hdr_end - hdr))
-                    dw 1, \(flags)
-                    dd 8 + 4 * 4, 6, 5, 7, 10
-                    dw 0, 0
-                    dd 8
-                hdr_end:
-                _start: jmp _start
-                """, in: dir, name: name, format: "elf32")
-            return try Toolchain.ld([obj], script: "ENTRY(_start) SECTIONS { .text 0x100000 : { *(.text) } }",
-                                    in: dir, output: name + ".elf", emulation: "elf_i386")
-        }
-        let required = try kernel(flags: 0, name: "required")
+        let required = try MultibootLoadFixture.requesting(optional: false, in: dir, name: "required")
         try refusals.expectRefusal(["--kernel", required, "-o", dir.file("k.img")], dir: dir, inputs: [required], [
             "tag type 1 (information request)", "requires information tag 5 (BIOS boot device)", "which disk it came from",
             "drop 5 from the request or set the request tag's optional flag"])
-        let optional = try kernel(flags: 1, name: "optional")
+        let optional = try MultibootLoadFixture.requesting(optional: true, in: dir, name: "optional")
         let r = try kimage(["pack", "--kernel", optional, "-o", dir.file("k.img")])
         #expect(r.status == 0 && r.stdout.contains("MBI2 (ebx) at 0x") && !r.stdout.contains("boot info at"), "\(r.stdout)\(r.stderr)")
     }

@@ -109,7 +109,7 @@ import TestSupport
         #expect(try PackOptions.parseProtocol("2.11") == 0x020B)
         #expect(try PackOptions.parseProtocol("0x020D") == 0x020D)
         for bad in ["2.10", "2.14", "2.15", "2", "two"] {
-            #expect(throws: KImageError.self) { try PackOptions.parseProtocol(bad) }
+            #expect(throws: BootImageError.self) { try PackOptions.parseProtocol(bad) }
         }
     }
 
@@ -413,7 +413,7 @@ import TestSupport
         #expect(try ESPImage.parseSize("1g") == 1 << 30)
         #expect(try ESPImage.parseSize("4194304") == 4 << 20)
         for bad in ["", "M", "1M", "3G", "-4M", "32MB"] {
-            #expect(throws: KImageError.self, "\(bad)") { try ESPImage.parseSize(bad) }
+            #expect(throws: ESPError.self, "\(bad)") { try ESPImage.parseSize(bad) }
         }
     }
 }

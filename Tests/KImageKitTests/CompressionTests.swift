@@ -56,12 +56,12 @@ import TestSupport
     @Test func aBlockThatDoesNotDecodeToItsSizeIsRefused() throws {
         let bytes = Self.sample(10_000)
         let block = try #require(try Self.compress(bytes))
-        #expect(throws: KImageError.self) { try LZ4Block.decompress(Array(block.dropLast(3)), size: bytes.count, part: "segment 1") }
-        #expect(throws: KImageError.self) { try LZ4Block.decompress(block, size: bytes.count + 1, part: "segment 1") }
+        #expect(throws: CompressionError.self) { try LZ4Block.decompress(Array(block.dropLast(3)), size: bytes.count, part: "segment 1") }
+        #expect(throws: CompressionError.self) { try LZ4Block.decompress(block, size: bytes.count + 1, part: "segment 1") }
         do {
             _ = try LZ4Block.decompress(block, size: bytes.count - 1, part: "segment 1")
             Issue.record("a block decoded into less room than it needs")
-        } catch let e as KImageError {
+        } catch let e as any KImageError {
             #expect(e.description.contains("the LZ4 block of segment 1 is corrupt"), "\(e)")
         }
     }

@@ -113,28 +113,28 @@ import KImageKit
 
     @Test func aTypoedKeyNamesTheKeyAndItsLine() throws {
         let text = "[sources]\nmanifest = [\"r.txt\"]\n\n[redirect]\n# a comment\nallow-sapre = true\n"
-        let expected = KImageError.config(.unknownKey(path: "kimage.toml", line: 6, section: "redirect", key: "allow-sapre", suggestion: "allow-spare"))
+        let expected = ConfigError.unknownKey(path: "kimage.toml", line: 6, section: "redirect", key: "allow-sapre", suggestion: "allow-spare")
         #expect(throws: expected) { try KImageConfig(text: text, path: "kimage.toml") }
         #expect(expected.description == "kimage.toml:6: unknown key `allow-sapre` in [redirect]; keys are the long option names of `kimage redirect --help`; did you mean `allow-spare`?")
     }
 
     @Test func anUnknownTableIsAnError() throws {
-        #expect(throws: KImageError.config(.unknownSection(path: "k.toml", line: 2, name: "redirects",
-                                                           known: ["sources", "count", "redirect", "pagetables", "pack"]))) {
+        #expect(throws: ConfigError.unknownSection(path: "k.toml", line: 2, name: "redirects",
+                                                   known: ["sources", "count", "redirect", "pagetables", "pack"])) {
             try KImageConfig(text: "\n[redirects]\nmanifest = []\n", path: "k.toml")
         }
-        #expect(throws: KImageError.config(.keyOutsideSection(path: "k.toml", line: 1, key: "patch"))) {
+        #expect(throws: ConfigError.keyOutsideSection(path: "k.toml", line: 1, key: "patch")) {
             try KImageConfig(text: "patch = true\n", path: "k.toml")
         }
     }
 
     @Test func aWrongTypeIsAnError() throws {
-        #expect(throws: KImageError.config(.wrongType(path: "k.toml", line: 2, section: "redirect", key: "patch",
-                                                      expected: "true or false", found: "a string"))) {
+        #expect(throws: ConfigError.wrongType(path: "k.toml", line: 2, section: "redirect", key: "patch",
+                                              expected: "true or false", found: "a string")) {
             try KImageConfig(text: "[redirect]\npatch = \"yes\"\n", path: "k.toml")
         }
-        #expect(throws: KImageError.config(.wrongType(path: "k.toml", line: 3, section: "count", key: "manifest",
-                                                      expected: "an array of strings, e.g. [\"a\", \"b\"]", found: "an array"))) {
+        #expect(throws: ConfigError.wrongType(path: "k.toml", line: 3, section: "count", key: "manifest",
+                                              expected: "an array of strings, e.g. [\"a\", \"b\"]", found: "an array")) {
             try KImageConfig(text: "[count]\n\nmanifest = [1.5]\n", path: "k.toml")
         }
     }
@@ -143,7 +143,7 @@ import KImageKit
         do {
             _ = try KImageConfig(text: "[pack]\ncmdline = \"unterminated\n", path: "k.toml")
             Issue.record("expected a syntax error")
-        } catch let KImageError.config(.syntax(path, line, _, _)) {
+        } catch let ConfigError.syntax(path, line, _, _) {
             #expect(path == "k.toml" && line == 2)
         }
     }
@@ -164,11 +164,11 @@ import KImageKit
                 == ["redirect", "--patch", "k.elf"])
         #expect(asked == ["x.toml", "y.toml"])
         // --help works whatever the file holds; init and inspect never read it.
-        #expect(try ConfigArguments.expand(["redirect", "--help"], fileExists: { _ in true }, load: { _ in throw KImageError.config(.missingConfigPath) })
+        #expect(try ConfigArguments.expand(["redirect", "--help"], fileExists: { _ in true }, load: { _ in throw ConfigError.missingConfigPath })
                 == ["redirect", "--help"])
-        #expect(try ConfigArguments.expand(["init", "d"], fileExists: { _ in true }, load: { _ in throw KImageError.config(.missingConfigPath) })
+        #expect(try ConfigArguments.expand(["init", "d"], fileExists: { _ in true }, load: { _ in throw ConfigError.missingConfigPath })
                 == ["init", "d"])
-        #expect(throws: KImageError.config(.missingConfigPath)) {
+        #expect(throws: ConfigError.missingConfigPath) {
             try ConfigArguments.expand(["redirect", "--config"], fileExists: { _ in false }, load: loaded)
         }
     }

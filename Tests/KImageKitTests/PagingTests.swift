@@ -39,11 +39,11 @@ import Testing
         // PTE read-only XD at 0x101000: 0x101000 + 0x1, + bit 63.
         #expect(try PageTableEntry(noExecute: true, address: 0x101000).encode(mode: .pae, depth: 2) == 0x8000_0000_0010_1001)
         // Reading back: a PDPTE with R/W (0x102003) has reserved bit 1 set: the CPU #GPs on it.
-        #expect(throws: KImageError.self) { try PageTableEntry.decode(0x102003, mode: .pae, depth: 0) }
+        #expect(throws: PagingError.self) { try PageTableEntry.decode(0x102003, mode: .pae, depth: 0) }
         // PAE PDE: bits 62:52 are reserved (no available high bits).
-        #expect(throws: KImageError.self) { try PageTableEntry.decode(0x0010_0000_0000_1003, mode: .pae, depth: 1) }
+        #expect(throws: PagingError.self) { try PageTableEntry.decode(0x0010_0000_0000_1003, mode: .pae, depth: 1) }
         // PS in a PDPTE is not a 1 GiB page in PAE.
-        #expect(throws: KImageError.self) { try PageTableEntry(pageSize: true, address: 0x4000_0000).encode(mode: .pae, depth: 0) }
+        #expect(throws: PagingError.self) { try PageTableEntry(pageSize: true, address: 0x4000_0000).encode(mode: .pae, depth: 0) }
     }
 
     @Test func bits32Entries() throws {
@@ -55,10 +55,10 @@ import Testing
         #expect(try PageTableEntry(writable: true, writeThrough: true, global: true, address: 0xB8000)
             .encode(mode: .bits32, depth: 1) == 0xB810B)
         // No XD bit in mode 32; no address above 4 GiB.
-        #expect(throws: KImageError.self) { try PageTableEntry(noExecute: true, address: 0x1000).encode(mode: .bits32, depth: 1) }
-        #expect(throws: KImageError.self) { try PageTableEntry(address: 0x1_0000_0000).encode(mode: .bits32, depth: 1) }
+        #expect(throws: PagingError.self) { try PageTableEntry(noExecute: true, address: 0x1000).encode(mode: .bits32, depth: 1) }
+        #expect(throws: PagingError.self) { try PageTableEntry(address: 0x1_0000_0000).encode(mode: .bits32, depth: 1) }
         // A 4 MiB PDE with bit 13 set (PSE-36 address bit 32) is beyond kimage's 32-bit reach.
-        #expect(throws: KImageError.self) { try PageTableEntry.decode(0x40_2083, mode: .bits32, depth: 0) }
+        #expect(throws: PagingError.self) { try PageTableEntry.decode(0x40_2083, mode: .bits32, depth: 0) }
     }
 
     @Test func decodeRoundTripsAndReservedBits() throws {
@@ -68,8 +68,8 @@ import Testing
             #expect(try e.encode(mode: mode, depth: depth) == raw)
         }
         // PS in a PML4E is reserved; bits 20:13 of a 2 MiB leaf are reserved.
-        #expect(throws: KImageError.self) { try PageTableEntry.decode(0x1083, mode: .fourLevel, depth: 0) }
-        #expect(throws: KImageError.self) { try PageTableEntry.decode(0x20_2083, mode: .fourLevel, depth: 2) }
+        #expect(throws: PagingError.self) { try PageTableEntry.decode(0x1083, mode: .fourLevel, depth: 0) }
+        #expect(throws: PagingError.self) { try PageTableEntry.decode(0x20_2083, mode: .fourLevel, depth: 2) }
         // Not-present entries decode to not-present whatever else they hold.
         #expect(try PageTableEntry.decode(0xFFFF_FFFF_FFFF_FFFE, mode: .fourLevel, depth: 0) == .notPresent)
     }
@@ -84,10 +84,10 @@ import Testing
         #expect(try AddressParser.parse("4096") == 4096)
         #expect(try AddressParser.parse("1G") == 1 << 30)
         #expect(try AddressParser.parse("8_000_000") == 8_000_000)
-        #expect(throws: KImageError.self) { try AddressParser.parse("1000_0000") }
-        #expect(throws: KImageError.self) { try AddressParser.parse("0x1_0000_0000_0000_0000") }
-        #expect(throws: KImageError.self) { try AddressParser.parse("12Q") }
-        #expect(throws: KImageError.self) { try AddressParser.parse("") }
+        #expect(throws: PagingError.self) { try AddressParser.parse("1000_0000") }
+        #expect(throws: PagingError.self) { try AddressParser.parse("0x1_0000_0000_0000_0000") }
+        #expect(throws: PagingError.self) { try AddressParser.parse("12Q") }
+        #expect(throws: PagingError.self) { try AddressParser.parse("") }
     }
 
     @Test func flags() throws {
@@ -103,9 +103,9 @@ import Testing
         for f in [MappingFlags(), MappingFlags(writable: false, executable: false, user: true, global: true, cache: .writeThrough)] {
             #expect(try MappingFlags(parsing: f.spec) == f)
         }
-        #expect(throws: KImageError.self) { try MappingFlags(parsing: "xr") }
-        #expect(throws: KImageError.self) { try MappingFlags(parsing: "rwq") }
-        #expect(throws: KImageError.self) { try MappingFlags(parsing: "rw,uc,wt") }
+        #expect(throws: PagingError.self) { try MappingFlags(parsing: "xr") }
+        #expect(throws: PagingError.self) { try MappingFlags(parsing: "rwq") }
+        #expect(throws: PagingError.self) { try MappingFlags(parsing: "rw,uc,wt") }
     }
 
     @Test func specs() throws {
@@ -114,14 +114,14 @@ import Testing
             == Mapping(virtualStart: 0xFFFF_FFFF_8000_0000, physicalStart: 0, size: 128 << 20, flags: MappingFlags(writable: false)))
         #expect(try MappingSpec.parse("0xFFFF800000000000+8M:rw", as: .higherHalf)
             == Mapping(virtualStart: 0xFFFF_8000_0000_0000, physicalStart: 0, size: 8 << 20, flags: MappingFlags(executable: false)))
-        #expect(throws: KImageError.self) { try MappingSpec.parse("0x1000", as: .identity) }
-        #expect(throws: KImageError.self) { try MappingSpec.parse("0x1000+4K", as: .map) }
+        #expect(throws: PagingError.self) { try MappingSpec.parse("0x1000", as: .identity) }
+        #expect(throws: PagingError.self) { try MappingSpec.parse("0x1000+4K", as: .map) }
     }
 
     @Test func modes() throws {
         #expect(try PagingMode(parsing: "4level") == .fourLevel)
         #expect(try PagingMode(parsing: "32") == .bits32)
-        #expect(throws: KImageError.self) { try PagingMode(parsing: "3level") }
+        #expect(throws: PagingError.self) { try PagingMode(parsing: "3level") }
         #expect(PagingMode.fourLevel.isCanonical(0xFFFF_8000_0000_0000))
         #expect(!PagingMode.fourLevel.isCanonical(0x0000_8000_0000_0000))
         #expect(PagingMode.fiveLevel.isCanonical(0x00FF_FFFF_FFFF_F000))
@@ -330,7 +330,7 @@ import Testing
 
     @Test func pointerOutsideTheBlobNamesTheEntry() throws {
         let t = try Self.gopher()
-        let error = #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: t.bytes, mode: .fourLevel, base: 0x20_0000) }
+        let error = #expect(throws: PagingError.self) { try PageTableWalker.walk(bytes: t.bytes, mode: .fourLevel, base: 0x20_0000) }
         let message = error?.description ?? ""
         #expect(message.contains("PML4[0] at 0x200000 = 0x0000000000101003 points to a table at 0x101000, outside the blob (0x200000-0x203000)"), "\(message)")
     }
@@ -338,10 +338,10 @@ import Testing
     @Test func reservedBitsAndShortBlobs() throws {
         var bytes = try Self.gopher().bytes
         bytes[0] |= 0x80  // PS in a PML4E
-        let error = #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: bytes, mode: .fourLevel, base: 0x10_0000) }
+        let error = #expect(throws: PagingError.self) { try PageTableWalker.walk(bytes: bytes, mode: .fourLevel, base: 0x10_0000) }
         #expect(error?.description.contains("PML4[0] at 0x100000 = 0x0000000000101083 has reserved bits 0x80 set") == true, "\(String(describing: error))")
-        #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: [UInt8](repeating: 0, count: 100), mode: .fourLevel, base: 0) }
-        #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: try Self.gopher().bytes, mode: .fourLevel, base: 0x10_0800) }
+        #expect(throws: PagingError.self) { try PageTableWalker.walk(bytes: [UInt8](repeating: 0, count: 100), mode: .fourLevel, base: 0) }
+        #expect(throws: PagingError.self) { try PageTableWalker.walk(bytes: try Self.gopher().bytes, mode: .fourLevel, base: 0x10_0800) }
     }
 
     @Test(arguments: [true, false])
@@ -354,7 +354,7 @@ import Testing
         if withPages { for i in 0..<512 { bytes.storeLE(UInt64(i * 0x1000 + 3), at: 3 * 4096 + i * 8) } }
         let limit = PageTableWalker.entryLimit(blobBytes: bytes.count, mode: .fourLevel)
         #expect(limit == (1 << 22) + 16 * 2048)
-        let error = #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: bytes, mode: .fourLevel, base: 0) }
+        let error = #expect(throws: PagingError.self) { try PageTableWalker.walk(bytes: bytes, mode: .fourLevel, base: 0) }
         #expect(error?.description.contains("walking the tables reads more than \(limit) entries, though the blob holds 2048") == true,
                 "\(String(describing: error))")
     }
@@ -370,10 +370,10 @@ import Testing
 
     @Test func refusalsOfTheBuilderAndEncoder() throws {
         let empty = try PageTableBuilder(mode: .pae)
-        let none = #expect(throws: KImageError.self) { try empty.build(base: 0) }
+        let none = #expect(throws: PagingError.self) { try empty.build(base: 0) }
         #expect(none?.description.contains("no mappings were given") == true)
         // PS in a PAE PT entry does not exist (bit 7 is PAT there): refused when encoding.
-        let ps = #expect(throws: KImageError.self) { try PageTableEntry(pageSize: true).encode(mode: .pae, depth: 2) }
+        let ps = #expect(throws: PagingError.self) { try PageTableEntry(pageSize: true).encode(mode: .pae, depth: 2) }
         #expect(ps?.description.contains("PS=1 is not allowed in a PT entry in mode pae") == true)
     }
 
@@ -382,7 +382,7 @@ import Testing
         var bytes = [UInt8](repeating: 0, count: 8192)
         for i in 0..<512 { bytes.storeLE(UInt64(0x1003), at: i * 8) }
         for i in 0..<512 { bytes.storeLE(UInt64(0x1003), at: 4096 + i * 8) }
-        let error = #expect(throws: KImageError.self) { try PageTableWalker.walk(bytes: bytes, mode: .fourLevel, base: 0) }
+        let error = #expect(throws: PagingError.self) { try PageTableWalker.walk(bytes: bytes, mode: .fourLevel, base: 0) }
         #expect(error?.description.contains("which is already used as a PDPT, as a PD") == true, "\(String(describing: error))")
     }
 }
@@ -399,6 +399,6 @@ import Testing
         var c = try PageTableBuilder(mode: .bits32, recursiveSlot: 1023)
         try c.add(MappingSpec.parse("0+4M:rw", as: .identity))
         #expect(try c.build(base: 0x9000).entry(table: 0, index: 1023) == 0x9003)
-        #expect(throws: KImageError.self) { try c.add(MappingSpec.parse("0xFFFFF000+4K", as: .identity)) }
+        #expect(throws: PagingError.self) { try c.add(MappingSpec.parse("0xFFFFF000+4K", as: .identity)) }
     }
 }

@@ -8,7 +8,7 @@ private func redirectError(_ body: () throws -> Void) -> RedirectError? {
     do {
         try body()
         Issue.record("expected an error")
-    } catch KImageError.redirect(let e) {
+    } catch let e as RedirectError {
         return e
     } catch {
         Issue.record("unexpected error \(error)")
@@ -147,7 +147,7 @@ private func pairs(_ r: [Redirect]) -> [String] { r.map { "\($0.source) -> \($0.
         #expect(throws: GoBuildConstraint.ParseFailure.self) { try GoBuildConstraint.parse("linux &&") }
         #expect(throws: GoBuildConstraint.ParseFailure.self) { try GoBuildConstraint.parse("(linux") }
         #expect(throws: GoBuildConstraint.ParseFailure.self) { try GoBuildConstraint.parse("linux amd64") }
-        #expect(throws: KImageError.self) { try GoTarget(goos: "linuxx") }
+        #expect(throws: RedirectError.self) { try GoTarget(goos: "linuxx") }
     }
 
     @Test func malformedBuildLineIsAnErrorWithFileAndLine() throws {

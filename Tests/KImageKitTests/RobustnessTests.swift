@@ -11,7 +11,7 @@ import TestSupport
         do {
             try body()
             Issue.record("expected a KImageError, nothing was thrown")
-        } catch let e as KImageError {
+        } catch let e as any KImageError {
             return e.description
         } catch {
             Issue.record("expected a KImageError, got \(error)")
@@ -156,7 +156,7 @@ import TestSupport
             do {
                 let elf = try ELFFile(file: FileBytes(bytes: original[0..<cut], name: "k.elf"))
                 _ = try elf.symbols()
-            } catch is KImageError {
+            } catch is any KImageError {
                 failures += 1
             }
         }

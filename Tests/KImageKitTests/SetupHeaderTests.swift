@@ -52,6 +52,6 @@ import KImageKit
     }
 
     @Test func refusesAFileTooShortForTheHeader() {
-        #expect(throws: KImageError.self) { try SetupHeader(decoding: [UInt8](repeating: 0, count: 0x200)) }
+        #expect(throws: BootImageError.self) { try SetupHeader(decoding: [UInt8](repeating: 0, count: 0x200)) }
     }
 }

@@ -15,18 +15,18 @@ import TestSupport
     }
 
     @Test func refusesAnUnknownNameWithItsLine() throws {
-        #expect(throws: KImageError.config(.unknownPlaceholder(template: "t.ld", line: 3, name: "base", known: ["arch"]))) {
+        #expect(throws: ConfigError.unknownPlaceholder(template: "t.ld", line: 3, name: "base", known: ["arch"])) {
             try TemplateRenderer.render("one\ntwo\n. = {{base}};\n", name: "t.ld", values: ["arch": "x"])
         }
-        let error = KImageError.config(.unknownPlaceholder(template: "t.ld", line: 3, name: "base", known: ["arch"]))
+        let error = ConfigError.unknownPlaceholder(template: "t.ld", line: 3, name: "base", known: ["arch"])
         #expect(error.description == "template t.ld:3: unknown placeholder {{base}}; known: arch")
     }
 
     @Test func refusesMalformedPlaceholders() throws {
-        #expect(throws: KImageError.config(.malformedPlaceholder(template: "t", line: 2, text: "{{open"))) {
+        #expect(throws: ConfigError.malformedPlaceholder(template: "t", line: 2, text: "{{open")) {
             try TemplateRenderer.render("x\n{{open\n}}", name: "t", values: [:])
         }
-        #expect(throws: KImageError.config(.malformedPlaceholder(template: "t", line: 1, text: "{{Bad Name}}"))) {
+        #expect(throws: ConfigError.malformedPlaceholder(template: "t", line: 1, text: "{{Bad Name}}")) {
             try TemplateRenderer.render("{{Bad Name}}", name: "t", values: [:])
         }
     }
@@ -63,14 +63,14 @@ import TestSupport
     }
 
     @Test func aTemplateTheBinaryLacksIsAnError() throws {
-        #expect(throws: KImageError.config(.missingTemplate(name: "ld/nope.ld"))) { try Templates.text("ld/nope.ld") }
+        #expect(throws: ConfigError.missingTemplate(name: "ld/nope.ld")) { try Templates.text("ld/nope.ld") }
     }
 
     @Test func initCannotWriteBelowAFile() throws {
         let dir = try TemporaryDirectory()
         let file = try dir.write("plain", "x\n")
         let project = try InitProject(arch: .x86_64, layout: .gopher)
-        #expect(throws: KImageError.config(.unresolvableProjectDirectory(path: file + "/k", reason: "it is below a file, not a directory"))) {
+        #expect(throws: ConfigError.unresolvableProjectDirectory(path: file + "/k", reason: "it is below a file, not a directory")) {
             try project.write(to: file + "/k", force: false)
         }
         #expect(try dir.contents() == ["plain"])
@@ -78,7 +78,7 @@ import TestSupport
     }
 
     @Test func anArchAndALayoutThatDisagreeAreRefused() throws {
-        #expect(throws: KImageError.config(.layoutNeedsOtherArch(layout: "jinue", layoutArch: "i386", arch: "x86_64"))) {
+        #expect(throws: ConfigError.layoutNeedsOtherArch(layout: "jinue", layoutArch: "i386", arch: "x86_64")) {
             try InitProject(arch: .x86_64, layout: .jinue)
         }
     }

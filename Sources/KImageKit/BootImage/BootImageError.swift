@@ -1,5 +1,5 @@
 /// Failures building or reading a boot-protocol image.
-package enum BootImageError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum BootImageError: KImageError, Equatable {
     case headerTruncated(path: String, size: UInt64, needed: UInt64)
     case noLoadSegments(path: String)
     case machineMismatch(path: String, detail: String)

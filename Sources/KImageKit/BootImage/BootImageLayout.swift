@@ -207,11 +207,11 @@ package struct BootImageLayout: Sendable {
         } else {
             (segments, notes) = try loadedSegments(kernel)
         }
-        guard !segments.isEmpty else { throw KImageError.bootImage(.noLoadSegments(path: path)) }
+        guard !segments.isEmpty else { throw BootImageError.noLoadSegments(path: path) }
         switch (kernel.elfClass, kernel.machine) {
         case (.elf32, .i386), (.elf64, .x86_64): break
         default:
-            throw KImageError.bootImage(.machineMismatch(path: path, detail: "is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue); expected ELF32 for i386 or ELF64 for x86-64: link with -m elf_i386 or -m elf_x86_64"))
+            throw BootImageError.machineMismatch(path: path, detail: "is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue); expected ELF32 for i386 or ELF64 for x86-64: link with -m elf_i386 or -m elf_x86_64")
         }
         try checkRanges(segments, path: path)
         try checkDisjoint(segments, path: path, space: "physical", start: \.physicalAddress)
@@ -247,16 +247,16 @@ package struct BootImageLayout: Sendable {
             for (field, start) in [("p_vaddr", s.virtualAddress), ("p_paddr", s.physicalAddress)] {
                 let (end, wrapped) = start.addingReportingOverflow(s.memorySize)
                 if wrapped || end > 0xFFFF_FFFF_FFFF_F000 {
-                    throw KImageError.bootImage(.segmentAtTopOfAddressSpace(path: path, segment: s.index, field: field, start: start, size: s.memorySize))
+                    throw BootImageError.segmentAtTopOfAddressSpace(path: path, segment: s.index, field: field, start: start, size: s.memorySize)
                 }
             }
             let end = s.physicalAddress &+ s.memorySize
             if s.physicalAddress < loadAddress {
-                throw KImageError.bootImage(.segmentBelow1MiB(path: path, segment: s.index, start: s.physicalAddress, end: end,
-                                                               holdsHeaders: s.offset == 0 && s.fileSize > 0))
+                throw BootImageError.segmentBelow1MiB(path: path, segment: s.index, start: s.physicalAddress, end: end,
+                                                       holdsHeaders: s.offset == 0 && s.fileSize > 0)
             }
             if end > fourGiB || end < s.physicalAddress {
-                throw KImageError.bootImage(.segmentAbove4GiB(path: path, segment: s.index, start: s.physicalAddress, end: end))
+                throw BootImageError.segmentAbove4GiB(path: path, segment: s.index, start: s.physicalAddress, end: end)
             }
         }
     }
@@ -272,7 +272,7 @@ package struct BootImageLayout: Sendable {
         if let multiboot {
             let unfindable = [("--loader", options.loaderPath != nil), ("--embed-elf", options.embedELF)].filter(\.1).map(\.0)
             if !unfindable.isEmpty {
-                throw KImageError.bootImage(.multibootHasNoBootInfo(path: path, handoff: handoff, options: unfindable))
+                throw BootImageError.multibootHasNoBootInfo(path: path, handoff: handoff, options: unfindable)
             }
             return (multiboot.entry, "the \(handoff.rawValue) handoff enters with paging off")
         }
@@ -286,9 +286,9 @@ package struct BootImageLayout: Sendable {
         }
         guard executable.contains(where: { $0.virtualAddress != $0.physicalAddress && entry >= $0.physicalAddress
                                            && entry - $0.physicalAddress < $0.memorySize }) else {
-            throw KImageError.bootImage(.entryNotExecutable(path: path, entry: entry, executable: executable.map {
+            throw BootImageError.entryNotExecutable(path: path, entry: entry, executable: executable.map {
                 "segment \($0.index) \(hex($0.virtualAddress))..\(hex($0.virtualAddress &+ $0.memorySize))"
-            }))
+            })
         }
         return (entry, "the entry point \(hex(entry)) is physical, so the kernel is entered with paging off")
     }
@@ -300,7 +300,7 @@ package struct BootImageLayout: Sendable {
     static func choosePaging(kernel: ELFHeaders, checked: CheckedKernel, options: PackOptions, handoff: Handoff) throws -> Paging {
         let path = kernel.path
         let userMaps = try options.maps.map { try MappingSpec.parse($0, as: .map) }
-        if options.pae && options.fiveLevel { throw KImageError.bootImage(.fiveLevelWithPAE) }
+        if options.pae && options.fiveLevel { throw BootImageError.fiveLevelWithPAE }
         let mode: BootPagingMode
         if handoff == .linux {
             mode = .fourLevel
@@ -308,7 +308,7 @@ package struct BootImageLayout: Sendable {
             let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
                            ("--recursive", options.recursiveSlot != nil)].filter(\.1).map(\.0)
             if !ignored.isEmpty {
-                throw KImageError.bootImage(.optionsNeedPaging(path: path, reason: reason, options: ignored))
+                throw BootImageError.optionsNeedPaging(path: path, reason: reason, options: ignored)
             }
             mode = .none
         } else {
@@ -326,10 +326,10 @@ package struct BootImageLayout: Sendable {
     static func tableMode(kernel: ELFHeaders, segments: [ELFSegment], options: PackOptions, userMaps: [Mapping]) throws -> BootPagingMode {
         switch kernel.elfClass {
         case .elf64:
-            if options.pae { throw KImageError.bootImage(.paeNeedsELF32(path: kernel.path)) }
+            if options.pae { throw BootImageError.paeNeedsELF32(path: kernel.path) }
             return options.fiveLevel ? .fiveLevel : .fourLevel
         case .elf32:
-            if options.fiveLevel { throw KImageError.bootImage(.fiveLevelNeedsELF64(path: kernel.path)) }
+            if options.fiveLevel { throw BootImageError.fiveLevelNeedsELF64(path: kernel.path) }
             let identity = segments.allSatisfy { $0.virtualAddress == $0.physicalAddress }
             if options.pae { return .pae }
             if identity && userMaps.isEmpty && options.recursiveSlot == nil { return .none }
@@ -349,7 +349,7 @@ package struct BootImageLayout: Sendable {
         plan.defaultCommandLine = Array(input.options.commandLine.utf8)
         let bootInfo = BootInfo()
         if plan.defaultCommandLine.count > Int(bootInfo.cmdlineCapacity) - 1 {
-            throw KImageError.bootImage(.commandLineTooLong(length: plan.defaultCommandLine.count, maximum: Int(bootInfo.cmdlineCapacity) - 1))
+            throw BootImageError.commandLineTooLong(length: plan.defaultCommandLine.count, maximum: Int(bootInfo.cmdlineCapacity) - 1)
         }
         // RAM checks, the segments' copies and zeros, the regions' zero, the template's copies.
         plan.steps = ramChecks(segments: input.segments, image: (0, 0), stackTop: 0, regions: (0, 0))
@@ -476,10 +476,10 @@ package struct BootImageLayout: Sendable {
     static func checkStack(_ input: Input, size: Int, moved: Bool, stackTop: UInt64) throws {
         guard stackTop > fourGiB else { return }
         if !moved {
-            throw KImageError.bootImage(.stackAbove4GiB(path: input.kernel.path, kernelEnd: input.kernelEnd, stackTop: stackTop))
+            throw BootImageError.stackAbove4GiB(path: input.kernel.path, kernelEnd: input.kernelEnd, stackTop: stackTop)
         }
-        throw KImageError.bootImage(.payloadCannotMoveClear(path: input.kernel.path, kernelStart: input.kernelStart, kernelEnd: input.kernelEnd,
-                                                            imageSize: UInt64(size), needed: stackTop))
+        throw BootImageError.payloadCannotMoveClear(path: input.kernel.path, kernelStart: input.kernelStart, kernelEnd: input.kernelEnd,
+                                                    imageSize: UInt64(size), needed: stackTop)
     }
 
     // MARK: fill
@@ -608,19 +608,19 @@ package struct BootImageLayout: Sendable {
     static func checkLinuxHandoff(kernel: ELFHeaders, executable: [ELFSegment], options: PackOptions) throws {
         let path = kernel.path
         guard kernel.elfClass == .elf64, kernel.machine == .x86_64 else {
-            throw KImageError.bootImage(.linuxHandoffNeedsVmlinux(path: path, detail: "it is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue), not ELF64 x86-64"))
+            throw BootImageError.linuxHandoffNeedsVmlinux(path: path, detail: "it is \(kernel.elfClass.rawValue) for \(kernel.machine.rawValue), not ELF64 x86-64")
         }
         guard executable.contains(where: { kernel.entry >= $0.physicalAddress && kernel.entry - $0.physicalAddress < $0.memorySize }) else {
-            throw KImageError.bootImage(.linuxHandoffNeedsVmlinux(path: path, detail: "its entry point \(hex(kernel.entry)) lies in no executable segment's physical range (a vmlinux's e_entry is phys_startup_64)"))
+            throw BootImageError.linuxHandoffNeedsVmlinux(path: path, detail: "its entry point \(hex(kernel.entry)) lies in no executable segment's physical range (a vmlinux's e_entry is phys_startup_64)")
         }
         let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
                        ("--recursive", options.recursiveSlot != nil)].filter(\.1).map(\.0)
         let unfindable = [("--loader", options.loaderPath != nil), ("--embed-elf", options.embedELF)].filter(\.1).map(\.0)
         if !unfindable.isEmpty {
-            throw KImageError.bootImage(.linuxHandoffHasNoBootInfo(path: path, options: unfindable))
+            throw BootImageError.linuxHandoffHasNoBootInfo(path: path, options: unfindable)
         }
         if !ignored.isEmpty {
-            throw KImageError.bootImage(.optionsNeedPaging(path: path, reason: "the linux handoff enters on an identity map of the first 4 GiB, as Linux's 64-bit boot protocol asks, and the kernel builds its own tables", options: ignored))
+            throw BootImageError.optionsNeedPaging(path: path, reason: "the linux handoff enters on an identity map of the first 4 GiB, as Linux's 64-bit boot protocol asks, and the kernel builds its own tables", options: ignored)
         }
     }
 
@@ -665,9 +665,9 @@ package struct BootImageLayout: Sendable {
         guard s.physicalAddress < loadAddress else { return nil }
         let end = s.physicalAddress &+ s.memorySize
         let below = loadAddress - s.physicalAddress
-        func refuse(_ held: [String]) -> KImageError {
-            .bootImage(.segmentBelow1MiB(path: kernel.path, segment: s.index, start: s.physicalAddress, end: end,
-                                         holdsHeaders: s.offset == 0 && s.fileSize > 0, sectionsBelow: held))
+        func refuse(_ held: [String]) -> BootImageError {
+            .segmentBelow1MiB(path: kernel.path, segment: s.index, start: s.physicalAddress, end: end,
+                              holdsHeaders: s.offset == 0 && s.fileSize > 0, sectionsBelow: held)
         }
         // Only a segment that starts with the file (the headers) and goes on past 1 MiB qualifies.
         guard s.offset == 0, end > loadAddress, s.fileSize >= below, kernel.sections.count > 1 else { throw refuse([]) }
@@ -705,9 +705,9 @@ package struct BootImageLayout: Sendable {
     static func checkDisjoint(_ segments: [ELFSegment], path: String, space: String, start: KeyPath<ELFSegment, UInt64>) throws {
         let sorted = segments.sorted { $0[keyPath: start] < $1[keyPath: start] }
         for (a, b) in zip(sorted, sorted.dropFirst()) where a[keyPath: start] &+ a.memorySize > b[keyPath: start] {
-            throw KImageError.bootImage(.segmentsOverlap(
+            throw BootImageError.segmentsOverlap(
                 path: path, space: space, first: a.index, firstStart: a[keyPath: start], firstEnd: a[keyPath: start] &+ a.memorySize,
-                second: b.index, secondStart: b[keyPath: start], secondEnd: b[keyPath: start] &+ b.memorySize))
+                second: b.index, secondStart: b[keyPath: start], secondEnd: b[keyPath: start] &+ b.memorySize)
         }
     }
 
@@ -717,9 +717,9 @@ package struct BootImageLayout: Sendable {
         for s in segments {
             let last = s.virtualAddress &+ (s.memorySize - 1)
             guard !mode.isCanonical(first: s.virtualAddress, last: last) else { continue }
-            throw KImageError.bootImage(.segmentNotCanonical(
+            throw BootImageError.segmentNotCanonical(
                 path: path, segment: s.index, start: s.virtualAddress, end: s.virtualAddress &+ s.memorySize, mode: mode,
-                canonicalWithFiveLevel: mode == .fourLevel && PagingMode.fiveLevel.isCanonical(first: s.virtualAddress, last: last)))
+                canonicalWithFiveLevel: mode == .fourLevel && PagingMode.fiveLevel.isCanonical(first: s.virtualAddress, last: last))
         }
     }
 

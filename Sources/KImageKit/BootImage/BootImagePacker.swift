@@ -25,7 +25,7 @@ public enum BootImagePacker {
         if let setup32 = stubs.setup32 {
             // An own setup enters the kernel its own way; only an explicit other handoff is an error.
             if case .explicit(let h) = options.handoff, h != .kimage {
-                throw KImageError.bootImage(.handoffWithOwnSetup32(path: options.setup32Path ?? "", handoff: h, reason: "--handoff \(h.rawValue)"))
+                throw BootImageError.handoffWithOwnSetup32(path: options.setup32Path ?? "", handoff: h, reason: "--handoff \(h.rawValue)")
             }
             // Each of these is carried out by the load plan, which an own setup does not read.
             let ignored = [("--five-level", options.fiveLevel), ("--pae", options.pae), ("--map", !options.maps.isEmpty),
@@ -33,7 +33,7 @@ public enum BootImagePacker {
                            ("--compress \(options.compress.rawValue)", options.compress != .none)]
                 .filter(\.1).map(\.0)
             if !ignored.isEmpty {
-                throw KImageError.bootImage(.optionsNeedKimageSetup32(path: options.setup32Path ?? "", options: ignored))
+                throw BootImageError.optionsNeedKimageSetup32(path: options.setup32Path ?? "", options: ignored)
             }
             return try packWithOwnSetup32(options: options, stubs: stubs, setup32: setup32, kernel: kernel, loader: loader)
         }
@@ -187,7 +187,7 @@ public enum BootImagePacker {
             kernelSource?.close()
             loaderSource?.close()
         }
-        guard kernelSource != nil else { throw KImageError.file(.changedWhileReading(path: kernel.path)) }
+        guard kernelSource != nil else { throw FileError.changedWhileReading(path: kernel.path) }
         return try OutputFile.prepare(to: options.outputPath, mode: 0o644, durable: false) { sink in
             try sink.write(realMode)
             try sink.write(head)

@@ -60,7 +60,7 @@ extension FileSink {
                 let want = min(count - done, chunk.count)
                 let n = chunk.withUnsafeMutableBytes { pread(source.fd, $0.baseAddress!, want, off_t(offset + done)) }
                 if n < 0 && errno == EINTR { continue }
-                if n <= 0 { throw KImageError.file(.changedWhileReading(path: source.path)) }
+                if n <= 0 { throw FileError.changedWhileReading(path: source.path) }
                 try chunk.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
                 done += n
             }

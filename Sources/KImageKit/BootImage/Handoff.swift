@@ -46,7 +46,7 @@ public enum HandoffRequest: Sendable, Equatable {
     package static func parse(_ text: String) throws -> HandoffRequest {
         if text == "auto" { return .auto }
         guard let h = Handoff(rawValue: text) else {
-            throw KImageError.bootImage(.unknownHandoff(text: text))
+            throw BootImageError.unknownHandoff(text: text)
         }
         return .explicit(h)
     }
@@ -71,10 +71,10 @@ package struct HandoffChoice: Sendable, Equatable, Codable {
         if case .explicit(let h) = request {
             switch h {
             case .multiboot2:
-                guard let found = mb2 else { throw KImageError.bootImage(.handoffNeedsHeader(path: kernel.path, handoff: h)) }
+                guard let found = mb2 else { throw BootImageError.handoffNeedsHeader(path: kernel.path, handoff: h) }
                 return HandoffChoice(handoff: h, reason: "--handoff multiboot2; the multiboot2 header is at file offset \(hex(UInt64(found.fileOffset)))")
             case .multiboot:
-                guard let found = mb1 else { throw KImageError.bootImage(.handoffNeedsHeader(path: kernel.path, handoff: h)) }
+                guard let found = mb1 else { throw BootImageError.handoffNeedsHeader(path: kernel.path, handoff: h) }
                 return HandoffChoice(handoff: h, reason: "--handoff multiboot; the multiboot header is at file offset \(hex(UInt64(found.fileOffset)))")
             case .linux:
                 if let markers = VmlinuxDetector.markers(of: kernel) {

@@ -66,12 +66,11 @@ struct MultibootInfoTemplate: Sendable, Equatable {
 
         /// The headers with each carried section's sh_addr set to where it is at boot.
         func patched(_ addresses: [Int: UInt64]) -> [UInt8] {
+            let shAddr = ELFLayouts.sectionHeader(is64: is64)[\ELFSectionHeaderFields.address]
             var out: [UInt8] = []
             for (i, h) in headers.enumerated() {
                 var h = h
-                if let a = addresses[i] {
-                    if is64 { h.storeLE(a, at: 16) } else { h.storeLE(UInt32(truncatingIfNeeded: a), at: 12) }
-                }
+                if let a = addresses[i] { shAddr.store(a, into: &h) }
                 out += h
             }
             return out
@@ -93,90 +92,110 @@ struct MultibootInfoTemplate: Sendable, Equatable {
     /// The pack-time part, for a template at physical `base`; its size does not depend on the addresses.
     func encode(base: UInt64, sectionAddresses: [Int: UInt64]) -> [UInt8] {
         var b = [UInt8](repeating: 0, count: Self.fillTableSize)
-        func align8() { b += [UInt8](repeating: 0, count: (8 - b.count % 8) % 8) }
-        func at(_ offset: Int) -> UInt32 { UInt32(truncatingIfNeeded: base + UInt64(offset)) }
+        func at(_ offset: Int) -> UInt32 { Self.physical(base, offset) }
         let moduleStringAt = b.count
         b += Array(Self.moduleString.utf8) + [0]
-        align8()
-        let info: Int
-        let module: Int
-        var framebufferTag = 0
-        let e820Room = Self.maxMemoryMapEntries * MultibootInfo.mmapEntrySize
-        var reserve: Int
-        if handoff == .multiboot {
-            let nameAt = b.count
-            b += Array(Self.loaderName.utf8) + [0]
-            align8()
-            var mbi = MultibootInfo()
-            mbi.flags = MultibootInfo.flagMemory | MultibootInfo.flagCmdline | MultibootInfo.flagModules
-                | MultibootInfo.flagMemoryMap | MultibootInfo.flagBootLoaderName
-            mbi.bootLoaderName = at(nameAt)
-            if framebuffer {
-                mbi.flags |= MultibootInfo.flagFramebuffer
-                mbi.setEGAText()
-            }
-            info = b.count
-            b += [UInt8](repeating: 0, count: MultibootInfo.size)
-            align8()
-            module = b.count
-            b += [UInt8](repeating: 0, count: MultibootInfo.moduleSize)
-            b.storeLE(at(moduleStringAt), at: module + 8)
-            mbi.modsAddr = at(module)
-            if let sections {
-                mbi.flags |= MultibootInfo.flagELFSections
-                let shAt = b.count
-                b += sections.patched(sectionAddresses)
-                align8()
-                mbi.symsNum = UInt32(sections.headers.count)
-                mbi.symsSize = UInt32(sections.entrySize)
-                mbi.symsAddr = at(shAt)
-                mbi.symsShndx = sections.stringTableIndex
-            }
-            MultibootInfo.layout.encode(mbi, into: &b, at: info)
-            // The stub writes the command line, then the memory map.
-            reserve = cmdlineCapacity + 8 + e820Room
-        } else {
-            info = b.count
-            module = 0
-            b += [UInt8](repeating: 0, count: Multiboot2Info.headerSize)
-            // GRUB 2.06 gives the load base first, to every kernel (the spec: to relocatable ones).
-            var base: [UInt8] = []
-            base.appendLE(UInt32(truncatingIfNeeded: loadBase))
-            b += Multiboot2Info.tag(Multiboot2Info.tagLoadBase, base)
-            b += Multiboot2Info.tag(Multiboot2Info.tagBootLoaderName, Array(Self.loaderName.utf8) + [0])
-            var elf: [UInt8] = []
-            elf.appendLE(UInt32(sections?.headers.count ?? 0))
-            elf.appendLE(UInt32(sections?.entrySize ?? 0))
-            elf.appendLE(sections?.stringTableIndex ?? 0)
-            elf += sections?.patched(sectionAddresses) ?? []
-            b += Multiboot2Info.tag(Multiboot2Info.tagELFSections, elf)
-            framebufferTag = b.count
-            if framebuffer {
-                // The tag's body has the MBI's framebuffer fields in the same order (MBI offset 88 on).
-                var ega = MultibootInfo()
-                ega.setEGAText()
-                let fields = MultibootInfo.layout.encode(ega)
-                let from = MultibootInfo.layout[\MultibootInfo.framebufferAddr].offset
-                var body = Array(fields[from..<from + 22])
-                body += [0, 0]
-                b += Multiboot2Info.tag(Multiboot2Info.tagFramebuffer, body)
-            }
-            // Command line, module, basic memory, memory map, ACPI old and new, SMBIOS, end.
-            reserve = 16 + cmdlineCapacity + 24 + Self.moduleString.utf8.count + 16 + 16 + e820Room + 32 + 48 + 48 + 8
-            if efi {
-                // GRUB 2.06 on EFI: the GOP framebuffer (40 bytes where EGA text took 32 or
-                // nothing), the system table (16), the EFI memory map.
-                reserve += 40 + 16 + Multiboot2Info.efiMemoryMapTagRoom
-            }
-        }
+        Self.align8(&b)
+        let part = handoff == .multiboot
+            ? encodeMultiboot1(into: &b, base: base, moduleStringAt: moduleStringAt, sectionAddresses: sectionAddresses)
+            : encodeMultiboot2(into: &b, sectionAddresses: sectionAddresses)
         let cursor = b.count
-        reserve = (reserve + 7) & ~7
-        b += [UInt8](repeating: 0, count: reserve)
-        let fill = Fill(info: at(info), cursor: at(cursor), module: module == 0 ? 0 : at(module), moduleString: at(moduleStringAt),
+        b += [UInt8](repeating: 0, count: (part.reserve + 7) & ~7)
+        let fill = Fill(info: at(part.info), cursor: at(cursor), module: part.module == 0 ? 0 : at(part.module), moduleString: at(moduleStringAt),
                         cmdlineCapacity: UInt32(cmdlineCapacity), areaEnd: at(b.count),
-                        framebufferTag: handoff == .multiboot2 ? at(framebufferTag) : 0,
+                        framebufferTag: handoff == .multiboot2 ? at(part.framebufferTag) : 0,
                         flags: needsUEFI ? Self.flagNeedsUEFI : 0)
         Self.fillLayout.encode(fill, into: &b, at: 0)
         return b
+    }
+
+    /// Where one handoff's pack-time part put the information (offsets into the template), and
+    /// the bytes the stub needs after it for what only the loader knows.
+    struct EncodedPart {
+        var info: Int
+        var module = 0
+        var framebufferTag = 0
+        var reserve: Int
+    }
+
+    /// The 32-bit physical address of `offset` in a template at `base` (multiboot addresses are u32).
+    private static func physical(_ base: UInt64, _ offset: Int) -> UInt32 { UInt32(truncatingIfNeeded: base + UInt64(offset)) }
+
+    private static func align8(_ b: inout [UInt8]) { b += [UInt8](repeating: 0, count: (8 - b.count % 8) % 8) }
+
+    private static var e820Room: Int { maxMemoryMapEntries * MultibootInfo.mmapEntrySize }
+
+    /// MB1: the boot loader name, the MBI, its one module entry and the section headers (syms).
+    private func encodeMultiboot1(into b: inout [UInt8], base: UInt64, moduleStringAt: Int,
+                                  sectionAddresses: [Int: UInt64]) -> EncodedPart {
+        func at(_ offset: Int) -> UInt32 { Self.physical(base, offset) }
+        let nameAt = b.count
+        b += Array(Self.loaderName.utf8) + [0]
+        Self.align8(&b)
+        var mbi = MultibootInfo()
+        mbi.flags = MultibootInfo.flagMemory | MultibootInfo.flagCmdline | MultibootInfo.flagModules
+            | MultibootInfo.flagMemoryMap | MultibootInfo.flagBootLoaderName
+        mbi.bootLoaderName = at(nameAt)
+        if framebuffer {
+            mbi.flags |= MultibootInfo.flagFramebuffer
+            mbi.setEGAText()
+        }
+        let info = b.count
+        b += [UInt8](repeating: 0, count: MultibootInfo.size)
+        Self.align8(&b)
+        let module = b.count
+        b += [UInt8](repeating: 0, count: MultibootInfo.moduleSize)
+        b.storeLE(at(moduleStringAt), at: module + 8)
+        mbi.modsAddr = at(module)
+        if let sections {
+            mbi.flags |= MultibootInfo.flagELFSections
+            let shAt = b.count
+            b += sections.patched(sectionAddresses)
+            Self.align8(&b)
+            mbi.symsNum = UInt32(sections.headers.count)
+            mbi.symsSize = UInt32(sections.entrySize)
+            mbi.symsAddr = at(shAt)
+            mbi.symsShndx = sections.stringTableIndex
+        }
+        MultibootInfo.layout.encode(mbi, into: &b, at: info)
+        // The stub writes the command line, then the memory map.
+        return EncodedPart(info: info, module: module, reserve: cmdlineCapacity + 8 + Self.e820Room)
+    }
+
+    /// MB2: the fixed header and the pack-time tags (load base, loader name, ELF sections, the
+    /// EGA text framebuffer); the stub appends the rest.
+    private func encodeMultiboot2(into b: inout [UInt8], sectionAddresses: [Int: UInt64]) -> EncodedPart {
+        let info = b.count
+        b += [UInt8](repeating: 0, count: Multiboot2Info.headerSize)
+        // GRUB 2.06 gives the load base first, to every kernel (the spec: to relocatable ones).
+        var base: [UInt8] = []
+        base.appendLE(UInt32(truncatingIfNeeded: loadBase))
+        b += Multiboot2Info.tag(Multiboot2Info.tagLoadBase, base)
+        b += Multiboot2Info.tag(Multiboot2Info.tagBootLoaderName, Array(Self.loaderName.utf8) + [0])
+        var elf: [UInt8] = []
+        elf.appendLE(UInt32(sections?.headers.count ?? 0))
+        elf.appendLE(UInt32(sections?.entrySize ?? 0))
+        elf.appendLE(sections?.stringTableIndex ?? 0)
+        elf += sections?.patched(sectionAddresses) ?? []
+        b += Multiboot2Info.tag(Multiboot2Info.tagELFSections, elf)
+        let framebufferTag = b.count
+        if framebuffer {
+            // The tag's body has the MBI's framebuffer fields in the same order (MBI offset 88 on).
+            var ega = MultibootInfo()
+            ega.setEGAText()
+            let fields = MultibootInfo.layout.encode(ega)
+            let from = MultibootInfo.layout[\MultibootInfo.framebufferAddr].offset
+            var body = Array(fields[from..<from + 22])
+            body += [0, 0]
+            b += Multiboot2Info.tag(Multiboot2Info.tagFramebuffer, body)
+        }
+        // Command line, module, basic memory, memory map, ACPI old and new, SMBIOS, end.
+        var reserve = 16 + cmdlineCapacity + 24 + Self.moduleString.utf8.count + 16 + 16 + Self.e820Room + 32 + 48 + 48 + 8
+        if efi {
+            // GRUB 2.06 on EFI: the GOP framebuffer (40 bytes where EGA text took 32 or
+            // nothing), the system table (16), the EFI memory map.
+            reserve += 40 + 16 + Multiboot2Info.efiMemoryMapTagRoom
+        }
+        return EncodedPart(info: info, framebufferTag: framebufferTag, reserve: reserve)
     }
 }

@@ -22,101 +22,25 @@ struct MultibootLoading {
     var needsUEFI = false
 
     init?(handoff: Handoff, kernel: ELFHeaders, head: [UInt8], efi: Bool = true) throws {
-        let path = kernel.path
-        let fileSize = UInt64(kernel.bytes.count)
-        var address: (headerOffset: Int, headerAddr: UInt32, loadAddr: UInt32, loadEnd: UInt32, bssEnd: UInt32)?
-        var entryOverride: (UInt64, String)?
-        var framebuffer = false
-        var relocatable: Multiboot2Header.Tag?
-        switch handoff {
-        case .kimage, .linux:
-            return nil
-        case .multiboot:
-            guard let h = MultibootHeader.find(in: head) else { throw KImageError.bootImage(.handoffNeedsHeader(path: path, handoff: handoff)) }
-            if let first = h.unsupportedRequests.first {
-                throw KImageError.bootImage(.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix))
-            }
-            framebuffer = h.hasVideoFields && h.value(.modeType) == 1
-            if h.hasAddressFields {
-                address = (h.fileOffset, h.value(.headerAddr), h.value(.loadAddr), h.value(.loadEndAddr), h.value(.bssEndAddr))
-                entryOverride = (UInt64(h.value(.entryAddr)), "the header's entry_addr (flag bit 16)")
-            }
-        case .multiboot2:
-            guard let h = Multiboot2Header.find(in: head) else { throw KImageError.bootImage(.handoffNeedsHeader(path: path, handoff: handoff)) }
-            if let first = h.unsupportedRequests(efi: efi).first {
-                throw KImageError.bootImage(.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix))
-            }
-            needsUEFI = !h.requiredUEFITags.isEmpty
-            framebuffer = h.tag(1)?.words.contains(Multiboot2Info.tagFramebuffer) == true || h.tag(5) != nil
-                || (h.tag(4).map { $0.word(0) & 2 != 0 } ?? false)
-            if let t = h.tag(2) {
-                address = (h.fileOffset, t.word(0), t.word(1), t.word(2), t.word(3))
-            }
-            if let t = h.tag(3) {
-                entryOverride = (UInt64(t.word(0)), "the header's entry address tag")
-            }
-            relocatable = h.tag(10)
-        }
-
+        guard let header = try HeaderRequests(handoff: handoff, path: kernel.path, head: head, efi: efi) else { return nil }
+        needsUEFI = header.needsUEFI
         var placed: [ELFSegment]
-        if let a = address {
-            // The header's address fields tie file offsets to physical addresses: the header at
-            // header_addr, so file offset (header offset - (header_addr - load_addr)) is loaded at load_addr.
-            let fromStart = a.loadAddr == 0xFFFF_FFFF
-            let loadAddr = fromStart ? UInt64(a.headerAddr) &- UInt64(a.headerOffset) : UInt64(a.loadAddr)
-            guard UInt64(a.headerAddr) >= loadAddr, UInt64(a.headerAddr) - loadAddr <= UInt64(a.headerOffset) else {
-                throw KImageError.bootImage(.multibootRequestUnsupported(
-                    path: path, handoff: handoff,
-                    what: "load_addr \(hex(loadAddr)) and header_addr \(hex(UInt64(a.headerAddr))) put the file's start before offset 0 (the header is at file offset \(hex(UInt64(a.headerOffset))))",
-                    fix: "make header_addr - load_addr at most the header's file offset"))
-            }
-            let fileStart = UInt64(a.headerOffset) - (UInt64(a.headerAddr) - loadAddr)
-            let loadEnd = a.loadEnd == 0 ? loadAddr + (fileSize - fileStart) : UInt64(a.loadEnd)
-            guard loadEnd >= loadAddr, fileStart + (loadEnd - loadAddr) <= fileSize else {
-                throw KImageError.bootImage(.multibootRequestUnsupported(
-                    path: path, handoff: handoff,
-                    what: "load_end_addr \(hex(loadEnd)) asks for \(hex(loadEnd &- loadAddr)) bytes from file offset \(hex(fileStart)), past the file's end (\(fileSize) bytes) or before load_addr",
-                    fix: "set load_end_addr between load_addr and load_addr + the bytes left in the file, or 0 for the whole file"))
-            }
-            let bssEnd = a.bssEnd == 0 ? loadEnd : UInt64(a.bssEnd)
-            guard bssEnd >= loadEnd else {
-                throw KImageError.bootImage(.multibootRequestUnsupported(
-                    path: path, handoff: handoff, what: "bss_end_addr \(hex(bssEnd)) lies below load_end_addr \(hex(loadEnd))",
-                    fix: "set bss_end_addr to the end of the bss, or 0 for none"))
-            }
-            try kernel.file.load(offset: fileStart, count: loadEnd - loadAddr)
-            placed = [ELFSegment(index: 0, type: ELFSegment.typeLoad, flags: ELFSegment.flagR | ELFSegment.flagW | ELFSegment.flagX,
-                                   offset: fileStart, virtualAddress: loadAddr, physicalAddress: loadAddr,
-                                   fileSize: loadEnd - loadAddr, memorySize: bssEnd - loadAddr, alignment: 1)]
+        if let a = header.address {
+            placed = [try Self.addressFieldSegment(a, kernel: kernel, handoff: handoff)]
             sections = nil
         } else {
             placed = kernel.loadSegments.filter { $0.memorySize > 0 }
             sections = MultibootInfoTemplate.SectionHeaders(of: kernel)
             for s in sections?.carried ?? [] { try kernel.file.load(offset: s.offset, count: s.size) }
         }
-        wantsFramebuffer = framebuffer
+        wantsFramebuffer = header.framebuffer
 
-        var entry: UInt64
-        var entryReason: String
-        if let (e, why) = entryOverride {
-            entry = e
-            entryReason = why
-        } else if let s = kernel.segments.first(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) {
-            // GRUB: the first program header whose virtual range holds e_entry, whatever its type.
-            entry = kernel.entry - s.virtualAddress + s.physicalAddress
-            entryReason = s.virtualAddress == s.physicalAddress ? "e_entry" : "e_entry \(hex(kernel.entry)) translated through segment \(s.index) to its physical address"
-        } else if placed.contains(where: { kernel.entry >= $0.physicalAddress && kernel.entry - $0.physicalAddress < $0.memorySize }) {
-            entry = kernel.entry
-            entryReason = "e_entry, a physical address"
-        } else {
-            throw KImageError.bootImage(.entryNotInSegment(path: path, entry: kernel.entry, handoff: handoff))
-        }
-
+        var (entry, entryReason) = try Self.entry(of: kernel, placed: placed, override: header.entryOverride, handoff: handoff)
         let linkBase = placed.map(\.physicalAddress).min() ?? 0
         var relocation: String?
-        if let tag = relocatable, !placed.isEmpty {
+        if let tag = header.relocatable, !placed.isEmpty {
             let base = try Self.relocatableBase(tag, linkBase: linkBase, size: placed.map { $0.physicalAddress &+ $0.memorySize }.max()! &- linkBase,
-                                                path: path, handoff: handoff)
+                                                path: kernel.path, handoff: handoff)
             relocation = base.reason
             if base.address != linkBase {
                 // GRUB (multiboot_mbi2.c): every segment and the entry move by load base - link base.
@@ -136,8 +60,111 @@ struct MultibootLoading {
         self.entry = entry
         self.entryReason = entryReason
         guard entry < 1 << 32 else {
-            throw KImageError.bootImage(.entryNotInSegment(path: path, entry: entry, handoff: handoff))
+            throw BootImageError.entryNotInSegment(path: kernel.path, entry: entry, handoff: handoff)
         }
+    }
+
+    /// The header's address fields (MB1 flag 16, MB2 tag 2), all as written.
+    struct AddressFields {
+        let headerOffset: Int
+        let headerAddr: UInt32
+        let loadAddr: UInt32
+        let loadEnd: UInt32
+        let bssEnd: UInt32
+    }
+
+    /// What the kernel's multiboot header asks of the loader, read from either header kind.
+    struct HeaderRequests {
+        var address: AddressFields?
+        var entryOverride: (address: UInt64, reason: String)?
+        var framebuffer = false
+        var relocatable: Multiboot2Header.Tag?
+        var needsUEFI = false
+
+        /// nil for the handoffs without a multiboot header; throws when the header is missing or
+        /// asks for what kimage cannot give.
+        init?(handoff: Handoff, path: String, head: [UInt8], efi: Bool) throws {
+            switch handoff {
+            case .kimage, .linux:
+                return nil
+            case .multiboot:
+                guard let h = MultibootHeader.find(in: head) else { throw BootImageError.handoffNeedsHeader(path: path, handoff: handoff) }
+                if let first = h.unsupportedRequests.first {
+                    throw BootImageError.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix)
+                }
+                framebuffer = h.hasVideoFields && h.value(.modeType) == 1
+                if h.hasAddressFields {
+                    address = AddressFields(headerOffset: h.fileOffset, headerAddr: h.value(.headerAddr), loadAddr: h.value(.loadAddr),
+                                            loadEnd: h.value(.loadEndAddr), bssEnd: h.value(.bssEndAddr))
+                    entryOverride = (UInt64(h.value(.entryAddr)), "the header's entry_addr (flag bit 16)")
+                }
+            case .multiboot2:
+                guard let h = Multiboot2Header.find(in: head) else { throw BootImageError.handoffNeedsHeader(path: path, handoff: handoff) }
+                if let first = h.unsupportedRequests(efi: efi).first {
+                    throw BootImageError.multibootRequestUnsupported(path: path, handoff: handoff, what: first.what, fix: first.fix)
+                }
+                needsUEFI = !h.requiredUEFITags.isEmpty
+                framebuffer = h.tag(1)?.words.contains(Multiboot2Info.tagFramebuffer) == true || h.tag(5) != nil
+                    || (h.tag(4).map { $0.word(0) & 2 != 0 } ?? false)
+                if let t = h.tag(2) {
+                    address = AddressFields(headerOffset: h.fileOffset, headerAddr: t.word(0), loadAddr: t.word(1), loadEnd: t.word(2),
+                                            bssEnd: t.word(3))
+                }
+                if let t = h.tag(3) {
+                    entryOverride = (UInt64(t.word(0)), "the header's entry address tag")
+                }
+                relocatable = h.tag(10)
+            }
+        }
+    }
+
+    /// The one segment address-field loading gives: the header's address fields tie file offsets
+    /// to physical addresses, the header at header_addr, so file offset (header offset -
+    /// (header_addr - load_addr)) is loaded at load_addr.
+    static func addressFieldSegment(_ a: AddressFields, kernel: ELFHeaders, handoff: Handoff) throws -> ELFSegment {
+        let path = kernel.path
+        let fileSize = UInt64(kernel.bytes.count)
+        let fromStart = a.loadAddr == 0xFFFF_FFFF
+        let loadAddr = fromStart ? UInt64(a.headerAddr) &- UInt64(a.headerOffset) : UInt64(a.loadAddr)
+        guard UInt64(a.headerAddr) >= loadAddr, UInt64(a.headerAddr) - loadAddr <= UInt64(a.headerOffset) else {
+            throw BootImageError.multibootRequestUnsupported(
+                path: path, handoff: handoff,
+                what: "load_addr \(hex(loadAddr)) and header_addr \(hex(UInt64(a.headerAddr))) put the file's start before offset 0 (the header is at file offset \(hex(UInt64(a.headerOffset))))",
+                fix: "make header_addr - load_addr at most the header's file offset")
+        }
+        let fileStart = UInt64(a.headerOffset) - (UInt64(a.headerAddr) - loadAddr)
+        let loadEnd = a.loadEnd == 0 ? loadAddr + (fileSize - fileStart) : UInt64(a.loadEnd)
+        guard loadEnd >= loadAddr, fileStart + (loadEnd - loadAddr) <= fileSize else {
+            throw BootImageError.multibootRequestUnsupported(
+                path: path, handoff: handoff,
+                what: "load_end_addr \(hex(loadEnd)) asks for \(hex(loadEnd &- loadAddr)) bytes from file offset \(hex(fileStart)), past the file's end (\(fileSize) bytes) or before load_addr",
+                fix: "set load_end_addr between load_addr and load_addr + the bytes left in the file, or 0 for the whole file")
+        }
+        let bssEnd = a.bssEnd == 0 ? loadEnd : UInt64(a.bssEnd)
+        guard bssEnd >= loadEnd else {
+            throw BootImageError.multibootRequestUnsupported(
+                path: path, handoff: handoff, what: "bss_end_addr \(hex(bssEnd)) lies below load_end_addr \(hex(loadEnd))",
+                fix: "set bss_end_addr to the end of the bss, or 0 for none")
+        }
+        try kernel.file.load(offset: fileStart, count: loadEnd - loadAddr)
+        return ELFSegment(index: 0, type: ELFSegment.typeLoad, flags: ELFSegment.flagR | ELFSegment.flagW | ELFSegment.flagX,
+                          offset: fileStart, virtualAddress: loadAddr, physicalAddress: loadAddr,
+                          fileSize: loadEnd - loadAddr, memorySize: bssEnd - loadAddr, alignment: 1)
+    }
+
+    /// The physical entry address and how it was found, before any relocation.
+    static func entry(of kernel: ELFHeaders, placed: [ELFSegment], override: (address: UInt64, reason: String)?,
+                      handoff: Handoff) throws -> (address: UInt64, reason: String) {
+        if let override { return override }
+        if let s = kernel.segments.first(where: { kernel.entry >= $0.virtualAddress && kernel.entry - $0.virtualAddress < $0.memorySize }) {
+            // GRUB: the first program header whose virtual range holds e_entry, whatever its type.
+            let reason = s.virtualAddress == s.physicalAddress ? "e_entry" : "e_entry \(hex(kernel.entry)) translated through segment \(s.index) to its physical address"
+            return (kernel.entry - s.virtualAddress + s.physicalAddress, reason)
+        }
+        if placed.contains(where: { kernel.entry >= $0.physicalAddress && kernel.entry - $0.physicalAddress < $0.memorySize }) {
+            return (kernel.entry, "e_entry, a physical address")
+        }
+        throw BootImageError.entryNotInSegment(path: kernel.path, entry: kernel.entry, handoff: handoff)
     }
 
     /// Where a relocatable kernel (MB2 tag 10: min_addr, max_addr, align, preference) is loaded.
@@ -151,9 +178,9 @@ struct MultibootLoading {
         let range = "tag 10 (relocatable) allows \(hex(minAddr))..\(hex(maxAddr)), align \(hex(align))"
         // GRUB's own check: the image must fit between min_addr and max_addr.
         guard size <= maxAddr, minAddr <= maxAddr - size else {
-            throw KImageError.bootImage(.multibootRequestUnsupported(
+            throw BootImageError.multibootRequestUnsupported(
                 path: path, handoff: handoff, what: "\(range), which cannot hold the image's \(hex(size)) bytes",
-                fix: "widen min_addr..max_addr to at least the image's size"))
+                fix: "widen min_addr..max_addr to at least the image's size")
         }
         if linkBase >= 0x10_0000, linkBase >= minAddr, linkBase % align == 0, linkBase + size <= maxAddr {
             return (linkBase, "loaded at its link address \(hex(linkBase)): \(range)")
@@ -162,9 +189,9 @@ struct MultibootLoading {
         let (rounded, overflow) = low.addingReportingOverflow(align - 1)
         let candidate = rounded / align * align
         guard !overflow, candidate + size <= maxAddr else {
-            throw KImageError.bootImage(.multibootRequestUnsupported(
+            throw BootImageError.multibootRequestUnsupported(
                 path: path, handoff: handoff, what: "\(range); no aligned address from 1 MiB on leaves room for the image's \(hex(size)) bytes below max_addr",
-                fix: "lower min_addr or align, or raise max_addr"))
+                fix: "lower min_addr or align, or raise max_addr")
         }
         return (candidate, "moved from its link address \(hex(linkBase)) to \(hex(candidate)), the lowest address that \(range)")
     }

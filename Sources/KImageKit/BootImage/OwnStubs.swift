@@ -15,13 +15,13 @@ package struct OwnStubs: Sendable {
         if let path = options.bootSectorPath {
             var bytes = try Self.read(path)
             guard bytes.count <= 512 else {
-                throw KImageError.bootImage(.stubRejected(path: path, part: "--bootsector", found: "it is \(bytes.count) bytes, expected at most 512 (the setup starts at file offset 0x200)",
-                                                          loader: "every loader would take its tail for the setup"))
+                throw BootImageError.stubRejected(path: path, part: "--bootsector", found: "it is \(bytes.count) bytes, expected at most 512 (the setup starts at file offset 0x200)",
+                                                  loader: "every loader would take its tail for the setup")
             }
             bytes += [UInt8](repeating: 0, count: 512 - bytes.count)
             guard bytes[510] == 0x55, bytes[511] == 0xAA else {
-                throw KImageError.bootImage(.stubRejected(path: path, part: "--bootsector", found: "no boot_flag 0xAA55 at offset 0x1FE (found \(hex(UInt16(bytes[510]) | UInt16(bytes[511]) << 8, digits: 4)))",
-                                                          loader: "GRUB linux and linux16 would stop with \"invalid magic number\""))
+                throw BootImageError.stubRejected(path: path, part: "--bootsector", found: "no boot_flag 0xAA55 at offset 0x1FE (found \(hex(UInt16(bytes[510]) | UInt16(bytes[511]) << 8, digits: 4)))",
+                                                  loader: "GRUB linux and linux16 would stop with \"invalid magic number\"")
             }
             bootSector = bytes
         } else {
@@ -45,8 +45,8 @@ package struct OwnStubs: Sendable {
     /// Refuses a 16-bit setup (file offset 0x200 on) that a loader would reject, naming the loader
     /// and the message it would print.
     static func check(setup16 b: [UInt8], path: String) throws {
-        func reject(_ found: String, _ loader: String) -> KImageError {
-            .bootImage(.stubRejected(path: path, part: "--setup16", found: found, loader: loader))
+        func reject(_ found: String, _ loader: String) -> BootImageError {
+            .stubRejected(path: path, part: "--setup16", found: found, loader: loader)
         }
         let sectors = (b.count + 511) / 512
         if sectors > 64 {

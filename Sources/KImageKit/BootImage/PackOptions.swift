@@ -62,7 +62,7 @@ public struct PackOptions: Sendable {
             value = v
         }
         guard let v = value, (0x020B...0x020D).contains(v) else {
-            throw KImageError.bootImage(.unsupportedProtocol(text: text))
+            throw BootImageError.unsupportedProtocol(text: text)
         }
         return v
     }

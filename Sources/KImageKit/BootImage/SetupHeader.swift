@@ -68,7 +68,7 @@ package struct SetupHeader: Sendable, Equatable {
     /// (0x26C bytes); says which field would lie past the end otherwise.
     package init(decoding image: UnsafeRawBufferPointer, path: String = "<image>") throws {
         guard image.count >= Self.end else {
-            throw KImageError.bootImage(.headerTruncated(path: path, size: UInt64(image.count), needed: UInt64(Self.end)))
+            throw BootImageError.headerTruncated(path: path, size: UInt64(image.count), needed: UInt64(Self.end))
         }
         self = Self.layout.decode(image, into: SetupHeader())!
     }

@@ -1,5 +1,5 @@
 /// Failures compressing a payload (`kimage pack --compress`).
-package enum CompressionError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum CompressionError: KImageError, Equatable {
     case inputTooLarge(part: String, size: Int, maximum: Int)
     case libraryFailed(part: String, size: Int, detail: String)
     case corruptBlock(part: String, detail: String)

@@ -13,7 +13,7 @@ package enum LZ4Block {
     /// every time: the smaller block is worth the slower pack). nil when the block is not smaller.
     package static func compress(_ bytes: UnsafeRawBufferPointer, part: String, level: Int32 = 9) throws -> [UInt8]? {
         guard bytes.count <= maximumInput else {
-            throw KImageError.compression(.inputTooLarge(part: part, size: bytes.count, maximum: maximumInput))
+            throw CompressionError.inputTooLarge(part: part, size: bytes.count, maximum: maximumInput)
         }
         guard !bytes.isEmpty else { return nil }
         // Capacity count - 1: liblz4 gives up (returns 0) as soon as the block would not be smaller.
@@ -33,7 +33,7 @@ package enum LZ4Block {
     /// never reads or writes outside its buffers): inspect's check and the tests' reference.
     package static func decompress(_ block: [UInt8], size: Int, part: String) throws -> [UInt8] {
         guard size >= 0, size <= maximumInput, block.count <= maximumInput else {
-            throw KImageError.compression(.corruptBlock(part: part, detail: "sizes \(block.count) -> \(size) are out of range"))
+            throw CompressionError.corruptBlock(part: part, detail: "sizes \(block.count) -> \(size) are out of range")
         }
         var out = [UInt8](repeating: 0, count: size)
         let n = block.withUnsafeBytes { src in
@@ -44,7 +44,7 @@ package enum LZ4Block {
             }
         }
         guard n == Int32(size) else {
-            throw KImageError.compression(.corruptBlock(part: part, detail: n < 0 ? "liblz4 stopped at input byte \(-n - 1)" : "it decodes to \(n) bytes, not \(size)"))
+            throw CompressionError.corruptBlock(part: part, detail: n < 0 ? "liblz4 stopped at input byte \(-n - 1)" : "it decodes to \(n) bytes, not \(size)")
         }
         return out
     }

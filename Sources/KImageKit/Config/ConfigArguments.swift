@@ -15,14 +15,14 @@ package enum ConfigArguments {
             if sawTerminator { args.append(arg); i += 1; continue }
             if arg == "--" { sawTerminator = true; args.append(arg); i += 1; continue }
             if arg == "--config" {
-                guard i + 1 < arguments.count else { throw KImageError.config(.missingConfigPath) }
+                guard i + 1 < arguments.count else { throw ConfigError.missingConfigPath }
                 configPath = arguments[i + 1]
                 i += 2
                 continue
             }
             if arg.hasPrefix("--config=") {
                 let value = String(arg.dropFirst("--config=".count))
-                guard !value.isEmpty else { throw KImageError.config(.missingConfigPath) }
+                guard !value.isEmpty else { throw ConfigError.missingConfigPath }
                 configPath = value
                 i += 1
                 continue

@@ -1,5 +1,5 @@
-/// Failures of kimage.toml, the template renderer and `kimage init`; see KImageError.
-package enum ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
+/// Failures of kimage.toml, the template renderer and `kimage init`.
+package enum ConfigError: KImageError, Equatable {
     /// The TOML parser refused the file.
     case syntax(path: String, line: Int, column: Int, message: String)
     /// A top-level table kimage does not know.

@@ -25,7 +25,7 @@ package struct KImageConfig: Sendable, Equatable {
         do {
             let file = try FileBytes(path: path)
             text = withExtendedLifetime(file) { String(decoding: file.bytes, as: UTF8.self) }
-        } catch KImageError.file(.empty) {
+        } catch FileError.empty {
             // An empty file is valid TOML: a configuration that sets nothing.
             text = ""
         }
@@ -42,24 +42,24 @@ package struct KImageConfig: Sendable, Equatable {
         do {
             root = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw KImageError.config(.syntax(path: path, line: error.source.begin.line,
-                                             column: error.source.begin.column, message: error.description))
+            throw ConfigError.syntax(path: path, line: error.source.begin.line,
+                                     column: error.source.begin.column, message: error.description)
         }
         let base = KImageConfig.directory(of: path)
         var entries: [Entry] = []
         let known = ConfigTables.sections.map(\.name)
         for sectionName in root.keys {
             guard let table = root[sectionName]?.table else {
-                throw KImageError.config(.keyOutsideSection(path: path, line: lines.line(ofKey: sectionName, in: nil), key: sectionName))
+                throw ConfigError.keyOutsideSection(path: path, line: lines.line(ofKey: sectionName, in: nil), key: sectionName)
             }
             guard let section = ConfigTables.sections.first(where: { $0.name == sectionName }) else {
-                throw KImageError.config(.unknownSection(path: path, line: lines.line(ofTable: sectionName), name: sectionName, known: known))
+                throw ConfigError.unknownSection(path: path, line: lines.line(ofTable: sectionName), name: sectionName, known: known)
             }
             for key in table.keys {
                 let line = lines.line(ofKey: key, in: sectionName)
                 guard let option = section.options.first(where: { $0.key == key }) else {
-                    throw KImageError.config(.unknownKey(path: path, line: line, section: sectionName, key: key,
-                                                         suggestion: KImageConfig.closest(to: key, among: section.options.map(\.key))))
+                    throw ConfigError.unknownKey(path: path, line: line, section: sectionName, key: key,
+                                                 suggestion: KImageConfig.closest(to: key, among: section.options.map(\.key)))
                 }
                 let value = table[key]!
                 var values = try KImageConfig.values(of: value, for: option, section: sectionName, path: path, line: line)
@@ -126,9 +126,9 @@ package struct KImageConfig: Sendable, Equatable {
     }
 
     static func values(of value: TOMLValueConvertible, for option: ConfigOption, section: String, path: String, line: Int) throws -> [String] {
-        func wrong(_ expected: String) -> KImageError {
-            .config(.wrongType(path: path, line: line, section: section, key: option.key, expected: expected,
-                               found: KImageConfig.describe(value)))
+        func wrong(_ expected: String) -> ConfigError {
+            .wrongType(path: path, line: line, section: section, key: option.key, expected: expected,
+                       found: KImageConfig.describe(value))
         }
         func scalar(_ v: TOMLValueConvertible) throws -> String? {
             if let s = v.string { return s }
@@ -136,8 +136,8 @@ package struct KImageConfig: Sendable, Equatable {
             // the file's line says what is wrong, not a usage error without one.
             if let i = v.int {
                 guard i >= 0 else {
-                    throw KImageError.config(.wrongType(path: path, line: line, section: section, key: option.key,
-                                                        expected: "a non-negative integer", found: String(i)))
+                    throw ConfigError.wrongType(path: path, line: line, section: section, key: option.key,
+                                                expected: "a non-negative integer", found: String(i))
                 }
                 return String(i)
             }
@@ -156,9 +156,9 @@ package struct KImageConfig: Sendable, Equatable {
             // Each value becomes two arguments, and the argument parser's work grows with the
             // square of their number: 30,000 manifests took 49 s (issue 12).
             guard array.count <= maxArrayValues else {
-                throw KImageError.config(.wrongType(path: path, line: line, section: section, key: option.key,
-                                                    expected: "at most \(maxArrayValues) values (kimage's limit for an array); list fewer: join manifests into one file, or name the directory of a Go tree instead of its files",
-                                                    found: "an array of \(array.count) values"))
+                throw ConfigError.wrongType(path: path, line: line, section: section, key: option.key,
+                                            expected: "at most \(maxArrayValues) values (kimage's limit for an array); list fewer: join manifests into one file, or name the directory of a Go tree instead of its files",
+                                            found: "an array of \(array.count) values")
             }
             var out: [String] = []
             for element in array {

@@ -35,8 +35,8 @@ struct TOMLPreflight {
             case 0x5B, 0x7B:
                 open.append(c); i += 1
             case 0x7D where open.last == 0x5B:
-                throw KImageError.config(.syntax(path: path, line: line, column: i - lineStart + 1,
-                    message: "Error while parsing array: expected a value, ',' or closing ']', saw '}'"))
+                throw ConfigError.syntax(path: path, line: line, column: i - lineStart + 1,
+                    message: "Error while parsing array: expected a value, ',' or closing ']', saw '}'")
             case 0x5D, 0x7D:
                 if !open.isEmpty { open.removeLast() }
                 i += 1
@@ -57,8 +57,8 @@ struct TOMLPreflight {
         while j < b.count && (b[j] == 0x20 || b[j] == 0x09) { j += 1 }
         if j < b.count, !(Self.isBare(b[j]) || b[j] == 0x22 || b[j] == 0x27 || b[j] == 0x5D) {
             let shown = b[j] >= 0x20 && b[j] < 0x7F ? "'\(Character(Unicode.Scalar(b[j])))'" : "byte \(hex(b[j]))"
-            throw KImageError.config(.syntax(path: path, line: line, column: j - lineStart + 1,
-                message: "Error while parsing table header: expected a bare key or a quoted key, saw \(shown)"))
+            throw ConfigError.syntax(path: path, line: line, column: j - lineStart + 1,
+                message: "Error while parsing table header: expected a bare key or a quoted key, saw \(shown)")
         }
         while i < b.count && b[i] != 0x0A { i += 1 }
     }

@@ -1,5 +1,5 @@
 /// Failures reading a kernel ELF.
-package enum ELFError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum ELFError: KImageError, Equatable {
     case notELF(path: String, found: String)
     case truncated(path: String, what: String, needed: UInt64, size: UInt64)
     case unsupportedClass(path: String, value: UInt8)

@@ -81,10 +81,10 @@ package final class ELFFile: ELFHeaders, @unchecked Sendable {
         for p in sorted {
             let length = UInt64(p.bytes.count)
             guard p.offset <= fileSize, length <= fileSize - p.offset else {
-                throw KImageError.elf(.patchOutsideFile(path: path, offset: p.offset, length: length, size: fileSize))
+                throw ELFError.patchOutsideFile(path: path, offset: p.offset, length: length, size: fileSize)
             }
             guard p.offset >= cursor else {
-                throw KImageError.elf(.overlappingPatches(path: path, offset: p.offset, previousEnd: cursor))
+                throw ELFError.overlappingPatches(path: path, offset: p.offset, previousEnd: cursor)
             }
             cursor = p.offset + length
         }

@@ -63,7 +63,7 @@ struct CheckedELFHeader: Sendable {
         (elfClass, machine) = try Self.identify(raw, path: path)
         guard let h = ELFFileHeader(raw) else {
             let needed = UInt64(ELFLayouts.header(is64: elfClass == .elf64).size)
-            throw KImageError.elf(.truncated(path: path, what: "the \(elfClass.rawValue) header", needed: needed, size: size))
+            throw ELFError.truncated(path: path, what: "the \(elfClass.rawValue) header", needed: needed, size: size)
         }
         header = h
         try Self.checkEntrySizes(h, path: path, elfClass: elfClass)
@@ -76,8 +76,8 @@ struct CheckedELFHeader: Sendable {
         if segments > 0 {
             let (end, overflow) = h.phoff.addingReportingOverflow(segments &* h.programHeaderSize)
             if overflow || end > size {
-                throw KImageError.elf(.truncated(path: path, what: "the program header table at e_phoff \(hex(h.phoff)) (\(segments) entries)",
-                                                 needed: overflow ? UInt64.max : end, size: size))
+                throw ELFError.truncated(path: path, what: "the program header table at e_phoff \(hex(h.phoff)) (\(segments) entries)",
+                                         needed: overflow ? UInt64.max : end, size: size)
             }
         }
         segmentCount = segments
@@ -88,47 +88,47 @@ struct CheckedELFHeader: Sendable {
         let size = UInt64(raw.count)
         guard raw.count >= 4, ELFLayouts.identification[\ELFFileHeader.magic].load(from: raw) == ELFFileHeader.elfMagic else {
             let shown = raw.prefix(4).map { String($0, radix: 16).leftPadded(2) }.joined(separator: " ")
-            throw KImageError.elf(.notELF(path: path, found: shown.isEmpty ? "nothing" : shown))
+            throw ELFError.notELF(path: path, found: shown.isEmpty ? "nothing" : shown)
         }
         guard let ident = ELFLayouts.identification.decode(raw, into: ELFFileHeader(is64: false)) else {
-            throw KImageError.elf(.truncated(path: path, what: "the ELF identification", needed: 16, size: size))
+            throw ELFError.truncated(path: path, what: "the ELF identification", needed: 16, size: size)
         }
         let cls: ELFClass
         switch ident.classByte {
         case 1: cls = .elf32
         case 2: cls = .elf64
-        default: throw KImageError.elf(.unsupportedClass(path: path, value: UInt8(ident.classByte)))
+        default: throw ELFError.unsupportedClass(path: path, value: UInt8(ident.classByte))
         }
-        if ident.dataByte == 2 { throw KImageError.elf(.bigEndian(path: path)) }
+        if ident.dataByte == 2 { throw ELFError.bigEndian(path: path) }
         guard ident.dataByte == 1 else {
-            throw KImageError.elf(.malformed(path: path, field: "EI_DATA", value: String(ident.dataByte), detail: "is neither 1 (little-endian) nor 2 (big-endian)"))
+            throw ELFError.malformed(path: path, field: "EI_DATA", value: String(ident.dataByte), detail: "is neither 1 (little-endian) nor 2 (big-endian)")
         }
         let layout = ELFLayouts.header(is64: cls == .elf64)
         guard size >= UInt64(layout.size), let rawMachine = layout[\ELFFileHeader.machine].load(from: raw) else {
-            throw KImageError.elf(.truncated(path: path, what: "the \(cls.rawValue) header", needed: UInt64(layout.size), size: size))
+            throw ELFError.truncated(path: path, what: "the \(cls.rawValue) header", needed: UInt64(layout.size), size: size)
         }
         let mach: ELFMachine
         switch rawMachine {
         case 3: mach = .i386
         case 62: mach = .x86_64
-        default: throw KImageError.elf(.unsupportedMachine(path: path, machine: UInt16(rawMachine)))
+        default: throw ELFError.unsupportedMachine(path: path, machine: UInt16(rawMachine))
         }
         if (cls == .elf32) != (mach == .i386) {
-            throw KImageError.elf(.classMachineMismatch(path: path, elfClass: cls.rawValue, machine: mach.rawValue))
+            throw ELFError.classMachineMismatch(path: path, elfClass: cls.rawValue, machine: mach.rawValue)
         }
         return (cls, mach)
     }
 
     private static func checkEntrySizes(_ h: ELFFileHeader, path: String, elfClass cls: ELFClass) throws {
         if h.phnum > 0 && h.phentsize != h.programHeaderSize {
-            throw KImageError.elf(.malformed(path: path, field: "e_phentsize", value: String(h.phentsize), detail: "differs from the \(h.programHeaderSize) bytes of an \(cls.rawValue) program header"))
+            throw ELFError.malformed(path: path, field: "e_phentsize", value: String(h.phentsize), detail: "differs from the \(h.programHeaderSize) bytes of an \(cls.rawValue) program header")
         }
         if h.shoff != 0 && h.shentsize != h.sectionHeaderSize {
-            throw KImageError.elf(.malformed(path: path, field: "e_shentsize", value: String(h.shentsize), detail: "differs from the \(h.sectionHeaderSize) bytes of an \(cls.rawValue) section header"))
+            throw ELFError.malformed(path: path, field: "e_shentsize", value: String(h.shentsize), detail: "differs from the \(h.sectionHeaderSize) bytes of an \(cls.rawValue) section header")
         }
         // libelf would read section headers from offset 0, the ELF header itself.
         if h.shoff == 0 && h.shnum != 0 {
-            throw KImageError.elf(.malformed(path: path, field: "e_shoff", value: "0", detail: "while e_shnum is \(h.shnum): the section header table has no place in the file"))
+            throw ELFError.malformed(path: path, field: "e_shoff", value: "0", detail: "while e_shnum is \(h.shnum): the section header table has no place in the file")
         }
     }
 
@@ -138,7 +138,7 @@ struct CheckedELFHeader: Sendable {
         let size = UInt64(raw.count)
         let (firstEnd, o1) = h.shoff.addingReportingOverflow(h.sectionHeaderSize)
         if o1 || firstEnd > size {
-            throw KImageError.elf(.truncated(path: path, what: "the section header table at e_shoff \(hex(h.shoff))", needed: o1 ? UInt64.max : firstEnd, size: size))
+            throw ELFError.truncated(path: path, what: "the section header table at e_shoff \(hex(h.shoff))", needed: o1 ? UInt64.max : firstEnd, size: size)
         }
         var count = h.shnum
         if count == 0 {
@@ -147,7 +147,7 @@ struct CheckedELFHeader: Sendable {
         let (product, o2) = count.multipliedReportingOverflow(by: h.sectionHeaderSize)
         let (end, o3) = h.shoff.addingReportingOverflow(product)
         if o2 || o3 || end > size {
-            throw KImageError.elf(.truncated(path: path, what: "the section header table at e_shoff \(hex(h.shoff)) (\(count) entries)", needed: (o2 || o3) ? UInt64.max : end, size: size))
+            throw ELFError.truncated(path: path, what: "the section header table at e_shoff \(hex(h.shoff)) (\(count) entries)", needed: (o2 || o3) ? UInt64.max : end, size: size)
         }
         return count
     }

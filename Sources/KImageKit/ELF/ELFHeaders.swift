@@ -81,22 +81,22 @@ package class ELFHeaders: @unchecked Sendable {
     private static func openLibelf(_ file: FileBytes) throws -> OpaquePointer {
         let path = file.path
         guard libelfReady else {
-            throw KImageError.elf(.libelf(path: path, call: "elf_version", message: String(cString: elf_errmsg(-1))))
+            throw ELFError.libelf(path: path, call: "elf_version", message: String(cString: elf_errmsg(-1)))
         }
         guard let handle = elf_memory(file.storage.baseAddress!.assumingMemoryBound(to: CChar.self), file.storage.count) else {
-            throw KImageError.elf(.libelf(path: path, call: "elf_memory", message: String(cString: elf_errmsg(-1))))
+            throw ELFError.libelf(path: path, call: "elf_memory", message: String(cString: elf_errmsg(-1)))
         }
         var ehdr = GElf_Ehdr()
         guard elf_kind(handle) == ELF_K_ELF, gelf_getehdr(handle, &ehdr) != nil else {
             let message = String(cString: elf_errmsg(-1))
             elf_end(handle)
-            throw KImageError.elf(.libelf(path: path, call: "gelf_getehdr", message: message))
+            throw ELFError.libelf(path: path, call: "gelf_getehdr", message: message)
         }
         return handle
     }
 
-    private static func libelfFailure(_ path: String, _ call: String) -> KImageError {
-        .elf(.libelf(path: path, call: call, message: String(cString: elf_errmsg(-1))))
+    private static func libelfFailure(_ path: String, _ call: String) -> ELFError {
+        .libelf(path: path, call: call, message: String(cString: elf_errmsg(-1)))
     }
 
     private static func readSections(_ elf: OpaquePointer, file: FileBytes, expected: UInt64) throws -> [ELFSection] {
@@ -104,7 +104,7 @@ package class ELFHeaders: @unchecked Sendable {
         var count = 0
         guard elf_getshdrnum(elf, &count) == 0 else { throw libelfFailure(path, "elf_getshdrnum") }
         guard UInt64(count) == expected else {
-            throw KImageError.elf(.malformed(path: path, field: "the section count (e_shnum, or section 0's sh_size)", value: String(expected), detail: "differs from the \(count) section headers libelf reads"))
+            throw ELFError.malformed(path: path, field: "the section count (e_shnum, or section 0's sh_size)", value: String(expected), detail: "differs from the \(count) section headers libelf reads")
         }
         guard count > 0 else { return [] }
         let names = try sectionNameTable(elf, file: file, count: count)
@@ -126,7 +126,7 @@ package class ELFHeaders: @unchecked Sendable {
         var strndx = 0
         guard elf_getshdrstrndx(elf, &strndx) == 0 else { throw libelfFailure(path, "elf_getshdrstrndx") }
         if strndx >= count {
-            throw KImageError.elf(.malformed(path: path, field: "e_shstrndx", value: String(strndx), detail: "is past the last of \(count) sections"))
+            throw ELFError.malformed(path: path, field: "e_shstrndx", value: String(strndx), detail: "is past the last of \(count) sections")
         }
         var nameShdr = GElf_Shdr()
         guard let nameScn = elf_getscn(elf, strndx), gelf_getshdr(nameScn, &nameShdr) != nil else {
@@ -143,7 +143,7 @@ package class ELFHeaders: @unchecked Sendable {
         var table: ELFStringTable?
         if i != 0 || shdr.sh_name != 0 {
             guard let names, names.holdsString(at: Int(shdr.sh_name)) else {
-                throw KImageError.elf(.malformed(path: path, field: "section \(i) sh_name", value: hex(shdr.sh_name), detail: "points outside the section name table"))
+                throw ELFError.malformed(path: path, field: "section \(i) sh_name", value: hex(shdr.sh_name), detail: "points outside the section name table")
             }
             table = names
         }
@@ -154,11 +154,11 @@ package class ELFHeaders: @unchecked Sendable {
         if shdr.sh_type != ELFSection.typeNoBits {
             let (end, overflow) = shdr.sh_offset.addingReportingOverflow(shdr.sh_size)
             if overflow || end > size {
-                throw KImageError.elf(.truncated(path: path, what: "section \(i) (\(name.isEmpty ? "unnamed" : name)) at offset \(hex(shdr.sh_offset)), \(shdr.sh_size) bytes,", needed: overflow ? UInt64.max : end, size: size))
+                throw ELFError.truncated(path: path, what: "section \(i) (\(name.isEmpty ? "unnamed" : name)) at offset \(hex(shdr.sh_offset)), \(shdr.sh_size) bytes,", needed: overflow ? UInt64.max : end, size: size)
             }
         }
         if shdr.sh_link != 0 && Int(shdr.sh_link) >= count {
-            throw KImageError.elf(.malformed(path: path, field: "section \(i) (\(name)) sh_link", value: String(shdr.sh_link), detail: "is past the last of \(count) sections"))
+            throw ELFError.malformed(path: path, field: "section \(i) (\(name)) sh_link", value: String(shdr.sh_link), detail: "is past the last of \(count) sections")
         }
         return ELFSection(index: i, nameOffset: shdr.sh_name, names: table, type: shdr.sh_type, flags: shdr.sh_flags,
                           address: shdr.sh_addr, offset: shdr.sh_offset, size: shdr.sh_size,
@@ -170,7 +170,7 @@ package class ELFHeaders: @unchecked Sendable {
         guard elf_getphdrnum(elf, &count) == 0 else { throw libelfFailure(path, "elf_getphdrnum") }
         // libelf shortens a program header table it cannot read instead of failing.
         guard UInt64(count) == expected else {
-            throw KImageError.elf(.malformed(path: path, field: "the program header count (e_phnum, or section 0's sh_info)", value: String(expected), detail: "differs from the \(count) program headers libelf reads"))
+            throw ELFError.malformed(path: path, field: "the program header count (e_phnum, or section 0's sh_info)", value: String(expected), detail: "differs from the \(count) program headers libelf reads")
         }
         var result: [ELFSegment] = []
         result.reserveCapacity(count)
@@ -180,11 +180,11 @@ package class ELFHeaders: @unchecked Sendable {
             if phdr.p_filesz > 0 {
                 let (end, overflow) = phdr.p_offset.addingReportingOverflow(phdr.p_filesz)
                 if overflow || end > size {
-                    throw KImageError.elf(.truncated(path: path, what: "segment \(i) at offset \(hex(phdr.p_offset)), \(phdr.p_filesz) bytes,", needed: overflow ? UInt64.max : end, size: size))
+                    throw ELFError.truncated(path: path, what: "segment \(i) at offset \(hex(phdr.p_offset)), \(phdr.p_filesz) bytes,", needed: overflow ? UInt64.max : end, size: size)
                 }
             }
             if phdr.p_type == ELFSegment.typeLoad && phdr.p_filesz > phdr.p_memsz {
-                throw KImageError.elf(.malformed(path: path, field: "segment \(i) p_filesz", value: hex(phdr.p_filesz), detail: "exceeds its p_memsz \(hex(phdr.p_memsz))"))
+                throw ELFError.malformed(path: path, field: "segment \(i) p_filesz", value: hex(phdr.p_filesz), detail: "exceeds its p_memsz \(hex(phdr.p_memsz))")
             }
             result.append(ELFSegment(index: i, type: phdr.p_type, flags: phdr.p_flags, offset: phdr.p_offset,
                                      virtualAddress: phdr.p_vaddr, physicalAddress: phdr.p_paddr,

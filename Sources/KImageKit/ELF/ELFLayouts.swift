@@ -1,7 +1,7 @@
 /// The ELF structures kimage reads itself (System V gABI, "ELF Header", "Sections", "Symbol
 /// Table"), declared once per class: the identification and header fields the bounds pass
 /// checks before libelf is trusted with the file, the section header fields extended numbering
-/// needs, and the symbol entry the symbol walker reads (libelf's gelf_getsym would copy each of
+/// and the multiboot information's patched section headers need, and the symbol entry the symbol walker reads (libelf's gelf_getsym would copy each of
 /// 200,000 entries; the walker reads only st_name of most).
 enum ELFLayouts {
     static let programHeader64Size = 56
@@ -43,12 +43,14 @@ enum ELFLayouts {
     static func header(is64: Bool) -> BinaryLayout<ELFFileHeader> { is64 ? header64 : header32 }
 
     static let sectionHeader64 = BinaryLayout<ELFSectionHeaderFields>(cName: "Elf64_Shdr", nasmPrefix: "SHDR64_", size: 64, [
+        .field("sh_addr", at: 16, width: 8, \.address, "address at run time (0: not loaded)"),
         .field("sh_offset", at: 24, width: 8, \.offset, "file offset of the contents"),
         .field("sh_size", at: 32, width: 8, \.size, "bytes (section 0: the section count when e_shnum is 0)"),
         .field("sh_info", at: 44, width: 4, \.info, "section 0: the segment count when e_phnum is 0xFFFF"),
     ])
 
     static let sectionHeader32 = BinaryLayout<ELFSectionHeaderFields>(cName: "Elf32_Shdr", nasmPrefix: "SHDR32_", size: 40, [
+        .field("sh_addr", at: 12, width: 4, \.address, "address at run time (0: not loaded)"),
         .field("sh_offset", at: 16, width: 4, \.offset, "file offset of the contents"),
         .field("sh_size", at: 20, width: 4, \.size, "bytes (section 0: the section count when e_shnum is 0)"),
         .field("sh_info", at: 28, width: 4, \.info, "section 0: the segment count when e_phnum is 0xFFFF"),
@@ -77,8 +79,10 @@ enum ELFLayouts {
     static func symbol(is64: Bool) -> BinaryLayout<ELFSymbolFields> { is64 ? symbol64 : symbol32 }
 }
 
-/// The section header fields kimage's own checks read (extended numbering, the name table).
+/// The section header fields kimage's own checks read (extended numbering, the name table) and
+/// the multiboot information patches (sh_addr of the sections a loader carries).
 struct ELFSectionHeaderFields: Sendable, Equatable {
+    var address: UInt64 = 0
     var offset: UInt64 = 0
     var size: UInt64 = 0
     var info: UInt64 = 0

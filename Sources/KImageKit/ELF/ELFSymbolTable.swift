@@ -19,14 +19,14 @@ struct ELFSymbolTable {
         path = elf.path
         guard let symtab = elf.sections.first(where: { $0.type == ELFSection.typeSymtab })
             ?? elf.sections.first(where: { $0.type == ELFSection.typeDynsym }) else {
-            throw KImageError.elf(.noSymbolTable(path: path))
+            throw ELFError.noSymbolTable(path: path)
         }
         guard Int(symtab.link) < elf.sections.count else {
-            throw KImageError.elf(.malformed(path: path, field: "\(symtab.shownName) sh_link", value: String(symtab.link), detail: "names no section"))
+            throw ELFError.malformed(path: path, field: "\(symtab.shownName) sh_link", value: String(symtab.link), detail: "names no section")
         }
         let strtab = elf.sections[Int(symtab.link)]
         guard strtab.holdsFileBytes else {
-            throw KImageError.elf(.malformed(path: path, field: "\(symtab.shownName) sh_link", value: String(symtab.link), detail: "names \(strtab.shownName), which has no file bytes"))
+            throw ELFError.malformed(path: path, field: "\(symtab.shownName) sh_link", value: String(symtab.link), detail: "names \(strtab.shownName), which has no file bytes")
         }
         let layout = ELFLayouts.symbol(is64: elf.elfClass == .elf64)
         (self.symtab, self.strtab) = (symtab, strtab)
@@ -48,10 +48,10 @@ struct ELFSymbolTable {
         while i < count {
             let nameOffset = Int(nameField.load(from: raw, base: base + i * entrySize)!)
             guard nameOffset < strSize else {
-                throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "points outside its string table \(strtab.shownName) (\(strSize) bytes)"))
+                throw ELFError.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "points outside its string table \(strtab.shownName) (\(strSize) bytes)")
             }
             guard names.holdsString(at: nameOffset) else {
-                throw KImageError.elf(.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "names a string that runs off the end of \(strtab.shownName)"))
+                throw ELFError.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "names a string that runs off the end of \(strtab.shownName)")
             }
             try body(i, nameOffset)
             i += 1

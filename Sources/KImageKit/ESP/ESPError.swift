@@ -1,5 +1,5 @@
 /// Failures writing an EFI system partition image (`kimage esp`).
-package enum ESPError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum ESPError: KImageError, Equatable {
     case notEFIApplication(path: String, found: String)
     case badSize(text: String)
     case tooSmall(size: UInt64, imageSize: UInt64)

@@ -60,9 +60,9 @@ package enum ESPImage {
             unit = u
             digits = digits.dropLast()
         }
-        guard let n = UInt64(digits), n <= (2 << 30) / unit else { throw KImageError.esp(.badSize(text: text)) }
+        guard let n = UInt64(digits), n <= (2 << 30) / unit else { throw ESPError.badSize(text: text) }
         let size = n * unit
-        guard size >= 2 << 20, size <= 2 << 30 else { throw KImageError.esp(.badSize(text: text)) }
+        guard size >= 2 << 20, size <= 2 << 30 else { throw ESPError.badSize(text: text) }
         return size
     }
 
@@ -70,7 +70,7 @@ package enum ESPImage {
         let file = try FileBytes(path: options.imagePath)
         try checkEFIApplication(file, path: options.imagePath)
         if let line = options.commandLine, line.utf8.contains(where: { $0 < 0x20 || $0 > 0x7E }) {
-            throw KImageError.esp(.commandLineNotASCII)
+            throw ESPError.commandLineNotASCII
         }
         // The initrd rides on the command line, so it takes the shell's route too.
         var commandLine = options.commandLine
@@ -81,7 +81,7 @@ package enum ESPImage {
         }
         let imageSize = UInt64(file.count)
         let size = options.size / 512 * 512
-        guard size >= imageSize + initrdSize + 1 << 20 else { throw KImageError.esp(.tooSmall(size: size, imageSize: imageSize + initrdSize)) }
+        guard size >= imageSize + initrdSize + 1 << 20 else { throw ESPError.tooSmall(size: size, imageSize: imageSize + initrdSize) }
 
         let work = try makeWorkDirectory(beside: options.outputPath)
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -105,11 +105,11 @@ package enum ESPImage {
     static func checkEFIApplication(_ file: FileBytes, path: String) throws {
         try withExtendedLifetime(file) {
             guard let pe = PEHeader(decoding: file.bytes) else {
-                throw KImageError.esp(.notEFIApplication(path: path, found: "it has no \"MZ\" and \"PE\\0\\0\" header"))
+                throw ESPError.notEFIApplication(path: path, found: "it has no \"MZ\" and \"PE\\0\\0\" header")
             }
             guard pe["Machine"] == PEHeader.machineX64, pe["Subsystem"] == PEHeader.subsystemEFIApplication else {
-                throw KImageError.esp(.notEFIApplication(path: path,
-                                                         found: "machine \(hex(pe["Machine"], digits: 4)), subsystem \(pe["Subsystem"]) (expected 0x8664 and 10)"))
+                throw ESPError.notEFIApplication(path: path,
+                                                 found: "machine \(hex(pe["Machine"], digits: 4)), subsystem \(pe["Subsystem"]) (expected 0x8664 and 10)")
             }
         }
     }
@@ -120,7 +120,7 @@ package enum ESPImage {
         let template = (directory.isEmpty ? "." : directory) + "/.esp.kimage-tmp.XXXXXX"
         var chars = Array(template.utf8CString)
         guard let made = mkdtemp(&chars) else {
-            throw KImageError.file(.cannotCreateTemporary(directory: directory.isEmpty ? "." : directory, reason: String(cString: strerror(errno))))
+            throw FileError.cannotCreateTemporary(directory: directory.isEmpty ? "." : directory, reason: String(cString: strerror(errno)))
         }
         return String(cString: made)
     }
@@ -149,12 +149,12 @@ package enum ESPImage {
     }
 
     static func run(_ tool: String, _ arguments: [String]) throws {
-        guard let executable = ExternalTool.find(tool) else { throw KImageError.esp(.toolMissing(tool: tool)) }
+        guard let executable = ExternalTool.find(tool) else { throw ESPError.toolMissing(tool: tool) }
         // Same inputs, same bytes: fixed timestamps (1980-01-01, FAT's epoch) and serial (-N).
         let r = try ExternalTool.run(executable, arguments, environment: ["MTOOLS_SKIP_CHECK": "1", "SOURCE_DATE_EPOCH": "315532800"])
         guard r.status == 0 else {
-            throw KImageError.esp(.toolFailed(command: ([tool] + arguments).joined(separator: " "), status: r.status,
-                                              output: r.output.trimmingCharacters(in: .whitespacesAndNewlines)))
+            throw ESPError.toolFailed(command: ([tool] + arguments).joined(separator: " "), status: r.status,
+                                      output: r.output.trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 }

@@ -67,7 +67,7 @@ package struct BootImageInspection: Sendable {
         path = file.path
         fileSize = raw.count
         guard raw.count >= SetupHeader.end else {
-            throw KImageError.inspect(.bootImageTooShort(path: path, size: raw.count, needed: SetupHeader.end))
+            throw InspectError.bootImageTooShort(path: path, size: raw.count, needed: SetupHeader.end)
         }
         let h = try SetupHeader(decoding: raw, path: path)
         header = h

@@ -109,7 +109,7 @@ package struct ELFInspection: Sendable {
         }
         do {
             return (try RedirectTable.decode(bytes, elfClass: file.elfClass, section: name), sec)
-        } catch let e as KImageError {
+        } catch let e as any KImageError {
             warnings.append("redirect table not decoded: \(e.description)")
         }
         return (nil, sec)
@@ -135,9 +135,9 @@ package struct ELFInspection: Sendable {
                                           kind: e.kind, binding: e.binding, sectionIndex: e.sectionIndex)
             }
             return (best, n, tableName)
-        } catch KImageError.elf(.noSymbolTable) {
+        } catch ELFError.noSymbolTable {
             return (best, nil, nil)
-        } catch let e as KImageError {
+        } catch let e as any KImageError {
             warnings.append("symbol table unreadable: \(e.description)")
             return (best, nil, tableName)
         }

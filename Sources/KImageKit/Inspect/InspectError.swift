@@ -1,5 +1,5 @@
-/// Failures of `kimage inspect`; see KImageError.
-package enum InspectError: Error, CustomStringConvertible, Sendable, Equatable {
+/// Failures of `kimage inspect`.
+package enum InspectError: KImageError, Equatable {
     /// Neither ELF nor boot image, and --mode/--base missing to read it as a page-table blob.
     case needsModeAndBase(path: String, missing: [String], firstBytes: String)
     /// --mode/--base given for a file that is not a page-table blob.

@@ -91,7 +91,7 @@ package enum Inspector {
                                redirectSection: String = RedirectTable.defaultSectionName) throws -> InspectReport {
         let kind = InspectedKind.recognise(file.bytes)
         if kind != .pageTables && (mode != nil || base != nil) {
-            throw KImageError.inspect(.pagingOptionsForNonBlob(path: file.path, kind: kind.article))
+            throw InspectError.pagingOptionsForNonBlob(path: file.path, kind: kind.article)
         }
         switch kind {
         case .elf:
@@ -102,7 +102,7 @@ package enum Inspector {
             guard let mode, let base else {
                 let missing = (mode == nil ? ["--mode"] : []) + (base == nil ? ["--base"] : [])
                 let first = file.bytes.prefix(4).map { String($0, radix: 16).leftPadded(2) }.joined(separator: " ")
-                throw KImageError.inspect(.needsModeAndBase(path: file.path, missing: missing, firstBytes: first))
+                throw InspectError.needsModeAndBase(path: file.path, missing: missing, firstBytes: first)
             }
             return .pageTables(try PageTableInspection(file: file, mode: mode, base: base))
         }

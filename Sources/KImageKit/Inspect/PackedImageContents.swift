@@ -19,6 +19,8 @@ package struct PackedImageContents: Sendable {
     package let runtimeBase: UInt64
     package let carried: [Carried]
     package let tables: PageTableInspection?
+    /// The boot info and its UEFI extension, field by field from their declarations.
+    package let bootInfoFields: [LayoutListing]
     package let warnings: [String]
 
     /// Looks for a plan in the first 64 KiB of the protected-mode part, 16-byte aligned.
@@ -51,6 +53,7 @@ package struct PackedImageContents: Sendable {
         let part = UnsafeRawBufferPointer(rebasing: raw[pm...])
         var carried: [Carried] = []
         var tables: PageTableInspection?
+        var bootInfoFields: [LayoutListing] = []
         let writes = plan.steps.contains { $0.written.map { $0.destination <= plan.bootInfo && plan.bootInfo - $0.destination < $0.size } ?? false }
         if !writes {
             warnings.append("the load plan names \(plan.handoff == .linux ? "boot_params" : "boot info") at \(hex(plan.bootInfo)), where no step writes")
@@ -60,12 +63,14 @@ package struct PackedImageContents: Sendable {
             if let info = infoBytes.withUnsafeBytes({ BootInfo(decodingTemplate: $0, at: 0) }) {
                 carried = Self.carried(info, fileOffset: fileOffset, raw: raw, warnings: &warnings)
                 tables = Self.walk(plan: plan, info: info, part: part, path: path, warnings: &warnings)
+                bootInfoFields = Self.listings(plan: plan, info: info, header: infoBytes, part: part)
             } else {
                 warnings.append("the load plan names boot info at \(hex(plan.bootInfo)), where its steps put none")
             }
         }
         self.carried = carried
         self.tables = tables
+        self.bootInfoFields = bootInfoFields
         self.warnings = warnings
     }
 
@@ -83,6 +88,22 @@ package struct PackedImageContents: Sendable {
             warnings.append("the load plan has LZ4 steps, but the 32-bit setup \(variant.stubName) has no LZ4 decoder and skips them: repack the kernel")
         }
         return warnings
+    }
+
+    /// The boot info's fields as the plan leaves them, then the UEFI extension's (filled at boot).
+    static func listings(plan: LoadPlan, info: BootInfo, header: [UInt8], part: UnsafeRawBufferPointer) -> [LayoutListing] {
+        let at = plan.bootInfo &+ UInt64(info.extensionOffset)
+        let uefi = plan.execute(base: at, count: UEFIExtension.size, part: part)
+        return [
+            header.withUnsafeBytes {
+                LayoutListing(title: "boot info at \(fullHex(plan.bootInfo, bits: 32)) (version \(BootInfo.version)) as the plan's steps leave it; the setup fills the (boot) fields:",
+                              layout: BootInfo.layout, raw: $0)
+            },
+            uefi.withUnsafeBytes {
+                LayoutListing(title: "its UEFI extension at \(fullHex(at, bits: 32)) (cmdline_buffer + cmdline_capacity), filled at boot on UEFI:",
+                              layout: UEFIExtension.layout, raw: $0)
+            },
+        ]
     }
 
     /// The ELFs the boot info says the image carries, checked against the file.
@@ -120,7 +141,7 @@ package struct PackedImageContents: Sendable {
         let blob = FileBytes(bytes: plan.execute(base: tablesAt, count: Int(tablesSize), part: part), name: "\(path) page tables")
         do {
             return try PageTableInspection(file: blob, mode: mode, base: plan.cr3)
-        } catch let e as KImageError {
+        } catch let e as any KImageError {
             warnings.append("the page tables at \(hex(tablesAt)) do not walk: \(e.description)")
         } catch {
             warnings.append("the page tables at \(hex(tablesAt)) do not walk")
@@ -170,6 +191,7 @@ package struct PackedImageContents: Sendable {
         for c in carried {
             out += "carries the \(c.name): \(HumanSize.text(c.size)) at \(fullHex(c.physical, bits: 32)) (file offset \(hex(c.fileOffset)))\(c.isELF ? ", starts with 7f 45 4c 46" : "")\n"
         }
+        for listing in bootInfoFields { out += "\n" + listing.text() }
         if let tables {
             out += "\npage tables the plan's steps write (walked):\n"
             out += tables.text(style: style)
@@ -210,6 +232,8 @@ package struct PackedImageContents: Sendable {
                 .object([("name", .string(c.name)), ("physical", .address(c.physical)), ("fileOffset", .address(c.fileOffset)),
                          ("size", .address(c.size)), ("isELF", .bool(c.isELF))])
             })),
+            ("bootInfoFields", bootInfoFields.first?.json() ?? .null),
+            ("uefiExtensionFields", bootInfoFields.dropFirst().first?.json() ?? .null),
             ("pageTables", tables?.json() ?? .null),
             ("warnings", .array(warnings.map { .string($0) })),
         ])

@@ -45,7 +45,7 @@ package enum KernelLinker {
 
         try onCommand("mv " + LinkCommand.quote(linked) + " " + LinkCommand.quote(options.outputPath))
         guard rename(linked, options.outputPath) == 0 else {
-            throw KImageError.file(.cannotReplace(path: options.outputPath, reason: String(cString: strerror(errno))))
+            throw FileError.cannotReplace(path: options.outputPath, reason: String(cString: strerror(errno)))
         }
         var inputs = options.objects + (options.scriptPath.map { [$0] } ?? [])
         for package in options.goPackages { inputs += goPackageFiles(package) }
@@ -58,15 +58,15 @@ package enum KernelLinker {
     /// Every input is checked before anything runs.
     static func checkInputs(_ options: LinkOptions) throws {
         let fm = FileManager.default
-        if options.goPackages.isEmpty && options.objects.isEmpty { throw KImageError.link(.nothingToLink) }
-        for o in options.objects where !fm.fileExists(atPath: o) { throw KImageError.link(.missingInput(kind: "object", path: o)) }
+        if options.goPackages.isEmpty && options.objects.isEmpty { throw LinkError.nothingToLink }
+        for o in options.objects where !fm.fileExists(atPath: o) { throw LinkError.missingInput(kind: "object", path: o) }
         for p in options.goPackages {
             var isDir: ObjCBool = false
             if !fm.fileExists(atPath: p, isDirectory: &isDir) || !isDir.boolValue {
-                throw KImageError.link(.missingInput(kind: "Go package directory", path: p))
+                throw LinkError.missingInput(kind: "Go package directory", path: p)
             }
         }
-        if let s = options.scriptPath, !fm.fileExists(atPath: s) { throw KImageError.link(.missingInput(kind: "linker script", path: s)) }
+        if let s = options.scriptPath, !fm.fileExists(atPath: s) { throw LinkError.missingInput(kind: "linker script", path: s) }
     }
 
     /// One name per output, so --print-commands is the same every run; a killed run's leftover
@@ -79,7 +79,7 @@ package enum KernelLinker {
         do {
             try fm.createDirectory(atPath: tmp, withIntermediateDirectories: false)
         } catch {
-            throw KImageError.link(.noOutputDirectory(path: output, reason: String(describing: error)))
+            throw LinkError.noOutputDirectory(path: output, reason: String(describing: error))
         }
         return tmp
     }

@@ -34,7 +34,7 @@ package struct LinkCommand: Sendable, Equatable {
 
     /// Runs the command; stdout and stderr together, as a user would have seen them.
     func run() throws -> (status: Int32, output: String) {
-        guard let path = ExternalTool.find(executable) else { throw KImageError.link(.toolMissing(step: step, tool: executable)) }
+        guard let path = ExternalTool.find(executable) else { throw LinkError.toolMissing(step: step, tool: executable) }
         return try ExternalTool.run(path, arguments, directory: directory, environment: environment)
     }
 }

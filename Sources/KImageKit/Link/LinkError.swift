@@ -1,5 +1,5 @@
 /// Failures of `kimage link`; each names the step that failed and carries that step's own output.
-package enum LinkError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum LinkError: KImageError, Equatable {
     case missingInput(kind: String, path: String)
     case nothingToLink
     case toolMissing(step: String, tool: String)

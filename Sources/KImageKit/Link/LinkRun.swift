@@ -26,7 +26,7 @@ struct LinkRun {
         try onCommand(command.shellLine)
         let r = try command.run()
         if r.status != 0 {
-            throw KImageError.link(.stepFailed(step: command.step, command: command.shellLine, status: r.status, output: r.output))
+            throw LinkError.stepFailed(step: command.step, command: command.shellLine, status: r.status, output: r.output)
         }
     }
 
@@ -93,8 +93,8 @@ struct LinkRun {
                                         patch: options.patch, allowSpare: options.allowSpare)
             try plan.write(to: linked)
             return plan.lines
-        } catch let error as KImageError {
-            throw KImageError.link(.redirectFailed(command: line, message: error.description))
+        } catch let error as any KImageError {
+            throw LinkError.redirectFailed(command: line, message: error.description)
         }
     }
 }

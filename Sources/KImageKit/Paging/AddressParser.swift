@@ -4,7 +4,7 @@
 /// in 4-digit `_` groups (`1000_0000`) are refused as ambiguous.
 package enum AddressParser {
     package static func parse(_ text: String) throws -> UInt64 {
-        func fail(_ why: String) -> KImageError { .paging(.invalidNumber(text: text, detail: why)) }
+        func fail(_ why: String) -> PagingError { .invalidNumber(text: text, detail: why) }
         var body = Substring(text.trimmingWhitespace())
         guard !body.isEmpty else { throw fail("it is empty") }
         var multiplier: UInt64 = 1
@@ -25,7 +25,7 @@ package enum AddressParser {
         } else if body.contains("_") {
             let groups = body.split(separator: "_", omittingEmptySubsequences: false)
             if groups.count > 1 && groups.dropFirst().allSatisfy({ $0.count == 4 }) {
-                throw KImageError.paging(.ambiguousNumber(text))
+                throw PagingError.ambiguousNumber(text)
             }
         }
         if body.hasPrefix("_") || body.hasSuffix("_") || body.contains("__") {

@@ -4,7 +4,7 @@ extension Mapping {
     /// same function, so both map a kernel the same way).
     package static func fromLoadSegments(of elf: ELFFile) throws -> [Mapping] {
         let segments = elf.loadSegments.filter { $0.memorySize > 0 }
-        guard !segments.isEmpty else { throw KImageError.paging(.noLoadSegments(path: elf.path)) }
+        guard !segments.isEmpty else { throw PagingError.noLoadSegments(path: elf.path) }
         try BootImageLayout.checkDisjoint(segments, path: elf.path, space: "virtual", start: \.virtualAddress)
         return try fromLoadSegments(segments, path: elf.path)
     }
@@ -18,8 +18,8 @@ extension Mapping {
         for s in segments.sorted(by: { $0.virtualAddress < $1.virtualAddress }) {
             defer { previous = s }
             guard s.virtualAddress & 0xFFF == s.physicalAddress & 0xFFF else {
-                throw KImageError.paging(.segmentMisaligned(path: path, segment: s.index,
-                                                            virtualAddress: s.virtualAddress, physicalAddress: s.physicalAddress))
+                throw PagingError.segmentMisaligned(path: path, segment: s.index,
+                                                    virtualAddress: s.virtualAddress, physicalAddress: s.physicalAddress)
             }
             let vStart = s.virtualAddress & ~0xFFF
             // Wrapping: a segment that ends at 2^64 ends at page 0 and still has its true size.
@@ -45,9 +45,9 @@ extension Mapping {
                              flags: MappingFlags(writable: last.flags.writable || next.flags.writable,
                                                  executable: last.flags.executable || next.flags.executable))
         guard shared.physicalStart == next.physicalStart else {
-            throw KImageError.bootImage(.segmentsOverlap(
+            throw BootImageError.segmentsOverlap(
                 path: path, space: "virtual page", first: first, firstStart: last.virtualStart, firstEnd: last.virtualEnd,
-                second: second, secondStart: next.virtualStart, secondEnd: next.virtualEnd))
+                second: second, secondStart: next.virtualStart, secondEnd: next.virtualEnd)
         }
         var before = last
         before.size = next.virtualStart - last.virtualStart

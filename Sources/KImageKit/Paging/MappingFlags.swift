@@ -23,7 +23,7 @@ package struct MappingFlags: Sendable, Equatable, Hashable, CustomStringConverti
     package init(parsing text: String) throws {
         // Commas separate parts; `-` is allowed for readelf-style `r-x`, `rw-`.
         let chars = Array(text.lowercased().filter { $0 != "," && $0 != " " && $0 != "-" })
-        func fail(_ why: String) -> KImageError { .paging(.invalidFlags(text: text, detail: why)) }
+        func fail(_ why: String) -> PagingError { .invalidFlags(text: text, detail: why) }
         guard !chars.isEmpty else { throw fail("it is empty") }
         var i = 0
         var w = false, x = false, u = false, g = false

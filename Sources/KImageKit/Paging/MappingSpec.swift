@@ -17,7 +17,7 @@ package enum MappingSpec {
     }
 
     package static func parse(_ text: String, as kind: Kind) throws -> Mapping {
-        func fail() -> KImageError { .paging(.invalidMappingSpec(option: kind.rawValue, text: text, expected: kind.expected)) }
+        func fail() -> PagingError { .invalidMappingSpec(option: kind.rawValue, text: text, expected: kind.expected) }
         var spec = Substring(text)
         var flags = MappingFlags.default
         if let colon = spec.firstIndex(of: ":") {

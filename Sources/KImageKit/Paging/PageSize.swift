@@ -28,7 +28,7 @@ package enum PageSize {
     package static func parse(_ text: String) throws -> UInt64 {
         guard let value = try? AddressParser.parse(text),
               [size4K, size2M, size4M, size1G].contains(value) else {
-            throw KImageError.paging(.unknownPageSize(text))
+            throw PagingError.unknownPageSize(text)
         }
         return value
     }

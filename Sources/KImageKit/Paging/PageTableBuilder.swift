@@ -19,12 +19,12 @@ package struct PageTableBuilder: Sendable {
     package init(mode: PagingMode, maxPageSize: UInt64? = nil, recursiveSlot: Int? = nil) throws {
         let cap = maxPageSize ?? mode.defaultMaxPageSize
         guard mode.pageSizes.contains(cap) else {
-            throw KImageError.paging(.pageSizeNotInMode(size: cap, mode: mode))
+            throw PagingError.pageSizeNotInMode(size: cap, mode: mode)
         }
         if let slot = recursiveSlot {
-            if mode == .pae { throw KImageError.paging(.recursiveSlotUnsupported(mode: mode)) }
+            if mode == .pae { throw PagingError.recursiveSlotUnsupported(mode: mode) }
             guard slot >= 0 && slot < mode.entries(atDepth: 0) else {
-                throw KImageError.paging(.invalidRecursiveSlot(slot: slot, mode: mode))
+                throw PagingError.invalidRecursiveSlot(slot: slot, mode: mode)
             }
         }
         self.mode = mode
@@ -84,7 +84,7 @@ package struct PageTableBuilder: Sendable {
         declared = all
     }
 
-    private func conflict(_ e: Mapping, _ m: Mapping) -> KImageError {
+    private func conflict(_ e: Mapping, _ m: Mapping) -> PagingError {
         let at = max(e.virtualStart, m.virtualStart)
         let detail: String
         if e.delta != m.delta {
@@ -92,36 +92,35 @@ package struct PageTableBuilder: Sendable {
         } else {
             detail = "flags \(e.flags) versus \(m.flags)"
         }
-        return .paging(.conflictingMappings(existing: e, new: m, at: at, detail: detail))
+        return .conflictingMappings(existing: e, new: m, at: at, detail: detail)
     }
 
     /// The checks of one mapping on its own: alignment, reach, canonical form, the recursive slot.
     private func check(_ m: Mapping) throws {
-        func fail(_ e: PagingError) -> KImageError { .paging(e) }
-        guard m.size > 0 else { throw fail(.emptyMapping(m)) }
+        guard m.size > 0 else { throw PagingError.emptyMapping(m) }
         for (field, value) in [("virtual start", m.virtualStart), ("physical start", m.physicalStart), ("size", m.size)]
         where value & 0xFFF != 0 {
-            throw fail(.unalignedMapping(m, field: field, value: value))
+            throw PagingError.unalignedMapping(m, field: field, value: value)
         }
-        if m.size - 1 > UInt64.max - m.virtualStart { throw fail(.rangeWraps(m)) }
+        if m.size - 1 > UInt64.max - m.virtualStart { throw PagingError.rangeWraps(m) }
         if m.size - 1 > UInt64.max - m.physicalStart || m.physicalStart &+ (m.size - 1) >= mode.physicalLimit {
-            throw fail(.physicalBeyondReach(m, mode: mode))
+            throw PagingError.physicalBeyondReach(m, mode: mode)
         }
         switch mode {
         case .bits32, .pae:
-            if m.virtualLast >> 32 != 0 { throw fail(.virtualBeyondReach(m, mode: mode)) }
+            if m.virtualLast >> 32 != 0 { throw PagingError.virtualBeyondReach(m, mode: mode) }
         case .fourLevel, .fiveLevel:
-            if !mode.isCanonical(m.virtualStart) { throw fail(.nonCanonical(m, mode: mode, address: m.virtualStart)) }
+            if !mode.isCanonical(m.virtualStart) { throw PagingError.nonCanonical(m, mode: mode, address: m.virtualStart) }
             let lowEnd: UInt64 = 1 << UInt64(mode.virtualBits - 1)
             // Starting in the low half and ending at or above its end crosses the hole.
             if m.virtualStart < lowEnd && m.virtualLast >= lowEnd {
-                throw fail(.nonCanonical(m, mode: mode, address: lowEnd))
+                throw PagingError.nonCanonical(m, mode: mode, address: lowEnd)
             }
         }
         if let slot = recursiveSlot, let window = recursiveWindow,
            m.virtualStart <= window.last && window.start <= m.virtualLast {
-            throw fail(.overlapsRecursiveSlot(m, slot: slot, table: mode.tableNames[0],
-                                              windowStart: window.start, windowEnd: window.last &+ 1))
+            throw PagingError.overlapsRecursiveSlot(m, slot: slot, table: mode.tableNames[0],
+                                                    windowStart: window.start, windowEnd: window.last &+ 1)
         }
     }
 
@@ -129,12 +128,12 @@ package struct PageTableBuilder: Sendable {
     /// the 32-byte PDPT at the start of the first page), then the others in the order the
     /// mappings (sorted by virtual address) first need them.
     package func build(base: UInt64) throws -> PageTables {
-        guard !declared.isEmpty else { throw KImageError.paging(.noMappings) }
-        guard base & 0xFFF == 0 else { throw KImageError.paging(.unalignedBase(base, mode: mode)) }
+        guard !declared.isEmpty else { throw PagingError.noMappings }
+        guard base & 0xFFF == 0 else { throw PagingError.unalignedBase(base, mode: mode) }
         let limit: UInt64 = mode == .pae ? 1 << 32 : mode.physicalLimit
         // Before any table address is computed from it: base + n * 4096 must not wrap past 2^64.
         guard base < limit else {
-            throw KImageError.paging(.baseBeyondReach(base: base, end: base, mode: mode, limit: mode == .pae ? min(limit, mode.physicalLimit) : mode.physicalLimit))
+            throw PagingError.baseBeyondReach(base: base, end: base, mode: mode, limit: mode == .pae ? min(limit, mode.physicalLimit) : mode.physicalLimit)
         }
         let mappings = self.mappings
         var arena = TableArena(mode: mode, base: base)
@@ -157,7 +156,7 @@ package struct PageTableBuilder: Sendable {
         let count = arena.depths.count
         let (end, wrapped) = base.addingReportingOverflow(UInt64(count) * 4096)
         if wrapped || end > mode.physicalLimit || end < base {
-            throw KImageError.paging(.baseBeyondReach(base: base, end: end, mode: mode, limit: mode == .pae ? min(limit, mode.physicalLimit) : mode.physicalLimit))
+            throw PagingError.baseBeyondReach(base: base, end: end, mode: mode, limit: mode == .pae ? min(limit, mode.physicalLimit) : mode.physicalLimit)
         }
         return PageTables(mode: mode, base: base, bytes: arena.serialize(), tableDepths: arena.depths,
                           runs: runs, mappings: mappings, recursiveSlot: recursiveSlot,
@@ -202,7 +201,7 @@ package struct PageTableBuilder: Sendable {
                 cachedTable = arena.descend(to: depth, for: va, newPointer: newPointer, grant: grant,
                                             executable: flags.executable)
                 if arena.depths.count > tableLimit {
-                    throw KImageError.paging(.tablesTooLarge(limit: Self.tableBytesLimit, mode: mode, largestPage: maxPageSize))
+                    throw PagingError.tablesTooLarge(limit: Self.tableBytesLimit, mode: mode, largestPage: maxPageSize)
                 }
                 cachedDepth = depth
                 cachedBlock = block

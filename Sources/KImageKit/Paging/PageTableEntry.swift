@@ -126,8 +126,8 @@ package struct PageTableEntry: Sendable, Equatable, Hashable {
     /// for something the format cannot hold (a misaligned or out-of-reach address, XD in mode 32,
     /// PS where no large page exists, a large page the mode lacks).
     package func encode(mode: PagingMode, depth: Int) throws -> UInt64 {
-        func fail(_ why: String) -> KImageError {
-            .paging(.unencodableEntry(table: mode.tableNames[depth], detail: why))
+        func fail(_ why: String) -> PagingError {
+            .unencodableEntry(table: mode.tableNames[depth], detail: why)
         }
         guard depth >= 0 && depth < mode.levels else { throw fail("depth \(depth) does not exist in mode \(mode.rawValue)") }
         guard present else { return 0 }
@@ -178,7 +178,7 @@ package struct PageTableEntry: Sendable, Equatable, Hashable {
         guard raw & bitP != 0 else { return .notPresent }
         let (ps, reserved) = checkReserved(raw, mode: mode, depth: depth)
         guard reserved == 0 else {
-            throw KImageError.paging(.reservedBitsSet(entry: name, value: raw, bits: reserved))
+            throw PagingError.reservedBitsSet(entry: name, value: raw, bits: reserved)
         }
         let role = Self.role(mode: mode, depth: depth, pageSize: ps)
         let address = raw & addressMask(mode: mode, role: role)

@@ -20,9 +20,9 @@ package enum PageTableWalker {
     package static func walkDetailed(raw: UnsafeRawBufferPointer, mode: PagingMode, base: UInt64) throws -> PageTableWalk {
         let topSize = mode.entries(atDepth: 0) * mode.entrySize
         guard raw.count >= topSize else {
-            throw KImageError.paging(.blobTooSmall(size: raw.count, needed: topSize, mode: mode))
+            throw PagingError.blobTooSmall(size: raw.count, needed: topSize, mode: mode)
         }
-        guard base & 0xFFF == 0 else { throw KImageError.paging(.unalignedWalkBase(base)) }
+        guard base & 0xFFF == 0 else { throw PagingError.unalignedWalkBase(base) }
         var state = State(raw: raw, mode: mode, base: base, entryLimit: entryLimit(blobBytes: raw.count, mode: mode))
         try state.visit(tableOffset: 0, depth: 0, va: 0, path: "", writable: true, user: true, noExecute: false)
         var walk = PageTableWalk()
@@ -59,8 +59,8 @@ package enum PageTableWalker {
             // Sharing a table between entries of one level is fine (gopher-os shares a PDPT);
             // one table at two levels is a loop, which no table set the CPU can use needs.
             if let first = reached[tableOffset], first != depth {
-                throw KImageError.paging(.tableAtTwoLevels(entry: path, address: base + UInt64(tableOffset),
-                                                           first: mode.tableNames[first], second: mode.tableNames[depth]))
+                throw PagingError.tableAtTwoLevels(entry: path, address: base + UInt64(tableOffset),
+                                                   first: mode.tableNames[first], second: mode.tableNames[depth])
             }
             reached[tableOffset] = depth
             let name = mode.tableNames[depth]
@@ -68,7 +68,7 @@ package enum PageTableWalker {
             let isPTLevel = depth == mode.levels - 1
             entriesRead += mode.entries(atDepth: depth)
             if entriesRead > entryLimit {
-                throw KImageError.paging(.walkTooLong(limit: entryLimit, blobEntries: raw.count / mode.entrySize))
+                throw PagingError.walkTooLong(limit: entryLimit, blobEntries: raw.count / mode.entrySize)
             }
             for i in 0..<mode.entries(atDepth: depth) {
                 let offset = tableOffset + i * mode.entrySize
@@ -80,8 +80,8 @@ package enum PageTableWalker {
                 let e: PageTableEntry
                 do {
                     e = try PageTableEntry.decode(value, mode: mode, depth: depth)
-                } catch KImageError.paging(.reservedBitsSet(_, let value, let bits)) {
-                    throw KImageError.paging(.reservedBitsSet(entry: entryName(), value: value, bits: bits))
+                } catch PagingError.reservedBitsSet(_, let value, let bits) {
+                    throw PagingError.reservedBitsSet(entry: entryName(), value: value, bits: bits)
                 }
                 let entryVA = va | (UInt64(i) << shift)
                 let w = writable && e.writable, u = user && e.user, nx = noExecute || e.noExecute
@@ -101,7 +101,7 @@ package enum PageTableWalker {
                 let blobEnd = base + UInt64(raw.count)
                 // A table is a whole page of the blob.
                 guard target >= base, raw.count >= 4096, target - base <= UInt64(raw.count - 4096) else {
-                    throw KImageError.paging(.pointerOutsideBlob(entry: entryName(), value: value, target: target, blobStart: base, blobEnd: blobEnd))
+                    throw PagingError.pointerOutsideBlob(entry: entryName(), value: value, target: target, blobStart: base, blobEnd: blobEnd)
                 }
                 if depth == 0 && target == base && mode != .pae {
                     // A recursive slot: the top table mapped into its own window.

@@ -1,5 +1,5 @@
-/// Failures of page-table declaration, building and walking; see KImageError.
-package enum PagingError: Error, CustomStringConvertible, Sendable, Equatable {
+/// Failures of page-table declaration, building and walking.
+package enum PagingError: KImageError, Equatable {
     case unknownMode(String)
     case unknownPageSize(String)
     case pageSizeNotInMode(size: UInt64, mode: PagingMode)

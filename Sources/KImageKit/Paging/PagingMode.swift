@@ -14,7 +14,7 @@ package enum PagingMode: String, Sendable, Equatable, Hashable, CaseIterable, Co
         case "pae": self = .pae
         case "4level", "4-level", "long", "ia32e", "x86_64", "x86-64": self = .fourLevel
         case "5level", "5-level", "la57": self = .fiveLevel
-        default: throw KImageError.paging(.unknownMode(text))
+        default: throw PagingError.unknownMode(text)
         }
     }
 

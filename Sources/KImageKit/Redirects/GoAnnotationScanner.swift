@@ -26,7 +26,7 @@ package struct GoAnnotationScanner: Sendable {
         let resolver = GoImportPathResolver(importRoot: importRoot)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw KImageError.redirect(.notADirectory(path: path))
+            throw RedirectError.notADirectory(path: path)
         }
         if isDirectory.boolValue {
             try walk(directory: path, resolver: resolver, into: &result)
@@ -34,7 +34,7 @@ package struct GoAnnotationScanner: Sendable {
             let dir = (path as NSString).deletingLastPathComponent
             try scanFile(path, directory: dir.isEmpty ? "." : dir, resolver: resolver, into: &result)
         } else {
-            throw KImageError.redirect(.notADirectory(path: path))
+            throw RedirectError.notADirectory(path: path)
         }
         for mod in resolver.goModFiles where !result.filesRead.contains(mod) { result.filesRead.append(mod) }
         return result
@@ -45,7 +45,7 @@ package struct GoAnnotationScanner: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw KImageError.file(.cannotRead(path: directory, reason: "cannot list the directory"))
+            throw FileError.cannotRead(path: directory, reason: "cannot list the directory")
         }
         var subdirectories: [String] = []
         for name in names.sorted(by: { $0.utf8Precedes($1) }) {
@@ -55,7 +55,7 @@ package struct GoAnnotationScanner: Sendable {
             // A name that cannot be looked at (a path past PATH_MAX) is an error: skipping it
             // would silently drop its annotations and change the count.
             guard lstat(full, &st) == 0 else {
-                throw KImageError.file(.cannotRead(path: full, reason: errnoString()))
+                throw FileError.cannotRead(path: full, reason: errnoString())
             }
             // Symbolic links to directories are not followed, as `go build ./...` does not.
             if (st.st_mode & S_IFMT) == S_IFDIR {
@@ -75,14 +75,14 @@ package struct GoAnnotationScanner: Sendable {
         let source: FileBytes
         do {
             source = try FileBytes(path: path)
-        } catch KImageError.file(.empty) {
+        } catch FileError.empty {
             return
         }
         guard GoSourceFile.mentionsDirective(source.bytes) else { return }
         let file = try GoSourceFile(source: source.bytes, path: path)
         if let constraint = file.constraint, !constraint.evaluate(for: target) { return }
         if let first = file.problems.first {
-            throw KImageError.redirect(file.problems.count == 1 ? first : .several(file.problems))
+            throw file.problems.count == 1 ? first : RedirectError.several(file.problems)
         }
         guard !file.annotations.isEmpty else { return }
         let importPath: String

@@ -85,15 +85,15 @@ final class GoImportPathResolver {
         if let cached = cache[directory] { return cached }
         let result: String
         if let root = importRoot, let rel = Self.relative(directory, to: root) {
-            guard !rel.isEmpty else { throw KImageError.redirect(.outsideImportRoot(directory: shown, root: root)) }
+            guard !rel.isEmpty else { throw RedirectError.outsideImportRoot(directory: shown, root: root) }
             result = rel
         } else if let (modDir, module) = try nearestModule(from: directory) {
             let rel = Self.relative(directory, to: modDir) ?? ""
             result = rel.isEmpty ? module : module + "/" + rel
         } else if let root = importRoot {
-            throw KImageError.redirect(.outsideImportRoot(directory: shown, root: root))
+            throw RedirectError.outsideImportRoot(directory: shown, root: root)
         } else {
-            throw KImageError.redirect(.noImportPath(directory: shown))
+            throw RedirectError.noImportPath(directory: shown)
         }
         cache[directory] = result
         return result
@@ -105,12 +105,12 @@ final class GoImportPathResolver {
             let candidate = (dir == "/" ? "" : dir) + "/go.mod"
             if FileManager.default.fileExists(atPath: candidate) {
                 guard let data = FileManager.default.contents(atPath: candidate) else {
-                    throw KImageError.file(.cannotRead(path: candidate, reason: "unreadable"))
+                    throw FileError.cannotRead(path: candidate, reason: "unreadable")
                 }
                 let shown = Self.relativeToCurrentDirectory(candidate)
                 if !goModFiles.contains(shown) { goModFiles.append(shown) }
                 guard let module = GoImportPath.modulePath(ofGoMod: String(decoding: data, as: UTF8.self)) else {
-                    throw KImageError.redirect(.goModWithoutModule(path: candidate))
+                    throw RedirectError.goModWithoutModule(path: candidate)
                 }
                 return (dir, module)
             }

@@ -90,8 +90,8 @@ struct GoSourceParser {
 
     /// `//go:build EXPR` (one per file) or `// +build ...` (each line ANDed with the others).
     private mutating func buildLine(_ text: String, line: Int) throws {
-        func bad(_ detail: String) -> KImageError {
-            .redirect(.badBuildConstraint(at: FileLocation(file: path, line: line), line: text, detail: detail))
+        func bad(_ detail: String) -> RedirectError {
+            .badBuildConstraint(at: FileLocation(file: path, line: line), line: text, detail: detail)
         }
         if let expr = GoSourceFile.after("//go:build", in: text) {
             if goBuild != nil { throw bad("a file may have only one //go:build line") }

@@ -22,8 +22,8 @@ package struct GoTarget: Sendable, Equatable {
     package static let linuxAMD64 = GoTarget(uncheckedGOOS: "linux", goarch: "amd64")
 
     package init(goos: String = "linux", goarch: String = "amd64") throws {
-        guard Self.knownOS.contains(goos) else { throw KImageError.redirect(.unknownGOOS(goos)) }
-        guard Self.knownArch.contains(goarch) else { throw KImageError.redirect(.unknownGOARCH(goarch)) }
+        guard Self.knownOS.contains(goos) else { throw RedirectError.unknownGOOS(goos) }
+        guard Self.knownArch.contains(goarch) else { throw RedirectError.unknownGOARCH(goarch) }
         self.init(uncheckedGOOS: goos, goarch: goarch)
     }
 

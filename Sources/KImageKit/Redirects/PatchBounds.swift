@@ -42,13 +42,13 @@ struct PatchBounds {
         let range = offset..<(overflow ? UInt64.max : end)
         if let owner, owner.holdsFileBytes,
            overflow || offset < owner.offset || end > owner.offset &+ owner.size {
-            throw KImageError.redirect(.patchOutsideItsPlace(kernel: kernel, what: what, start: offset, end: range.upperBound,
-                                                             overwrites: "bytes outside section \(owner.shownName) (file offset \(hex(owner.offset))..\(hex(owner.offset &+ owner.size)))"))
+            throw RedirectError.patchOutsideItsPlace(kernel: kernel, what: what, start: offset, end: range.upperBound,
+                                                     overwrites: "bytes outside section \(owner.shownName) (file offset \(hex(owner.offset))..\(hex(owner.offset &+ owner.size)))")
         }
         for r in regions where r.sectionIndex == nil || r.sectionIndex != owner?.index {
             if r.range.overlaps(range) {
-                throw KImageError.redirect(.patchOutsideItsPlace(kernel: kernel, what: what, start: offset, end: range.upperBound,
-                                                                 overwrites: "\(name(r)) (file offset \(hex(r.range.lowerBound))..\(hex(r.range.upperBound)))"))
+                throw RedirectError.patchOutsideItsPlace(kernel: kernel, what: what, start: offset, end: range.upperBound,
+                                                         overwrites: "\(name(r)) (file offset \(hex(r.range.lowerBound))..\(hex(r.range.upperBound)))")
             }
         }
     }

@@ -1,5 +1,5 @@
-/// Failures of finding, resolving, checking and writing redirects; see KImageError.
-package enum RedirectError: Error, CustomStringConvertible, Sendable, Equatable {
+/// Failures of finding, resolving, checking and writing redirects.
+package enum RedirectError: KImageError, Equatable {
     // Where redirects come from.
     case noSources
     case notADirectory(path: String)

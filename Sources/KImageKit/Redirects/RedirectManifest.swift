@@ -31,7 +31,7 @@ package enum RedirectManifest {
                 guard words.count == 2 else {
                     var shownEnd = end
                     while shownEnd > start && [0x20, 0x09, 0x0D].contains(bytes[shownEnd - 1]) { shownEnd -= 1 }
-                    throw KImageError.redirect(.manifestLine(at: location, text: String(decoding: bytes[start..<shownEnd], as: UTF8.self), words: words.count))
+                    throw RedirectError.manifestLine(at: location, text: String(decoding: bytes[start..<shownEnd], as: UTF8.self), words: words.count)
                 }
                 result.append(Redirect(source: words[0], destination: words[1], origin: location))
             }
@@ -44,7 +44,7 @@ package enum RedirectManifest {
         let file: FileBytes
         do {
             file = try FileBytes(path: path)
-        } catch KImageError.file(.empty) {
+        } catch FileError.empty {
             return []
         }
         return try parse(bytes: Array(file.bytes), path: path)

@@ -28,13 +28,13 @@ extension RedirectPlan {
             resolved.append((r, src, dst))
         }
         if let first = problems.first {
-            throw KImageError.redirect(problems.count == 1 ? first : .several(problems))
+            throw problems.count == 1 ? first : RedirectError.several(problems)
         }
         // Two sources at (nearly) the same address would get overlapping trampolines.
         let byAddress = resolved.sorted { $0.1.value < $1.1.value }
         for (a, b) in zip(byAddress, byAddress.dropFirst()) where b.1.value - a.1.value < UInt64(trampolineSize) {
-            throw KImageError.redirect(.trampolinesOverlap(first: a.0.source, firstAddress: a.1.value, second: b.0.source,
-                                                           secondAddress: b.1.value, length: trampolineSize))
+            throw RedirectError.trampolinesOverlap(first: a.0.source, firstAddress: a.1.value, second: b.0.source,
+                                                   secondAddress: b.1.value, length: trampolineSize)
         }
         return resolved
     }

@@ -52,17 +52,17 @@ package struct RedirectPlan: @unchecked Sendable {
         switch location {
         case .section(let section):
             guard let tableSection = elf.section(named: section) else {
-                throw KImageError.redirect(.tableSectionMissing(kernel: elf.path, section: section))
+                throw RedirectError.tableSectionMissing(kernel: elf.path, section: section)
             }
             guard tableSection.holdsFileBytes else {
-                throw KImageError.redirect(.tableSectionNoBits(kernel: elf.path, section: section))
+                throw RedirectError.tableSectionNoBits(kernel: elf.path, section: section)
             }
             return TableRange(offset: tableSection.offset, size: tableSection.size, address: tableSection.address)
         case .symbol(let name):
             let (offset, size, address) = try tableSymbol(name, in: elf)
             return TableRange(offset: offset, size: size, address: address)
         case .none:
-            guard patch else { throw KImageError.redirect(.noTableWithoutPatch(kernel: elf.path)) }
+            guard patch else { throw RedirectError.noTableWithoutPatch(kernel: elf.path) }
             return nil
         }
     }
@@ -76,15 +76,15 @@ package struct RedirectPlan: @unchecked Sendable {
         var slots = redirects
         if let range {
             guard range.size % UInt64(entrySize) == 0 else {
-                throw KImageError.redirect(.tableSectionBadSize(section: section, size: range.size, entrySize: entrySize))
+                throw RedirectError.tableSectionBadSize(section: section, size: range.size, entrySize: entrySize)
             }
             slots = Int(range.size) / entrySize
         }
         if redirects > slots {
-            throw KImageError.redirect(.tooFewSlots(section: section, slots: slots, needed: redirects))
+            throw RedirectError.tooFewSlots(section: section, slots: slots, needed: redirects)
         }
         if redirects < slots && !allowSpare {
-            throw KImageError.redirect(.tooManySlots(section: section, slots: slots, needed: redirects))
+            throw RedirectError.tooManySlots(section: section, slots: slots, needed: redirects)
         }
         return slots
     }
@@ -109,11 +109,11 @@ package struct RedirectPlan: @unchecked Sendable {
         guard patch else { return patches }
         for e in entries {
             guard let offset = elf.fileOffset(ofVirtualAddress: e.sourceAddress, length: UInt64(trampolineSize)) else {
-                throw KImageError.redirect(.sourceNotInFile(kernel: elf.path, name: e.source, address: e.sourceAddress))
+                throw RedirectError.sourceNotInFile(kernel: elf.path, name: e.source, address: e.sourceAddress)
             }
             if let tableRange, (tableRange.offset..<(tableRange.offset + tableRange.size)).overlaps(offset..<(offset + UInt64(trampolineSize))) {
-                throw KImageError.redirect(.trampolinesOverlap(first: e.source, firstAddress: e.sourceAddress, second: section,
-                                                               secondAddress: tableRange.address, length: trampolineSize))
+                throw RedirectError.trampolinesOverlap(first: e.source, firstAddress: e.sourceAddress, second: section,
+                                                       secondAddress: tableRange.address, length: trampolineSize)
             }
             try bounds.check("the trampoline of \(e.source)", offset: offset, size: UInt64(trampolineSize),
                              owner: elf.section(containing: e.sourceAddress, length: UInt64(trampolineSize)))
@@ -132,24 +132,24 @@ package struct RedirectPlan: @unchecked Sendable {
         let resolver = try SymbolResolver(elf: elf, names: [name])
         let defs = resolver.definitions[name] ?? []
         guard !defs.isEmpty else {
-            throw KImageError.redirect(.tableSymbolMissing(kernel: kernel, symbol: name, suggestions: try resolver.suggestions(for: name)))
+            throw RedirectError.tableSymbolMissing(kernel: kernel, symbol: name, suggestions: try resolver.suggestions(for: name))
         }
         guard defs.count == 1 else {
-            throw KImageError.redirect(.tableSymbolAmbiguous(kernel: kernel, symbol: name, count: defs.count, definitions: resolver.describe(defs)))
+            throw RedirectError.tableSymbolAmbiguous(kernel: kernel, symbol: name, count: defs.count, definitions: resolver.describe(defs))
         }
         let s = defs[0]
         guard s.kind == .object || s.kind == .notype, s.sectionIndex < 0xFF00, Int(s.sectionIndex) < elf.sections.count else {
-            throw KImageError.redirect(.tableSymbolNotData(kernel: kernel, symbol: name, found: resolver.describe(s)))
+            throw RedirectError.tableSymbolNotData(kernel: kernel, symbol: name, found: resolver.describe(s))
         }
         let section = elf.sections[Int(s.sectionIndex)]
         guard section.holdsFileBytes else {
-            throw KImageError.redirect(.tableSymbolNoBits(kernel: kernel, symbol: name, found: resolver.describe(s)))
+            throw RedirectError.tableSymbolNoBits(kernel: kernel, symbol: name, found: resolver.describe(s))
         }
         let inSegment = elf.segments.contains { seg in
             seg.isLoad && s.value >= seg.virtualAddress && s.size <= seg.fileSize && s.value - seg.virtualAddress <= seg.fileSize - s.size
         }
         guard s.size > 0, inSegment, let offset = elf.fileOffset(ofVirtualAddress: s.value, length: s.size) else {
-            throw KImageError.redirect(.tableSymbolNotLoaded(kernel: kernel, symbol: name, found: resolver.describe(s)))
+            throw RedirectError.tableSymbolNotLoaded(kernel: kernel, symbol: name, found: resolver.describe(s))
         }
         return (offset, s.size, s.value)
     }

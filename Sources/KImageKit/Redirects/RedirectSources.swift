@@ -30,7 +30,7 @@ package struct RedirectSources: Sendable, Equatable {
     }
 
     package func collect() throws -> Collection {
-        guard !isEmpty else { throw KImageError.redirect(.noSources) }
+        guard !isEmpty else { throw RedirectError.noSources }
         var redirects: [Redirect] = []
         var files: [String] = []
         let scanner = GoAnnotationScanner(target: target, importRoot: goImportRoot)
@@ -73,8 +73,8 @@ package struct RedirectSources: Sendable, Equatable {
         var first: [String: Redirect] = [:]
         for r in redirects {
             if let earlier = first[r.source] {
-                throw KImageError.redirect(.duplicateSource(symbol: r.source, first: earlier.origin, firstDestination: earlier.destination,
-                                                            second: r.origin, secondDestination: r.destination))
+                throw RedirectError.duplicateSource(symbol: r.source, first: earlier.origin, firstDestination: earlier.destination,
+                                                    second: r.origin, secondDestination: r.destination)
             }
             first[r.source] = r
         }

@@ -51,10 +51,10 @@ package struct RedirectTable: Sendable, Equatable {
     /// fewer with `allowSpare` (the rest zero-filled).
     package init(elfClass: ELFClass, entries: [Entry], slotCount: Int, allowSpare: Bool, section: String = defaultSectionName) throws {
         if entries.count > slotCount {
-            throw KImageError.redirect(.tooFewSlots(section: section, slots: slotCount, needed: entries.count))
+            throw RedirectError.tooFewSlots(section: section, slots: slotCount, needed: entries.count)
         }
         if entries.count < slotCount && !allowSpare {
-            throw KImageError.redirect(.tooManySlots(section: section, slots: slotCount, needed: entries.count))
+            throw RedirectError.tooManySlots(section: section, slots: slotCount, needed: entries.count)
         }
         self.init(elfClass: elfClass, slots: entries + Array(repeating: Entry(source: 0, destination: 0), count: slotCount - entries.count))
     }
@@ -70,7 +70,7 @@ package struct RedirectTable: Sendable, Equatable {
     package static func decode(_ bytes: [UInt8], elfClass: ELFClass, section: String = defaultSectionName) throws -> RedirectTable {
         let size = entrySize(for: elfClass)
         guard bytes.count % size == 0 else {
-            throw KImageError.redirect(.tableSectionBadSize(section: section, size: UInt64(bytes.count), entrySize: size))
+            throw RedirectError.tableSectionBadSize(section: section, size: UInt64(bytes.count), entrySize: size)
         }
         let layout = layout(for: elfClass)
         let slots = stride(from: 0, to: bytes.count, by: size).map { at in

@@ -44,12 +44,12 @@ package enum DistinctFiles {
             let id = identity(of: output.path)
             if let id {
                 if let input = inputIDs.first(where: { $0.id == id }) {
-                    throw KImageError.file(.sameFile(option: output.option, path: output.path, otherRole: input.named.role,
-                                                     otherOption: input.named.option, otherPath: input.named.optionValue))
+                    throw FileError.sameFile(option: output.option, path: output.path, otherRole: input.named.role,
+                                             otherOption: input.named.option, otherPath: input.named.optionValue)
                 }
                 if let other = seenOutputs.first(where: { $0.id == id }) {
-                    throw KImageError.file(.sameFile(option: output.option, path: output.path, otherRole: other.named.role,
-                                                     otherOption: other.named.option, otherPath: other.named.optionValue))
+                    throw FileError.sameFile(option: output.option, path: output.path, otherRole: other.named.role,
+                                             otherOption: other.named.option, otherPath: other.named.optionValue)
                 }
             }
             seenOutputs.append((output, id))

@@ -32,7 +32,7 @@ package final class FileBytes: @unchecked Sendable {
         let fd = try Self.openRegular(path)
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw KImageError.file(.cannotRead(path: path, reason: errnoString())) }
+        guard fstat(fd, &st) == 0 else { throw FileError.cannotRead(path: path, reason: errnoString()) }
         let size = Int(st.st_size)
         mode = st.st_mode & 0o7777
         let (buffer, isMapped) = Self.allocate(size)
@@ -43,7 +43,7 @@ package final class FileBytes: @unchecked Sendable {
                 if errno == EINTR { continue }
                 let reason = errnoString()
                 Self.release(buffer, mapped: isMapped)
-                throw KImageError.file(.cannotRead(path: path, reason: reason))
+                throw FileError.cannotRead(path: path, reason: reason)
             }
             if n == 0 { break }
             done += n
@@ -52,13 +52,13 @@ package final class FileBytes: @unchecked Sendable {
         var probe: UInt8 = 0
         if done != size || read(fd, &probe, 1) > 0 {
             Self.release(buffer, mapped: isMapped)
-            throw KImageError.file(.changedWhileReading(path: path))
+            throw FileError.changedWhileReading(path: path)
         }
         // Checked before `storage` is set: once every property is set, a throw runs deinit,
         // which would free the buffer a second time.
         if size == 0 {
             Self.release(buffer, mapped: isMapped)
-            throw KImageError.file(.empty(path: path))
+            throw FileError.empty(path: path)
         }
         mapped = isMapped
         partialFD = -1
@@ -77,14 +77,14 @@ package final class FileBytes: @unchecked Sendable {
         guard fstat(fd, &st) == 0 else {
             let reason = errnoString()
             close(fd)
-            throw KImageError.file(.cannotRead(path: path, reason: reason))
+            throw FileError.cannotRead(path: path, reason: reason)
         }
         let size = Int(st.st_size)
-        if size == 0 { close(fd); throw KImageError.file(.empty(path: path)) }
+        if size == 0 { close(fd); throw FileError.empty(path: path) }
         guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
             let reason = errnoString()
             close(fd)
-            throw KImageError.file(.cannotRead(path: path, reason: reason))
+            throw FileError.cannotRead(path: path, reason: reason)
         }
         mode = st.st_mode & 0o7777
         mapped = true
@@ -103,8 +103,8 @@ package final class FileBytes: @unchecked Sendable {
         while at < Int(end) {
             let n = pread(partialFD, storage.baseAddress! + at, Int(end) - at, off_t(at))
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw KImageError.file(.cannotRead(path: path, reason: errnoString())) }
-            if n == 0 { throw KImageError.file(.changedWhileReading(path: path)) }
+            if n < 0 { throw FileError.cannotRead(path: path, reason: errnoString()) }
+            if n == 0 { throw FileError.changedWhileReading(path: path) }
             at += n
         }
     }
@@ -130,7 +130,7 @@ package final class FileBytes: @unchecked Sendable {
         var now = stat()
         guard fstat(partialFD, &now) == 0, now.st_size == before.st_size,
               now.st_mtim.tv_sec == before.st_mtim.tv_sec, now.st_mtim.tv_nsec == before.st_mtim.tv_nsec else {
-            throw KImageError.file(.changedWhileReading(path: path))
+            throw FileError.changedWhileReading(path: path)
         }
     }
 
@@ -141,18 +141,18 @@ package final class FileBytes: @unchecked Sendable {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
-            if code == ENXIO { throw KImageError.file(.notRegularFile(path: path, kind: "a socket")) }
-            throw KImageError.file(.cannotOpen(path: path, reason: errnoString(code)))
+            if code == ENXIO { throw FileError.notRegularFile(path: path, kind: "a socket") }
+            throw FileError.cannotOpen(path: path, reason: errnoString(code))
         }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             let reason = errnoString()
             close(fd)
-            throw KImageError.file(.cannotRead(path: path, reason: reason))
+            throw FileError.cannotRead(path: path, reason: reason)
         }
         let type = st.st_mode & S_IFMT
-        if type == S_IFDIR { close(fd); throw KImageError.file(.isDirectory(path: path)) }
-        if type != S_IFREG { close(fd); throw KImageError.file(.notRegularFile(path: path, kind: FileKind.name(of: st.st_mode))) }
+        if type == S_IFDIR { close(fd); throw FileError.isDirectory(path: path) }
+        if type != S_IFREG { close(fd); throw FileError.notRegularFile(path: path, kind: FileKind.name(of: st.st_mode)) }
         // Back to blocking reads: a regular file ignores the flag, but a read must never see EAGAIN.
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         return fd

@@ -1,5 +1,5 @@
 /// Failures reading or writing files.
-package enum FileError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum FileError: KImageError, Equatable {
     case cannotOpen(path: String, reason: String)
     case cannotRead(path: String, reason: String)
     case isDirectory(path: String)

@@ -27,7 +27,7 @@ package enum MakeRule {
             case " ", "#", "\\": out += "\\" + String(c)
             case "$": out += "$$"
             case _ where c.value < 0x20 || c.value == 0x7F:
-                throw KImageError.file(.notInMakeRule(path: Printable.escaped(path)))
+                throw FileError.notInMakeRule(path: Printable.escaped(path))
             default: out.unicodeScalars.append(c)
             }
         }

@@ -81,7 +81,7 @@ package enum OutputFile {
         var st = stat()
         if lstat(requestedPath, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK {
             guard let resolved = realpath(requestedPath, nil) else {
-                throw KImageError.file(.danglingLink(path: requestedPath, target: linkTarget(requestedPath)))
+                throw FileError.danglingLink(path: requestedPath, target: linkTarget(requestedPath))
             }
             target.path = String(cString: resolved)
             free(resolved)
@@ -89,7 +89,7 @@ package enum OutputFile {
         guard stat(target.path, &st) == 0 else { return target }
         switch st.st_mode & S_IFMT {
         case S_IFDIR:
-            throw KImageError.file(.isDirectory(path: requestedPath))
+            throw FileError.isDirectory(path: requestedPath)
         case S_IFCHR, S_IFIFO, S_IFSOCK, S_IFBLK:
             target.isDevice = true
             return target
@@ -108,12 +108,12 @@ package enum OutputFile {
         // it the user's (best effort: fails harmlessly for anyone else).
         if let (uid, gid) = target.owner, geteuid() == 0 { _ = fchown(fd, uid, gid) }
         if fchmod(fd, target.mode) != 0 {
-            throw KImageError.file(.cannotWrite(path: target.path, reason: errnoString()))
+            throw FileError.cannotWrite(path: target.path, reason: errnoString())
         }
         // The bytes reach the disk before the name does: a crash after the rename must not
         // leave an empty kernel (EINVAL: the file system cannot sync, nothing to wait for).
         if durable && fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
-            throw KImageError.file(.cannotWrite(path: target.path, reason: errnoString()))
+            throw FileError.cannotWrite(path: target.path, reason: errnoString())
         }
     }
 
@@ -129,7 +129,7 @@ package enum OutputFile {
                 fd = open(temporary, flags, 0o600)
             }
             guard fd >= 0 else {
-                throw KImageError.file(.cannotCreateTemporary(directory: directory, reason: errnoString()))
+                throw FileError.cannotCreateTemporary(directory: directory, reason: errnoString())
             }
             _ = flock(fd, LOCK_EX)
             // Another run may have judged it stale between open and flock and removed it.
@@ -137,7 +137,7 @@ package enum OutputFile {
             if fstat(fd, &st) == 0 && st.st_nlink > 0 { return fd }
             close(fd)
         }
-        throw KImageError.file(.cannotCreateTemporary(directory: directory, reason: "another kimage run keeps removing it"))
+        throw FileError.cannotCreateTemporary(directory: directory, reason: "another kimage run keeps removing it")
     }
 
     private static func linkTarget(_ path: String) -> String {
@@ -152,8 +152,8 @@ package enum OutputFile {
     private static func writeDirectly(to path: String, _ body: (inout FileSink) throws -> Void) throws {
         let fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
-            if errno == ENXIO { throw KImageError.file(.noReader(path: path)) }
-            throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
+            if errno == ENXIO { throw FileError.noReader(path: path) }
+            throw FileError.cannotWrite(path: path, reason: errnoString())
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         var sink = FileSink(fd: fd, path: path)
@@ -220,11 +220,11 @@ package final class PendingOutput {
         guard let temporary else { return }
         if close(fd) != 0 {
             fd = -1
-            throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
+            throw FileError.cannotWrite(path: path, reason: errnoString())
         }
         fd = -1
         if rename(temporary, path) != 0 {
-            throw KImageError.file(.cannotReplace(path: path, reason: errnoString()))
+            throw FileError.cannotReplace(path: path, reason: errnoString())
         }
         self.temporary = nil
     }
@@ -255,10 +255,10 @@ package struct FileSink {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw KImageError.file(.cannotWrite(path: path, reason: errnoString()))
+                throw FileError.cannotWrite(path: path, reason: errnoString())
             }
             // write(2) returning 0 for a non-empty buffer would loop forever.
-            if n == 0 { throw KImageError.file(.cannotWrite(path: path, reason: "the file system accepted no bytes")) }
+            if n == 0 { throw FileError.cannotWrite(path: path, reason: "the file system accepted no bytes") }
             done += n
         }
         bytesWritten += UInt64(bytes.count)

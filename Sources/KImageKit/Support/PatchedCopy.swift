@@ -76,10 +76,10 @@ package enum PatchedCopy {
         defer { close(source) }
         func checkUnchanged(_ when: String) throws {
             guard let now = FileIdentity(fd: source) else {
-                throw KImageError.file(.cannotRead(path: path, reason: errnoString()))
+                throw FileError.cannotRead(path: path, reason: errnoString())
             }
             if now != identity {
-                throw KImageError.file(.changedSinceRead(path: path, detail: describe(now, against: identity) + " " + when))
+                throw FileError.changedSinceRead(path: path, detail: describe(now, against: identity) + " " + when)
             }
         }
         try checkUnchanged("before the copy")
@@ -100,7 +100,7 @@ package enum PatchedCopy {
         // The copy read the file as it is now: it must still be the file that was checked.
         try checkUnchanged("during the copy")
         guard let written = FileIdentity(fd: fd), written.size == Int64(file.count) else {
-            throw KImageError.file(.cannotWrite(path: path, reason: "the copy is not \(file.count) bytes long"))
+            throw FileError.cannotWrite(path: path, reason: "the copy is not \(file.count) bytes long")
         }
         return method
     }
@@ -125,10 +125,10 @@ package enum PatchedCopy {
                     let code = errno
                     if code == EINTR { continue }
                     if moved == 0 && [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF, EPERM].contains(code) { return false }
-                    throw KImageError.file(.cannotWrite(path: path, reason: errnoString(code)))
+                    throw FileError.cannotWrite(path: path, reason: errnoString(code))
                 }
                 // End of file before the range's end: the original shrank.
-                if n == 0 { throw KImageError.file(.changedSinceRead(path: path, detail: "it ended before byte \(inOffset) during the copy")) }
+                if n == 0 { throw FileError.changedSinceRead(path: path, detail: "it ended before byte \(inOffset) during the copy") }
                 moved += n
             }
         }
@@ -140,8 +140,8 @@ package enum PatchedCopy {
         while done < bytes.count {
             let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw KImageError.file(.cannotWrite(path: path, reason: errnoString())) }
-            if n == 0 { throw KImageError.file(.cannotWrite(path: path, reason: "the file system accepted no bytes")) }
+            if n < 0 { throw FileError.cannotWrite(path: path, reason: errnoString()) }
+            if n == 0 { throw FileError.cannotWrite(path: path, reason: "the file system accepted no bytes") }
             done += n
         }
     }

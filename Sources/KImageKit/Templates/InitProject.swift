@@ -22,9 +22,9 @@ package struct InitProject: Sendable {
 
     package init(arch: KernelArch, layout: KernelLayout, language: KernelLanguage = .c, kimageFallback: String? = nil) throws {
         guard layout.arch == arch else {
-            throw KImageError.config(.layoutNeedsOtherArch(layout: layout.rawValue, layoutArch: layout.arch.rawValue, arch: arch.rawValue))
+            throw ConfigError.layoutNeedsOtherArch(layout: layout.rawValue, layoutArch: layout.arch.rawValue, arch: arch.rawValue)
         }
-        if language == .go && arch != .x86_64 { throw KImageError.config(.goNeedsX86_64(layout: layout.rawValue)) }
+        if language == .go && arch != .x86_64 { throw ConfigError.goNeedsX86_64(layout: layout.rawValue) }
         self.arch = arch
         self.layout = layout
         self.language = language
@@ -103,9 +103,9 @@ package struct InitProject: Sendable {
     @discardableResult
     package func write(to directory: String, force: Bool) throws -> (files: [File], overwritten: [String]) {
         let files = try files()
-        guard !directory.isEmpty else { throw KImageError.config(.emptyProjectDirectory) }
+        guard !directory.isEmpty else { throw ConfigError.emptyProjectDirectory }
         if let entries = try InitProject.entries(of: directory), !entries.isEmpty, !force {
-            throw KImageError.config(.directoryNotEmpty(path: directory, entries: entries))
+            throw ConfigError.directoryNotEmpty(path: directory, entries: entries)
         }
         var tree = try ProjectTree(directory: directory)
         do {
@@ -125,12 +125,12 @@ package struct InitProject: Sendable {
             var st = stat()
             if code == ENOENT && lstat(directory, &st) != 0 { return nil }
             if code == ENOENT {
-                throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: "it is a symbolic link to nothing"))
+                throw ConfigError.unresolvableProjectDirectory(path: directory, reason: "it is a symbolic link to nothing")
             }
             if code == ENOTDIR {
-                throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: "it is \(stat(directory, &st) == 0 ? FileKind.name(of: st.st_mode) : "below a file, not a directory")"))
+                throw ConfigError.unresolvableProjectDirectory(path: directory, reason: "it is \(stat(directory, &st) == 0 ? FileKind.name(of: st.st_mode) : "below a file, not a directory")")
             }
-            throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: String(cString: strerror(code))))
+            throw ConfigError.unresolvableProjectDirectory(path: directory, reason: String(cString: strerror(code)))
         }
         defer { closedir(dir) }
         var names: [String] = []
@@ -151,11 +151,11 @@ package struct InitProject: Sendable {
             if mkdir(current, 0o755) == 0 {
                 created.append(current)
             } else if errno != EEXIST {
-                throw KImageError.config(.cannotCreateDirectory(path: current, reason: String(cString: strerror(errno))))
+                throw ConfigError.cannotCreateDirectory(path: current, reason: String(cString: strerror(errno)))
             }
             var st = stat()
             if stat(current, &st) != 0 || (st.st_mode & S_IFMT) != S_IFDIR {
-                throw KImageError.config(.cannotCreateDirectory(path: current, reason: "a file of that name is in the way"))
+                throw ConfigError.cannotCreateDirectory(path: current, reason: "a file of that name is in the way")
             }
         }
         return created

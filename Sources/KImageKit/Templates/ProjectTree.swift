@@ -25,7 +25,7 @@ struct ProjectTree {
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
             for path in createdPaths.reversed() { rmdir(path) }
-            throw KImageError.config(.unresolvableProjectDirectory(path: directory, reason: reason))
+            throw ConfigError.unresolvableProjectDirectory(path: directory, reason: reason)
         }
         rootFD = fd
         directoryFDs[""] = fd
@@ -53,14 +53,14 @@ struct ProjectTree {
                 let type = st.st_mode & S_IFMT
                 if i < components.count - 1 {
                     guard type == S_IFDIR else {
-                        throw KImageError.config(.projectNameInTheWay(path: shown(relative), kind: FileKind.name(of: st.st_mode)))
+                        throw ConfigError.projectNameInTheWay(path: shown(relative), kind: FileKind.name(of: st.st_mode))
                     }
                     fd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                    guard fd >= 0 else { throw KImageError.config(.projectNameInTheWay(path: shown(relative), kind: "not a directory kimage can open")) }
+                    guard fd >= 0 else { throw ConfigError.projectNameInTheWay(path: shown(relative), kind: "not a directory kimage can open") }
                     opened.append(fd)
                 } else {
                     guard type == S_IFREG else {
-                        throw KImageError.config(.projectNameInTheWay(path: shown(relative), kind: FileKind.name(of: st.st_mode)))
+                        throw ConfigError.projectNameInTheWay(path: shown(relative), kind: FileKind.name(of: st.st_mode))
                     }
                     overwritten.append(path)
                 }
@@ -78,14 +78,14 @@ struct ProjectTree {
             unlinkat(dirFD, temporary, 0)
             let fd = openat(dirFD, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw KImageError.file(.cannotCreateTemporary(directory: shown(parent), reason: String(cString: strerror(errno))))
+                throw FileError.cannotCreateTemporary(directory: shown(parent), reason: String(cString: strerror(errno)))
             }
             temporaries.append((parent, temporary, name))
             var sink = FileSink(fd: fd, path: shown(file.path))
             do {
                 try sink.write(file.bytes)
                 if fchmod(fd, 0o644) != 0 || close(fd) != 0 {
-                    throw KImageError.file(.cannotWrite(path: shown(file.path), reason: String(cString: strerror(errno))))
+                    throw FileError.cannotWrite(path: shown(file.path), reason: String(cString: strerror(errno)))
                 }
             } catch {
                 close(fd)
@@ -97,7 +97,7 @@ struct ProjectTree {
             // renameat replaces a name without following it: a link put there since the check
             // is replaced, not written through.
             guard renameat(dirFD, t.name, dirFD, t.final) == 0 else {
-                throw KImageError.file(.cannotReplace(path: shown(t.directory.isEmpty ? t.final : t.directory + "/" + t.final), reason: String(cString: strerror(errno))))
+                throw FileError.cannotReplace(path: shown(t.directory.isEmpty ? t.final : t.directory + "/" + t.final), reason: String(cString: strerror(errno)))
             }
         }
         temporaries = []
@@ -113,11 +113,11 @@ struct ProjectTree {
         if mkdirat(parentFD, name, 0o755) == 0 {
             createdSubdirectories.append(relative)
         } else if errno != EEXIST {
-            throw KImageError.config(.cannotCreateDirectory(path: shown(relative), reason: String(cString: strerror(errno))))
+            throw ConfigError.cannotCreateDirectory(path: shown(relative), reason: String(cString: strerror(errno)))
         }
         let fd = openat(parentFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else {
-            throw KImageError.config(.projectNameInTheWay(path: shown(relative), kind: errno == ELOOP ? "a symbolic link" : "not a directory"))
+            throw ConfigError.projectNameInTheWay(path: shown(relative), kind: errno == ELOOP ? "a symbolic link" : "not a directory")
         }
         directoryFDs[relative] = fd
         return fd

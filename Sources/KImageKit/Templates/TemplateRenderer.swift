@@ -15,16 +15,16 @@ package enum TemplateRenderer {
             let afterOpen = rest[open.upperBound...]
             let lineEnd = afterOpen.firstIndex(of: "\n") ?? afterOpen.endIndex
             guard let close = afterOpen[..<lineEnd].range(of: "}}") else {
-                throw KImageError.config(.malformedPlaceholder(
-                    template: name, line: line, text: String(rest[open.lowerBound..<lineEnd])))
+                throw ConfigError.malformedPlaceholder(
+                    template: name, line: line, text: String(rest[open.lowerBound..<lineEnd]))
             }
             let key = String(afterOpen[..<close.lowerBound])
             guard !key.isEmpty, key.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
-                throw KImageError.config(.malformedPlaceholder(
-                    template: name, line: line, text: "{{" + key + "}}"))
+                throw ConfigError.malformedPlaceholder(
+                    template: name, line: line, text: "{{" + key + "}}")
             }
             guard let value = values[key] else {
-                throw KImageError.config(.unknownPlaceholder(template: name, line: line, name: key, known: values.keys.sorted()))
+                throw ConfigError.unknownPlaceholder(template: name, line: line, name: key, known: values.keys.sorted())
             }
             out += value
             rest = afterOpen[close.upperBound...]

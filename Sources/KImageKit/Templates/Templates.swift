@@ -7,7 +7,7 @@ package enum Templates {
     /// The text of `name` (a path under templates/, e.g. "ld/layout.ld").
     package static func text(_ name: String) throws -> String {
         guard let text = EmbeddedTemplates.files[name] else {
-            throw KImageError.config(.missingTemplate(name: name))
+            throw ConfigError.missingTemplate(name: name)
         }
         return text
     }

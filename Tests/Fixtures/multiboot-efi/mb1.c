@@ -17,9 +17,7 @@ void kmain(struct mbi *m) {
     check(m->flags & (1u << 12), "flags bit 12: framebuffer fields given");
     check(m->flags & (1u << 6), "flags bit 6: memory map given");
     check_framebuffer(m->fb_addr, m->fb_pitch, m->fb_width, m->fb_height, m->fb_bpp, m->fb_type, m->colour);
-    const char *cl = (const char *)m->cmdline;
-    puts_("  cmdline \""); puts_(cl); puts_("\"\n");
-    check(contains(cl, expected_cmdline), "command line");
+    check_cmdline((const char *)m->cmdline, "command line");
     uint64_t usable = 0, upper_end = 0;
     int sizes = 1;
     for (uint32_t q = m->mmap_addr; q < m->mmap_addr + m->mmap_length; q += *(uint32_t *)q + 4) {

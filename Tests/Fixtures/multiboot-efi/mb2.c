@@ -4,14 +4,6 @@
  * BIOS (EXPECT_UEFI 0), that tags 12 and 17 are absent and tag 8 is EGA text. */
 #include "checks.h"
 
-struct tag { uint32_t type, size; };
-
-static int rsdp_ok(const uint8_t *r, uint32_t n) {
-    uint8_t sum = 0;
-    for (uint32_t i = 0; i < n; i++) sum += r[i];
-    return starts((const char *)r, "RSD PTR ") && sum == 0;
-}
-
 void kmain(uint8_t *mbi) {
     puts_("multiboot2 EFI fixture\n");
     check_machine(0x36D76289);
@@ -19,15 +11,10 @@ void kmain(uint8_t *mbi) {
     int seen[32] = {0};
     int walked = 1;
     uint8_t *p = mbi + 8;
-    while (p < mbi + total) {
-        struct tag *t = (struct tag *)p;
-        if (((uint32_t)p & 7) || t->size < 8) { walked = 0; break; }
-        if (t->type < 32) seen[t->type]++;
-        puts_("  tag "); puthex(t->type); puts_(" size "); puthex(t->size); putc_('\n');
+    for (struct tag *t; (t = mbi2_tag(mbi, p, seen, &walked)); p += (t->size + 7) & ~7u) {
         uint32_t *w = (uint32_t *)(p + 8);
         switch (t->type) {
-        case 1: puts_("  cmdline \""); puts_((char *)w); puts_("\"\n");
-                check(contains((char *)w, expected_cmdline), "command line tag"); break;
+        case 1: check_cmdline((const char *)w, "command line tag"); break;
         case 6: {
             uint64_t usable = 0;
             for (uint32_t o = 16; o + 24 <= t->size; o += 24) {
@@ -76,7 +63,6 @@ void kmain(uint8_t *mbi) {
         case 15: check(rsdp_ok((uint8_t *)w, 36), "ACPI new RSDP tag: signature and checksum"); break;
         case 0: check(t->size == 8 && p + 8 == mbi + total, "end tag closes total_size"); break;
         }
-        p += (t->size + 7) & ~7u;
     }
     check(walked && seen[0] == 1, "every tag 8-aligned, one end tag");
     check(seen[1] == 1 && seen[2] == 1 && seen[4] == 1 && seen[6] == 1, "cmdline, name, meminfo, memory map given");
