@@ -10,16 +10,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"/{inspect,elf,elf-fields,pack-layout,redirect-table,setup-header,pagetable-walker,go-source,manifest,config}
 
-# Fixture kernels: ELF64 and ELF32, with a redirect table, data and bss (as the tests build them).
-cp "$root/Tests/Fixtures/fuzz/redirect-kernel.s" "$work/k.s"
+# Fixture kernels: ELF64 and ELF32, with a redirect table, data and bss: RobustnessFixture's
+# source, through the fixture builder the tests use.
+build=$root/Tests/Fixtures/build
 echo "runtime.throw kern.Panic" > "$work/redirects.txt"
 for bits in 64 32; do
     emu=$([ $bits = 64 ] && echo elf_x86_64 || echo elf_i386)
-    as --$bits -o "$work/k$bits.o" "$work/k.s"
-    common=(-m "$emu" -nostdlib -z noexecstack --no-warn-rwx-segments -z max-page-size=4096 -e _start)
-    ld "${common[@]}" -Ttext=0x200000 -o "$work/k$bits.elf" "$work/k$bits.o"
-    ld "${common[@]}" -Ttext=0xffffffff80200000 -o "$work/high$bits.elf" "$work/k$bits.o" 2>/dev/null || true
-    ld "${common[@]}" -r -o "$work/rel$bits.o" "$work/k$bits.o"
+    "$build" as robustness/kernel.s "$work/k$bits.o" --$bits
+    common=(-m "$emu" -z max-page-size=4096 -e _start)
+    "$build" ld "$work/k$bits.elf" "${common[@]}" -Ttext=0x200000 "$work/k$bits.o"
+    "$build" ld "$work/high$bits.elf" "${common[@]}" -Ttext=0xffffffff80200000 "$work/k$bits.o" 2>/dev/null || true
+    "$build" ld "$work/rel$bits.o" "${common[@]}" -r "$work/k$bits.o"
     cp "$work/k$bits.elf" "$out/elf/k$bits.elf"
     cp "$work/rel$bits.o" "$out/elf/rel$bits.o"
     cp "$work/k$bits.elf" "$out/pack-layout/k$bits.elf"

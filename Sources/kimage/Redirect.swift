@@ -68,7 +68,9 @@ struct Redirect: ParsableCommand {
             if json {
                 try StandardOutput.line(plan.json(output: dryRun ? nil : destination))
             } else {
-                if !quiet { for line in plan.lines { try StandardOutput.line(line) } }
+                // One write for all lines: 500 redirects are 500 system calls otherwise.
+                let lines = quiet ? [] : plan.lines
+                if !lines.isEmpty { try StandardOutput.write(lines.joined(separator: "\n") + "\n") }
             }
             if plan.spareSlots > 0 {
                 printError("kimage: note: \(plan.spareSlots) spare slot\(plan.spareSlots == 1 ? "" : "s") of \(plan.section) zero-filled; the boot code must stop at the first zero entry")

@@ -113,20 +113,13 @@ import TestSupport
     @Test func aSegmentThatDoesNotShrinkStaysACopyAndSaysSo() throws {
         let dir = try TemporaryDirectory()
         var state: UInt64 = 5
-        let noise = (0..<8192).map { _ -> String in
+        let noise = (0..<8192).map { _ -> UInt8 in
             state = state &* 6364136223846793005 &+ 1442695040888963407
-            return String(state >> 56)
+            return UInt8(state >> 56)
         }
-        let obj = try Toolchain.nasm("""
-            bits 64
-            section .text
-            global _start
-            _start: hlt
-                jmp _start
-                times 4096 db 0x90
-            section .data
-                db \(noise.joined(separator: ","))
-            """, in: dir, name: "noise")
+        let noiseFile = dir.file("noise.bin")
+        try Data(noise).write(to: URL(fileURLWithPath: noiseFile))
+        let obj = try Toolchain.nasm(fixture: "compress/noise.asm", in: dir, name: "noise", defines: ["NOISE=\"\(noiseFile)\""])
         let elf = try Toolchain.ld([obj], script: nil, in: dir, output: "noise.elf", extra: ["-Ttext=0x200000", "-z", "max-page-size=4096"])
         let before = try contentsOf(elf)
         let r = try kimage(["pack", "--kernel", elf, "--compress", "lz4", "-o", dir.file("noise.img"), "--json"])
@@ -139,7 +132,7 @@ import TestSupport
 
     @Test func anOwnSetup32CannotDecompressSoTheFlagIsRefused() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("bits 64\nsection .text\nglobal _start\n_start: hlt\n", in: dir, name: "k")
+        let obj = try Toolchain.nasm(fixture: "minimal/hlt.asm", in: dir, name: "k")
         let elf = try Toolchain.ld([obj], script: nil, in: dir, output: "k.elf", extra: ["-Ttext=0x200000"])
         let setup32 = try dir.write("setup32.bin", String(repeating: "\u{90}", count: 64))
         let r = try kimage(["pack", "--kernel", elf, "--setup32", setup32, "--compress", "lz4", "-o", dir.file("k.img")])

@@ -9,73 +9,11 @@ import TestSupport
     let refusals = PackErrorTests()
 
     /// A higher-half ELF64 whose e_entry is the physical address of 32-bit start code (the classic
-    /// way: the kernel enables paging itself). It checks what the kimage handoff promises with
-    /// paging off, and that the loader's CR4/EFER bits were reset.
-    static let physicalEntryKernel = """
-        bits 32
-        %macro putc 1
-            mov dx, 0x3F8
-            mov al, %1
-            out dx, al
-        %endmacro
-        %macro fail_unless_zero 2          ; register, digit
-            jz %%ok
-            putc 'F'
-            putc %2
-            jmp fail
-        %%ok:
-        %endmacro
-        section .text
-        global _start
-        _start:
-            cmp eax, 0x6B696D67            ; KIMAGE_ENTRY_MAGIC
-            setne cl
-            cmp dword [ebx], 0x474D494B    ; the boot info's "KIMG"
-            setne ch
-            or cl, ch
-            test cl, cl
-            fail_unless_zero cl, '1'
-            mov eax, cr0
-            test eax, 0x80000000           ; paging off
-            fail_unless_zero eax, '2'
-            call .here                     ; running at the physical address
-        .here:
-            pop eax
-            cmp eax, 0x200000
-            setae cl
-            test cl, cl
-            fail_unless_zero cl, '3'
-            mov eax, cr4
-            test eax, 0xA0                 ; PAE and PGE clear
-            fail_unless_zero eax, '4'
-            putc 'P'
-            putc 'A'
-            putc 'S'
-            putc 'S'
-            putc 10
-            mov dx, 0xF4
-            mov eax, 0x10
-            out dx, eax
-        fail:
-            cli
-            hlt
-            jmp fail
-        section .data
-        value: dd 42
-        """
-
+    /// way: the kernel enables paging itself); Tests/Fixtures/handoff/physical-entry.asm.
     func physicalEntryELF(_ dir: TemporaryDirectory) throws -> String {
-        let obj = try Toolchain.nasm(Self.physicalEntryKernel, in: dir, name: "phys")
-        return try Toolchain.ld([obj], script: """
-            ENTRY(_start_phys)
-            SECTIONS {
-              . = 0xFFFFFFFF80100000;
-              .text : AT(0x100000) { *(.text) }
-              . = ALIGN(4096);
-              .data : AT(ADDR(.data) - 0xFFFFFFFF80000000) { *(.data) }
-            }
-            _start_phys = _start - 0xFFFFFFFF80000000;
-            """, in: dir, output: "phys.elf", extra: ["-z", "max-page-size=4096"])
+        let obj = try Toolchain.nasm(fixture: "handoff/physical-entry.asm", in: dir, name: "phys")
+        return try Toolchain.ld([obj], scriptFixture: "handoff/physical-entry.ld", in: dir, output: "phys.elf",
+                                extra: ["-z", "max-page-size=4096"])
     }
 
     @Test func aPhysicalEntryIsEnteredThereWithPagingOff() throws {
@@ -234,137 +172,34 @@ import TestSupport
         let spec = PackFixture.Spec(name: "cpustate", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "leftover-state", paging: 1)
         let elf = try PackFixture.build(spec, in: dir)
         let (image, _) = try pack(elf, dir: dir)
-        let obj = try Toolchain.nasm(Self.chainloader, in: dir, name: "chain", format: "elf32")
-        let loader = try Toolchain.ld([obj], script: "ENTRY(_start) SECTIONS { . = 0x800000; .text : { *(.multiboot) *(.text) } .bss : { *(.bss) } }",
-                                      in: dir, output: "chain.elf", emulation: "elf_i386")
+        // A boot-protocol loader that leaves CR4.PAE, CR4.PGE and EFER.NXE set (handoff/chainloader.asm).
+        let obj = try Toolchain.nasm(fixture: "handoff/chainloader.asm", in: dir, name: "chain", format: "elf32")
+        let loader = try Toolchain.ld([obj], scriptFixture: "handoff/chainloader.ld", in: dir, output: "chain.elf",
+                                      emulation: "elf_i386")
         let boot = try QEMU.boot(kernel: loader, append: "leftover-state", initrd: image)
         #expect(boot.debugExit == 0x10, "\(boot.serial)")
         #expect(boot.serial.contains("PASS"), "\(boot.serial)")
     }
 
-    static let chainloader = """
-        ; A boot-protocol loader that leaves CPU state behind, as SYSLINUX's EFI loader does: QEMU
-        ; -kernel loads it (multiboot), the kimage image comes as module 0 (-initrd). It builds
-        ; boot_params the way boot.rst says (setup header copied, E820 from the multiboot map,
-        ; command line), copies the protected-mode part to 0x100000, sets CR4.PAE, CR4.PGE and
-        ; EFER.NXE, and enters code32_start with esi = boot_params.
-        bits 32
-        BOOT_PARAMS equ 0x90000
-        section .multiboot
-        align 4
-            dd 0x1BADB002, 3, -(0x1BADB002 + 3)
-        section .text
-        global _start
-        _start:
-            mov esp, stack_top
-            mov ebp, ebx                        ; the MBI
-            mov edi, BOOT_PARAMS
-            xor eax, eax
-            mov ecx, 1024
-            rep stosd
-            mov edx, [ebp + 24]                 ; mods_addr
-            mov edx, [edx]                      ; the image
-            lea esi, [edx + 0x1F1]
-            mov edi, BOOT_PARAMS + 0x1F1
-            mov ecx, 0x268 - 0x1F1
-            rep movsb
-            mov byte [BOOT_PARAMS + 0x210], 0xFF    ; type_of_loader: undefined
-            mov eax, [ebp + 16]
-            mov [BOOT_PARAMS + 0x228], eax          ; cmd_line_ptr: the multiboot command line
-            ; E820: the multiboot map's entries without their size fields.
-            mov esi, [ebp + 48]
-            mov ecx, [ebp + 44]
-            add ecx, esi
-            mov edi, BOOT_PARAMS + 0x2D0
-            xor ebx, ebx
-        .e820:
-            cmp esi, ecx
-            jae .e820_done
-            push ecx
-            push esi
-            add esi, 4
-            mov ecx, 5
-            rep movsd
-            pop esi
-            pop ecx
-            add esi, [esi]
-            add esi, 4
-            inc ebx
-            jmp .e820
-        .e820_done:
-            mov [BOOT_PARAMS + 0x1E8], bl
-            ; The protected-mode part: after (setup_sects + 1) sectors, syssize * 16 bytes.
-            movzx eax, byte [edx + 0x1F1]
-            test eax, eax
-            jnz .sects
-            mov eax, 4
-        .sects:
-            inc eax
-            shl eax, 9
-            lea esi, [edx + eax]
-            mov ecx, [edx + 0x1F4]
-            shl ecx, 4
-            mov edi, 0x100000
-            rep movsb
-            ; What the next loader should not have to clear, but must.
-            mov eax, cr4
-            or eax, 0xA0                        ; PAE | PGE
-            mov cr4, eax
-            mov ecx, 0xC0000080
-            rdmsr
-            or eax, 0x800                       ; NXE
-            wrmsr
-            mov esi, BOOT_PARAMS
-            xor ebx, ebx
-            xor ebp, ebp
-            xor edi, edi
-            mov eax, 0x100000
-            jmp eax
-        section .bss
-        align 16
-        stack: resb 4096
-        stack_top:
-        """
-
     @Test func refusalsNameTheTagAndLeaveNothingBehind() throws {
         let dir = try TemporaryDirectory()
+        // handoff/multiboot-refusal.asm: the header a define names.
         func kernel(_ header: String, name: String) throws -> String {
-            let obj = try Toolchain.nasm("""
-                bits 32
-                section .text
-                global _start
-                align 8
-                \(header)
-                _start: jmp _start
-                """, in: dir, name: name, format: "elf32")
-            return try Toolchain.ld([obj], script: "ENTRY(_start) SECTIONS { .text 0x100000 : { *(.text) } }",
-                                    in: dir, output: name + ".elf", emulation: "elf_i386")
+            let obj = try Toolchain.nasm(fixture: "handoff/multiboot-refusal.asm", in: dir, name: name, format: "elf32",
+                                         defines: [header])
+            return try Toolchain.ld([obj], scriptFixture: "handoff/text-1mib.ld", in: dir, output: name + ".elf",
+                                    emulation: "elf_i386")
         }
-        let graphics = try kernel("dd 0x1BADB002, 4, -(0x1BADB002 + 4), 0, 0, 0, 0, 0, 0, 1024, 768, 32", name: "gfx")
+        let graphics = try kernel("GRAPHICS", name: "gfx")
         try refusals.expectRefusal(["--kernel", graphics, "-o", dir.file("k.img")], dir: dir, inputs: [graphics],
                                    ["multiboot header", "linear graphics mode", "set mode_type to 1", "--handoff kimage"])
-        let unknownFlag = try kernel("dd 0x1BADB002, 8, -(0x1BADB002 + 8)", name: "flag3")
+        let unknownFlag = try kernel("FLAG3", name: "flag3")
         try refusals.expectRefusal(["--kernel", unknownFlag, "-o", dir.file("k.img")], dir: dir, inputs: [unknownFlag],
                                    ["required bits 0x8", "clear them"])
-        let efi = try kernel("""
-            hdr: dd 0xE85250D6, 0, hdr_end - hdr, -(0xE85250D6 + (hdr_end - hdr))
-            dw 7, 0
-            dd 8
-            dw 0, 0
-            dd 8
-            hdr_end:
-            """, name: "efi")
+        let efi = try kernel("EFI_TAG", name: "efi")
         try refusals.expectRefusal(["--kernel", efi, "-o", dir.file("k.img")], dir: dir, inputs: [efi],
                                    ["tag type 7 (EFI boot services)", "optional flag"])
-        let fb = try kernel("""
-            hdr: dd 0xE85250D6, 0, hdr_end - hdr, -(0xE85250D6 + (hdr_end - hdr))
-            dw 5, 0
-            dd 20, 1024, 768, 32
-            align 8
-            dw 0, 0
-            dd 8
-            hdr_end:
-            """, name: "fb")
+        let fb = try kernel("FRAMEBUFFER_TAG", name: "fb")
         try refusals.expectRefusal(["--kernel", fb, "-o", dir.file("k.img")], dir: dir, inputs: [fb],
                                    ["1024x768x32 framebuffer", "sets no video mode"])
         // Paging options have nothing to act on in a multiboot handoff.

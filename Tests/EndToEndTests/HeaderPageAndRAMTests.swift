@@ -92,9 +92,8 @@ extension HeaderPageAndRAMTests {
 
     @Test func aBootStackThatWouldEndAbove4GiBIsRefused() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("bits 64\nsection .text\nglobal _start\n_start: jmp _start\nsection .bss\nresb 0x1000\n", in: dir, name: "top")
-        let elf = try Toolchain.ld([obj], script: "ENTRY(_start) SECTIONS { .text 0xFFFFC000 : { *(.text) } .bss : { *(.bss) } }",
-                                   in: dir, output: "top.elf")
+        let obj = try Toolchain.nasm(fixture: "high-memory/top.asm", in: dir, name: "top")
+        let elf = try Toolchain.ld([obj], scriptFixture: "high-memory/top.ld", in: dir, output: "top.elf")
         let before = try contentsOf(elf)
         let listing = try dir.contents()
         let r = try kimage(["pack", "--kernel", elf, "-o", dir.file("top.img")])

@@ -46,26 +46,8 @@ import TestSupport
         // ld's .note.gnu.build-id is 18 characters; names up to 24 keep one column, longer
         // ones (and a nobits section's note) still stay inside 100 columns.
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("""
-            bits 64
-            section .text
-            global _start
-            _start: jmp _start
-            section .note.gnu.build-id progbits alloc noexec nowrite
-            times 0x24 db 0
-            section .a_section_name_of_24_ch progbits alloc noexec nowrite
-            times 8 db 0
-            section .a_very_long_section_name_beyond_any_column nobits alloc noexec write
-            resb 0x10000
-            """, in: dir, name: "long")
-        let elf = try Toolchain.ld([obj], script: """
-            ENTRY(_start)
-            PHDRS { all PT_LOAD FLAGS(7); }
-            SECTIONS { . = 0x100000; .text : { *(.text) } :all
-              .note.gnu.build-id : { *(.note.gnu.build-id) } :all
-              .a_section_name_of_24_ch : { *(.a_section_name_of_24_ch) } :all
-              .a_very_long_section_name_beyond_any_column : { *(.a_very_long_section_name_beyond_any_column) } :all }
-            """, in: dir, output: "long.elf")
+        let obj = try Toolchain.nasm(fixture: "inspect/long-names.asm", in: dir, name: "long")
+        let elf = try Toolchain.ld([obj], scriptFixture: "inspect/long-names.ld", in: dir, output: "long.elf")
         let r = try kimage(["inspect", elf])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").dropFirst()

@@ -95,9 +95,9 @@ import TestSupport
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("handoff linux: a Linux vmlinux"), "\(r.stdout)")
         let initrd = try PackFixture.initrd(in: dir, size: 4096)
-        let boot = try QEMU.boot(kernel: image, append: "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 kimage-test",
+        let boot = try QEMU.boot(kernel: image, append: "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 no_timer_check kimage-test",
                                  initrd: initrd, memory: "512M", timeout: 90)
-        for line in ["Linux version ", "Command line: console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 kimage-test",
+        for line in ["Linux version ", "Command line: console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 no_timer_check kimage-test",
                      "BIOS-e820: [mem 0x0000000000100000-0x000000001ffdffff] usable", "RAMDISK: [mem ",
                      "Kernel panic - not syncing: VFS: Unable to mount root fs"] {
             #expect(boot.serial.contains(line), "missing \(line):\n\(boot.serial.suffix(4000))")

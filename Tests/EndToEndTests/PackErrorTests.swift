@@ -7,22 +7,11 @@ import TestSupport
 @Suite struct PackErrorTests {
     static let good64 = PackFixture.Spec(name: "good", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "", paging: 3)
 
-    /// Builds a tiny kernel from nasm and a linker script.
-    func kernel(_ dir: TemporaryDirectory, bits64: Bool = false, asm: String? = nil, script: String, extra: [String] = []) throws -> String {
-        let source = asm ?? """
-            bits \(bits64 ? 64 : 32)
-            section .text
-            global _start
-            _start: jmp _start
-            section .data
-            global value
-            value: dd 42
-            section .bss
-            big: resb 64
-            """
-        let obj = try Toolchain.nasm(source, in: dir, name: "k", format: bits64 ? "elf64" : "elf32")
-        return try Toolchain.ld([obj], script: script, in: dir, output: "k.elf",
-                                emulation: bits64 ? "elf_x86_64" : "elf_i386", extra: extra)
+    /// Builds the tiny ELF32 kernel pack-errors/kernel.asm with the linker script pack-errors/`script`.
+    func kernel(_ dir: TemporaryDirectory, script: String, extra: [String] = []) throws -> String {
+        let obj = try Toolchain.nasm(fixture: "pack-errors/kernel.asm", in: dir, name: "k", format: "elf32")
+        return try Toolchain.ld([obj], scriptFixture: "pack-errors/" + script, in: dir, output: "k.elf", emulation: "elf_i386",
+                                extra: extra)
     }
 
     /// Runs pack, expects a failure with every `needles` in the message and nothing left behind.
@@ -45,14 +34,14 @@ import TestSupport
 
     @Test func segmentBelow1MiB() throws {
         let dir = try TemporaryDirectory()
-        let k = try kernel(dir, script: "ENTRY(_start) SECTIONS { .text 0x80000 : { *(.text) } .data : { *(.data) } .bss : { *(.bss) } }")
+        let k = try kernel(dir, script: "below-1mib.ld")
         try expectRefusal(["--kernel", k, "-o", dir.file("k.img")], dir: dir, inputs: [k],
                           ["segment 0", "physical 0x80000", "below 1 MiB", "AT()"])
     }
 
     @Test func headersSegmentBelow1MiBFromLinkingWithTtext() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("bits 64\nsection .text\nglobal _start\n_start: jmp _start\n", in: dir, name: "k")
+        let obj = try Toolchain.nasm(fixture: "minimal/jmp.asm", in: dir, name: "k")
         let k = try Toolchain.ld([obj], script: nil, in: dir, output: "k.elf", extra: ["-z", "max-page-size=4096", "-Ttext=0x100000"])
         try expectRefusal(["--kernel", k, "-o", dir.file("k.img")], dir: dir, inputs: [k],
                           ["segment 0 is at physical 0xff000..", "below 1 MiB", "ELF and program headers", "-Ttext"])
@@ -60,31 +49,21 @@ import TestSupport
 
     @Test func overlappingSegments() throws {
         let dir = try TemporaryDirectory()
-        let k = try kernel(dir, script: """
-            ENTRY(_start) SECTIONS {
-              .text 0x100000 : AT(0x100000) { *(.text) }
-              .data 0x200000 : AT(0x100000) { *(.data) *(.bss) }
-            }
-            """, extra: ["--no-check-sections"])
+        let k = try kernel(dir, script: "overlapping.ld", extra: ["--no-check-sections"])
         try expectRefusal(["--kernel", k, "-o", dir.file("k.img")], dir: dir, inputs: [k],
                           ["segments 0 (physical 0x100000..", "overlap", "linker script"])
     }
 
     @Test func entryOutsideEveryExecutableSegment() throws {
         let dir = try TemporaryDirectory()
-        let k = try kernel(dir, script: "ENTRY(value) SECTIONS { .text 0x100000 : { *(.text) } . = ALIGN(4096); .data : { *(.data) } .bss : { *(.bss) } }")
+        let k = try kernel(dir, script: "entry-in-data.ld")
         try expectRefusal(["--kernel", k, "-o", dir.file("k.img")], dir: dir, inputs: [k],
                           ["entry point 0x101000", "no executable PT_LOAD", "segment 0 0x100000..", "ENTRY()"])
     }
 
     @Test func payloadThatCannotBeMovedClear() throws {
         let dir = try TemporaryDirectory()
-        let k = try kernel(dir, script: """
-            ENTRY(_start) SECTIONS {
-              .text 0x100000 : { *(.text) *(.data) }
-              .bss (NOLOAD) : { *(.bss) . += 0xFFEFE000; }
-            }
-            """)
+        let k = try kernel(dir, script: "huge-bss.ld")
         try expectRefusal(["--kernel", k, "-o", dir.file("k.img")], dir: dir, inputs: [k],
                           ["overlaps where loaders put the image", "beyond 4 GiB", "link the kernel lower"])
     }
@@ -139,7 +118,7 @@ import TestSupport
     @Test func anExistingImageSurvivesAFailedRun() throws {
         let dir = try TemporaryDirectory()
         let image = try dir.write("k.img", "previous image")
-        let k = try kernel(dir, script: "ENTRY(_start) SECTIONS { .text 0x80000 : { *(.text) } }")
+        let k = try kernel(dir, script: "below-1mib.ld")
         try expectRefusal(["--kernel", k, "-o", image, "--depfile", dir.file("k.d")], dir: dir, inputs: [k, image], ["below 1 MiB"])
     }
 

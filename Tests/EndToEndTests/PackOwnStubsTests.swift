@@ -7,96 +7,17 @@ import TestSupport
 @Suite struct PackOwnStubsTests {
     static let kernelSpec = PackFixture.Spec(name: "k", bits64: true, virtualBase: 0xFFFF_8000_0010_0000, expectedCmdline: "", paging: 3)
 
-    func assemble(_ source: String, _ name: String, in dir: TemporaryDirectory) throws -> String {
-        let src = try dir.write(name + ".asm", source)
-        let out = dir.file(name + ".bin")
-        try mustRun("nasm", ["-f", "bin", "-I", Paths.templates + "/include/", "-o", out, src])
-        return out
+    /// Assembles the flat-binary stub fixture own-stubs/`name`.asm.
+    func assemble(_ name: String, in dir: TemporaryDirectory) throws -> String {
+        try Toolchain.nasm(fixture: "own-stubs/\(name).asm", in: dir, name: name, format: "bin",
+                           includes: [Paths.templates + "/include"])
     }
-
-    /// A 32-bit setup that finds the part table after itself and checks both ELFs' magic.
-    static let setup32 = """
-        bits 32
-        org 0x100000
-        %include "kimage/bootinfo.inc"
-        start:
-            mov esi, parts
-            cmp dword [esi], KIMAGE_PART_TABLE_MAGIC
-            jne fail
-            cmp dword [esi + 8], 2
-            jne fail
-            cmp dword [esi + 16], KIMAGE_PART_KERNEL_ELF
-            jne fail
-            mov eax, [esi + 20]
-            test eax, 0xFFF
-            jnz fail
-            cmp dword [eax + 0x100000], 0x464C457F
-            jne fail
-            cmp dword [esi + 32], KIMAGE_PART_LOADER_ELF
-            jne fail
-            mov eax, [esi + 36]
-            cmp dword [eax + 0x100000], 0x464C457F
-            jne fail
-            mov esi, pass_msg
-            call print
-            mov eax, 0x10
-            out 0xF4, eax
-        fail:
-            mov esi, fail_msg
-            call print
-            mov eax, 1
-            out 0xF4, eax
-        print:
-            mov dx, 0x3F8
-        .next:
-            lodsb
-            test al, al
-            jz .done
-            out dx, al
-            jmp .next
-        .done:
-            ret
-        pass_msg: db "own setup32: part table, kernel ELF and loader ELF found", 10, 0
-        fail_msg: db "own setup32: FAIL", 10, 0
-        align 16
-        parts:
-        """
-
-    /// A 16-bit setup with its own header that only reports it ran, from real mode.
-    static let setup16 = """
-        bits 16
-        org 0x200
-            jmp short code
-            db "HdrS"
-            dw 0x020C               ; version
-            times 0x211 - ($ - $$) - 0x200 db 0
-            db 1                    ; loadflags: LOADED_HIGH
-            times 0x214 - ($ - $$) - 0x200 db 0
-            dd 0x100000             ; code32_start
-            times 0x268 - ($ - $$) - 0x200 db 0
-        code:
-            mov ax, cs
-            mov ds, ax
-            mov si, message - 0x200
-            mov dx, 0x3F8
-        .next:
-            lodsb
-            test al, al
-            jz .done
-            out dx, al
-            jmp .next
-        .done:
-            mov ax, 0x10
-            out 0xF4, ax
-            hlt
-        message: db "own setup16 ran", 10, 0
-        """
 
     @Test func ownSetup32FindsThePartTableAndBothELFsUnderQEMU() throws {
         let dir = try TemporaryDirectory()
         let kernel = try PackFixture.build(Self.kernelSpec, in: dir)
         let loader = try PackFixture.loader(in: dir)
-        let setup32 = try assemble(Self.setup32, "setup32", in: dir)
+        let setup32 = try assemble("setup32", in: dir)
         let image = dir.file("own.img")
         let r = try kimage(["pack", "--kernel", kernel, "--loader", loader, "--setup32", setup32, "-o", image,
                             "--depfile", dir.file("own.d")])
@@ -122,8 +43,8 @@ import TestSupport
     @Test func ownBootSectorAndSetup16GetSetupSectsAndSyssize() throws {
         let dir = try TemporaryDirectory()
         let kernel = try PackFixture.build(Self.kernelSpec, in: dir)
-        let setup16 = try assemble(Self.setup16, "setup16", in: dir)
-        let bootsector = try assemble("times 510 db 0\ndw 0xAA55\n", "bootsector", in: dir)
+        let setup16 = try assemble("setup16", in: dir)
+        let bootsector = try assemble("bootsector", in: dir)
         let image = dir.file("own16.img")
         let r = try kimage(["pack", "--kernel", kernel, "--bootsector", bootsector, "--setup16", setup16, "-o", image])
         #expect(r.status == 0, "\(r.stderr)")

@@ -74,13 +74,9 @@ import TestSupport
     /// Links `object` with its .tables section at link address base + linkOffset, loaded at base,
     /// and returns that section's bytes.
     static func tableBytes(_ object: String, _ c: Case, in dir: TemporaryDirectory) throws -> [UInt8] {
-        let elf = try Toolchain.ld([object], script: """
-            SECTIONS {
-              . = \(hex(c.base &+ c.linkOffset));
-              .tables : AT(\(hex(c.base))) { *(.tables) }
-              /DISCARD/ : { *(.note*) }
-            }
-            """, in: dir, output: "tables.elf", emulation: c.elf64 ? "elf_x86_64" : "elf_i386")
+        let elf = try Toolchain.ld([object], scriptFixture: "paging-emitters/tables.ld", in: dir, output: "tables.elf",
+                                   emulation: c.elf64 ? "elf_x86_64" : "elf_i386",
+                                   extra: ["--defsym", "LINK_ADDRESS=" + hex(c.base &+ c.linkOffset), "--defsym", "LOAD_ADDRESS=" + hex(c.base)])
         let out = dir.file("extracted.bin")
         try mustRun("objcopy", ["-O", "binary", "-j", ".tables", elf, out])
         return try contentsOf(out)
@@ -91,8 +87,8 @@ import TestSupport
         let dir = try TemporaryDirectory()
         let want = try Self.blob(c, in: dir)
         try Self.emit(c, "nasm", to: dir.file("tables.inc"))
-        let obj = try Toolchain.nasm("section .tables progbits alloc write align=4096\n%include \"\(dir.file("tables.inc"))\"\n",
-                                     in: dir, name: "t", format: c.elf64 ? "elf64" : "elf32")
+        let obj = try Toolchain.nasm(fixture: "paging-emitters/emitted.asm", in: dir, name: "t", format: c.elf64 ? "elf64" : "elf32",
+                                     includes: [dir.path])
         let got = try Self.tableBytes(obj, c, in: dir)
         #expect(got.count == want.count)
         #expect(got == want)
@@ -108,7 +104,7 @@ import TestSupport
         let dir = try TemporaryDirectory()
         let want = try Self.blob(c, in: dir)
         try Self.emit(c, "gas", to: dir.file("tables.s"))
-        let obj = try Toolchain.gas(".section .tables, \"aw\"\n.include \"\(dir.file("tables.s"))\"\n", in: dir, name: "t", bits32: !c.elf64)
+        let obj = try Toolchain.gas(fixture: "paging-emitters/emitted.s", in: dir, name: "t", bits32: !c.elf64, includes: [dir.path])
         let got = try Self.tableBytes(obj, c, in: dir)
         #expect(got == want)
         try Self.expectWalksBack(got, c)

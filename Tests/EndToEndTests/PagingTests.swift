@@ -63,21 +63,8 @@ import TestSupport
 
     @Test func fromELF() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("""
-            section .text
-            global _start
-            _start: hlt
-            section .data
-            dq 1
-            """, in: dir, name: "k", format: "elf64")
-        let elf = try Toolchain.ld([obj], script: """
-            SECTIONS {
-              . = 0xFFFFFFFF80100000;
-              .text : AT(0x100000) { *(.text) }
-              . = ALIGN(4096);
-              .data : AT(0x100000 + (ADDR(.data) - 0xFFFFFFFF80100000)) { *(.data) }
-            }
-            """, in: dir, output: "k.elf")
+        let obj = try Toolchain.nasm(fixture: "from-elf/higher-half.asm", in: dir, name: "k", format: "elf64")
+        let elf = try Toolchain.ld([obj], scriptFixture: "from-elf/higher-half.ld", in: dir, output: "k.elf")
         let r = try kimage(["pagetables", "--mode", "4level", "--from-elf", elf, "--base", "0x200000", "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let obj2 = try JSONSerialization.jsonObject(with: Data(r.stdoutBytes)) as? [String: Any]
@@ -95,22 +82,9 @@ import TestSupport
     /// refused with "disagrees (flags r-x versus rw-)").
     @Test func fromELFAcceptsSegmentsSharingAPage() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("""
-            bits 64
-            section .text
-            global _start
-            _start: jmp _start
-            section .data
-            value: dq 42
-            """, in: dir, name: "k", format: "elf64")
-        let elf = try Toolchain.ld([obj], script: """
-            ENTRY(_start)
-            PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }
-            SECTIONS {
-              .text 0xFFFFFFFF80100000 : AT(0x100000) { *(.text) . += 0x1800; } :text
-              .data : AT(ADDR(.data) - 0xFFFFFFFF80000000) { *(.data) } :data
-            }
-            """, in: dir, output: "k.elf", extra: ["-z", "max-page-size=4096"])
+        let obj = try Toolchain.nasm(fixture: "from-elf/shared-page.asm", in: dir, name: "k", format: "elf64")
+        let elf = try Toolchain.ld([obj], scriptFixture: "from-elf/shared-page.ld", in: dir, output: "k.elf",
+                                   extra: ["-z", "max-page-size=4096"])
         let r = try kimage(["pagetables", "--mode", "4level", "--from-elf", elf, "--base", "0x200000", "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let obj2 = try JSONSerialization.jsonObject(with: Data(r.stdoutBytes)) as? [String: Any]
@@ -173,8 +147,8 @@ import TestSupport
 
     @Test func misalignedELFSegmentIsRefused() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("section .text\nglobal _start\n_start: hlt\n", in: dir, name: "k", format: "elf64")
-        let elf = try Toolchain.ld([obj], script: "SECTIONS { . = 0x400000; .text : AT(0x100800) { *(.text) } }", in: dir, output: "k.elf")
+        let obj = try Toolchain.nasm(fixture: "minimal/hlt.asm", in: dir, name: "k", format: "elf64")
+        let elf = try Toolchain.ld([obj], scriptFixture: "from-elf/misaligned.ld", in: dir, output: "k.elf")
         let before = try contentsOf(elf)
         let r = try kimage(["pagetables", "--mode", "4level", "--from-elf", elf, "--base", "1M", "--format", "bin", "-o", dir.file("t.bin")])
         #expect(r.status == 1)
@@ -186,13 +160,13 @@ import TestSupport
 
     @Test func elfWithoutLoadSegmentsIsRefused() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("section .text\nglobal _start\n_start: hlt\n", in: dir, name: "k", format: "elf64")
+        let obj = try Toolchain.nasm(fixture: "minimal/hlt.asm", in: dir, name: "k", format: "elf64")
         let before = try contentsOf(obj)
         let r = try kimage(["pagetables", "--mode", "4level", "--from-elf", obj, "--base", "1M", "--format", "bin", "-o", dir.file("t.bin")])
         #expect(r.status == 1)
         #expect(r.stderr.contains("has no PT_LOAD segment with memory size; expected a linked kernel"), "\(r.stderr)")
         #expect(try contentsOf(obj) == before)
-        #expect(try dir.contents() == ["k.asm", "k.o"])
+        #expect(try dir.contents() == ["k.o"])
     }
 
     @Test func usageErrors() throws {

@@ -4,60 +4,6 @@ import TestSupport
 
 /// Fixtures for the README's blocks on 5-level paging, the Go header page and the refusals.
 extension ReadmeTests {
-    /// The README's 5-level kernel: its linker script (.text at PML5[256], .data a page later),
-    /// a body that prints CR4.LA57 and the boot info's paging_mode on COM1 and exits through
-    /// isa-debug-exit.
-    static let la57Source = """
-        bits 64
-        default rel
-        section .text
-        global _start
-        _start:
-            mov ebx, [rdi + 12]         ; boot info paging_mode
-            lea rsi, [msg]
-            call puts
-            mov rax, cr4
-            shr eax, 12                 ; CR4.LA57
-            and al, 1
-            add al, '0'
-            call putc
-            lea rsi, [mode]
-            call puts
-            lea eax, [rbx + '0']
-            call putc
-            mov al, 10
-            call putc
-            mov al, 0x10
-            out 0xf4, al
-        putc:
-            mov dx, 0x3f8
-            out dx, al
-            ret
-        puts:
-            lodsb
-            test al, al
-            jz .done
-            call putc
-            jmp puts
-        .done:
-            ret
-        section .data
-        msg: db "CR4.LA57=", 0
-        mode: db ", boot info paging_mode=", 0
-
-        """
-
-    static let la57Script = """
-        ENTRY(_start)
-        SECTIONS {
-          . = 0xFF00000000100000;
-          .text : AT(0x100000) { *(.text) }
-          . = ALIGN(4096);
-          .data : AT(ADDR(.data) - 0xFF00000000000000) { *(.data) }
-        }
-
-        """
-
     static func prepare1(_ fixture: String, in dir: TemporaryDirectory) throws -> String? {
         func buildDirectory() throws {
             try FileManager.default.createDirectory(atPath: dir.file("build"), withIntermediateDirectories: true)
@@ -67,8 +13,10 @@ extension ReadmeTests {
             // build/la57.elf: the README's linker script around a body that prints what it read;
             // build/kernel32.elf: an ELF32 kernel for the refusal of --five-level.
             try buildDirectory()
-            let object = try Toolchain.nasm(la57Source, in: dir, name: "la57")
-            let elf = try Toolchain.ld([object], script: la57Script, in: dir, output: "la57.elf", extra: ["-z", "max-page-size=4096"])
+            // readme/la57.asm and la57.ld: .text at PML5[256], a body printing CR4.LA57 and paging_mode.
+            let object = try Toolchain.nasm(fixture: "readme/la57.asm", in: dir, name: "la57")
+            let elf = try Toolchain.ld([object], scriptFixture: "readme/la57.ld", in: dir, output: "la57.elf",
+                                       extra: ["-z", "max-page-size=4096"])
             try FileManager.default.moveItem(atPath: elf, toPath: dir.file("build/la57.elf"))
             let k32 = try PackFixture.build(PackFixture.Spec(name: "k32", bits64: false, virtualBase: 0xC010_0000, expectedCmdline: "", paging: 1), in: dir)
             try FileManager.default.copyItem(atPath: k32, toPath: dir.file("build/kernel32.elf"))
@@ -97,7 +45,7 @@ extension ReadmeTests {
         case "refusals":
             // low.elf: linked with -Ttext=0x100000, so its headers' page at 0xff000 starts the
             // first PT_LOAD; build/kernel.elf: a packable ELF64 kernel.
-            let object = try Toolchain.nasm("bits 64\nsection .text\nglobal _start\n_start: jmp _start\n", in: dir, name: "low")
+            let object = try Toolchain.nasm(fixture: "minimal/jmp.asm", in: dir, name: "low")
             _ = try Toolchain.ld([object], script: nil, in: dir, output: "low.elf", extra: ["-z", "max-page-size=4096", "-Ttext=0x100000"])
             try buildDirectory()
             let kernel = try PackFixture.build(PackErrorTests.good64, in: dir)

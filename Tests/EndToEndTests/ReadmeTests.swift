@@ -120,17 +120,9 @@ import TestSupport
             // (kernel.elf) or a one-slot one (stale.elf, from an rt0 assembled before a redirect
             // was added), and a manifest with the unescaped name (wrong.txt).
             _ = try prepare("go-tree", in: dir)
-            func function(_ name: String, size: Int) -> String {
-                "    .globl \"\(name)\"\n    .type \"\(name)\", @function\n\"\(name)\":\n    ret\n    .fill \(size - 1), 1, 0xcc\n    .size \"\(name)\", .-\"\(name)\"\n"
-            }
-            var text = "    .section .text, \"ax\", @progbits\n    .globl _start\n    .type _start, @function\n_start:\n"
-            text += "    call \"runtime.throw\"\n    hlt\n    .size _start, .-_start\n"
-            text += function("runtime.throw", size: 32) + function("runtime.sysReserve", size: 32)
-            text += function("example.com/kern/kernel/kfmt.Panic", size: 16)
-            text += function("example.com/kern/kernel/mm%2ev2.(*Frame).Reserve", size: 16)
             for (name, slots) in [("kernel", 2), ("stale", 1)] {
-                let object = try Toolchain.gas(text + "    .section .goredirectstbl, \"aw\", @progbits\n    .fill \(slots * 16), 1, 0\n",
-                                               in: dir, name: name)
+                let object = try Toolchain.gas(fixture: "readme/redirect-kernel.s", in: dir, name: name,
+                                               defines: [".LTABLE_BYTES=\(slots * 16)"])
                 _ = try Toolchain.ld([object], script: nil, in: dir, output: name + ".elf",
                                      extra: ["-Ttext=0x100000", "--section-start=.goredirectstbl=0x101000", "-e", "_start"])
             }

@@ -9,30 +9,7 @@ import TestSupport
     /// The usual fixture plus data symbols to serve as tables: `main.redirects` (32 bytes in
     /// .data), one in .bss, a 24-byte one, one in a non-alloc section (outside every segment).
     static func fixture(slots: Int? = nil) throws -> RedirectFixture {
-        try RedirectFixture(slots: slots, extra: """
-                .section .data, "aw", @progbits
-                .balign 16
-                .globl "main.redirects"
-                .type "main.redirects", @object
-            "main.redirects":
-                .fill 32, 1, 0xee
-                .size "main.redirects", 32
-                .type "main.odd", @object
-            "main.odd":
-                .fill 24, 1, 0
-                .size "main.odd", 24
-                .section .bss, "aw", @nobits
-                .type "main.inbss", @object
-            "main.inbss":
-                .fill 32, 1, 0
-                .size "main.inbss", 32
-                .section .comment.tbl, "", @progbits
-                .type "main.unloaded", @object
-            "main.unloaded":
-                .fill 32, 1, 0
-                .size "main.unloaded", 32
-
-            """)
+        try RedirectFixture(slots: slots, extra: .tableSymbols)
     }
 
     /// The 32 bytes at a symbol, as `objdump -s` dumps them.

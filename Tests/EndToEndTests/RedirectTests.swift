@@ -13,47 +13,29 @@ struct RedirectFixture {
     static let goPanic = "example.com/kern/a%2eb.Panic"
     static let goReserve = "example.com/kern/mm.(*Frame).Reserve"
 
-    /// A function of `size` bytes: `ret` then int3 padding.
-    static func function(_ name: String, size: Int, typed: Bool = true, global: Bool = true) -> String {
-        var s = ""
-        if global { s += "    .globl \"\(name)\"\n" }
-        if typed { s += "    .type \"\(name)\", @function\n" }
-        s += "\"\(name)\":\n    ret\n"
-        if size > 1 { s += "    .fill \(size - 1), 1, 0xcc\n" }
-        if typed { s += "    .size \"\(name)\", .-\"\(name)\"\n" }
-        return s
+    /// What a test adds to the kernel (Tests/Fixtures/redirect/kernel.s names each).
+    enum Extra: String {
+        /// kern.far: a function symbol of .text whose value lies 1 MiB past .text's end.
+        case farDestination = ".LFAR"
+        /// kern.nobits: a function in an executable NOBITS section.
+        case executableNoBits = ".LXBSS"
+        /// Data symbols to serve as tables: main.redirects, main.odd, main.inbss, main.unloaded.
+        case tableSymbols = ".LTABLE_SYMBOLS"
     }
 
-    /// Builds the kernel: `slots` table entries in `.goredirectstbl` (nil: no table section),
-    /// text at `textAddress`, extra assembly appended.
+    /// Builds the kernel Tests/Fixtures/redirect/kernel.s (+ other.s): `slots` table entries in
+    /// `.goredirectstbl` (nil: no table section), text at `textAddress`, an `extra` part.
     init(bits32: Bool = false, slots: Int? = 2, textAddress: UInt64 = 0x100000, tableNoBits: Bool = false,
-         tableBytes: Int? = nil, extra: String = "") throws {
+         tableBytes: Int? = nil, extra: Extra? = nil) throws {
         dir = try TemporaryDirectory("kimage-redirect")
         self.bits32 = bits32
         let word = bits32 ? 4 : 8
-        var s = "    .section .text, \"ax\", @progbits\n"
-        s += "    .globl _start\n    .type _start, @function\n_start:\n"
-        s += "    call \"runtime.throw\"\n    call \"runtime.sysReserve\"\n    hlt\n    .size _start, .-_start\n"
-        s += Self.function("runtime.throw", size: 16)
-        s += Self.function("runtime.sysReserve", size: 16)
-        s += Self.function(Self.goPanic, size: 16)
-        s += Self.function(Self.goReserve, size: 16)
-        s += Self.function("runtime.small", size: 4)
-        s += Self.function("runtime.after", size: 16)
-        s += Self.function("runtime.notype", size: 16, typed: false)
-        s += Self.function("dupf", size: 16, global: false)
-        s += "\"runtime.alias\":\n" + Self.function("runtime.aliased", size: 16)
-        s += "    .type \"runtime.alias\", @function\n    .size \"runtime.alias\", 16\n"
-        s += "    .section .data, \"aw\", @progbits\n"
-        s += "    .globl \"runtime.object\"\n    .type \"runtime.object\", @object\n\"runtime.object\":\n    .fill 16, 1, 0\n    .size \"runtime.object\", 16\n"
-        s += Self.function("kern.dataFunc", size: 16)
-        if let slots {
-            s += tableNoBits ? "    .section .goredirectstbl, \"aw\", @nobits\n" : "    .section .goredirectstbl, \"aw\", @progbits\n"
-            s += "    .fill \(tableBytes ?? slots * 2 * word), 1, 0\n"
-        }
-        s += extra
-        let main = try Toolchain.gas(s, in: dir, name: "kernel", bits32: bits32)
-        let other = try Toolchain.gas("    .text\n" + Self.function("dupf", size: 16, global: false), in: dir, name: "other", bits32: bits32)
+        var defines: [String] = []
+        if let slots { defines.append(".LTABLE_BYTES=\(tableBytes ?? slots * 2 * word)") }
+        if tableNoBits { defines.append(".LTABLE_NOBITS=1") }
+        if let extra { defines.append(extra.rawValue + "=1") }
+        let main = try Toolchain.gas(fixture: "redirect/kernel.s", in: dir, name: "kernel", bits32: bits32, defines: defines)
+        let other = try Toolchain.gas(fixture: "redirect/other.s", in: dir, name: "other", bits32: bits32)
         kernel = try Toolchain.ld([main, other], script: nil, in: dir, output: "kernel.elf",
                                   emulation: bits32 ? "elf_i386" : "elf_x86_64",
                                   extra: ["-Ttext=\(hex(textAddress))", "-e", "_start"])
@@ -140,14 +122,7 @@ func allFiles(_ dir: TemporaryDirectory) throws -> [String] {
 @Suite struct RedirectTests {
     @Test func destinationOutsideTheSectionItNamesIsRefused() throws {
         // A function symbol of .text whose value lies 1 MiB past .text's end.
-        let f = try RedirectFixture(extra: """
-                .section .text, "ax", @progbits
-                .globl "kern.far"
-                .type "kern.far", @function
-                .set "kern.far", "runtime.after" + 0x100000
-                .size "kern.far", 16
-
-            """)
+        let f = try RedirectFixture(extra: .farDestination)
         _ = try f.manifest("runtime.throw kern.far\nruntime.sysReserve \(RedirectFixture.goReserve)\n")
         try expectRedirectFailure(f, ["redirect", "kernel.elf", "--manifest", "redirects.txt"],
                                   ["kern.far (the redirect's destination, from redirects.txt:1) is at 0x", "outside .text (0x100000-0x"])
@@ -363,15 +338,7 @@ func allFiles(_ dir: TemporaryDirectory) throws -> [String] {
     @Test func patchedSourceWithoutFileBytes() throws {
         // An executable NOBITS section: the function has an address and a size but nothing in
         // the file, so there is nowhere to write its trampoline. Without --patch it is fine.
-        let f = try RedirectFixture(extra: """
-                .section .xbss, "ax", @nobits
-                .globl "kern.nobits"
-                .type "kern.nobits", @function
-            "kern.nobits":
-                .skip 16
-                .size "kern.nobits", 16
-
-            """)
+        let f = try RedirectFixture(extra: .executableNoBits)
         _ = try f.manifest("kern.nobits \(RedirectFixture.goPanic)\nruntime.sysReserve \(RedirectFixture.goReserve)\n")
         let sections = try mustRun("readelf", ["-SW", f.kernel]).stdout
         #expect(sections.contains(".xbss") && sections.split(separator: "\n").contains { $0.contains(".xbss") && $0.contains("NOBITS") }, "\(sections)")

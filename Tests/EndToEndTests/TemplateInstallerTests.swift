@@ -17,7 +17,8 @@ import TestSupport
 
     /// Builds the fixture: `count` redirects src_i -> dst_i through a manifest, a poison entry
     /// (canary_src -> canary_dst) right after the table that only a runaway loop would install,
-    /// and `spare` extra zero slots. With `installer: nil` nothing installs at boot.
+    /// and `spare` extra zero slots. With `installer: nil` nothing installs at boot. The kernel is
+    /// Tests/Fixtures/installer/kernel.asm.
     static func build(layout: KernelLayout, count: Int, installer: Assembler?, spare: Int = 0) throws -> Fixture {
         let dir = try TemporaryDirectory("kimage-installer")
         let bits64 = layout.arch == .x86_64
@@ -25,8 +26,9 @@ import TestSupport
         var manifest = "# src dst\n"
         for i in 0..<count { manifest += "src_\(i) dst_\(i)\n" }
         try dir.write("redirects.txt", manifest)
-        var objects = [try Toolchain.nasm(fixtureSource(bits64: bits64, count: count, installs: installer != nil),
-                                          in: dir, name: "fixture", format: format)]
+        let defines = ["COUNT=\(count)"] + (bits64 ? ["BITS64"] : []) + (installer != nil ? ["INSTALLS"] : [])
+        var objects = [try Toolchain.nasm(fixture: "installer/kernel.asm", in: dir, name: "fixture", format: format,
+                                          defines: defines)]
         switch installer {
         case .nasm?:
             objects.append(try Toolchain.nasm(try Templates.text("rt0/kimage_redirects_\(layout.arch.rawValue).asm"),
@@ -51,117 +53,6 @@ import TestSupport
         try mustRun("ld", ["-m", bits64 ? "elf_x86_64" : "elf_i386", "-nostdlib", "-z", "noexecstack", "-z", "max-page-size=4096",
                            "-L", dir.path, "-T", scriptPath, "-o", elf] + objects)
         return Fixture(dir: dir, elf: elf, layout: layout)
-    }
-
-    /// Entry: snapshot the bytes at physical 0 (where a zero entry's trampoline would land), run
-    /// the installer, call every src_i and expect dst_i's value, call the canary, compare.
-    static func fixtureSource(bits64: Bool, count: Int, installs: Bool) -> String {
-        let ax = bits64 ? "rax" : "eax"
-        return """
-            bits \(bits64 ? 64 : 32)
-            \(bits64 ? "default rel" : "")
-            %define COUNT \(count)
-            section .goredirectstbl progbits alloc noexec nowrite align=\(bits64 ? 16 : 8)
-            section .kimage_test_poison progbits alloc noexec nowrite align=\(bits64 ? 16 : 8)
-                \(bits64 ? "dq" : "dd") canary_src, canary_dst
-            section .text.entry progbits alloc exec nowrite align=16
-            global _start
-            \(installs ? "extern kimage_install_redirects" : "")
-            _start:
-                cli
-                \(bits64 ? "lea rsp, [stack_top]" : "mov esp, stack_top")
-                mov \(ax), [abs 0]
-                mov [low_before], \(ax)
-                mov \(ax), [abs \(bits64 ? 8 : 4)]
-                mov [low_before + \(bits64 ? 8 : 4)], \(ax)
-                \(installs ? "call kimage_install_redirects" : "")
-            %assign i 0
-            %rep COUNT
-                call src_%[i]
-                cmp eax, 1000 + i
-                jne wrong
-            %assign i i + 1
-            %endrep
-                call canary_src
-                cmp eax, 1
-                jne poisoned
-                mov \(ax), [abs 0]
-                cmp \(ax), [low_before]
-                jne zero_entry
-                mov \(ax), [abs \(bits64 ? 8 : 4)]
-                cmp \(ax), [low_before + \(bits64 ? 8 : 4)]
-                jne zero_entry
-                \(bits64 ? "lea rsi, [ok]" : "mov esi, ok")
-                mov edi, 0x10
-                jmp finish
-            wrong:
-                \(bits64 ? "lea rsi, [msg_wrong]" : "mov esi, msg_wrong")
-                mov edi, 0x11
-                jmp finish
-            poisoned:
-                \(bits64 ? "lea rsi, [msg_poison]" : "mov esi, msg_poison")
-                mov edi, 0x12
-                jmp finish
-            zero_entry:
-                \(bits64 ? "lea rsi, [msg_zero]" : "mov esi, msg_zero")
-                mov edi, 0x13
-            finish:
-                mov dx, 0x3F8
-            .put:
-                mov al, [\(bits64 ? "rsi" : "esi")]
-                test al, al
-                jz .exit
-                out dx, al
-                inc \(bits64 ? "rsi" : "esi")
-                jmp .put
-            .exit:
-                mov eax, edi
-                mov dx, 0xF4
-                out dx, eax
-            .halt:
-                hlt
-                jmp .halt
-
-            ; Each source is longer than its trampoline (14 or 5 bytes), as redirect requires.
-            %assign i 0
-            %rep COUNT
-            global src_%[i]:function (src_%[i].end - src_%[i])
-            global dst_%[i]:function (dst_%[i].end - dst_%[i])
-            src_%[i]:
-                mov eax, i
-                ret
-                times 16 nop
-            .end:
-            dst_%[i]:
-                mov eax, 1000 + i
-                ret
-            .end:
-            %assign i i + 1
-            %endrep
-            global canary_src:function (canary_src.end - canary_src)
-            global canary_dst:function (canary_dst.end - canary_dst)
-            canary_src:
-                mov eax, 1
-                ret
-                times 16 nop
-            .end:
-            canary_dst:
-                mov eax, 2
-                ret
-            .end:
-
-            section .rodata
-            ok: db "installer ok: ", "\(count)", " redirects", 10, 0
-            msg_wrong: db "a call did not land in its destination", 10, 0
-            msg_poison: db "the installer read past the end of the table", 10, 0
-            msg_zero: db "the installer wrote a trampoline for a zero entry", 10, 0
-
-            section .bss
-            align 16
-            low_before: \(bits64 ? "resq 2" : "resd 2")
-            stack: resb 8192
-            stack_top:
-            """
     }
 
     static func packAndBoot(_ fixture: Fixture) throws -> QEMU.Boot {

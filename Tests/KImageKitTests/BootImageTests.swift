@@ -231,23 +231,10 @@ import TestSupport
 
     @Test func aPageTwoSegmentsShareGetsBothRights() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("""
-            bits 64
-            section .text
-            global _start
-            _start: jmp _start
-            section .data
-            value: dq 42
-            """, in: dir, name: "k")
         // No ALIGN: .data starts in .text's last page, as its own RW segment.
-        let elf = try Toolchain.ld([obj], script: """
-            ENTRY(_start)
-            PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }
-            SECTIONS {
-              .text 0xFFFFFFFF80100000 : AT(0x100000) { *(.text) . += 0x1800; } :text
-              .data : AT(ADDR(.data) - 0xFFFFFFFF80000000) { *(.data) } :data
-            }
-            """, in: dir, output: "k.elf", extra: ["-z", "max-page-size=4096"])
+        let obj = try Toolchain.nasm(fixture: "from-elf/shared-page.asm", in: dir, name: "k")
+        let elf = try Toolchain.ld([obj], scriptFixture: "from-elf/shared-page.ld", in: dir, output: "k.elf",
+                                   extra: ["-z", "max-page-size=4096"])
         let file = try ELFFile(path: elf)
         #expect(file.loadSegments.count == 2)
         var options = PackOptions(kernelPath: elf, outputPath: dir.file("k.img"))

@@ -6,16 +6,7 @@ import TestSupport
 @Suite struct ELFFileTests {
     @Test func readsAnELF64KernelBuiltAtTestTime() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("""
-            bits 64
-            section .text
-            global _start
-            global helper
-            _start: jmp _start
-            helper: ret
-            section .data
-            value: dq 42
-            """, in: dir, name: "k")
+        let obj = try Toolchain.nasm(fixture: "elf/kernel.asm", in: dir, name: "k")
         let elf = try Toolchain.ld([obj], script: nil, in: dir, output: "k.elf", extra: ["-Ttext=0x200000"])
         let file = try ELFFile(path: elf)
         #expect(file.elfClass == .elf64)
@@ -41,14 +32,7 @@ import TestSupport
 @Suite struct ELFHeadersOnlyTests {
     @Test func headersOnlyReadAgreesWithTheFullRead() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("""
-            bits 64
-            section .text
-            global _start
-            _start: jmp _start
-            section .data
-            times 8192 db 0x5a
-            """, in: dir, name: "k")
+        let obj = try Toolchain.nasm(fixture: "elf/kernel.asm", in: dir, name: "k")
         let path = try Toolchain.ld([obj], script: nil, in: dir, output: "k.elf", extra: ["-Ttext=0x200000"])
         let full = try ELFFile(path: path)
         let headers = try ELFHeaders(path: path)
@@ -66,17 +50,7 @@ import TestSupport
     /// read's, code bytes are read only when asked for, and the patched copy is byte-identical.
     @Test func aSymbolsOnlyReadAgreesWithTheFullRead() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("""
-            bits 64
-            section .text
-            global _start
-            global helper
-            _start: jmp _start
-            helper: times 64 db 0x90
-            ret
-            section .data
-            times 8192 db 0x5a
-            """, in: dir, name: "k")
+        let obj = try Toolchain.nasm(fixture: "elf/kernel.asm", in: dir, name: "k")
         let path = try Toolchain.ld([obj], script: nil, in: dir, output: "k.elf", extra: ["-Ttext=0x200000"])
         let full = try ELFFile(path: path)
         let lazy = try ELFFile(symbolsOf: path)

@@ -73,31 +73,9 @@ import TestSupport
 
     @Test func elf32RedirectTableWithARel32Trampoline() throws {
         let dir = try TemporaryDirectory()
-        let obj = try Toolchain.nasm("""
-            bits 32
-            section .text
-            global _start
-            global patched
-            global target
-            global unpatched
-            _start: jmp _start
-            align 16
-            patched: db 0xE9
-                     dd target - (patched + 5)
-            align 16
-            unpatched: times 8 nop
-            align 16
-            target: ret
-            section .goredirectstbl progbits alloc write noexec align=4
-            dd patched, target
-            dd unpatched, target
-            """, in: dir, name: "k32", format: "elf32")
-        let path = try Toolchain.ld([obj], script: """
-            ENTRY(_start)
-            PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }
-            SECTIONS { . = 0xC0100000; .text : AT(0x100000) { *(.text) } :text
-                       . = 0xC0101000; .goredirectstbl : AT(0x101000) { *(.goredirectstbl) } :data }
-            """, in: dir, output: "k32.elf", emulation: "elf_i386")
+        let obj = try Toolchain.nasm(fixture: "inspect/redirects32.asm", in: dir, name: "k32", format: "elf32")
+        let path = try Toolchain.ld([obj], scriptFixture: "inspect/redirects32.ld", in: dir, output: "k32.elf",
+                                    emulation: "elf_i386")
         guard case .elf(let r) = try Inspector.inspect(path: path) else { Issue.record("not ELF"); return }
         let t = try #require(r.redirects)
         #expect(t.slots == 2)

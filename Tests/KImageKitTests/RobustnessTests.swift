@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import KImageKit
+@testable import KImageKit
 import TestSupport
 
 /// Regression tests for what review and the fuzzer found in the readers: each builds its damaged
@@ -19,10 +19,19 @@ import TestSupport
         return ""
     }
 
-    func fixture(bits32: Bool = false) throws -> (TemporaryDirectory, [UInt8]) {
+    /// The robustness kernel's bytes and where its header tables lie.
+    func fixture(bits32: Bool = false) throws -> ([UInt8], ELFHeaderTables) {
         let dir = try TemporaryDirectory("kimage-robust")
         let path = try RobustnessFixture.kernel(in: dir, bits32: bits32)
-        return (dir, try contentsOf(path))
+        return (try contentsOf(path), try ELFHeaderTables(path: path))
+    }
+
+    /// A field of the ELF header or a section header, as KImageKit declares it.
+    func header(_ name: String, _ tables: ELFHeaderTables) throws -> LayoutField {
+        try #require(ELFLayouts.header(is64: tables.is64).field(named: name))
+    }
+    func sectionField(_ name: String, _ tables: ELFHeaderTables) throws -> LayoutField {
+        try #require(ELFLayouts.sectionHeader(is64: tables.is64).field(named: name))
     }
 
     // Found by review: an empty file made FileBytes free its buffer twice (the throw ran deinit
@@ -40,13 +49,13 @@ import TestSupport
     // Found by review: a SHT_NULL section was not checked against the file, yet lookups trust
     // every section that is not SHT_NOBITS (here: the symbol table's string table).
     @Test(arguments: [false, true]) func aNullSectionPastTheEndIsReported(bits32: Bool) throws {
-        let (_, original) = try fixture(bits32: bits32)
+        let (original, tables) = try fixture(bits32: bits32)
         var b = original
-        let strtab = try #require(ELFLayout.sectionIndex(b, named: ".strtab"))
-        let (typeAt, _) = ELFLayout.shField(b, "sh_type")
-        let (offAt, offWidth) = ELFLayout.shField(b, "sh_offset")
-        ELFLayout.write(&b, ELFLayout.section(b, strtab) + typeAt, 4, 0)
-        ELFLayout.write(&b, ELFLayout.section(b, strtab) + offAt, offWidth, 0x7FFF_0000)
+        let strtab = try #require(tables.sections[".strtab"]).index
+        // sh_type, 4 bytes at offset 4 in both classes (gABI "Sections"); kimage declares only the
+        // section header fields it reads itself.
+        b.replaceSubrange(tables.sectionHeader(strtab) + 4..<tables.sectionHeader(strtab) + 8, with: [0, 0, 0, 0])
+        try sectionField("sh_offset", tables).store(0x7FFF_0000, into: &b, base: tables.sectionHeader(strtab))
         let text = message { _ = try ELFFile(file: FileBytes(bytes: b, name: "k.elf")) }
         #expect(text.contains("k.elf is truncated: section \(strtab) (.strtab) at offset 0x7fff0000"), "\(text)")
     }
@@ -54,45 +63,44 @@ import TestSupport
     // Review: e_phnum = 0xFFFF (PN_XNUM) takes its count from section 0's sh_info, which libelf
     // silently shortens when the table would run off the file.
     @Test func anExtendedProgramHeaderCountIsCheckedAgainstTheFile() throws {
-        let (_, original) = try fixture()
+        let (original, tables) = try fixture()
         var b = original
-        ELFLayout.write(&b, 56, 2, 0xFFFF)
-        let (infoAt, _) = ELFLayout.shField(b, "sh_info")
-        ELFLayout.write(&b, ELFLayout.section(b, 0) + infoAt, 4, 0x10_0000)
+        try header("e_phnum", tables).store(0xFFFF, into: &b)
+        let info = try sectionField("sh_info", tables)
+        info.store(0x10_0000, into: &b, base: tables.sectionHeader(0))
         let text = message { _ = try ELFFile(file: FileBytes(bytes: b, name: "k.elf")) }
         #expect(text.contains("the program header table at e_phoff 0x40 (1048576 entries)"), "\(text)")
         // A count that fits is read as the real count.
-        ELFLayout.write(&b, ELFLayout.section(b, 0) + infoAt, 4, UInt64(ELFLayout.phnum(original)))
+        info.store(UInt64(tables.segmentCount), into: &b, base: tables.sectionHeader(0))
         let elf = try ELFFile(file: FileBytes(bytes: b, name: "k.elf"))
-        #expect(elf.segments.count == ELFLayout.phnum(original))
+        #expect(elf.segments.count == tables.segmentCount)
     }
 
     // Found by review: with e_shoff 0 and e_shnum set, libelf reads section headers out of the
     // ELF header; the message named e_shnum with the wrong value.
     @Test func sectionHeadersAtOffsetZeroAreReported() throws {
-        let (_, original) = try fixture()
+        let (original, tables) = try fixture()
         var b = original
-        let count = ELFLayout.shnum(b)
-        ELFLayout.write(&b, 40, 8, 0)
+        let count = tables.sectionCount
+        try header("e_shoff", tables).store(0, into: &b)
         let text = message { _ = try ELFFile(file: FileBytes(bytes: b, name: "k.elf")) }
         #expect(text.contains("k.elf: e_shoff = 0 while e_shnum is \(count): the section header table has no place in the file"), "\(text)")
     }
 
     @Test func aProgramHeaderTablePastTheEndIsReported() throws {
-        let (_, original) = try fixture(bits32: true)
+        let (original, tables) = try fixture(bits32: true)
         var b = original
-        ELFLayout.write(&b, 28, 4, UInt64(b.count - 16))
+        try header("e_phoff", tables).store(UInt64(b.count - 16), into: &b)
         let text = message { _ = try ELFFile(file: FileBytes(bytes: b, name: "k.elf")) }
         #expect(text.contains("k.elf is truncated: the program header table at e_phoff \(hex(b.count - 16))"), "\(text)")
     }
 
     @Test func aSymbolNamePastItsStringTableIsReported() throws {
-        let (_, original) = try fixture()
+        let (original, tables) = try fixture()
         var b = original
-        let symtab = try #require(ELFLayout.sectionIndex(b, named: ".symtab"))
-        let (offAt, offWidth) = ELFLayout.shField(b, "sh_offset")
-        let symOff = Int(ELFLayout.read(b, ELFLayout.section(b, symtab) + offAt, offWidth))
-        ELFLayout.write(&b, symOff + 24, 4, 0xFFFF_FF00)    // symbol 1's st_name
+        let symtab = try #require(tables.sections[".symtab"]).offset
+        let symbol = ELFLayouts.symbol(is64: tables.is64)
+        try #require(symbol.field(named: "st_name")).store(0xFFFF_FF00, into: &b, base: symtab + symbol.size)    // symbol 1's
         let elf = try ELFFile(file: FileBytes(bytes: b, name: "k.elf"))
         let text = message { _ = try elf.symbols() }
         #expect(text.contains("symbol 1 st_name = 0xffffff00 points outside its string table .strtab"), "\(text)")
@@ -150,7 +158,7 @@ import TestSupport
     /// The decoders that take raw bytes, fed every truncation of a real input: each either
     /// decodes or throws a KImageError, never traps.
     @Test func everyTruncationOfAKernelIsAnErrorOrAKernel() throws {
-        let (_, original) = try fixture()
+        let (original, _) = try fixture()
         var failures = 0
         for cut in stride(from: 0, through: original.count, by: 7) {
             do {

@@ -122,12 +122,7 @@ import TestSupport
                 let bits64 = layout.arch == .x86_64
                 let installer = try Toolchain.nasm(try Templates.text("rt0/kimage_redirects_\(layout.arch.rawValue).asm"),
                                                    in: dir, name: "inst", format: bits64 ? "elf64" : "elf32")
-                let entry = try Toolchain.nasm("""
-                    bits \(bits64 ? 64 : 32)
-                    section .text
-                    global _start
-                    _start: hlt
-                    """, in: dir, name: "entry", format: bits64 ? "elf64" : "elf32")
+                let entry = try Toolchain.nasm(fixture: "minimal/hlt.asm", in: dir, name: "entry", format: bits64 ? "elf64" : "elf32")
                 try dir.write("redirects.ld", "NUM_REDIRECTS = \(count);\n")
                 // -L before -T: ld resolves the script's INCLUDE when it reads -T.
                 let script = try dir.write("k.ld", try layout.linkerScript())

@@ -1,10 +1,9 @@
 import Foundation
 
 /// Multiboot kernels that check where they were loaded, built at test time from
-/// Tests/Fixtures/multiboot-load/ (nasm, ld). Their
-/// code is position independent: each finds its own load base (call/pop), and prints on COM1
-/// "ok"/"FAIL" lines, "base 0x..." and "PASS", exiting through isa-debug-exit with 0x10 when
-/// every check passed. Each checks the loader's magic, that it runs at `expectBase`, that the
+/// Tests/Fixtures/multiboot-load/ (nasm, ld). Their code is position independent: each finds its
+/// own load base (call/pop), and prints on COM1 "ok"/"FAIL" lines, "base 0x..." and "PASS",
+/// exiting through isa-debug-exit with 0x10 when every check passed. Each checks the loader's magic, that it runs at `expectBase`, that the
 /// MBI2 load base tag (21) names that address (multiboot2), and that module 0, when there is
 /// one, starts on a page boundary (MB1 flag 0, MB2 tag 6).
 public enum MultibootLoadFixture {

@@ -59,89 +59,69 @@ public enum Mutator {
     }
 }
 
-/// Offsets of the fields of an ELF file that readers trust: header, section and program headers.
-public enum ELFLayout {
-    public static func is64(_ b: [UInt8]) -> Bool { b[4] == 2 }
+/// Where an ELF file's header tables lie, as readelf (an independent reader) reports them: the
+/// places tests damage. Offsets of fields inside a header come from KImageKit's declarations.
+public struct ELFHeaderTables: Sendable {
+    public let is64: Bool
+    public let sectionHeaders: Int, sectionHeaderSize: Int, sectionCount: Int
+    public let programHeaders: Int, programHeaderSize: Int, segmentCount: Int
+    /// Each named section's index and sh_offset.
+    public let sections: [String: (index: Int, offset: Int)]
 
-    public static func read(_ b: [UInt8], _ at: Int, _ width: Int) -> UInt64 {
-        var v: UInt64 = 0
-        for i in (0..<width).reversed() { v = (v << 8) | UInt64(b[at + i]) }
-        return v
+    public init(path: String) throws {
+        let out = try mustRun("readelf", ["-hSW", path]).stdout
+        func number(_ label: String) throws -> Int {
+            guard let line = out.split(separator: "\n").first(where: { $0.contains(label + ":") }),
+                  let n = Int(line.split(separator: ":")[1].split(separator: " ")[0]) else {
+                throw TestSetupError("readelf -h of \(path) shows no \(label)")
+            }
+            return n
+        }
+        is64 = out.contains("Class:                             ELF64")
+        sectionHeaders = try number("Start of section headers")
+        sectionHeaderSize = try number("Size of section headers")
+        sectionCount = try number("Number of section headers")
+        programHeaders = try number("Start of program headers")
+        programHeaderSize = try number("Size of program headers")
+        segmentCount = try number("Number of program headers")
+        // "  [ 5] .symtab   SYMTAB   0000000000000000 003008 000168 ...": index, name, type, address, offset.
+        var sections: [String: (index: Int, offset: Int)] = [:]
+        for line in out.split(separator: "\n") {
+            guard let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]"),
+                  let index = Int(line[line.index(after: open)..<close].trimmingCharacters(in: .whitespaces)), index > 0 else { continue }
+            let columns = line[line.index(after: close)...].split(separator: " ")
+            guard columns.count >= 4, let offset = Int(columns[3], radix: 16) else { continue }
+            sections[String(columns[0])] = (index, offset)
+        }
+        self.sections = sections
     }
 
-    public static func write(_ b: inout [UInt8], _ at: Int, _ width: Int, _ value: UInt64) {
-        var v = value
-        for i in 0..<width { b[at + i] = UInt8(truncatingIfNeeded: v); v >>= 8 }
-    }
-
-    public static func shoff(_ b: [UInt8]) -> Int { Int(is64(b) ? read(b, 40, 8) : read(b, 32, 4)) }
-    public static func phoff(_ b: [UInt8]) -> Int { Int(is64(b) ? read(b, 32, 8) : read(b, 28, 4)) }
-    public static func shnum(_ b: [UInt8]) -> Int { Int(read(b, is64(b) ? 60 : 48, 2)) }
-    public static func phnum(_ b: [UInt8]) -> Int { Int(read(b, is64(b) ? 56 : 44, 2)) }
-    public static func shentsize(_ b: [UInt8]) -> Int { is64(b) ? 64 : 40 }
-    public static func phentsize(_ b: [UInt8]) -> Int { is64(b) ? 56 : 32 }
     /// File offset of section header `i`.
-    public static func section(_ b: [UInt8], _ i: Int) -> Int { shoff(b) + i * shentsize(b) }
+    public func sectionHeader(_ i: Int) -> Int { sectionHeaders + i * sectionHeaderSize }
     /// File offset of program header `i`.
-    public static func segment(_ b: [UInt8], _ i: Int) -> Int { phoff(b) + i * phentsize(b) }
-
-    /// (offset, width) of sh_type, sh_flags, sh_offset, sh_size, sh_link in a section header.
-    public static func shField(_ b: [UInt8], _ name: String) -> (Int, Int) {
-        let e64 = is64(b)
-        switch name {
-        case "sh_type": return (4, 4)
-        case "sh_flags": return (8, e64 ? 8 : 4)
-        case "sh_addr": return e64 ? (16, 8) : (12, 4)
-        case "sh_offset": return e64 ? (24, 8) : (16, 4)
-        case "sh_size": return e64 ? (32, 8) : (20, 4)
-        case "sh_link": return e64 ? (40, 4) : (24, 4)
-        case "sh_info": return e64 ? (44, 4) : (28, 4)
-        default: fatalError("unknown field \(name)")
-        }
-    }
-
-    /// Index of the section named `name` (via .shstrtab).
-    public static func sectionIndex(_ b: [UInt8], named name: String) -> Int? {
-        let strndx = Int(read(b, is64(b) ? 62 : 50, 2))
-        let (o, w) = shField(b, "sh_offset")
-        let strOff = Int(read(b, section(b, strndx) + o, w))
-        for i in 0..<shnum(b) {
-            let nameOff = Int(read(b, section(b, i), 4))
-            let bytes = b[(strOff + nameOff)...].prefix { $0 != 0 }
-            if String(decoding: bytes, as: UTF8.self) == name { return i }
-        }
-        return nil
-    }
+    public func programHeader(_ i: Int) -> Int { programHeaders + i * programHeaderSize }
 
     /// Offsets of every header field a reader trusts: for the mutators' `hotOffsets`.
-    public static func hotOffsets(_ b: [UInt8]) -> [Int] {
-        var result = Array(stride(from: 16, to: is64(b) ? 64 : 52, by: 2))
-        for i in 0..<shnum(b) { result += stride(from: section(b, i), to: section(b, i) + shentsize(b), by: 4) }
-        for i in 0..<phnum(b) { result += stride(from: segment(b, i), to: segment(b, i) + phentsize(b), by: 4) }
+    public var hotOffsets: [Int] {
+        var result = Array(stride(from: 16, to: is64 ? 64 : 52, by: 2))
+        for i in 0..<sectionCount { result += stride(from: sectionHeader(i), to: sectionHeader(i) + sectionHeaderSize, by: 4) }
+        for i in 0..<segmentCount { result += stride(from: programHeader(i), to: programHeader(i) + programHeaderSize, by: 4) }
         return result
     }
 }
 
-/// A small kernel for the robustness tests: `_start`, two 16-byte functions, a two-slot
-/// `.goredirectstbl`, data and bss, linked at 2 MiB so `pack` accepts it. Built with GNU as.
+/// A small kernel for the robustness tests: `_start`, four 16-byte functions, a two-slot
+/// `.goredirectstbl`, data and bss, linked at 2 MiB so `pack` accepts it. Built with GNU as from
+/// Tests/Fixtures/robustness/kernel.s, which the fuzz seeds are built from too.
 public enum RobustnessFixture {
     public static let manifest = "runtime.throw kern.Panic\nruntime.other kern.Other\n"
 
     public static func kernel(in dir: TemporaryDirectory, bits32: Bool = false, name: String = "kernel.elf", padding: Int = 0) throws -> String {
-        func function(_ name: String) -> String {
-            "    .globl \"\(name)\"\n    .type \"\(name)\", @function\n\"\(name)\":\n    ret\n    .fill 15, 1, 0xcc\n    .size \"\(name)\", .-\"\(name)\"\n"
-        }
-        var s = "    .section .text, \"ax\", @progbits\n    .globl _start\n    .type _start, @function\n_start:\n"
-        s += "    call \"runtime.throw\"\n    call \"runtime.other\"\n    hlt\n    .size _start, .-_start\n"
-        s += function("runtime.throw") + function("runtime.other") + function("kern.Panic") + function("kern.Other")
-        if padding > 0 { s += "    .fill \(padding), 1, 0x90\n" }
-        s += "    .section .data, \"aw\", @progbits\n    .quad 0x1122334455667788\n"
-        s += "    .section .goredirectstbl, \"aw\", @progbits\n    .fill \(bits32 ? 16 : 32), 1, 0\n"
-        s += "    .section .bss, \"aw\", @nobits\n    .fill 4096, 1, 0\n"
-        let obj = try Toolchain.gas(s, in: dir, name: name + "-src", bits32: bits32)
+        let obj = try Toolchain.gas(fixture: "robustness/kernel.s", in: dir, name: name + "-src", bits32: bits32,
+                                    defines: padding > 0 ? [".LPADDING=\(padding)"] : [])
         let out = try Toolchain.ld([obj], script: nil, in: dir, output: name, emulation: bits32 ? "elf_i386" : "elf_x86_64",
                                    extra: ["-z", "max-page-size=4096", "-Ttext=0x200000", "-e", "_start"])
-        for leftover in [name + "-src.s", name + "-src.o"] { try? FileManager.default.removeItem(atPath: dir.file(leftover)) }
+        try? FileManager.default.removeItem(atPath: dir.file(name + "-src.o"))
         return out
     }
 }

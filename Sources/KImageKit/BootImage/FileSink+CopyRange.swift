@@ -45,6 +45,8 @@ extension FileSink {
     mutating func copy(from source: PayloadSource?, memory: UnsafeRawBufferPointer, offset: Int, count: Int) throws {
         var done = 0
         if let source, let copyFileRangeCall {
+            let at = lseek(fd, 0, SEEK_CUR)
+            if at >= 0 { reserve(offset: UInt64(at), count: UInt64(count)) }
             var inOffset = Int64(offset)
             while done < count {
                 let n = copyFileRangeCall(source.fd, &inOffset, fd, nil, count - done, 0)

@@ -29,10 +29,12 @@ package struct GoAnnotationScanner: Sendable {
             throw RedirectError.notADirectory(path: path)
         }
         if isDirectory.boolValue {
-            try walk(directory: path, resolver: resolver, into: &result)
+            try walk(directory: path, absolute: resolver.absolute(path), resolver: resolver, into: &result)
         } else if path.hasSuffix(".go") {
             let dir = (path as NSString).deletingLastPathComponent
-            try scanFile(path, directory: dir.isEmpty ? "." : dir, resolver: resolver, into: &result)
+            let shown = dir.isEmpty ? "." : dir
+            try scanFile(path, name: (path as NSString).lastPathComponent, directory: shown,
+                         absolute: resolver.absolute(shown), resolver: resolver, into: &result)
         } else {
             throw RedirectError.notADirectory(path: path)
         }
@@ -40,14 +42,11 @@ package struct GoAnnotationScanner: Sendable {
         return result
     }
 
-    private func walk(directory: String, resolver: GoImportPathResolver, into result: inout Result) throws {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw FileError.cannotRead(path: directory, reason: "cannot list the directory")
-        }
-        var subdirectories: [String] = []
+    /// `absolute` is `directory` made absolute and standardized: a subdirectory's is its
+    /// parent's plus its name, so only the tree's root goes through GoImportPathResolver.absolute.
+    private func walk(directory: String, absolute: String, resolver: GoImportPathResolver, into result: inout Result) throws {
+        let names = try Self.entries(of: directory)
+        var subdirectories: [(String, String)] = []
         for name in names.sorted(by: { $0.utf8Precedes($1) }) {
             if name.hasPrefix(".") || name.hasPrefix("_") { continue }
             let full = directory == "/" ? "/" + name : directory + "/" + name
@@ -59,16 +58,36 @@ package struct GoAnnotationScanner: Sendable {
             }
             // Symbolic links to directories are not followed, as `go build ./...` does not.
             if (st.st_mode & S_IFMT) == S_IFDIR {
-                if name != "testdata" && name != "vendor" { subdirectories.append(full) }
+                if name != "testdata" && name != "vendor" {
+                    subdirectories.append((full, absolute == "/" ? "/" + name : absolute + "/" + name))
+                }
             } else if name.hasSuffix(".go") && !name.hasSuffix("_test.go") {
-                try scanFile(full, directory: directory, resolver: resolver, into: &result)
+                try scanFile(full, name: name, directory: directory, absolute: absolute, resolver: resolver, into: &result)
             }
         }
-        for sub in subdirectories { try walk(directory: sub, resolver: resolver, into: &result) }
+        for (sub, subAbsolute) in subdirectories {
+            try walk(directory: sub, absolute: subAbsolute, resolver: resolver, into: &result)
+        }
     }
 
-    private func scanFile(_ path: String, directory: String, resolver: GoImportPathResolver, into result: inout Result) throws {
-        let name = (path as NSString).lastPathComponent
+    /// The names in `directory` but `.` and `..`, unsorted (readdir: no Foundation on this path).
+    private static func entries(of directory: String) throws -> [String] {
+        guard let dir = opendir(directory) else {
+            throw FileError.cannotRead(path: directory, reason: "cannot list the directory")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    private func scanFile(_ path: String, name: String, directory: String, absolute: String, resolver: GoImportPathResolver,
+                          into result: inout Result) throws {
         guard !name.hasSuffix("_test.go") else { return }
         result.filesRead.append(path)
         guard target.admits(fileName: name) else { return }
@@ -89,7 +108,7 @@ package struct GoAnnotationScanner: Sendable {
         if file.packageName == "main" {
             importPath = "main" // the linker names package main's symbols main.F, whatever its directory
         } else {
-            importPath = try resolver.importPath(ofDirectory: resolver.absolute(directory), shown: directory)
+            importPath = try resolver.importPath(ofDirectory: absolute, shown: directory)
         }
         let prefix = GoImportPath.linkerPrefix(importPath)
         for a in file.annotations {

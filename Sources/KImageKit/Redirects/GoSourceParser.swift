@@ -12,7 +12,6 @@ struct GoSourceParser {
 
     private let s: UnsafeRawBufferPointer
     private let path: String
-    private let tokens: [GoLexer.Token]
     private(set) var packageName: String?
     private(set) var goBuild: GoBuildConstraint?
     private(set) var plusBuild: GoBuildConstraint?
@@ -27,15 +26,15 @@ struct GoSourceParser {
     init(source: UnsafeRawBufferPointer, path: String) {
         s = source
         self.path = path
-        tokens = GoLexer.tokens(of: source)
     }
 
     mutating func run() throws {
-        for (k, t) in tokens.enumerated() {
+        var cursor = GoLexer.Cursor(s)
+        while let t = cursor.next() {
             if t.kind == .lineComment || t.kind == .blockComment {
                 try comment(t)
             } else {
-                code(t, at: k)
+                code(t, before: cursor)
             }
         }
         if !groupDirectives.isEmpty { orphan("the end of the file") }
@@ -105,9 +104,9 @@ struct GoSourceParser {
     }
 
     /// Any other token: it ends a directive group (attaching it to a `func` right below), moves
-    /// the bracket depth, and may be the package name.
-    private mutating func code(_ t: GoLexer.Token, at k: Int) {
-        if !groupDirectives.isEmpty { closeGroup(before: t, at: k) }
+    /// the bracket depth, and may be the package name. `rest` stands right after `t`.
+    private mutating func code(_ t: GoLexer.Token, before rest: GoLexer.Cursor) {
+        if !groupDirectives.isEmpty { closeGroup(before: t, rest: rest) }
         groupEnd = -2
         if t.kind == .punctuation {
             switch s[t.start] {
@@ -116,15 +115,15 @@ struct GoSourceParser {
             default: break
             }
         }
-        if packageName == nil && depth == 0 && isWord(t, "package"),
-           k + 1 < tokens.count, tokens[k + 1].kind == .identifier {
-            packageName = text(tokens[k + 1])
+        if packageName == nil && depth == 0 && isWord(t, "package") {
+            var peek = rest
+            if let name = peek.next(), name.kind == .identifier { packageName = text(name) }
         }
     }
 
-    private mutating func closeGroup(before t: GoLexer.Token, at k: Int) {
+    private mutating func closeGroup(before t: GoLexer.Token, rest: GoLexer.Cursor) {
         guard isWord(t, "func") && depth == 0 && t.firstOnLine && t.line == groupEnd + 1,
-              let fn = GoSourceFile.function(at: k, in: tokens, text: text) else {
+              let fn = GoSourceFile.function(after: rest, text: text) else {
             orphan(t.line > groupEnd + 1 ? "a blank line between it and the next declaration"
                                          : "`\(text(t))` where a top-level `func` was expected")
             return

@@ -39,6 +39,12 @@ package struct RedirectSources: Sendable, Equatable {
         var absolute: [String: String] = [:]
         for tree in goTrees {
             let r = try scanner.scan(tree)
+            // One tree lists each annotation once: no absolute path to work out per file.
+            if goTrees.count == 1 {
+                redirects += r.redirects
+                files += r.filesRead
+                continue
+            }
             for redirect in r.redirects {
                 let file = redirect.origin.file
                 let path = absolute[file] ?? GoImportPathResolver.absolute(file)

@@ -9,3 +9,11 @@ let copyFileRangeCall: CopyFileRangeCall? = {
     guard let symbol = dlsym(nil, "copy_file_range") else { return nil }
     return unsafeBitCast(symbol, to: CopyFileRangeCall.self)
 }()
+
+/// glibc's fallocate(2), looked up the same way (also _GNU_SOURCE only). Not posix_fallocate:
+/// where the file system cannot allocate, that one writes zeros into every block instead.
+typealias FallocateCall = @convention(c) (Int32, Int32, Int64, Int64) -> Int32
+let fallocateCall: FallocateCall? = {
+    guard let symbol = dlsym(nil, "fallocate") else { return nil }
+    return unsafeBitCast(symbol, to: FallocateCall.self)
+}()

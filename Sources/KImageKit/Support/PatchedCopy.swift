@@ -87,8 +87,9 @@ package enum PatchedCopy {
         var method: Method?
         if allowed <= .clone && ioctl(fd, Self.ficlone, source) == 0 {
             method = .clone
-        } else if let copyRange = copyFileRangeCall, try copyUnchanged(patches, size: file.count, from: source, to: fd, path: path, copyRange) {
-            method = .copyRange
+        } else if let copyRange = copyFileRangeCall {
+            FileSink.reserve(fd, offset: 0, count: UInt64(file.count))
+            if try copyUnchanged(patches, size: file.count, from: source, to: fd, path: path, copyRange) { method = .copyRange }
         }
         guard let method else {
             _ = ftruncate(fd, 0)
