@@ -25,7 +25,7 @@ public func fuzzELFFields(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     let options = PackOptions(kernelPath: "fuzz.elf", outputPath: "/nonexistent/fuzz.img")
-    if let layout = try? BootImageLayout.make(kernel: elf, loaderSize: nil, options: options, setup32: StubBytes.setup32) {
+    if let layout = try? BootImageLayout.make(kernel: elf, loaderSize: nil, options: options) {
         _ = layout.protectedModeHead()
     }
     if let report = try? Inspector.inspect(file: file, mode: nil, base: nil) {

@@ -7,7 +7,7 @@ public func fuzzPackLayout(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let file = FileBytes(bytes: UnsafeBufferPointer(start: data, count: size), name: "fuzz.elf")
     guard let elf = try? ELFFile(file: file) else { return 0 }
     let options = PackOptions(kernelPath: "fuzz.elf", outputPath: "/nonexistent/fuzz.img")
-    guard let layout = try? BootImageLayout.make(kernel: elf, loaderSize: nil, options: options, setup32: StubBytes.setup32) else { return 0 }
+    guard let layout = try? BootImageLayout.make(kernel: elf, loaderSize: nil, options: options) else { return 0 }
     _ = layout.protectedModeHead()
     if let stubs = try? OwnStubs(options: options) {
         _ = try? BootImagePacker.realModePart(layout: layout, options: options, stubs: stubs)

@@ -93,7 +93,9 @@ import TestSupport
 
         // The check passes but the step says the block decodes to 16 bytes less than it does: the
         // decoder must stop at the destination's end rather than write past it.
-        let step = f.planAt + LoadPlan.headerSize + index * LoadStep.encodedSize
+        // Its slot: the steps before it take one each, an LZ4 step two (its block's size and check).
+        let slot = f.plan.steps.prefix(index).reduce(0) { n, s in if case .decompress = s { n + 2 } else { n + 1 } }
+        let step = f.planAt + LoadPlan.headerSize + slot * LoadStep.encodedSize
         var short = f.bytes
         let length = try #require(short.loadLE(UInt32.self, at: step + 0x0C))
         withUnsafeBytes(of: (length - 16).littleEndian) { short.replaceSubrange(step + 0x0C..<step + 0x10, with: $0) }
@@ -104,8 +106,8 @@ import TestSupport
         var cut = f.bytes
         let start = f.pmStart + Int(src)
         let sum = LZ4Block.checksum(Array(cut[start..<start + Int(packed) - 5]))
-        withUnsafeBytes(of: UInt32(packed - 5).littleEndian) { cut.replaceSubrange(step + 0x10..<step + 0x14, with: $0) }
-        withUnsafeBytes(of: sum.littleEndian) { cut.replaceSubrange(step + 0x14..<step + 0x18, with: $0) }
+        withUnsafeBytes(of: UInt32(packed - 5).littleEndian) { cut.replaceSubrange(step + 0x18..<step + 0x1C, with: $0) }   // STEP_LZ4_PACKED
+        withUnsafeBytes(of: sum.littleEndian) { cut.replaceSubrange(step + 0x1C..<step + 0x20, with: $0) }               // STEP_LZ4_CHECK
         try Data(cut).write(to: URL(fileURLWithPath: dir.file("cut.img")))
         try Self.expectHaltsNaming(dir.file("cut.img"), segment)
     }

@@ -34,7 +34,7 @@ import TestSupport
     }
 
     @Test func whatIsNotAPIStaysHidden() throws {
-        let r = try typecheck("import KImageKit\nlet stub = StubBytes.setup32\nlet plan = LoadPlan.self\n")
+        let r = try typecheck("import KImageKit\nlet stub = StubBytes.setup32Kimage\nlet plan = LoadPlan.self\n")
         #expect(r.status != 0)
         #expect(r.stderr.contains("cannot find 'StubBytes' in scope") && r.stderr.contains("cannot find 'LoadPlan' in scope"), "\(r.stderr)")
     }

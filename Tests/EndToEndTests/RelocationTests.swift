@@ -77,7 +77,7 @@ import TestSupport
         spec.expectUEFI = true
         spec.uefiFromLoader = true
         spec.expectRelocated = true
-        spec.bssSize = 0x2F_B000  // the kernel ends a page or two above 4 MiB, inside the ~10 KiB part loaded there
+        spec.bssSize = 0x2F_A000  // the kernel ends a page above 4 MiB, inside the ~6 KiB part loaded there
         let image = try pack(spec, dir: dir, extra: ["--no-efi"])
         let h = try SetupHeader(decoding: try contentsOf(image), path: image)
         let boot = try OVMF.boot(kernel: image, append: "up", memory: "256M", in: dir)

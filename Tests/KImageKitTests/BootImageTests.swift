@@ -6,14 +6,14 @@ import TestSupport
 @Suite struct BootImageTests {
     // MARK: stubs
 
-    @Test(arguments: ["bootsector", "bootsector_efi", "setup16", "setup32", "efi64"])
+    @Test(arguments: ["bootsector", "bootsector_efi", "setup16", "efi64"] + Setup32Variant.allCases.map(\.stubName))
     func committedStubBytesAreWhatNasmAssemblesFromTheTemplates(stub: String) throws {
         let dir = try TemporaryDirectory()
         let out = dir.file(stub + ".bin")
         try mustRun("nasm", ["-f", "bin", "-I", Paths.templates + "/include/", "-I", Paths.templates + "/boot/",
                              "-o", out, Paths.templates + "/boot/\(stub).asm"])
         let stubs = ["bootsector": StubBytes.bootsector, "bootsector_efi": StubBytes.bootsectorEFI, "setup16": StubBytes.setup16,
-                     "setup32": StubBytes.setup32, "efi64": StubBytes.efi64]
+                     "efi64": StubBytes.efi64].merging(Setup32Variant.allCases.map { ($0.stubName, $0.bytes) }) { a, _ in a }
         let expected = try #require(stubs[stub])
         #expect(try contentsOf(out) == expected, "templates/boot/\(stub).asm changed: run scripts/gen-stubs")
     }
@@ -22,7 +22,9 @@ import TestSupport
         #expect(StubBytes.bootsector.count == 512)
         #expect(StubBytes.bootsector[510] == 0x55 && StubBytes.bootsector[511] == 0xAA)
         #expect(Array(StubBytes.setup16[0..<6]) == [0xEB, 0x66] + Array("HdrS".utf8))
-        #expect(StubBytes.setup32.count % 16 == 0, "the plan follows the stub at a 16-byte boundary")
+        for v in Setup32Variant.allCases {
+            #expect(v.bytes.count % 16 == 0, "\(v.stubName): the plan follows the stub at a 16-byte boundary")
+        }
     }
 
     // MARK: encodings
@@ -53,10 +55,10 @@ import TestSupport
         #expect(b.loadLE(UInt64.self, at: 0x20) == 0xFFFF_8000_0010_0000)
         #expect(b.loadLE(UInt32.self, at: 0x28) == 0x340)        // steps right after the header
         #expect(b.loadLE(UInt32.self, at: 0x2C) == 2)
-        #expect(b.loadLE(UInt32.self, at: 0x30) == 0x370)        // then the command line
-        #expect(Array(b[0x40..<0x58]) == le32([1, 0x10_0000, 0x4000, 0x123, 0, 0]))
-        #expect(Array(b[0x58..<0x70]) == le32([2, 0x10_1000, 0, 0x80, 0, 0]))
-        #expect(Array(b[0x70..<0x76]) == Array("quiet".utf8) + [0])
+        #expect(b.loadLE(UInt32.self, at: 0x30) == 0x360)        // then the command line
+        #expect(Array(b[0x40..<0x50]) == le32([1, 0x10_0000, 0x4000, 0x123]))
+        #expect(Array(b[0x50..<0x60]) == le32([2, 0x10_1000, 0, 0x80]))
+        #expect(Array(b[0x60..<0x66]) == Array("quiet".utf8) + [0])
     }
 
     @Test func bootInfoTemplateMatchesBootinfoH() throws {
@@ -185,7 +187,7 @@ import TestSupport
         let kernelEnd = report.segments.map { $0.physicalAddress + $0.memorySize }.max()!
         #expect(moved >= 0x10_0000 + pmSize && moved >= kernelEnd && moved % 4096 == 0)
         let pm = Array(image[h.realModeSize...])
-        let plan = StubBytes.setup32.count
+        let plan = Setup32Variant(handoff: .kimage, lz4: false).bytes.count
         #expect(pm.loadLE(UInt32.self, at: plan) == 0x4E4C_504B)
         #expect(pm.loadLE(UInt32.self, at: plan + 0x04)! & 1 == 1)
         #expect(pm.loadLE(UInt32.self, at: plan + 0x0C) == UInt32(moved))

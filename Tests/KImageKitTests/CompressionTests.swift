@@ -86,8 +86,10 @@ import TestSupport
         plan.steps = [.decompress(destination: 0x10_0000, sourceOffset: 0x9000, packedSize: 0x1234, size: 0x8000, checksum: 0xDEAD_BEEF),
                       .zero(destination: 0x10_8000, size: 0x100)]
         let b = plan.encode(at: 0x200)
-        let words = (0..<6).map { b.loadLE(UInt32.self, at: LoadPlan.headerSize + 4 * $0) }
-        #expect(words == [4, 0x10_0000, 0x9000, 0x8000, 0x1234, 0xDEAD_BEEF])
+        // Two 16-byte slots: the step, then STEP_DATA with the block's size and check; then the zero.
+        let words = (0..<9).map { b.loadLE(UInt32.self, at: LoadPlan.headerSize + 4 * $0) }
+        #expect(words == [4, 0x10_0000, 0x9000, 0x8000, 0, 0, 0x1234, 0xDEAD_BEEF, 2])
+        #expect(b.loadLE(UInt32.self, at: 0x2C) == 3, "PLAN_STEP_COUNT counts slots")
         let decoded = try #require(b.withUnsafeBytes { LoadPlan(decoding: $0, at: 0) })
         #expect(decoded.steps == plan.steps)
     }

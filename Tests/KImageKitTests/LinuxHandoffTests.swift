@@ -16,8 +16,8 @@ import TestSupport
         #expect(b.count == plan.encodedSize && b.count % 16 == 0)
         // Names follow the command line; a step's source field is its name's offset.
         let cmdline = Int(b.loadLE(UInt32.self, at: 0x30)!)
-        #expect(Array(b[0x40..<0x58]) == le32([3, 0x100_0000, UInt32(cmdline + 6), 0x2000, 0, 0]))
-        #expect(Array(b[0x70..<0x88]) == le32([3, 0x20_0000, UInt32(cmdline + 6 + 10), 0x4000, 0, 0]))
+        #expect(Array(b[0x40..<0x50]) == le32([3, 0x100_0000, UInt32(cmdline + 6), 0x2000]))
+        #expect(Array(b[0x60..<0x70]) == le32([3, 0x20_0000, UInt32(cmdline + 6 + 10), 0x4000]))
         let at = cmdline - 0x300
         #expect(Array(b[at..<at + 6 + 10 + 15]) == Array("quiet\0segment 3\0the boot stack\0".utf8))
         // The plan's offsets count from the start of the protected-mode part, 0x300 before it.

@@ -1,7 +1,7 @@
 ; kimage boot sector: file offsets 0..0x1FF of a boot image. Boot-protocol loaders never run it;
 ; they read the header fields at 0x1F1.. (kimage pack fills them). A BIOS that boots the image
 ; directly runs this code at 0000:7C00: it says what the image needs and halts.
-; Assemble: nasm -f bin bootsector.asm
+; Assemble: nasm -f bin -I . bootsector.asm
 
 bits 16
 org 0
@@ -11,26 +11,7 @@ org 0
     ; Loaders may write the old command-line magic at 0x20..0x23: keep code clear of it.
     times 0x30 - ($ - $$) db 0
 
-go:
-    cli
-    mov ax, cs
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
-    mov si, message
-.print:
-    lodsb
-    test al, al
-    jz .halt
-    mov ah, 0x0E                ; teletype output
-    mov bx, 0x0007
-    int 0x10
-    jmp .print
-.halt:
-    cli
-    hlt
-    jmp .halt
+%include "bootsector_print.inc"
 
 message:
     db "kimage: this is a Linux/x86 boot-protocol image; boot it with a boot-protocol", 13, 10

@@ -3,7 +3,7 @@
 ; into the zeros below, as Linux's header.S does; the boot protocol owns 0x1EF onward. A BIOS
 ; that boots the raw file runs this at 0000:7C00 ("MZ" is dec bp; pop dx): it says what the image
 ; needs and halts.
-; Assemble: nasm -f bin bootsector_efi.asm
+; Assemble: nasm -f bin -I . bootsector_efi.asm
 
 bits 16
 org 0
@@ -17,26 +17,7 @@ org 0
     ; 0x40..: PE signature, COFF and optional headers, section table (up to 3 sections).
     times 0x170 - ($ - $$) db 0
 
-go:
-    cli
-    mov ax, cs
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
-    mov si, message
-.print:
-    lodsb
-    test al, al
-    jz .halt
-    mov ah, 0x0E                ; teletype output
-    mov bx, 0x0007
-    int 0x10
-    jmp .print
-.halt:
-    cli
-    hlt
-    jmp .halt
+%include "bootsector_print.inc"
 
 message:
     db "kimage: start this image from UEFI or a boot-protocol loader.", 13, 10, 0

@@ -84,6 +84,29 @@ W_MAP_BYTES         equ EFI_MEMORY_MAP_CAPACITY
 W_NO_BOOT_INFO      equ 0x8000      ; stands in for the boot info when the plan has none
 
 
+; Jumps to %2 unless rax:rdx hold the GUID at %1 (a configuration-table entry's first 16 bytes).
+%macro unless_guid 2
+    cmp rax, [%1]
+    jne %2
+    cmp rdx, [%1 + 8]
+    jne %2
+%endmacro
+
+; Pages below INITRD_ADDR_MAX for F_SIZE bytes of initrd, their address in F_INITRD; jumps to
+; %1 when the firmware has none (both initrd routes: LoadFile2 and the file on the ESP).
+%macro allocate_initrd_pages 1
+    mov qword [rsp + F_INITRD], INITRD_ADDR_MAX
+    mov ecx, ALLOCATE_MAX_ADDRESS
+    mov edx, LOADER_DATA
+    mov r8, [rsp + F_SIZE]
+    add r8, 4095
+    shr r8, 12
+    lea r9, [rsp + F_INITRD]
+    call [r14 + BS_ALLOCATE_PAGES]
+    test rax, rax
+    jnz %1
+%endmacro
+
 ; Frame of efi_main: shadow space, 5th argument, locals, a message buffer.
 F_ARG5              equ 0x20
 F_LOADED_IMAGE      equ 0x30
@@ -328,16 +351,7 @@ efi_start:
     mov rdx, EFI_BUFFER_TOO_SMALL
     cmp rax, rdx
     jne load_file2_failed
-    mov qword [rsp + F_INITRD], INITRD_ADDR_MAX
-    mov ecx, ALLOCATE_MAX_ADDRESS
-    mov edx, LOADER_DATA
-    mov r8, [rsp + F_SIZE]
-    add r8, 4095
-    shr r8, 12
-    lea r9, [rsp + F_INITRD]
-    call [r14 + BS_ALLOCATE_PAGES]
-    test rax, rax
-    jnz load_file2_failed
+    allocate_initrd_pages load_file2_failed
     mov rcx, [rsp + F_FILE]
     mov rdx, [rsp + F_DEVICE_PATH]
     xor r8d, r8d
@@ -431,16 +445,7 @@ efi_start:
     mov rax, [rsp + F_SIZE]
     test rax, rax
     jz .initrd_closed
-    mov qword [rsp + F_INITRD], INITRD_ADDR_MAX
-    mov ecx, ALLOCATE_MAX_ADDRESS
-    mov edx, LOADER_DATA
-    mov r8, [rsp + F_SIZE]
-    add r8, 4095
-    shr r8, 12
-    lea r9, [rsp + F_INITRD]
-    call [r14 + BS_ALLOCATE_PAGES]
-    test rax, rax
-    jnz initrd_failed
+    allocate_initrd_pages initrd_failed
     mov rcx, [rsp + F_FILE]
     lea rdx, [rsp + F_SIZE]
     mov r8, [rsp + F_INITRD]
@@ -469,33 +474,21 @@ efi_start:
     mov rax, [rsi]
     mov rdx, [rsi + 8]
     mov r8, [rsi + 0x10]
-    cmp rax, [guid_acpi20]
-    jne .not_acpi20
-    cmp rdx, [guid_acpi20 + 8]
-    jne .not_acpi20
+    unless_guid guid_acpi20, .not_acpi20
     mov [rdi + KIMAGE_BIX_ACPI_RSDP], r8
     jmp .next_table
 .not_acpi20:
-    cmp rax, [guid_acpi10]
-    jne .not_acpi10
-    cmp rdx, [guid_acpi10 + 8]
-    jne .not_acpi10
+    unless_guid guid_acpi10, .not_acpi10
     cmp qword [rdi + KIMAGE_BIX_ACPI_RSDP], 0
     jne .next_table
     mov [rdi + KIMAGE_BIX_ACPI_RSDP], r8
     jmp .next_table
 .not_acpi10:
-    cmp rax, [guid_smbios]
-    jne .not_smbios
-    cmp rdx, [guid_smbios + 8]
-    jne .not_smbios
+    unless_guid guid_smbios, .not_smbios
     mov [rdi + KIMAGE_BIX_SMBIOS], r8
     jmp .next_table
 .not_smbios:
-    cmp rax, [guid_smbios3]
-    jne .next_table
-    cmp rdx, [guid_smbios3 + 8]
-    jne .next_table
+    unless_guid guid_smbios3, .next_table
     mov [rdi + KIMAGE_BIX_SMBIOS3], r8
 .next_table:
     add rsi, 0x18
@@ -898,38 +891,27 @@ msg_range_end:     db "): that memory is taken or is not RAM; give the machine m
 ; E820 type per EFI memory type 0..15 (0: dropped), as Linux's setup_e820.
 e820_type:         db 2, 1, 1, 1, 1, 2, 2, 1, 5, 3, 4, 2, 2, 2, 7, 0
 
+; An EFI_GUID as the firmware stores it: a dword, two words, eight bytes.
+%macro efi_guid 11
+    dd %1
+    dw %2, %3
+    db %4, %5, %6, %7, %8, %9, %10, %11
+%endmacro
+
 align 8
-guid_loaded_image: dd 0x5B1B31A1
-                   dw 0x9562, 0x11D2
-                   db 0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
-guid_load_file2:   dd 0x4006C0C1
-                   dw 0xFCB3, 0x403E
-                   db 0x99, 0x6D, 0x4A, 0x6C, 0x87, 0x24, 0xE0, 0x6D
+guid_loaded_image: efi_guid 0x5B1B31A1, 0x9562, 0x11D2, 0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
+guid_load_file2:   efi_guid 0x4006C0C1, 0xFCB3, 0x403E, 0x99, 0x6D, 0x4A, 0x6C, 0x87, 0x24, 0xE0, 0x6D
 ; The vendor media device path Linux's stub looks for: MEDIA (4), VENDOR (3), 20 bytes, the
 ; LINUX_EFI_INITRD_MEDIA GUID, then the end node.
 initrd_media_path: db 4, 3, 20, 0
-                   dd 0x5568E427
-                   dw 0x68FC, 0x4F3D
-                   db 0xAC, 0x74, 0xCA, 0x55, 0x52, 0x31, 0xCC, 0x68
+                   efi_guid 0x5568E427, 0x68FC, 0x4F3D, 0xAC, 0x74, 0xCA, 0x55, 0x52, 0x31, 0xCC, 0x68
                    db 0x7F, 0xFF, 4, 0
-guid_sfs:          dd 0x964E5B22
-                   dw 0x6459, 0x11D2
-                   db 0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
-guid_gop:          dd 0x9042A9DE
-                   dw 0x23DC, 0x4A38
-                   db 0x96, 0xFB, 0x7A, 0xDE, 0xD0, 0x80, 0x51, 0x6A
-guid_acpi20:       dd 0x8868E871
-                   dw 0xE4F1, 0x11D3
-                   db 0xBC, 0x22, 0x00, 0x80, 0xC7, 0x3C, 0x88, 0x81
-guid_acpi10:       dd 0xEB9D2D30
-                   dw 0x2D88, 0x11D3
-                   db 0x9A, 0x16, 0x00, 0x90, 0x27, 0x3F, 0xC1, 0x4D
-guid_smbios:       dd 0xEB9D2D31
-                   dw 0x2D88, 0x11D3
-                   db 0x9A, 0x16, 0x00, 0x90, 0x27, 0x3F, 0xC1, 0x4D
-guid_smbios3:      dd 0xF2FD1544
-                   dw 0x9794, 0x4A2C
-                   db 0x99, 0x2E, 0xE5, 0xBB, 0xCF, 0x20, 0xE3, 0x94
+guid_sfs:          efi_guid 0x964E5B22, 0x6459, 0x11D2, 0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
+guid_gop:          efi_guid 0x9042A9DE, 0x23DC, 0x4A38, 0x96, 0xFB, 0x7A, 0xDE, 0xD0, 0x80, 0x51, 0x6A
+guid_acpi20:       efi_guid 0x8868E871, 0xE4F1, 0x11D3, 0xBC, 0x22, 0x00, 0x80, 0xC7, 0x3C, 0x88, 0x81
+guid_acpi10:       efi_guid 0xEB9D2D30, 0x2D88, 0x11D3, 0x9A, 0x16, 0x00, 0x90, 0x27, 0x3F, 0xC1, 0x4D
+guid_smbios:       efi_guid 0xEB9D2D31, 0x2D88, 0x11D3, 0x9A, 0x16, 0x00, 0x90, 0x27, 0x3F, 0xC1, 0x4D
+guid_smbios3:      efi_guid 0xF2FD1544, 0x9794, 0x4A2C, 0x99, 0x2E, 0xE5, 0xBB, 0xCF, 0x20, 0xE3, 0x94
 
 align 8
 gdt:

@@ -6,7 +6,9 @@
 ; zero steps, fills the boot info, loads CR3 with the tables built at pack time, enables paging
 ; and jumps to the kernel's entry point. It knows no ELF, and runs from wherever it was loaded
 ; or moved to (every address is ebp-relative).
-; Assemble: nasm -f bin -I ../include/ setup32.asm
+; It is assembled in variants (setup32_*.asm), each carrying one handoff family's code and the
+; LZ4 decoder or not, so an image holds only what its plan runs; kimage pack picks the variant
+; (Setup32Variant.swift). Assemble: nasm -f bin -I ../include/ setup32_kimage.asm
 
 bits 32
 org 0
@@ -14,6 +16,13 @@ org 0
 %include "kimage/bootinfo.inc"
 %include "plan.inc"
 %include "bootparams.inc"
+
+%ifdef SETUP32_HANDOFF_KIMAGE
+%elifdef SETUP32_HANDOFF_MULTIBOOT
+%elifdef SETUP32_HANDOFF_LINUX
+%else
+%error "setup32.asm is assembled through a variant (setup32_kimage.asm, ...), which names the handoff it carries"
+%endif
 
 CR0_PG      equ 0x80000000
 CR0_WP      equ 0x00010000
@@ -36,7 +45,24 @@ start:
     jz near startup_64
     jmp near start32
 
-    ; The gap up to the 64-bit entry is startup_64's stack (it grows down from +0x200).
+; The gap up to the 64-bit entry: its last STARTUP64_STACK bytes are startup_64's stack (it grows
+; down from +0x200 until the setup takes the plan's stack; the RAM check below is the deepest
+; caller, 44 bytes); code fills the rest, so the gap costs the image no bytes. Only code and
+; constants go here: a stub loaded where its plan runs keeps what that stack wrote.
+STARTUP64_STACK equ 0x50
+
+%include "ramcheck.inc"
+
+; Says the NUL-terminated message at eax on COM1 and halts.
+cpu_fail:
+    mov esi, eax
+    call ram_puts
+halt:
+    cli
+    hlt
+    jmp halt
+
+    times (0x200 - STARTUP64_STACK) - ($ - $$) db 0    ; nasm refuses a negative count: keep the stack's room
     times 0x200 - ($ - $$) db 0
 
 ; The Linux 64-bit boot protocol's entry (boot.rst "64-bit Boot Protocol"; 64-bit U-Boot's zboot
@@ -114,8 +140,10 @@ moved:
     jz .steps_done
     push eax
     movzx eax, byte [edx + STEP_KIND]
+%ifdef SETUP32_LZ4
     cmp eax, STEP_LZ4               ; --compress lz4 (lz4.inc)
     je .lz4
+%endif
     mov edi, [edx + STEP_DEST]
     mov ecx, [edx + STEP_LENGTH]
     cmp eax, STEP_COPY
@@ -135,12 +163,19 @@ moved:
 .entries:
     call entries
     jmp .next
+%ifdef SETUP32_LZ4
 .lz4:
     call lz4_step
     jmp .next
+%endif
 .zero:
     xor eax, eax
-    call fill
+    push ecx
+    shr ecx, 2
+    rep stosd
+    pop ecx
+    and ecx, 3
+    rep stosb
 .next:
     pop eax
     add edx, STEP_SIZE
@@ -160,248 +195,17 @@ moved:
     mov dword [ebx + BP_SETUP_DATA], 0
 .setup_data_ok:
 
-    ; Every handoff but kimage's own builds its own structure and enters the kernel (handoff.inc).
-    cmp dword [ebp + plan + PLAN_HANDOFF], HANDOFF_KIMAGE
-    jne handoff
-
-    ; Boot info: what only the boot loader knows.
-    mov edi, [ebp + plan + PLAN_BOOTINFO]
-    mov [edi + KIMAGE_BI_BOOT_PARAMS], ebx
-    mov eax, [ebx + BP_RAMDISK_SIZE]
-    test eax, eax
-    jz .no_initrd
-    mov [edi + KIMAGE_BI_INITRD_SIZE], eax
-    mov eax, [ebx + BP_EXT_RAMDISK_SIZE]
-    mov [edi + KIMAGE_BI_INITRD_SIZE + 4], eax
-    mov eax, [ebx + BP_RAMDISK_IMAGE]
-    mov [edi + KIMAGE_BI_INITRD], eax
-    mov eax, [ebx + BP_EXT_RAMDISK_IMAGE]
-    mov [edi + KIMAGE_BI_INITRD + 4], eax
-.no_initrd:
-    movzx eax, byte [ebx + BP_TYPE_OF_LOADER]
-    mov [edi + KIMAGE_BI_LOADER_TYPE], eax
-    call loader_efi                 ; efi_info from a loader on UEFI (loader_efi.inc)
-
-    movzx ecx, byte [ebx + BP_E820_ENTRIES]
-    cmp ecx, KIMAGE_BI_E820_MAX
-    jbe .e820_count
-    mov ecx, KIMAGE_BI_E820_MAX
-.e820_count:
-    mov [edi + KIMAGE_BI_E820_COUNT], ecx
-    lea esi, [ebx + BP_E820_TABLE]   ; packed 20-byte entries become 24-byte ones
-    lea edx, [edi + KIMAGE_BI_E820_ENTRIES]
-.e820:
-    test ecx, ecx
-    jz .e820_done
-    push ecx
-    push edi
-    mov edi, edx
-    mov ecx, BP_E820_ENTRY_SIZE / 4
-    rep movsd
-    mov dword [edi], 0
-    pop edi
-    pop ecx
-    add edx, KIMAGE_E820_ENTRY_SIZE
-    dec ecx
-    jmp .e820
-.e820_done:
-
-    ; Command line: the loader's when it gave a non-empty one, else kimage pack --cmdline.
-    mov esi, [ebx + BP_CMD_LINE_PTR] ; ext_cmd_line_ptr above 4 GiB is unreachable here
-    mov edx, KIMAGE_BIF_CMDLINE_FROM_LOADER
-    test esi, esi
-    jz .default_cmdline
-    cmp byte [esi], 0
-    jne .copy_cmdline
-.default_cmdline:
-    mov esi, ebp
-    add esi, [ebp + plan + PLAN_CMDLINE]
-    mov edx, KIMAGE_BIF_CMDLINE_FROM_PACK
-.copy_cmdline:
-    push edi
-    mov ecx, [edi + KIMAGE_BI_CMDLINE_CAPACITY]
-    dec ecx                         ; room for the NUL
-    lea edi, [edi + KIMAGE_BI_CMDLINE_BUFFER]
-    xor eax, eax
-.cmdline_byte:
-    cmp byte [esi], 0
-    je .cmdline_end
-    cmp eax, ecx
-    jae .cmdline_truncated
-    push ecx
-    mov cl, [esi]
-    mov [edi + eax], cl
-    pop ecx
-    inc esi
-    inc eax
-    jmp .cmdline_byte
-.cmdline_truncated:
-    or edx, KIMAGE_BIF_CMDLINE_TRUNCATED
-.cmdline_end:
-    mov byte [edi + eax], 0
-    pop edi
-    mov [edi + KIMAGE_BI_CMDLINE_LENGTH], eax
-    or [edi + KIMAGE_BI_FLAGS], edx
-
-    test dword [ebp + plan + PLAN_FLAGS], PLAN_F_SSE
-    jz .no_sse
-    call enable_sse
-.no_sse:
-
-    ; Paging, with the tables the plan's steps just put in place. First the CPU features the
-    ; tables need: a CPU without them would fault with no word said.
-    mov eax, [ebp + plan + PLAN_MODE]
-    cmp eax, KIMAGE_PAGING_NONE
-    je enter32
-    call check_cpu
-    mov eax, [ebp + plan + PLAN_MODE]
-    mov ecx, [ebp + plan + PLAN_CR3]
-    cmp eax, KIMAGE_PAGING_32BIT
-    jne .not32
-    mov edx, cr4
-    or edx, CR4_PSE                 ; PAE, PGE and LA57 were cleared by reset_cpu_state
-    mov cr4, edx
-    mov cr3, ecx
-    jmp .paging_on
-.not32:
-    mov edx, cr4
-    or edx, CR4_PAE
-    cmp eax, KIMAGE_PAGING_5LEVEL
-    jne .no_la57
-    or edx, CR4_LA57
-.no_la57:
-    mov cr4, edx
-    mov cr3, ecx
-    mov esi, eax                    ; keep the mode across rdmsr/wrmsr
-    mov ecx, MSR_EFER
-    rdmsr
-    test dword [ebp + plan + PLAN_FLAGS], PLAN_F_NXE
-    jz .no_nxe
-    or eax, EFER_NXE
-.no_nxe:
-    cmp esi, KIMAGE_PAGING_PAE
-    je .efer
-    or eax, EFER_LME
-.efer:
-    wrmsr
-    cmp esi, KIMAGE_PAGING_PAE
-    je .paging_on
-    ; Long mode: PG on (compatibility mode, on this identity-mapped page), then 64-bit code.
-    mov eax, cr0
-    or eax, CR0_PG | CR0_WP
-    mov cr0, eax
-    push dword 0x08
-    lea eax, [ebp + enter64]
-    push eax
-    retf
-.paging_on:
-    mov eax, cr0
-    or eax, CR0_PG | CR0_WP
-    mov cr0, eax
-
-enter32:
-    mov ecx, [ebp + plan + PLAN_ENTRY]
-    mov ebx, [ebp + plan + PLAN_BOOTINFO]
-    mov esp, [ebp + plan + PLAN_STACK_TOP]
-    mov eax, KIMAGE_ENTRY_MAGIC
-    xor edx, edx
-    xor esi, esi
-    xor edi, edi
-    xor ebp, ebp
-    jmp ecx
-
-bits 64
-enter64:
-    mov ebp, ebp                    ; upper halves are undefined after the switch: zero-extend
-    mov ax, 0x18
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov edi, [rbp + plan + PLAN_BOOTINFO]
-    mov esp, [rbp + plan + PLAN_STACK_TOP]
-    mov rax, [rbp + plan + PLAN_ENTRY]
-    mov esi, KIMAGE_ENTRY_MAGIC
-    xor ebx, ebx
-    xor ecx, ecx
-    xor edx, edx
-    xor ebp, ebp
-    jmp rax
-
-bits 32
-; Halts with a message on COM1 when the CPU lacks what the plan's paging mode needs: PSE (32-bit
-; tables with 4 MiB pages), PAE, long mode, NX (when the tables use XD), LA57 (5-level tables:
-; setting CR4.LA57 on a CPU without it faults, and with no IDT that is a silent triple fault).
-check_cpu:
-    mov esi, eax
-    mov eax, 1
-    cpuid
-    lea eax, [ebp + msg_pse]
-    test edx, 1 << 3
-    jz cpu_fail
-    cmp esi, KIMAGE_PAGING_32BIT
-    je .ok
-    lea eax, [ebp + msg_pae]
-    test edx, 1 << 6
-    jz cpu_fail
-    mov eax, 0x80000000
-    cpuid
-    cmp eax, 0x80000001
-    jb .no_extended
-    mov eax, 0x80000001
-    cpuid
-    jmp .extended
-.no_extended:
-    xor edx, edx
-.extended:
-    lea eax, [ebp + msg_nx]
-    test dword [ebp + plan + PLAN_FLAGS], PLAN_F_NXE
-    jz .nx_ok
-    test edx, 1 << 20
-    jz cpu_fail
-.nx_ok:
-    cmp esi, KIMAGE_PAGING_PAE
-    je .ok
-    lea eax, [ebp + msg_lm]
-    test edx, 1 << 29
-    jz cpu_fail
-    cmp esi, KIMAGE_PAGING_5LEVEL
-    jne .ok
-    xor eax, eax                    ; leaf 7 exists only when the highest basic leaf is 7 or more
-    cpuid
-    cmp eax, 7
-    jb .la57_missing
-    mov eax, 7
-    xor ecx, ecx
-    cpuid
-    test ecx, 1 << 16               ; CPUID.(EAX=7,ECX=0):ECX[16] = LA57
-    jnz .ok
-.la57_missing:
-    lea eax, [ebp + msg_la57]
-    jmp cpu_fail
-.ok:
-    ret
-
-cpu_fail:
-    mov esi, eax
-    mov dx, 0x3F8
-.next:
-    lodsb
-    test al, al
-    jz .halt
-    out dx, al
-    jmp .next
-.halt:
-    cli
-    hlt
-    jmp .halt
-
-msg_pse: db "kimage setup: this CPU has no PSE (4 MiB pages); the kernel's 32-bit tables need it", 13, 10, 0
-msg_pae: db "kimage setup: this CPU has no PAE; the kernel's tables need it", 13, 10, 0
-msg_nx:  db "kimage setup: this CPU has no NX; the kernel's tables use execute-disable bits", 13, 10, 0
-msg_lm:  db "kimage setup: this CPU has no long mode; an ELF64 kernel needs an x86-64 CPU", 13, 10, 0
-msg_la57: db "kimage setup: this CPU has no LA57 (5-level paging); the image was packed with --five-level: boot it on a CPU with LA57 or pack it without the flag", 13, 10, 0
-
-%include "cpu_sse.inc"
+    ; The handoff this variant carries fills its information structure and enters the kernel.
+%ifdef SETUP32_HANDOFF_KIMAGE
+%include "handoff_kimage.inc"
+%elifdef SETUP32_HANDOFF_MULTIBOOT
+    cmp dword [ebp + plan + PLAN_HANDOFF], HANDOFF_MULTIBOOT
+    jne handoff_multiboot2
+%include "handoff_multiboot.inc"
+%else
+%include "handoff_linux.inc"
+%include "cpu_check.inc"
+%endif
 
 ; Copies ecx bytes from esi to edi (never overlapping: the plan guarantees it).
 copy:
@@ -413,25 +217,17 @@ copy:
     rep movsb
     ret
 
-; Stores ecx bytes of al at edi.
-fill:
-    push ecx
-    mov ah, al
-    movzx eax, ax
-    imul eax, eax, 0x00010001
-    shr ecx, 2
-    rep stosd
-    pop ecx
-    and ecx, 3
-    rep stosb
-    ret
+msg_ram_1: db "kimage setup: no RAM at ", 0    ; ramcheck.inc's messages (its code is in the gap)
+msg_ram_2: db " in the E820 map, needed by ", 0
+msg_ram_3: db " (", 0
+msg_ram_4: db "..0x", 0
+msg_ram_5: db "); boot with more memory (QEMU -m) or link the kernel lower", 13, 10, 0
 
-%include "ramcheck.inc"
 %include "entries.inc"
+%ifdef SETUP32_LZ4
 %include "lz4.inc"
-%include "loader_efi.inc"
+%endif
 %include "cpu_state.inc"
-%include "handoff.inc"
 
 align 8
 gdt:

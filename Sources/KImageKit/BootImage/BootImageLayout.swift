@@ -30,6 +30,8 @@ package struct BootImageLayout: Sendable {
     package let handoff: HandoffChoice
     package let segments: [SegmentPlacement]
     package let setup32: [UInt8]
+    /// Which of kimage's setups `setup32` is; nil when the caller gave other bytes.
+    package let setup32Variant: Setup32Variant?
     package let planOffset: Int
     package let plan: LoadPlan
     /// Bytes the plan takes in the part (at least plan.encodedSize; room for its entries steps).
@@ -75,14 +77,17 @@ package struct BootImageLayout: Sendable {
     package var initSize: UInt64 { firstFree - Self.loadAddress }
 
     /// Checks the kernel, chooses the paging mode, places every part, fills the plan and the
-    /// boot info.
-    package static func make(kernel: ELFHeaders, loaderSize: Int?, options: PackOptions, setup32: [UInt8],
+    /// boot info. `setup32` nil: kimage's setup variant for the handoff and the compression.
+    package static func make(kernel: ELFHeaders, loaderSize: Int?, options: PackOptions, setup32: [UInt8]? = nil,
                             handoff: HandoffChoice = HandoffChoice(handoff: .kimage, reason: "--handoff kimage"),
                             head: [UInt8] = [], efi: Bool = false, fileBase: Int = 0) throws -> BootImageLayout {
         let checked = try validate(kernel: kernel, options: options, handoff: handoff, head: head, efi: efi)
         let paging = try choosePaging(kernel: kernel, checked: checked, options: options, handoff: handoff.handoff)
         let compression = try PayloadCompression(segments: checked.segments, kernel: kernel, method: options.compress)
-        let input = Input(kernel: kernel, loaderSize: loaderSize, options: options, setup32: setup32, handoff: handoff,
+        // Only the code the plan runs: the handoff's, and the decoder when a segment has a block.
+        let variant = setup32 == nil ? Setup32Variant(handoff: handoff.handoff, lz4: !compression.blocks.isEmpty) : nil
+        let input = Input(kernel: kernel, loaderSize: loaderSize, options: options, setup32: setup32 ?? variant?.bytes ?? [],
+                          setup32Variant: variant, handoff: handoff,
                           efi: efi, checked: checked, paging: paging, compression: compression, fileBase: fileBase)
         let skeleton = try makeSkeleton(input)
         let placed = try place(input, skeleton: skeleton)
@@ -95,6 +100,7 @@ package struct BootImageLayout: Sendable {
         let loaderSize: Int?
         let options: PackOptions
         let setup32: [UInt8]
+        let setup32Variant: Setup32Variant?
         let handoff: HandoffChoice
         let efi: Bool
         let checked: CheckedKernel
@@ -348,6 +354,8 @@ package struct BootImageLayout: Sendable {
         // RAM checks, the segments' copies and zeros, the regions' zero, the template's copies.
         plan.steps = ramChecks(segments: input.segments, image: (0, 0), stackTop: 0, regions: (0, 0))
             + Array(repeating: .zero(destination: 0, size: 0), count: input.segmentStepCount + 1 + bootInfoCopyCount(input))
+            // An LZ4 step takes a second slot: one more per block.
+            + Array(repeating: .zero(destination: 0, size: 0), count: input.compression.blocks.count)
         let template = input.checked.multiboot.map {
             MultibootInfoTemplate(handoff: input.handoff.handoff, framebuffer: $0.wantsFramebuffer, sections: $0.sections,
                                   cmdlineCapacity: Int(bootInfo.cmdlineCapacity), loadBase: $0.loadBase, efi: input.efi, needsUEFI: $0.needsUEFI)
@@ -495,7 +503,7 @@ package struct BootImageLayout: Sendable {
         }
         var layout = BootImageLayout(
             kernelPath: input.kernel.path, elfClass: input.kernel.elfClass, entry: input.checked.entry, handoff: input.handoff,
-            segments: payload.segments, setup32: input.setup32, planOffset: head.planOffset, plan: plan, planSize: head.planSize,
+            segments: payload.segments, setup32: input.setup32, setup32Variant: input.setup32Variant, planOffset: head.planOffset, plan: plan, planSize: head.planSize,
             bootInfoTemplateOffset: head.bootInfoTemplateOffset, bootInfoTemplateSize: skeleton.bootInfoTemplateSize, bootInfo: bootInfo,
             efiOffset: head.efiOffset, efiStub: efiStub ?? [], payloadOffset: head.payloadOffset, tables: placed.tables,
             kernelELFOffset: payload.kernelELFOffset, kernelELFSize: input.kernel.bytes.count, loaderELFOffset: payload.loaderELFOffset,

@@ -10,8 +10,8 @@ public enum BootImagePacker {
     static let kernelAlignment: UInt64 = 0x20_0000
 
     /// Packs `options.kernelPath` into the boot image at `options.outputPath` and reports what it
-    /// wrote. Throws a KImageError naming what is wrong; a failed run leaves every input as it was
-    /// and writes nothing (the image appears by rename only when complete).
+    /// wrote. Throws an error whose `description` says what is wrong and what to do; a failed run
+    /// leaves every input as it was and writes nothing (the image appears by rename when complete).
     public static func pack(_ options: PackOptions) throws -> PackReport {
         try DistinctFiles.check(outputs: options.namedOutputs, inputs: options.namedInputs)
         // Headers only: segment bytes go file to file (copy_file_range), never through memory.
@@ -41,7 +41,7 @@ public enum BootImagePacker {
         let efi = options.efi && options.bootSectorPath == nil && options.setup16Path == nil
         let handoff = try HandoffChoice.choose(options.handoff, kernel: kernel, head: firstBytes)
         let layout = try BootImageLayout.make(kernel: kernel, loaderSize: loader?.bytes.count,
-                                              options: options, setup32: StubBytes.setup32, handoff: handoff, head: firstBytes,
+                                              options: options, handoff: handoff, head: firstBytes,
                                               efi: efi, fileBase: realModeSize(options: options, stubs: stubs, efi: efi))
         let realMode = try realModePart(layout: layout, options: options, stubs: stubs)
         var copies = layout.segments.compactMap { p in

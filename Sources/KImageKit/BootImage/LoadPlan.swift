@@ -23,11 +23,17 @@ package enum LoadStep: Sendable, Equatable {
     static let lz4Kind: UInt8 = 4
     static let entriesKind: UInt8 = 5
     static let entries32Kind: UInt8 = 6
+    /// The second slot of an LZ4 step (its block's size and checksum); the loops skip it.
+    static let dataKind: UInt8 = 0
     package static var encodedSize: Int { layout.size }
     /// The most entries one step writes (its count is 16 bits).
     static let maxEntries = Int(UInt16.max)
 
-    /// A step as the stub reads it (plan.inc's STEP_*).
+    /// Slots of `encodedSize` bytes the step takes: an LZ4 step carries its block's size and
+    /// checksum in a second one, so the others stay 16 bytes.
+    var slots: Int { if case .decompress = self { 2 } else { 1 } }
+
+    /// A step slot as the stub reads it (plan.inc's STEP_*).
     struct Wire: Sendable, Equatable {
         var kind: UInt8 = 0
         var shift: UInt8 = 0
@@ -35,8 +41,6 @@ package enum LoadStep: Sendable, Equatable {
         var destination: UInt32 = 0
         var sourceOffset: UInt32 = 0
         var size: UInt32 = 0
-        var packedSize: UInt32 = 0
-        var checksum: UInt32 = 0
     }
 
     /// Bytes of physical memory the step writes (0 for a RAM check).
@@ -48,8 +52,17 @@ package enum LoadStep: Sendable, Equatable {
         }
     }
 
-    /// The step as the stub reads it; `nameOffset` is where a RAM check's part name lies.
-    func wire(nameOffset: Int) -> Wire {
+    /// The step's slots as the stub reads them; `nameOffset` is where a RAM check's part name lies.
+    func wires(nameOffset: Int) -> [Wire] {
+        if case .decompress(let dst, let src, let packed, let size, let checksum) = self {
+            return [Wire(kind: Self.lz4Kind, destination: UInt32(dst), sourceOffset: UInt32(src), size: UInt32(size)),
+                    Wire(kind: Self.dataKind, sourceOffset: UInt32(packed), size: checksum)]
+        }
+        return [wire(nameOffset: nameOffset)]
+    }
+
+    /// The one slot of a step other than LZ4's.
+    private func wire(nameOffset: Int) -> Wire {
         switch self {
         case .copy(let dst, let src, let size): Wire(kind: Self.copyKind, destination: UInt32(dst), sourceOffset: UInt32(src), size: UInt32(size))
         case .zero(let dst, let size): Wire(kind: Self.zeroKind, destination: UInt32(dst), sourceOffset: 0, size: UInt32(size))
@@ -57,14 +70,13 @@ package enum LoadStep: Sendable, Equatable {
         case .entries(let dst, let first, let shift, let count, let width):
             Wire(kind: width == 4 ? Self.entries32Kind : Self.entriesKind, shift: UInt8(shift), count: UInt16(count), destination: UInt32(dst),
                  sourceOffset: UInt32(truncatingIfNeeded: first), size: UInt32(truncatingIfNeeded: first >> 32))
-        case .decompress(let dst, let src, let packed, let size, let checksum):
-            Wire(kind: Self.lz4Kind, destination: UInt32(dst), sourceOffset: UInt32(src), size: UInt32(size),
-                 packedSize: UInt32(packed), checksum: checksum)
+        case .decompress: Wire()
         }
     }
 
-    /// `name` reads a RAM check's part name at an offset from the start of the protected-mode part.
-    init?(_ w: Wire, name: (UInt32) -> String?) {
+    /// `name` reads a RAM check's part name at an offset from the start of the protected-mode
+    /// part; `next` is the slot after `w` (an LZ4 step's second one).
+    init?(_ w: Wire, next: Wire?, name: (UInt32) -> String?) {
         switch w.kind {
         case Self.copyKind: self = .copy(destination: UInt64(w.destination), sourceOffset: UInt64(w.sourceOffset), size: UInt64(w.size))
         case Self.zeroKind: self = .zero(destination: UInt64(w.destination), size: UInt64(w.size))
@@ -76,22 +88,21 @@ package enum LoadStep: Sendable, Equatable {
             self = .entries(destination: UInt64(w.destination), first: UInt64(w.sourceOffset) | UInt64(w.size) << 32, shift: Int(w.shift),
                             count: Int(w.count), width: w.kind == Self.entries32Kind ? 4 : 8)
         case Self.lz4Kind:
+            guard let next, next.kind == Self.dataKind else { return nil }
             self = .decompress(destination: UInt64(w.destination), sourceOffset: UInt64(w.sourceOffset),
-                               packedSize: UInt64(w.packedSize), size: UInt64(w.size), checksum: w.checksum)
+                               packedSize: UInt64(next.sourceOffset), size: UInt64(w.size), checksum: next.size)
         default: return nil
         }
     }
 
     static let layout = BinaryLayout<Wire>(
-        cName: "kimage_plan_step", nasmPrefix: "STEP_", size: 0x18, sizeName: "STEP_SIZE", [
-        .field("kind", at: 0x00, \.kind, "STEP_COPY, STEP_ZERO, STEP_NEED_RAM, STEP_LZ4, STEP_ENTRIES or STEP_ENTRIES32"),
+        cName: "kimage_plan_step", nasmPrefix: "STEP_", size: 0x10, sizeName: "STEP_SIZE", [
+        .field("kind", at: 0x00, \.kind, "STEP_COPY, STEP_ZERO, STEP_NEED_RAM, STEP_LZ4, STEP_ENTRIES, STEP_ENTRIES32; STEP_DATA: an LZ4 step's second slot"),
         .field("shift", at: 0x01, \.shift, "entries: each entry is 1 << shift more than the one before"),
         .field("count", at: 0x02, \.count, "entries: how many"),
         .field("dest", at: 0x04, \.destination, "physical destination"),
-        .field("source", at: 0x08, \.sourceOffset, "copy, LZ4: offset of the bytes in the protected-mode part; need RAM: of the part's name; entries: the first entry, bits 0..31"),
-        .field("length", at: 0x0C, \.size, "bytes (LZ4: decompressed, exactly); entries: the first entry, bits 32..63"),
-        .field("packed", at: 0x10, \.packedSize, "LZ4: bytes of the block at STEP_SOURCE; 0 for the other kinds"),
-        .field("check", at: 0x14, \.checksum, "LZ4: the block's little-endian u32 words (then its last bytes) summed mod 2^32"),
+        .field("source", at: 0x08, \.sourceOffset, "copy, LZ4: offset of the bytes in the protected-mode part; need RAM: of the part's name; entries: the first entry, bits 0..31; LZ4's second slot: the block's bytes"),
+        .field("length", at: 0x0C, \.size, "bytes (LZ4: decompressed, exactly); entries: the first entry, bits 32..63; LZ4's second slot: the block's checksum"),
     ])
 }
 
@@ -136,28 +147,35 @@ package struct LoadPlan: Sendable, Equatable {
         }
     }
 
+    /// Step slots (PLAN_STEP_COUNT): an LZ4 step takes two.
+    var slotCount: Int { steps.reduce(0) { $0 + $1.slots } }
+
     /// Bytes of the encoded plan: header, steps, command line and its NUL, part names, padded to 16.
     package var encodedSize: Int {
-        alignUp(Self.headerSize + steps.count * LoadStep.encodedSize + defaultCommandLine.count + 1 + partNames.count, 16)
+        alignUp(Self.headerSize + slotCount * LoadStep.encodedSize + defaultCommandLine.count + 1 + partNames.count, 16)
     }
 
     /// The plan as the stub reads it; `offset` is where it sits in the protected-mode part.
     package func encode(at offset: Int) -> [UInt8] {
         var b = [UInt8](repeating: 0, count: encodedSize)
         let stepsOffset = offset + Self.headerSize
-        let cmdlineOffset = stepsOffset + steps.count * LoadStep.encodedSize
+        let cmdlineOffset = stepsOffset + slotCount * LoadStep.encodedSize
         let header = Header(flags: (moveDestination != nil ? Self.flagMove : 0) | (noExecute ? Self.flagNXE : 0) | (sse ? Self.flagSSE : 0),
                             mode: pagingMode, moveDestination: UInt32(moveDestination ?? BootImageLayout.loadAddress), imageSize: UInt32(imageSize),
                             cr3: UInt32(cr3), bootInfo: UInt32(bootInfo), stackTop: UInt32(stackTop), entry: entry,
-                            stepsOffset: UInt32(stepsOffset), stepCount: UInt32(steps.count), cmdlineOffset: UInt32(cmdlineOffset),
+                            stepsOffset: UInt32(stepsOffset), stepCount: UInt32(slotCount), cmdlineOffset: UInt32(cmdlineOffset),
                             handoff: handoff, handoffData: UInt32(handoffData))
         Self.layout.encode(header, into: &b)
         var nameOffset = cmdlineOffset + defaultCommandLine.count + 1
-        for (i, step) in steps.enumerated() {
-            LoadStep.layout.encode(step.wire(nameOffset: nameOffset), into: &b, at: Self.headerSize + i * LoadStep.encodedSize)
+        var slot = 0
+        for step in steps {
+            for wire in step.wires(nameOffset: nameOffset) {
+                LoadStep.layout.encode(wire, into: &b, at: Self.headerSize + slot * LoadStep.encodedSize)
+                slot += 1
+            }
             if case .needRAM(_, _, let part) = step { nameOffset += part.utf8.count + 1 }
         }
-        let cmdlineAt = Self.headerSize + steps.count * LoadStep.encodedSize
+        let cmdlineAt = Self.headerSize + slotCount * LoadStep.encodedSize
         b.replaceSubrange(cmdlineAt..<cmdlineAt + defaultCommandLine.count, with: defaultCommandLine)
         let names = partNames
         b.replaceSubrange(cmdlineAt + defaultCommandLine.count + 1..<cmdlineAt + defaultCommandLine.count + 1 + names.count, with: names)
@@ -228,11 +246,16 @@ extension LoadPlan {
         // The plan's offsets count from the start of the protected-mode part; its steps follow
         // its header, which places that start.
         let pmStart = offset + Self.headerSize - Int(h.stepsOffset)
-        for i in 0..<Int(h.stepCount) {
-            let at = offset + Self.headerSize + i * LoadStep.encodedSize
-            guard let wire = LoadStep.layout.decode(raw, at: at, into: LoadStep.Wire()),
-                  let step = LoadStep(wire, name: { Self.string(raw, at: pmStart + Int($0)) }) else { return nil }
+        let slots = Int(h.stepCount)
+        func slot(_ i: Int) -> LoadStep.Wire? {
+            i < slots ? LoadStep.layout.decode(raw, at: offset + Self.headerSize + i * LoadStep.encodedSize, into: LoadStep.Wire()) : nil
+        }
+        var i = 0
+        while i < slots {
+            guard let wire = slot(i),
+                  let step = LoadStep(wire, next: slot(i + 1), name: { Self.string(raw, at: pmStart + Int($0)) }) else { return nil }
             steps.append(step)
+            i += step.slots
         }
         let cmdline = pmStart + Int(h.cmdlineOffset)
         guard cmdline >= 0, cmdline < raw.count else { return nil }

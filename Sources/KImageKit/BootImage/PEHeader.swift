@@ -125,20 +125,20 @@ package struct PEHeader: Sendable, Equatable {
     /// Writes the headers into `image` (the boot sector's bytes) at their offsets.
     package func encode(into image: inout [UInt8]) {
         precondition(headersEnd <= Self.limit, "the PE headers reach into the setup header")
-        func store(_ table: [PEField], base: Int) {
-            for f in table { image.store(self[f.name], at: base + f.offset, width: f.width) }
+        func store(_ table: [LayoutField], base: Int) {
+            for f in table { f.store(self[f.name], into: &image, base: base) }
         }
         store(PEFormat.dos, base: 0)
         store(PEFormat.coff, base: peOffset)
         store(PEFormat.optional, base: optionalHeaderOffset)
         for (i, d) in dataDirectories.enumerated() {
             let at = optionalHeaderOffset + PEFormat.optionalSize + i * Self.dataDirectorySize
-            image.store(d.0, at: at, width: 4)
-            image.store(d.1, at: at + 4, width: 4)
+            PEFormat.dataDirectory[0].store(d.0, into: &image, base: at)
+            PEFormat.dataDirectory[1].store(d.1, into: &image, base: at)
         }
         for (i, s) in sections.enumerated() {
             let at = sectionTableOffset + i * Self.sectionHeaderSize
-            for f in PEFormat.section { image.store(s.value(of: f.name), at: at + f.offset, width: f.width) }
+            for f in PEFormat.section { f.store(s.value(of: f.name), into: &image, base: at) }
             let name = Array(s.name.utf8.prefix(8))
             image.replaceSubrange(at..<(at + 8), with: name + [UInt8](repeating: 0, count: 8 - name.count))
         }
@@ -147,9 +147,9 @@ package struct PEHeader: Sendable, Equatable {
     /// Reads the headers of any PE image (kimage's, Linux's vmlinuz); nil when the file carries
     /// no "MZ" and "PE\0\0" or a structure runs past the end of `raw`.
     package init?(decoding raw: UnsafeRawBufferPointer) {
-        func load(_ table: [PEField], base: Int, into h: inout PEHeader) -> Bool {
+        func load(_ table: [LayoutField], base: Int, into h: inout PEHeader) -> Bool {
             for f in table {
-                guard let v = raw.load(at: base + f.offset, width: f.width) else { return false }
+                guard let v = f.load(from: raw, base: base) else { return false }
                 h[f.name] = v
             }
             return true
@@ -169,14 +169,15 @@ package struct PEHeader: Sendable, Equatable {
         let dirs = Int(h["NumberOfRvaAndSizes"])
         let dirBase = h.optionalHeaderOffset + (isPlus ? PEFormat.optionalSize : PEFormat.optionalSize - 0x10)
         for i in 0..<dirs {
-            guard let a = raw.load(at: dirBase + i * 8, width: 4), let s = raw.load(at: dirBase + i * 8 + 4, width: 4) else { return nil }
+            let at = dirBase + i * Self.dataDirectorySize
+            guard let a = PEFormat.dataDirectory[0].load(from: raw, base: at), let s = PEFormat.dataDirectory[1].load(from: raw, base: at) else { return nil }
             h.dataDirectories.append((a, s))
         }
         for i in 0..<Int(h["NumberOfSections"]) {
             let at = h.sectionTableOffset + i * Self.sectionHeaderSize
             guard at + Self.sectionHeaderSize <= raw.count else { return nil }
             var values: [String: UInt64] = [:]
-            for f in PEFormat.section where f.name != "Name" { values[f.name] = raw.load(at: at + f.offset, width: f.width) }
+            for f in PEFormat.section where f.name != "Name" { values[f.name] = f.load(from: raw, base: at) }
             let nameBytes = (0..<8).map { raw[at + $0] }.prefix { $0 != 0 }
             h.sections.append(Section(name: String(decoding: nameBytes, as: UTF8.self),
                                       virtualSize: values["VirtualSize"] ?? 0, virtualAddress: values["VirtualAddress"] ?? 0,
@@ -205,99 +206,83 @@ extension PEHeader.Section {
     }
 }
 
-/// One field of a PE/COFF structure: its name in the Microsoft PE/COFF specification, its offset
-/// from the start of its structure, its width in bytes.
-package struct PEField: Sendable, Equatable {
-    package let name: String
-    package let offset: Int
-    package let width: Int
-}
 
 /// The PE/COFF layouts kimage reads and writes, declared once (Microsoft PE/COFF specification,
 /// "MS-DOS Stub", "COFF File Header", "Optional Header (Image Only)", "Section Table").
 package enum PEFormat {
+    /// A field by its name in the Microsoft PE/COFF specification, its offset from the start of
+    /// its structure and its width; the specification says what it means.
+    static func field(_ name: String, _ offset: Int, _ width: Int) -> LayoutField {
+        LayoutField(name: name, offset: offset, width: width, meaning: "")
+    }
+
     /// The DOS header: only the two fields firmware reads (edk2 BasePeCoffLib).
-    package static let dos: [PEField] = [
-        .init(name: "e_magic", offset: 0x00, width: 2),
-        .init(name: "e_lfanew", offset: 0x3C, width: 4),
+    package static let dos: [LayoutField] = [
+        field("e_magic", 0x00, 2),
+        field("e_lfanew", 0x3C, 4),
     ]
     /// "PE\0\0" and the COFF file header, from e_lfanew.
-    package static let coff: [PEField] = [
-        .init(name: "Signature", offset: 0x00, width: 4),
-        .init(name: "Machine", offset: 0x04, width: 2),
-        .init(name: "NumberOfSections", offset: 0x06, width: 2),
-        .init(name: "TimeDateStamp", offset: 0x08, width: 4),
-        .init(name: "PointerToSymbolTable", offset: 0x0C, width: 4),
-        .init(name: "NumberOfSymbols", offset: 0x10, width: 4),
-        .init(name: "SizeOfOptionalHeader", offset: 0x14, width: 2),
-        .init(name: "Characteristics", offset: 0x16, width: 2),
+    package static let coff: [LayoutField] = [
+        field("Signature", 0x00, 4),
+        field("Machine", 0x04, 2),
+        field("NumberOfSections", 0x06, 2),
+        field("TimeDateStamp", 0x08, 4),
+        field("PointerToSymbolTable", 0x0C, 4),
+        field("NumberOfSymbols", 0x10, 4),
+        field("SizeOfOptionalHeader", 0x14, 2),
+        field("Characteristics", 0x16, 2),
     ]
     package static let coffSize = 0x18
     /// The PE32+ optional header up to the data directories, from its start.
-    package static let optional: [PEField] = [
-        .init(name: "Magic", offset: 0x00, width: 2),
-        .init(name: "MajorLinkerVersion", offset: 0x02, width: 1),
-        .init(name: "MinorLinkerVersion", offset: 0x03, width: 1),
-        .init(name: "SizeOfCode", offset: 0x04, width: 4),
-        .init(name: "SizeOfInitializedData", offset: 0x08, width: 4),
-        .init(name: "SizeOfUninitializedData", offset: 0x0C, width: 4),
-        .init(name: "AddressOfEntryPoint", offset: 0x10, width: 4),
-        .init(name: "BaseOfCode", offset: 0x14, width: 4),
-        .init(name: "ImageBase", offset: 0x18, width: 8),
-        .init(name: "SectionAlignment", offset: 0x20, width: 4),
-        .init(name: "FileAlignment", offset: 0x24, width: 4),
-        .init(name: "MajorOperatingSystemVersion", offset: 0x28, width: 2),
-        .init(name: "MinorOperatingSystemVersion", offset: 0x2A, width: 2),
-        .init(name: "MajorImageVersion", offset: 0x2C, width: 2),
-        .init(name: "MinorImageVersion", offset: 0x2E, width: 2),
-        .init(name: "MajorSubsystemVersion", offset: 0x30, width: 2),
-        .init(name: "MinorSubsystemVersion", offset: 0x32, width: 2),
-        .init(name: "Win32VersionValue", offset: 0x34, width: 4),
-        .init(name: "SizeOfImage", offset: 0x38, width: 4),
-        .init(name: "SizeOfHeaders", offset: 0x3C, width: 4),
-        .init(name: "CheckSum", offset: 0x40, width: 4),
-        .init(name: "Subsystem", offset: 0x44, width: 2),
-        .init(name: "DllCharacteristics", offset: 0x46, width: 2),
-        .init(name: "SizeOfStackReserve", offset: 0x48, width: 8),
-        .init(name: "SizeOfStackCommit", offset: 0x50, width: 8),
-        .init(name: "SizeOfHeapReserve", offset: 0x58, width: 8),
-        .init(name: "SizeOfHeapCommit", offset: 0x60, width: 8),
-        .init(name: "LoaderFlags", offset: 0x68, width: 4),
-        .init(name: "NumberOfRvaAndSizes", offset: 0x6C, width: 4),
+    package static let optional: [LayoutField] = [
+        field("Magic", 0x00, 2),
+        field("MajorLinkerVersion", 0x02, 1),
+        field("MinorLinkerVersion", 0x03, 1),
+        field("SizeOfCode", 0x04, 4),
+        field("SizeOfInitializedData", 0x08, 4),
+        field("SizeOfUninitializedData", 0x0C, 4),
+        field("AddressOfEntryPoint", 0x10, 4),
+        field("BaseOfCode", 0x14, 4),
+        field("ImageBase", 0x18, 8),
+        field("SectionAlignment", 0x20, 4),
+        field("FileAlignment", 0x24, 4),
+        field("MajorOperatingSystemVersion", 0x28, 2),
+        field("MinorOperatingSystemVersion", 0x2A, 2),
+        field("MajorImageVersion", 0x2C, 2),
+        field("MinorImageVersion", 0x2E, 2),
+        field("MajorSubsystemVersion", 0x30, 2),
+        field("MinorSubsystemVersion", 0x32, 2),
+        field("Win32VersionValue", 0x34, 4),
+        field("SizeOfImage", 0x38, 4),
+        field("SizeOfHeaders", 0x3C, 4),
+        field("CheckSum", 0x40, 4),
+        field("Subsystem", 0x44, 2),
+        field("DllCharacteristics", 0x46, 2),
+        field("SizeOfStackReserve", 0x48, 8),
+        field("SizeOfStackCommit", 0x50, 8),
+        field("SizeOfHeapReserve", 0x58, 8),
+        field("SizeOfHeapCommit", 0x60, 8),
+        field("LoaderFlags", 0x68, 4),
+        field("NumberOfRvaAndSizes", 0x6C, 4),
     ]
     /// Bytes of the PE32+ optional header before its data directories.
     package static let optionalSize = 0x70
     /// One section header (40 bytes).
-    package static let section: [PEField] = [
-        .init(name: "Name", offset: 0x00, width: 8),
-        .init(name: "VirtualSize", offset: 0x08, width: 4),
-        .init(name: "VirtualAddress", offset: 0x0C, width: 4),
-        .init(name: "SizeOfRawData", offset: 0x10, width: 4),
-        .init(name: "PointerToRawData", offset: 0x14, width: 4),
-        .init(name: "PointerToRelocations", offset: 0x18, width: 4),
-        .init(name: "PointerToLinenumbers", offset: 0x1C, width: 4),
-        .init(name: "NumberOfRelocations", offset: 0x20, width: 2),
-        .init(name: "NumberOfLinenumbers", offset: 0x22, width: 2),
-        .init(name: "Characteristics", offset: 0x24, width: 4),
+    package static let section: [LayoutField] = [
+        field("Name", 0x00, 8),
+        field("VirtualSize", 0x08, 4),
+        field("VirtualAddress", 0x0C, 4),
+        field("SizeOfRawData", 0x10, 4),
+        field("PointerToRawData", 0x14, 4),
+        field("PointerToRelocations", 0x18, 4),
+        field("PointerToLinenumbers", 0x1C, 4),
+        field("NumberOfRelocations", 0x20, 2),
+        field("NumberOfLinenumbers", 0x22, 2),
+        field("Characteristics", 0x24, 4),
     ]
+    /// One data directory entry (an RVA, or a file offset for the certificate table, and a size).
+    package static let dataDirectory: [LayoutField] = [field("VirtualAddress", 0x00, 4), field("Size", 0x04, 4)]
     package static let dataDirectoryNames = ["Export", "Import", "Resource", "Exception", "Certificate", "BaseRelocation",
                                             "Debug", "Architecture", "GlobalPtr", "TLS", "LoadConfig", "BoundImport",
                                             "IAT", "DelayImport", "CLRRuntime", "Reserved"]
-}
-
-extension Array where Element == UInt8 {
-    /// Stores the low `width` bytes of `value`, little-endian.
-    mutating func store(_ value: UInt64, at offset: Int, width: Int) {
-        for i in 0..<width { self[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) }
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    /// `width` little-endian bytes at `offset`; nil past the end.
-    func load(at offset: Int, width: Int) -> UInt64? {
-        guard offset >= 0, width <= 8, offset + width <= count else { return nil }
-        var v: UInt64 = 0
-        for i in (0..<width).reversed() { v = v << 8 | UInt64(self[offset + i]) }
-        return v
-    }
 }

@@ -1,7 +1,8 @@
 /// The ELF structures kimage reads itself (System V gABI, "ELF Header", "Sections", "Symbol
-/// Table"), declared once per class: the identification and header fields the bounds pass
-/// checks before libelf is trusted with the file, the section header fields extended numbering
-/// and the multiboot information's patched section headers need, and the symbol entry the symbol walker reads (libelf's gelf_getsym would copy each of
+/// Table"), each field declared once with its place in both classes: the identification and
+/// header fields the bounds pass checks before libelf is trusted with the file, the section
+/// header fields extended numbering and the multiboot information's patched section headers
+/// need, and the symbol entry the symbol walker reads (libelf's gelf_getsym would copy each of
 /// 200,000 entries; the walker reads only st_name of most).
 enum ELFLayouts {
     static let programHeader64Size = 56
@@ -14,67 +15,75 @@ enum ELFLayouts {
         .field("ei_data", at: 5, width: 1, \.dataByte, "1 little-endian, 2 big-endian"),
     ])
 
-    static let header64 = BinaryLayout<ELFFileHeader>(cName: "Elf64_Ehdr", nasmPrefix: "EHDR64_", size: 64, [
-        .field("e_type", at: 16, width: 2, \.type, "1 REL, 2 EXEC, 3 DYN"),
-        .field("e_machine", at: 18, width: 2, \.machine, "3 EM_386, 62 EM_X86_64"),
-        .field("e_entry", at: 24, width: 8, \.entry, "entry point address"),
-        .field("e_phoff", at: 32, width: 8, \.phoff, "program header table's file offset"),
-        .field("e_shoff", at: 40, width: 8, \.shoff, "section header table's file offset"),
-        .field("e_phentsize", at: 54, width: 2, \.phentsize, "bytes per program header"),
-        .field("e_phnum", at: 56, width: 2, \.phnum, "program headers (0xFFFF: in section 0's sh_info)"),
-        .field("e_shentsize", at: 58, width: 2, \.shentsize, "bytes per section header"),
-        .field("e_shnum", at: 60, width: 2, \.shnum, "section headers (0: in section 0's sh_size)"),
-        .field("e_shstrndx", at: 62, width: 2, \.shstrndx, "section name table's index"),
-    ])
+    /// One field as both classes place it (the gABI's Elf64_* and Elf32_* structures name the
+    /// same fields, with other offsets and widths): each field is written once, for both layouts.
+    struct ClassField<Model>: Sendable {
+        let name: String
+        let at64: Int, width64: Int
+        let at32: Int, width32: Int
+        let path: WritableKeyPath<Model, UInt64> & Sendable
+        let meaning: String
 
-    static let header32 = BinaryLayout<ELFFileHeader>(cName: "Elf32_Ehdr", nasmPrefix: "EHDR32_", size: 52, [
-        .field("e_type", at: 16, width: 2, \.type, "1 REL, 2 EXEC, 3 DYN"),
-        .field("e_machine", at: 18, width: 2, \.machine, "3 EM_386, 62 EM_X86_64"),
-        .field("e_entry", at: 24, width: 4, \.entry, "entry point address"),
-        .field("e_phoff", at: 28, width: 4, \.phoff, "program header table's file offset"),
-        .field("e_shoff", at: 32, width: 4, \.shoff, "section header table's file offset"),
-        .field("e_phentsize", at: 42, width: 2, \.phentsize, "bytes per program header"),
-        .field("e_phnum", at: 44, width: 2, \.phnum, "program headers (0xFFFF: in section 0's sh_info)"),
-        .field("e_shentsize", at: 46, width: 2, \.shentsize, "bytes per section header"),
-        .field("e_shnum", at: 48, width: 2, \.shnum, "section headers (0: in section 0's sh_size)"),
-        .field("e_shstrndx", at: 50, width: 2, \.shstrndx, "section name table's index"),
-    ])
+        init(_ name: String, elf64 at64: Int, _ width64: Int, elf32 at32: Int, _ width32: Int,
+             _ path: WritableKeyPath<Model, UInt64> & Sendable, _ meaning: String) {
+            self.name = name
+            self.at64 = at64
+            self.width64 = width64
+            self.at32 = at32
+            self.width32 = width32
+            self.path = path
+            self.meaning = meaning
+        }
+    }
+
+    /// The layout of one class, its fields in that class's offset order.
+    static func layout<Model>(_ fields: [ClassField<Model>], is64: Bool, cName: String, nasmPrefix: String, size: Int) -> BinaryLayout<Model> {
+        let entries = fields.map { f -> (Int, LayoutEntry<Model>) in
+            let (at, width) = is64 ? (f.at64, f.width64) : (f.at32, f.width32)
+            return (at, .field(f.name, at: at, width: width, f.path, f.meaning))
+        }
+        return BinaryLayout(cName: cName, nasmPrefix: nasmPrefix, size: size, entries.sorted { $0.0 < $1.0 }.map(\.1))
+    }
+
+    static let headerFields: [ClassField<ELFFileHeader>] = [
+        .init("e_type", elf64: 16, 2, elf32: 16, 2, \.type, "1 REL, 2 EXEC, 3 DYN"),
+        .init("e_machine", elf64: 18, 2, elf32: 18, 2, \.machine, "3 EM_386, 62 EM_X86_64"),
+        .init("e_entry", elf64: 24, 8, elf32: 24, 4, \.entry, "entry point address"),
+        .init("e_phoff", elf64: 32, 8, elf32: 28, 4, \.phoff, "program header table's file offset"),
+        .init("e_shoff", elf64: 40, 8, elf32: 32, 4, \.shoff, "section header table's file offset"),
+        .init("e_phentsize", elf64: 54, 2, elf32: 42, 2, \.phentsize, "bytes per program header"),
+        .init("e_phnum", elf64: 56, 2, elf32: 44, 2, \.phnum, "program headers (0xFFFF: in section 0's sh_info)"),
+        .init("e_shentsize", elf64: 58, 2, elf32: 46, 2, \.shentsize, "bytes per section header"),
+        .init("e_shnum", elf64: 60, 2, elf32: 48, 2, \.shnum, "section headers (0: in section 0's sh_size)"),
+        .init("e_shstrndx", elf64: 62, 2, elf32: 50, 2, \.shstrndx, "section name table's index"),
+    ]
+    static let header64 = layout(headerFields, is64: true, cName: "Elf64_Ehdr", nasmPrefix: "EHDR64_", size: 64)
+    static let header32 = layout(headerFields, is64: false, cName: "Elf32_Ehdr", nasmPrefix: "EHDR32_", size: 52)
 
     static func header(is64: Bool) -> BinaryLayout<ELFFileHeader> { is64 ? header64 : header32 }
 
-    static let sectionHeader64 = BinaryLayout<ELFSectionHeaderFields>(cName: "Elf64_Shdr", nasmPrefix: "SHDR64_", size: 64, [
-        .field("sh_addr", at: 16, width: 8, \.address, "address at run time (0: not loaded)"),
-        .field("sh_offset", at: 24, width: 8, \.offset, "file offset of the contents"),
-        .field("sh_size", at: 32, width: 8, \.size, "bytes (section 0: the section count when e_shnum is 0)"),
-        .field("sh_info", at: 44, width: 4, \.info, "section 0: the segment count when e_phnum is 0xFFFF"),
-    ])
-
-    static let sectionHeader32 = BinaryLayout<ELFSectionHeaderFields>(cName: "Elf32_Shdr", nasmPrefix: "SHDR32_", size: 40, [
-        .field("sh_addr", at: 12, width: 4, \.address, "address at run time (0: not loaded)"),
-        .field("sh_offset", at: 16, width: 4, \.offset, "file offset of the contents"),
-        .field("sh_size", at: 20, width: 4, \.size, "bytes (section 0: the section count when e_shnum is 0)"),
-        .field("sh_info", at: 28, width: 4, \.info, "section 0: the segment count when e_phnum is 0xFFFF"),
-    ])
+    static let sectionHeaderFields: [ClassField<ELFSectionHeaderFields>] = [
+        .init("sh_addr", elf64: 16, 8, elf32: 12, 4, \.address, "address at run time (0: not loaded)"),
+        .init("sh_offset", elf64: 24, 8, elf32: 16, 4, \.offset, "file offset of the contents"),
+        .init("sh_size", elf64: 32, 8, elf32: 20, 4, \.size, "bytes (section 0: the section count when e_shnum is 0)"),
+        .init("sh_info", elf64: 44, 4, elf32: 28, 4, \.info, "section 0: the segment count when e_phnum is 0xFFFF"),
+    ]
+    static let sectionHeader64 = layout(sectionHeaderFields, is64: true, cName: "Elf64_Shdr", nasmPrefix: "SHDR64_", size: 64)
+    static let sectionHeader32 = layout(sectionHeaderFields, is64: false, cName: "Elf32_Shdr", nasmPrefix: "SHDR32_", size: 40)
 
     static func sectionHeader(is64: Bool) -> BinaryLayout<ELFSectionHeaderFields> { is64 ? sectionHeader64 : sectionHeader32 }
 
-    static let symbol64 = BinaryLayout<ELFSymbolFields>(cName: "Elf64_Sym", nasmPrefix: "SYM64_", size: 24, [
-        .field("st_name", at: 0, width: 4, \.nameOffset, "offset of the name in the linked string table"),
-        .field("st_info", at: 4, width: 1, \.info, "binding (high nibble) and type (low nibble)"),
-        .field("st_other", at: 5, width: 1, \.other, "visibility"),
-        .field("st_shndx", at: 6, width: 2, \.sectionIndex, "section index; 0 undefined, 0xFFF1 absolute"),
-        .field("st_value", at: 8, width: 8, \.value, "address"),
-        .field("st_size", at: 16, width: 8, \.size, "bytes"),
-    ])
-
-    static let symbol32 = BinaryLayout<ELFSymbolFields>(cName: "Elf32_Sym", nasmPrefix: "SYM32_", size: 16, [
-        .field("st_name", at: 0, width: 4, \.nameOffset, "offset of the name in the linked string table"),
-        .field("st_value", at: 4, width: 4, \.value, "address"),
-        .field("st_size", at: 8, width: 4, \.size, "bytes"),
-        .field("st_info", at: 12, width: 1, \.info, "binding (high nibble) and type (low nibble)"),
-        .field("st_other", at: 13, width: 1, \.other, "visibility"),
-        .field("st_shndx", at: 14, width: 2, \.sectionIndex, "section index; 0 undefined, 0xFFF1 absolute"),
-    ])
+    /// ELF32 moves st_info, st_other and st_shndx after st_size; the layouts sort by offset.
+    static let symbolFields: [ClassField<ELFSymbolFields>] = [
+        .init("st_name", elf64: 0, 4, elf32: 0, 4, \.nameOffset, "offset of the name in the linked string table"),
+        .init("st_info", elf64: 4, 1, elf32: 12, 1, \.info, "binding (high nibble) and type (low nibble)"),
+        .init("st_other", elf64: 5, 1, elf32: 13, 1, \.other, "visibility"),
+        .init("st_shndx", elf64: 6, 2, elf32: 14, 2, \.sectionIndex, "section index; 0 undefined, 0xFFF1 absolute"),
+        .init("st_value", elf64: 8, 8, elf32: 4, 4, \.value, "address"),
+        .init("st_size", elf64: 16, 8, elf32: 8, 4, \.size, "bytes"),
+    ]
+    static let symbol64 = layout(symbolFields, is64: true, cName: "Elf64_Sym", nasmPrefix: "SYM64_", size: 24)
+    static let symbol32 = layout(symbolFields, is64: false, cName: "Elf32_Sym", nasmPrefix: "SYM32_", size: 16)
 
     static func symbol(is64: Bool) -> BinaryLayout<ELFSymbolFields> { is64 ? symbol64 : symbol32 }
 }

@@ -12,6 +12,9 @@ package struct PackedImageContents: Sendable {
 
     package let planOffset: UInt64
     package let plan: LoadPlan
+    /// The 32-bit setup before the plan: which of kimage's variants, nil when it is none of them.
+    package let setup32Variant: Setup32Variant?
+    package let setup32Size: Int
     /// Where the protected-mode part runs once the plan has moved it (1 MiB when it stays).
     package let runtimeBase: UInt64
     package let carried: [Carried]
@@ -36,7 +39,10 @@ package struct PackedImageContents: Sendable {
         self.plan = plan
         let base = plan.moveDestination ?? 0x10_0000
         runtimeBase = base
-        var warnings: [String] = []
+        setup32Size = planAt - pm
+        let variant = Setup32Variant.identify(UnsafeRawBufferPointer(rebasing: raw[pm..<planAt]))
+        setup32Variant = variant
+        var warnings = Self.setup32Warnings(variant, plan: plan)
         // A physical address in the moved protected-mode part, as a file offset.
         func fileOffset(_ physical: UInt64, _ size: UInt64) -> UInt64? {
             guard physical >= base else { return nil }
@@ -66,6 +72,22 @@ package struct PackedImageContents: Sendable {
         self.tables = tables
         self.bootInfoFields = bootInfoFields
         self.warnings = warnings
+    }
+
+    /// What the plan needs that the setup before it does not carry (a setup of another kimage
+    /// version, or changed bytes, is named but not judged).
+    static func setup32Warnings(_ variant: Setup32Variant?, plan: LoadPlan) -> [String] {
+        guard let variant else {
+            return ["the 32-bit setup before the load plan is none of this kimage's (another version's, or changed): what it runs is not checked here"]
+        }
+        var warnings: [String] = []
+        if !variant.carries(plan.handoff) {
+            warnings.append("the load plan ends in the \(plan.handoff.rawValue) handoff, which the 32-bit setup \(variant.stubName) does not carry: the setup would enter the kernel its own way; repack the kernel")
+        }
+        if !variant.lz4, plan.steps.contains(where: { if case .decompress = $0 { true } else { false } }) {
+            warnings.append("the load plan has LZ4 steps, but the 32-bit setup \(variant.stubName) has no LZ4 decoder and skips them: repack the kernel")
+        }
+        return warnings
     }
 
     /// The boot info's fields as the plan leaves them, then the UEFI extension's (filled at boot).
@@ -138,7 +160,8 @@ package struct PackedImageContents: Sendable {
     }
 
     package func text(style: BoxDiagram.Style) -> String {
-        var out = "kimage load plan (file offset \(hex(planOffset))), run by the 32-bit setup:\n"
+        var out = "32-bit setup: \(setup32Variant?.name ?? "not one of this kimage's"), \(setup32Size) B\n"
+        out += "kimage load plan (file offset \(hex(planOffset))), run by the 32-bit setup:\n"
         for case .needRAM(let dst, let size, let part) in plan.steps {
             out += "  check the E820 map has RAM at \(fullHex(dst, bits: 32))..\(fullHex(dst + size, bits: 32)) for \(part) (else halt with a message on COM1)\n"
         }
@@ -179,6 +202,7 @@ package struct PackedImageContents: Sendable {
 
     package func json() -> JSONValue {
         .object([
+            ("setup32", .object([("variant", setup32Variant.map { .string($0.stubName) } ?? .null), ("size", .address(UInt64(setup32Size)))])),
             ("planOffset", .address(planOffset)),
             ("moveTo", plan.moveDestination.map { .address($0) } ?? .null),
             ("pagingMode", .string(Self.modeText(plan.pagingMode))),
