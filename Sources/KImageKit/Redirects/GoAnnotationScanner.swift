@@ -76,14 +76,7 @@ package struct GoAnnotationScanner: Sendable {
             throw FileError.cannotRead(path: directory, reason: "cannot list the directory")
         }
         defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        return directoryEntryNames(dir)
     }
 
     private func scanFile(_ path: String, name: String, directory: String, absolute: String, resolver: GoImportPathResolver,

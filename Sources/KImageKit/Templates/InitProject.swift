@@ -133,14 +133,7 @@ package struct InitProject: Sendable {
             throw ConfigError.unresolvableProjectDirectory(path: directory, reason: String(cString: strerror(code)))
         }
         defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        return directoryEntryNames(dir).sorted()
     }
 
     static func makeDirectories(_ path: String) throws -> [String] {
