@@ -29,16 +29,21 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        // MemberImportVisibility: a file sees only the extensions of modules it imports itself, so
+        // Foundation's (TOMLKit imports it) cannot slip back into kimage, which links
+        // FoundationEssentials only: the full Foundation and ICU cost every run startup time.
         .target(
             name: "KImageKit",
-            dependencies: ["CLibELF", "CLZ4", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["CLibELF", "CLZ4", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         .executableTarget(
             name: "kimage",
             dependencies: [
                 "KImageKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         // Shared by both test targets: building fixtures, running the CLI, booting QEMU.
         .target(name: "TestSupport", dependencies: ["KImageKit"], path: "Tests/TestSupport"),

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import KImageKit
 
 /// Checks ArgumentParser does late or not at all: a mistyped command is named as such (not as
@@ -39,18 +39,26 @@ enum CommandLineCheck {
 
     /// Every option name `command` declares, hidden ones too, from ArgumentParser's own dump.
     static func declaredNames(of command: String) -> Set<String> {
-        guard let data = KImage._dumpHelp().data(using: .utf8),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let tool = root["command"] as? [String: Any],
-              let subcommands = tool["subcommands"] as? [[String: Any]],
-              let sub = subcommands.first(where: { $0["commandName"] as? String == command }) else { return [] }
+        guard let dump = try? JSONDecoder().decode(HelpDump.self, from: Data(KImage._dumpHelp().utf8)),
+              let sub = dump.command.subcommands?.first(where: { $0.commandName == command }) else { return [] }
         var names: Set<String> = ["--config"]
-        for argument in sub["arguments"] as? [[String: Any]] ?? [] {
-            for name in argument["names"] as? [[String: Any]] ?? [] {
-                guard let kind = name["kind"] as? String, let text = name["name"] as? String else { continue }
-                names.insert(kind == "short" ? "-" + text : "--" + text)
+        for argument in sub.arguments ?? [] {
+            for name in argument.names ?? [] {
+                names.insert(name.kind == "short" ? "-" + name.name : "--" + name.name)
             }
         }
         return names
+    }
+
+    /// The part of ArgumentParser's `--experimental-dump-help` JSON read here.
+    private struct HelpDump: Decodable {
+        struct Command: Decodable {
+            let commandName: String
+            let subcommands: [Command]?
+            let arguments: [Argument]?
+        }
+        struct Argument: Decodable { let names: [Name]? }
+        struct Name: Decodable { let kind: String; let name: String }
+        let command: Command
     }
 }

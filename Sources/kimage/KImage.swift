@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import KImageKit
 #if canImport(Glibc)
 import Glibc
@@ -43,14 +43,14 @@ struct KImage: ParsableCommand {
                 load: { try KImageConfig(path: $0) })
         } catch let error as any KImageError {
             printError("kimage: error: \(error.description)")
-            Foundation.exit(ExitCode.failure.rawValue)
+            Glibc.exit(ExitCode.failure.rawValue)
         } catch {
             printError("kimage: error: \(error)")
-            Foundation.exit(ExitCode.failure.rawValue)
+            Glibc.exit(ExitCode.failure.rawValue)
         }
         if let message = CommandLineCheck.unknownCommand(arguments) {
             printError("kimage: error: \(message)")
-            Foundation.exit(ExitCode.validationFailure.rawValue)
+            Glibc.exit(ExitCode.validationFailure.rawValue)
         }
         do {
             var command = try parseAsRoot(arguments)
@@ -64,11 +64,11 @@ struct KImage: ParsableCommand {
     /// (exit 64) point at the command's --help. Help, --version and completion scripts go to
     /// stdout with status 0.
     static func finish(with error: Error, arguments: [String]) -> Never {
-        if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
+        if let code = error as? ExitCode { Glibc.exit(code.rawValue) }
         let code = exitCode(for: error)
         if code == .success {
             try? StandardOutput.write(Array((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(0)
+            Glibc.exit(0)
         }
         var message = message(for: error)
         if code == .validationFailure {
@@ -78,7 +78,7 @@ struct KImage: ParsableCommand {
         if code == .validationFailure, let command = arguments.first, CommandLineCheck.commandNames.contains(command) {
             printError("usage: kimage \(command) --help")
         }
-        Foundation.exit(code.rawValue)
+        Glibc.exit(code.rawValue)
     }
 }
 

@@ -12,6 +12,9 @@ struct ELFSymbolTable {
     private let path: String
     // The declared fields, looked up once: the walk reads them without key paths.
     private let nameField, infoField, shndxField, valueField, sizeField: LayoutField
+    /// st_name's offset in an entry (4 bytes wide in both classes): the one field every entry's
+    /// walk reads, loaded directly rather than through LayoutField's width switch.
+    private let nameAt: Int
 
     /// The table sections of `elf`; throws when there is no symbol table or its sh_link names
     /// no string table with file bytes.
@@ -38,24 +41,33 @@ struct ELFSymbolTable {
         shndxField = layout[\ELFSymbolFields.sectionIndex]
         valueField = layout[\ELFSymbolFields.value]
         sizeField = layout[\ELFSymbolFields.size]
+        precondition(nameField.width == 4, "st_name is an Elf32_Word/Elf64_Word in both classes")
+        nameAt = nameField.offset
     }
 
     /// Calls `body` with each entry's index and checked st_name, in table order, entry 0 (the
     /// null symbol) left out.
     func forEachName(_ body: (_ index: Int, _ nameOffset: Int) throws -> Void) throws {
-        let strSize = names.size
         var i = 1
         while i < count {
-            let nameOffset = Int(nameField.load(from: raw, base: base + i * entrySize)!)
-            guard nameOffset < strSize else {
-                throw ELFError.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "points outside its string table \(strtab.shownName) (\(strSize) bytes)")
-            }
-            guard names.holdsString(at: nameOffset) else {
-                throw ELFError.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "names a string that runs off the end of \(strtab.shownName)")
-            }
-            try body(i, nameOffset)
+            try body(i, try nameOffset(of: i))
             i += 1
         }
+    }
+
+    /// Entry `i`'s st_name, checked: it starts a NUL-terminated string of the string table.
+    @inline(__always)
+    func nameOffset(of i: Int) throws -> Int {
+        // `count` entries fit in the section, which ELFFile checked lies inside the file.
+        let nameOffset = Int(UInt32(littleEndian: raw.baseAddress!.loadUnaligned(fromByteOffset: base + i * entrySize + nameAt, as: UInt32.self)))
+        guard names.holdsString(at: nameOffset) else { throw badName(i, nameOffset) }
+        return nameOffset
+    }
+
+    private func badName(_ i: Int, _ nameOffset: Int) -> ELFError {
+        nameOffset >= names.size
+            ? ELFError.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "points outside its string table \(strtab.shownName) (\(names.size) bytes)")
+            : ELFError.malformed(path: path, field: "symbol \(i) st_name", value: hex(nameOffset), detail: "names a string that runs off the end of \(strtab.shownName)")
     }
 
     /// Entry `index` (one `forEachName` handed on), its name left in the string table.

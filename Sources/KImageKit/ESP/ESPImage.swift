@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `kimage esp`: a FAT EFI system partition image (a "superfloppy", no partition table, which
 /// OVMF and GRUB accept) holding a kimage image where firmware looks for it. The FAT comes from
@@ -116,7 +119,7 @@ package enum ESPImage {
 
     /// Built in a private directory beside the output, then written like every other output.
     static func makeWorkDirectory(beside output: String) throws -> String {
-        let directory = (output as NSString).deletingLastPathComponent
+        let directory = PathNames.directory(of: output)
         let template = (directory.isEmpty ? "." : directory) + "/.esp.kimage-tmp.XXXXXX"
         var chars = Array(template.utf8CString)
         guard let made = mkdtemp(&chars) else {
@@ -154,7 +157,7 @@ package enum ESPImage {
         let r = try ExternalTool.run(executable, arguments, environment: ["MTOOLS_SKIP_CHECK": "1", "SOURCE_DATE_EPOCH": "315532800"])
         guard r.status == 0 else {
             throw ESPError.toolFailed(command: ([tool] + arguments).joined(separator: " "), status: r.status,
-                                      output: r.output.trimmingCharacters(in: .whitespacesAndNewlines))
+                                      output: String(r.output.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()))
         }
     }
 }

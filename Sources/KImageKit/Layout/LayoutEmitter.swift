@@ -46,7 +46,7 @@ enum LayoutEmitter {
 
     static func cComment(_ lines: [String]) -> String {
         guard lines.count > 1 else { return "/* \(lines.first ?? "") */\n" }
-        return "/* " + lines.map { $0.isEmpty ? "" : $0 }.joined(separator: "\n * ").replacingOccurrences(of: " * \n", with: " *\n") + "\n */\n"
+        return "/* " + lines.map { $0.isEmpty ? "" : $0 }.joined(separator: "\n * ").replacing(" * \n", with: " *\n") + "\n */\n"
     }
 
     static func cType(_ f: LayoutField) -> String {

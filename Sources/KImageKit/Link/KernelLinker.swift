@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `kimage link`: objects and Go packages to a linked, redirected kernel ELF. Steps: NUM_REDIRECTS
 /// from the redirect sources (kimage_redirects.h for Go assembly, redirects.ld for the script);
@@ -61,8 +64,8 @@ package enum KernelLinker {
         if options.goPackages.isEmpty && options.objects.isEmpty { throw LinkError.nothingToLink }
         for o in options.objects where !fm.fileExists(atPath: o) { throw LinkError.missingInput(kind: "object", path: o) }
         for p in options.goPackages {
-            var isDir: ObjCBool = false
-            if !fm.fileExists(atPath: p, isDirectory: &isDir) || !isDir.boolValue {
+            var st = stat()
+            if stat(p, &st) != 0 || (st.st_mode & S_IFMT) != S_IFDIR {
                 throw LinkError.missingInput(kind: "Go package directory", path: p)
             }
         }
@@ -73,8 +76,8 @@ package enum KernelLinker {
     /// is removed first. Beside the output, so the final rename stays on one file system.
     static func makeWorkDirectory(for output: String) throws -> String {
         let fm = FileManager.default
-        let outputDir = (output as NSString).deletingLastPathComponent
-        let tmp = (outputDir.isEmpty ? "." : outputDir) + "/.\((output as NSString).lastPathComponent).kimage-link"
+        let outputDir = PathNames.directory(of: output)
+        let tmp = (outputDir.isEmpty ? "." : outputDir) + "/.\(PathNames.lastComponent(of: output)).kimage-link"
         try? fm.removeItem(atPath: tmp)
         do {
             try fm.createDirectory(atPath: tmp, withIntermediateDirectories: false)
@@ -86,8 +89,7 @@ package enum KernelLinker {
 
     /// The files of a Go package tree a build reads: sources, assembly, headers, go.mod/go.sum.
     static func goPackageFiles(_ directory: String) -> [String] {
-        guard let names = FileManager.default.subpaths(atPath: directory) else { return [] }
-        return names.filter { name in
+        return subpaths(of: directory).filter { name in
             let parts = name.split(separator: "/")
             if parts.contains(where: { $0.hasPrefix(".") || $0 == "build" || $0 == "testdata" }) { return false }
             return name.hasSuffix(".go") || name.hasSuffix(".s") || name.hasSuffix(".h") || name.hasSuffix("go.mod") || name.hasSuffix("go.sum")

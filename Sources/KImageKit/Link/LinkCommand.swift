@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One external command of `kimage link`: which step it is, what runs, where, with what extra
 /// environment. `shellLine` is how `--print-commands` shows it, ready for a Makefile recipe.
@@ -29,7 +31,7 @@ package struct LinkCommand: Sendable, Equatable {
     package static func quote(_ word: String) -> String {
         let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,+-@%")
         if !word.isEmpty && word.allSatisfy({ safe.contains($0) }) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 
     /// Runs the command; stdout and stderr together, as a user would have seen them.

@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The steps of one `kimage link` inside its work directory, each announced through `onCommand`
 /// (as --print-commands shows them) before it runs.

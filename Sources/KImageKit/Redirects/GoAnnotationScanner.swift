@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Finds `//go:redirect-from` annotations in Go trees, the way the Go toolchain would see them
 /// for one GOOS/GOARCH: `_test.go` files, files excluded by their name suffix or build
@@ -24,16 +26,16 @@ package struct GoAnnotationScanner: Sendable {
     package func scan(_ path: String) throws -> Result {
         var result = Result()
         let resolver = GoImportPathResolver(importRoot: importRoot)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
             throw RedirectError.notADirectory(path: path)
         }
-        if isDirectory.boolValue {
+        if (st.st_mode & S_IFMT) == S_IFDIR {
             try walk(directory: path, absolute: resolver.absolute(path), resolver: resolver, into: &result)
         } else if path.hasSuffix(".go") {
-            let dir = (path as NSString).deletingLastPathComponent
+            let dir = PathNames.directory(of: path)
             let shown = dir.isEmpty ? "." : dir
-            try scanFile(path, name: (path as NSString).lastPathComponent, directory: shown,
+            try scanFile(path, name: PathNames.lastComponent(of: path), directory: shown,
                          absolute: resolver.absolute(shown), resolver: resolver, into: &result)
         } else {
             throw RedirectError.notADirectory(path: path)

@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Import paths and the Go linker's spelling of them in symbol names.
 package enum GoImportPath {
@@ -26,7 +29,7 @@ package enum GoImportPath {
     static func modulePath(ofGoMod text: String) -> String? {
         for raw in text.split(whereSeparator: \.isNewline) {
             var line = Substring(raw)
-            if let comment = line.range(of: "//") { line = line[..<comment.lowerBound] }
+            if let comment = line.indices.first(where: { line[$0...].hasPrefix("//") }) { line = line[..<comment] }
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard words.count == 2, words[0] == "module" else { continue }
             var path = words[1]
@@ -115,7 +118,7 @@ final class GoImportPathResolver {
                 return (dir, module)
             }
             if dir == "/" { return nil }
-            dir = (dir as NSString).deletingLastPathComponent
+            dir = PathNames.directory(of: dir)
             if dir.isEmpty { dir = "/" }
         }
     }

@@ -148,6 +148,32 @@ enum GoLexer {
             }
             return nil
         }
+
+        /// Moves over code up to the next comment (or the end) without handing out its tokens,
+        /// keeping lines and `depth` (brackets) as `next()` and the parser would: a parser with
+        /// no directive pending needs nothing else from code, and most of a file is code. Token
+        /// boundaries inside code do not matter here, so identifiers go byte by byte; strings
+        /// go through `token(at:)`, so a quote or comment marker inside one stays text. True
+        /// when anything was passed over.
+        mutating func skipCode(depth: inout Int) -> Bool {
+            let n = s.count
+            let begin = i
+            while i < n {
+                switch s[i] {
+                case 0x0A: line += 1; lineHasToken = false; i += 1
+                case 0x20, 0x09, 0x0D, 0x0C: i += 1
+                case 0x2F where i + 1 < n && (s[i + 1] == 0x2F || s[i + 1] == 0x2A):
+                    return i != begin
+                case 0x22, 0x27, 0x60:
+                    lineHasToken = true
+                    i = token(at: i, in: s, line: &line).next
+                case 0x28, 0x5B, 0x7B: depth += 1; lineHasToken = true; i += 1 // ( [ {
+                case 0x29, 0x5D, 0x7D: depth = max(0, depth - 1); lineHasToken = true; i += 1
+                default: lineHasToken = true; i += 1
+                }
+            }
+            return i != begin
+        }
     }
 
     private static func isIdent(_ c: UInt8) -> Bool {

@@ -30,7 +30,11 @@ struct GoSourceParser {
 
     mutating func run() throws {
         var cursor = GoLexer.Cursor(s)
-        while let t = cursor.next() {
+        while true {
+            // Between directive groups, once the package clause is read, code only moves the
+            // bracket depth and ends comment groups: skipped without tokens (most of a file).
+            if groupDirectives.isEmpty && packageName != nil && cursor.skipCode(depth: &depth) { groupEnd = -2 }
+            guard let t = cursor.next() else { break }
             if t.kind == .lineComment || t.kind == .blockComment {
                 try comment(t)
             } else {

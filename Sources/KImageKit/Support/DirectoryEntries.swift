@@ -12,3 +12,23 @@ func directoryEntryNames(_ dir: OpaquePointer) -> [String] {
     }
     return names
 }
+
+/// Every path below `directory`, relative to it (directories too), symbolic links not followed,
+/// in no particular order; an unreadable directory contributes nothing (FileManager.subpaths'
+/// answer, without Foundation).
+func subpaths(of directory: String) -> [String] {
+    var result: [String] = []
+    func walk(_ absolute: String, _ relative: String) {
+        guard let dir = opendir(absolute) else { return }
+        let names = directoryEntryNames(dir)
+        closedir(dir)
+        for name in names {
+            let path = relative.isEmpty ? name : relative + "/" + name
+            result.append(path)
+            var st = stat()
+            if lstat(absolute + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { walk(absolute + "/" + name, path) }
+        }
+    }
+    walk(directory, "")
+    return result
+}

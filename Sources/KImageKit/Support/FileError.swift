@@ -15,6 +15,7 @@ package enum FileError: KImageError, Equatable {
     case sameFile(option: String, path: String, otherRole: String, otherOption: String, otherPath: String)
     case standardOutput(reason: String)
     case notInMakeRule(path: String)
+    case cannotRun(path: String, reason: String)
 
     package var description: String {
         switch self {
@@ -46,6 +47,8 @@ package enum FileError: KImageError, Equatable {
             return "\(option) \(path) is \(otherRole) (\(otherOption) \(otherPath)); expected a different file: name another output; nothing was written"
         case .notInMakeRule(let path):
             return "\(path) holds a newline or another control character, which a make rule cannot express; expected a file name make can read: rename the file; nothing was written"
+        case .cannotRun(let path, let reason):
+            return "cannot run \(path): \(reason); expected a program kimage can start: check that it is installed and executable"
         case .standardOutput(let reason):
             return "cannot write to standard output: \(reason); the output is incomplete"
         }

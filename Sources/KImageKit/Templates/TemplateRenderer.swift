@@ -8,13 +8,13 @@ package enum TemplateRenderer {
         out.reserveCapacity(text.utf8.count)
         var rest = Substring(text)
         var line = 1
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             let before = rest[..<open.lowerBound]
             out += before
             line += before.reduce(0) { $0 + ($1 == "\n" ? 1 : 0) }
             let afterOpen = rest[open.upperBound...]
             let lineEnd = afterOpen.firstIndex(of: "\n") ?? afterOpen.endIndex
-            guard let close = afterOpen[..<lineEnd].range(of: "}}") else {
+            guard let close = afterOpen[..<lineEnd].firstRange(of: "}}") else {
                 throw ConfigError.malformedPlaceholder(
                     template: name, line: line, text: String(rest[open.lowerBound..<lineEnd]))
             }
@@ -37,7 +37,7 @@ package enum TemplateRenderer {
     package static func placeholders(in text: String) -> [String] {
         var seen: [String] = []
         var rest = Substring(text)
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+        while let open = rest.firstRange(of: "{{"), let close = rest[open.upperBound...].firstRange(of: "}}") {
             let key = String(rest[open.upperBound..<close.lowerBound])
             if !seen.contains(key) { seen.append(key) }
             rest = rest[close.upperBound...]
