@@ -48,6 +48,9 @@ final class GoImportPathResolver {
     let importRoot: String?
     private var cache: [String: String] = [:]
     private var absolutes: [String: String] = [:]
+    /// The nearest module of each directory already walked (nil: none up to /): the 50
+    /// directories of one module look for go.mod once each, and read and parse it once.
+    private var modules: [String: (directory: String, path: String)?] = [:]
 
     /// `absolute(_:)`, remembered: every file of a directory asks for it.
     func absolute(_ directory: String) -> String {
@@ -103,23 +106,33 @@ final class GoImportPathResolver {
     }
 
     private func nearestModule(from directory: String) throws -> (String, String)? {
+        var walked: [String] = []
         var dir = directory
+        let found: (directory: String, path: String)?
         while true {
-            let candidate = (dir == "/" ? "" : dir) + "/go.mod"
-            if FileManager.default.fileExists(atPath: candidate) {
-                guard let data = FileManager.default.contents(atPath: candidate) else {
-                    throw FileError.cannotRead(path: candidate, reason: "unreadable")
-                }
-                let shown = Self.relativeToCurrentDirectory(candidate)
-                if !goModFiles.contains(shown) { goModFiles.append(shown) }
-                guard let module = GoImportPath.modulePath(ofGoMod: String(decoding: data, as: UTF8.self)) else {
-                    throw RedirectError.goModWithoutModule(path: candidate)
-                }
-                return (dir, module)
-            }
-            if dir == "/" { return nil }
+            if let known = modules[dir] { found = known; break }
+            walked.append(dir)
+            if let module = try module(in: dir) { found = (dir, module); break }
+            if dir == "/" { found = nil; break }
             dir = PathNames.directory(of: dir)
             if dir.isEmpty { dir = "/" }
         }
+        for d in walked { modules[d] = found }
+        return found.map { ($0.directory, $0.path) }
+    }
+
+    /// The module path of `dir`/go.mod, or nil when there is no go.mod there.
+    private func module(in dir: String) throws -> String? {
+        let candidate = (dir == "/" ? "" : dir) + "/go.mod"
+        guard FileManager.default.fileExists(atPath: candidate) else { return nil }
+        guard let data = FileManager.default.contents(atPath: candidate) else {
+            throw FileError.cannotRead(path: candidate, reason: "unreadable")
+        }
+        let shown = Self.relativeToCurrentDirectory(candidate)
+        if !goModFiles.contains(shown) { goModFiles.append(shown) }
+        guard let module = GoImportPath.modulePath(ofGoMod: String(decoding: data, as: UTF8.self)) else {
+            throw RedirectError.goModWithoutModule(path: candidate)
+        }
+        return module
     }
 }
