@@ -82,6 +82,18 @@ private func pairs(_ r: [Redirect]) -> [String] { r.map { "\($0.source) -> \($0.
         #expect(pairs(try scan(dir)) == ["runtime.f -> example.com/kern.F", "runtime.g -> other.org/sub.G"])
     }
 
+    /// Each directory's nearest go.mod is remembered along the walk up: a module nested below a
+    /// directory already walked (a/ before a/sub/) is still found, and a/ keeps the outer one.
+    @Test func nearestModulesRememberedAlongTheWalk() throws {
+        let dir = try goTree(["a/b/f.go": "package b\n//go:redirect-from runtime.f\nfunc F() {}\n",
+                              "a/sub/go.mod": "module other.org/sub\n",
+                              "a/sub/c/g.go": "package c\n//go:redirect-from runtime.g\nfunc G() {}\n",
+                              "a/h.go": "package a\n//go:redirect-from runtime.h\nfunc H() {}\n",
+                              "a/sub/i.go": "package sub\n//go:redirect-from runtime.i\nfunc I() {}\n"])
+        #expect(pairs(try scan(dir)).sorted() == ["runtime.f -> example.com/kern/a/b.F", "runtime.g -> other.org/sub/c.G",
+                                                  "runtime.h -> example.com/kern/a.H", "runtime.i -> other.org/sub.I"])
+    }
+
     @Test func gopathLayoutWithAnImportRoot() throws {
         let dir = try goTree(module: nil, ["src/github.com/achilleasa/gopher-os/kernel/goruntime/bootstrap.go": """
             package goruntime
