@@ -157,7 +157,7 @@ package enum ESPImage {
         let r = try ExternalTool.run(executable, arguments, environment: ["MTOOLS_SKIP_CHECK": "1", "SOURCE_DATE_EPOCH": "315532800"])
         guard r.status == 0 else {
             throw ESPError.toolFailed(command: ([tool] + arguments).joined(separator: " "), status: r.status,
-                                      output: String(r.output.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()))
+                                      output: r.output.trimmingWhitespace())
         }
     }
 }

@@ -47,22 +47,8 @@ enum ExternalTool {
             _ = addChdir(&actions, directory)
         }
 
-        var merged: [String: String] = [:]
-        var order: [String] = []
-        var at = environ
-        while let entry = at.pointee {
-            let text = String(cString: entry)
-            let key = String(text.prefix { $0 != "=" })
-            if merged[key] == nil { order.append(key) }
-            merged[key] = String(text.dropFirst(key.count + 1))
-            at += 1
-        }
-        for (key, value) in environment.sorted(by: { $0.key < $1.key }) {
-            if merged[key] == nil { order.append(key) }
-            merged[key] = value
-        }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = order.map { strdup("\($0)=\(merged[$0]!)") } + [nil]
+        let envp = Self.environment(adding: environment).map { strdup($0) } + [nil]
         defer { for p in argv + envp { free(p) } }
 
         var pid: pid_t = 0
@@ -83,5 +69,24 @@ enum ExternalTool {
         // As Process reported it: the exit code, or the signal that ended the tool.
         let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : status & 0x7F
         return (code, String(decoding: output, as: UTF8.self))
+    }
+
+    /// kimage's own environment as `NAME=value` entries, in its order, with `added` set over it.
+    private static func environment(adding added: [String: String]) -> [String] {
+        var values: [String: String] = [:]
+        var order: [String] = []
+        var at = environ
+        while let entry = at.pointee {
+            let text = String(cString: entry)
+            let key = String(text.prefix { $0 != "=" })
+            if values[key] == nil { order.append(key) }
+            values[key] = String(text.dropFirst(key.count + 1))
+            at += 1
+        }
+        for (key, value) in added.sorted(by: { $0.key < $1.key }) {
+            if values[key] == nil { order.append(key) }
+            values[key] = value
+        }
+        return order.map { "\($0)=\(values[$0]!)" }
     }
 }
